@@ -1,0 +1,57 @@
+// The `fim` command: a table of subcommands, one dispatcher, and one place that turns errors into exit codes
+// (2: usage — bad flag, unknown format, missing path; 1: the job failed — e.g. no usable files).
+
+import { NoUsableFilesError, UnknownFormatError } from "../../../../src/lib/fim/index.ts";
+import { PathNotFoundError } from "../fs-source.ts";
+import { UsageError } from "./errors.ts";
+import { renderCommand, RENDER_HELP } from "./render.ts";
+import { samplesCommand, SAMPLES_HELP } from "./samples.ts";
+
+export interface Io {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+}
+
+const COMMANDS: Record<string, { run: (argv: string[], io: Io) => Promise<number>; help: string; summary: string }> = {
+  samples: { run: samplesCommand, help: SAMPLES_HELP, summary: "cut code into FIM training samples (JSONL)" },
+  render: { run: renderCommand, help: RENDER_HELP, summary: "print the sample or prompt a format makes for one cursor" },
+};
+
+const HELP = `FIM Studio command line
+
+Usage: fim <command> [options]     (fim <command> --help for its options)
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`)
+  .join("\n")}
+`;
+
+/** Node's parseArgs errors carry a code; these are the user's typing, so usage errors. */
+function isArgError(e: unknown): e is Error {
+  return e instanceof Error && typeof (e as { code?: unknown }).code === "string" && (e as { code: string }).code.startsWith("ERR_PARSE_ARGS");
+}
+
+export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    const topic = name === "help" && rest[0] ? COMMANDS[rest[0]] : undefined;
+    io.stdout.write(topic ? topic.help : HELP);
+    return 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    io.stderr.write(`fim: error: unknown command "${name}"\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    return await cmd.run(rest, io);
+  } catch (e) {
+    const usage = e instanceof UsageError || e instanceof UnknownFormatError || e instanceof PathNotFoundError || isArgError(e);
+    if (usage || e instanceof NoUsableFilesError) {
+      io.stderr.write(`fim ${name}: error: ${(e as Error).message}\n`);
+      return usage ? 2 : 1;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,71 @@
+// `fim render`: the one sample (or inference prompt) a format makes for a given cursor, to check a format by hand.
+
+import { readFile } from "node:fs/promises";
+import { basename } from "node:path";
+import { parseArgs } from "node:util";
+import { buildPrompt, decodeText, detectLanguage, FORMAT_NAMES, sampleAtCursor } from "../../../../src/lib/fim/index.ts";
+import { PathNotFoundError } from "../fs-source.ts";
+import { numberFlag, UsageError } from "./errors.ts";
+import type { Io } from "./main.ts";
+
+export const RENDER_HELP = `Usage: fim render --format F --file PATH --line L --col C [options]
+
+Prints the training sample the format makes for a cursor at line L, column C (both 1-based, as editors
+count: column 1 is before the first character). The middle is the rest of that line, or the whole next line
+when the cursor is at the end of a line.
+
+Options:
+  --format F      ${FORMAT_NAMES.join("|")}
+  --incomplete    incomplete mode: no text after the cursor (empty suffix and ctx_after)
+  --eot TOKEN     end-of-text token (default: the format's)
+  --prompt        print the inference prompt for the cursor instead (what a model is given)
+  --json          print the whole record as JSON
+`;
+
+export async function renderCommand(argv: string[], io: Io): Promise<number> {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      format: { type: "string" }, file: { type: "string" }, line: { type: "string" }, col: { type: "string" },
+      incomplete: { type: "boolean" }, eot: { type: "string" }, prompt: { type: "boolean" }, json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (v.help) {
+    io.stdout.write(RENDER_HELP);
+    return 0;
+  }
+  for (const k of ["format", "file", "line", "col"] as const) {
+    if (v[k] === undefined) throw new UsageError(`--${k} is required\n\n${RENDER_HELP}`);
+  }
+  const line = numberFlag("line", v.line)!;
+  const col = numberFlag("col", v.col)!;
+  if (!Number.isInteger(line) || line < 1) throw new UsageError(`--line must be an integer >= 1, got ${v.line}`);
+  if (!Number.isInteger(col) || col < 1) throw new UsageError(`--col must be an integer >= 1, got ${v.col}`);
+  const path = v.file!;
+  const bytes = await readFile(path).catch(() => {
+    throw new PathNotFoundError(path);
+  });
+  const text = decodeText(bytes);
+  if (text === undefined) throw new UsageError(`${path} is not a UTF-8 text file`);
+  const file = { path: basename(path), text, language: detectLanguage(path, text) ?? "unknown" };
+  if (v.prompt) {
+    const lines = text.split("\n");
+    if (line > lines.length || col - 1 > lines[line - 1]!.length) {
+      throw new UsageError(`line ${line}, column ${col} is outside ${path}`);
+    }
+    const cursor = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0) + col - 1;
+    const p = buildPrompt({ format: v.format!, document: text, cursor });
+    io.stdout.write(v.json ? JSON.stringify(p, null, 2) + "\n" : p.prompt);
+    return 0;
+  }
+  let r;
+  try {
+    r = sampleAtCursor(file, v.format!, line - 1, col - 1, { incomplete: v.incomplete, eot: v.eot });
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(`${path}: ${e.message}`);
+    throw e;
+  }
+  io.stdout.write(v.json ? JSON.stringify(r, null, 2) + "\n" : r.text);
+  return 0;
+}

@@ -1,0 +1,190 @@
+// The dataset builder: files → filtered → samples → a sink, with a train/eval split by file and statistics.
+// Streaming: one file is held at a time, so memory does not grow with the corpus. With a total count the
+// source is walked twice (first to weigh the usable files, then to sample them); with perFile, once.
+
+import { classifyFile, countLines, tooLarge, type ClassifyOptions } from "./filters.ts";
+import { getFormat, markersOf } from "./formats.ts";
+import { hashString } from "./prng.ts";
+import { sampleFile } from "./sample.ts";
+import type { DatasetOptions, DatasetProgress, DatasetStats, FileSource, SampleRecord, SkipReason } from "./types.ts";
+
+export const DEFAULT_DATASET_OPTIONS: Readonly<DatasetOptions> = {
+  format: "ctx", // the ctx seed's layout without its suffix leak
+  count: 2000, // the pipeline seed: "2000+ synthetic FIM examples"
+  seed: 1,
+  evalFraction: 0.1, // of files, so no file is on both sides
+  spanUnit: "lines", // the pipeline seed splits on lines; "chars" is better for span infilling
+  fimRate: 1, // the seed makes every sample FIM
+  spmRate: 0, // the seed uses PSM order only
+  incompleteRate: 0.35, // the ctx seed: 35% incomplete
+  maxFileBytes: 1_000_000,
+};
+
+export const SKIP_REASONS: readonly SkipReason[] = [
+  "too-large", "binary", "unknown-language", "banned-language", "generated", "minified", "too-small",
+  "contains-marker", "no-split",
+];
+
+export class DatasetOptionError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`option ${field}: ${message}`);
+    this.name = "DatasetOptionError";
+  }
+}
+
+export class NoUsableFilesError extends Error {
+  constructor(stats: DatasetStats) {
+    const reasons = SKIP_REASONS.filter((r) => stats.skipped[r] > 0).map((r) => `${r} ${stats.skipped[r]}`);
+    super(
+      stats.files.seen === 0
+        ? "no files found"
+        : `no usable files: ${stats.files.seen} seen, skipped ${reasons.join(", ") || "none"}` +
+            (stats.files.usable > 0 ? ` (${stats.files.usable} usable but no sample could be cut)` : ""),
+    );
+    this.name = "NoUsableFilesError";
+  }
+}
+
+/** Fills defaults and checks every field, naming the field that is wrong. */
+export function resolveOptions(partial: Partial<DatasetOptions>): DatasetOptions {
+  const o: DatasetOptions = { ...DEFAULT_DATASET_OPTIONS, ...partial };
+  getFormat(o.format); // throws UnknownFormatError listing the formats
+  const int = (field: keyof DatasetOptions, v: unknown, min: number) => {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
+      throw new DatasetOptionError(field, `must be an integer >= ${min}, got ${String(v)}`);
+    }
+  };
+  const rate = (field: keyof DatasetOptions, v: number) => {
+    if (typeof v !== "number" || !(v >= 0 && v <= 1)) throw new DatasetOptionError(field, `must be between 0 and 1, got ${v}`);
+  };
+  int("count", o.count, 1);
+  if (o.perFile !== undefined) int("perFile", o.perFile, 1);
+  int("seed", o.seed, 0);
+  int("maxFileBytes", o.maxFileBytes, 1);
+  rate("evalFraction", o.evalFraction);
+  rate("fimRate", o.fimRate);
+  rate("spmRate", o.spmRate);
+  rate("incompleteRate", o.incompleteRate);
+  if (o.spanUnit !== "lines" && o.spanUnit !== "chars") {
+    throw new DatasetOptionError("spanUnit", `must be "lines" or "chars", got ${String(o.spanUnit)}`);
+  }
+  return o;
+}
+
+/** A file goes to eval when its path hashes below evalFraction: stable, and independent of the other files. */
+export function isEvalFile(path: string, seed: number, evalFraction: number): boolean {
+  return hashString(path, seed ^ 0x5eed5eed) / 4294967296 < evalFraction;
+}
+
+function emptyStats(format: string): DatasetStats {
+  return {
+    format,
+    files: { seen: 0, usable: 0, used: 0, train: 0, eval: 0 },
+    bytes: 0,
+    samples: { train: 0, eval: 0 },
+    skipped: Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number>,
+    byLanguage: {},
+    byMode: {},
+  };
+}
+
+const PROGRESS_MS = 100;
+
+/**
+ * Builds the dataset, handing each record to `sink` (awaited, so a slow writer slows the walk).
+ * Throws NoUsableFilesError when nothing usable was found, UnknownFormatError/DatasetOptionError for bad options,
+ * and an AbortError-named Error when `signal` fires.
+ */
+export async function buildDataset(
+  source: FileSource,
+  options: Partial<DatasetOptions>,
+  sink: (r: SampleRecord) => void | Promise<void>,
+  onProgress?: (p: DatasetProgress) => void,
+  signal?: AbortSignal,
+): Promise<DatasetStats> {
+  const o = resolveOptions(options);
+  const f = getFormat(o.format);
+  const check: ClassifyOptions = { banned: f.banned, markers: markersOf(f), maxFileBytes: o.maxFileBytes };
+  const stats = emptyStats(f.name);
+  let lastReport = 0;
+  const report = (p: DatasetProgress, force = false) => {
+    if (!onProgress) return;
+    const now = Date.now();
+    if (force || now - lastReport >= PROGRESS_MS) {
+      lastReport = now;
+      onProgress(p);
+    }
+  };
+  const aborted = () => {
+    if (signal?.aborted) {
+      const e = new Error("sample generation was cancelled");
+      e.name = "AbortError";
+      throw e;
+    }
+  };
+
+  // Pass 1 (total count only): the weight of each usable file = its line count.
+  let totalWeight = 0;
+  if (o.perFile === undefined) {
+    let files = 0;
+    let bytes = 0;
+    for await (const entry of source.files()) {
+      aborted();
+      files++;
+      if (tooLarge(entry.size, o.maxFileBytes)) continue;
+      const data = await entry.read();
+      bytes += typeof data === "string" ? data.length : data.byteLength;
+      const c = classifyFile(entry.path, data, check);
+      if (c.ok) totalWeight += countLines(c.text);
+      report({ phase: "scan", files, bytes, samples: 0 });
+    }
+  }
+
+  // Pass 2: sample. File i gets round(N·cum_i/W) − round(N·cum_{i−1}/W) samples, so the total is exactly N.
+  let cum = 0;
+  let allotted = 0;
+  for await (const entry of source.files()) {
+    aborted();
+    stats.files.seen++;
+    const data = tooLarge(entry.size, o.maxFileBytes) ? undefined : await entry.read();
+    if (data !== undefined) stats.bytes += typeof data === "string" ? data.length : data.byteLength;
+    const c = data === undefined ? ({ ok: false, reason: "too-large" } as const) : classifyFile(entry.path, data, check);
+    if (!c.ok) {
+      stats.skipped[c.reason]++;
+    } else {
+      stats.files.usable++;
+      let n: number;
+      if (o.perFile !== undefined) n = o.perFile;
+      else {
+        cum += countLines(c.text);
+        const upTo = Math.round((o.count * cum) / totalWeight);
+        n = upTo - allotted;
+        allotted = upTo;
+      }
+      if (n > 0) {
+        const split = isEvalFile(entry.path, o.seed, o.evalFraction) ? "eval" : "train";
+        const records = sampleFile({ path: entry.path, text: c.text, language: c.language }, n, f.name, o, split);
+        if (records.length === 0) stats.skipped["no-split"]++;
+        else {
+          stats.files.used++;
+          stats.files[split]++;
+          const lang = (stats.byLanguage[c.language] ??= { files: 0, samples: 0 });
+          lang.files++;
+          lang.samples += records.length;
+          for (const r of records) {
+            stats.byMode[r.mode] = (stats.byMode[r.mode] ?? 0) + 1;
+            stats.samples[split]++;
+            await sink(r);
+          }
+        }
+      }
+    }
+    report({ phase: "generate", files: stats.files.seen, bytes: stats.bytes, samples: stats.samples.train + stats.samples.eval });
+  }
+  report({ phase: "generate", files: stats.files.seen, bytes: stats.bytes, samples: stats.samples.train + stats.samples.eval }, true);
+  if (stats.files.used === 0) throw new NoUsableFilesError(stats);
+  return stats;
+}
