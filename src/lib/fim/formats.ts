@@ -156,7 +156,11 @@ export function markersOf(f: FimFormat): string[] {
   const set = new Set<string>();
   for (const t of [f.psm, f.spm]) {
     if (!t) continue;
-    for (const part of parseTemplate(t)) if (typeof part === "string" && part.trim()) set.add(part.trim());
+    for (const part of parseTemplate(t)) {
+      if (typeof part !== "string") continue;
+      // adjacent markers ("«/CTX»«PREFIX»", "<fim_prefix><fim_suffix>") are separate tokens
+      for (const m of part.split(/(?<=[>»\]])(?=[<«[])/)) if (m.trim()) set.add(m.trim());
+    }
   }
   for (const s of [f.eot, ...f.specials]) if (s) set.add(s);
   return [...set];

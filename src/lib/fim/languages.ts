@@ -40,19 +40,18 @@ const BY_INTERPRETER: Record<string, string> = {
   perl: "perl", ruby: "ruby", php: "php", lua: "lua", rscript: "r", julia: "julia", elixir: "elixir",
 };
 
-/** seeds/fim-format-ctx.md "Language Filtering": CSV, JSON, YAML, XML, SVG, SQL, Markdown, Jupyter, Turtle, API Blueprint. */
-export const CTX_BANNED_LANGUAGES: readonly string[] = [
-  "csv", "json", "yaml", "xml", "svg", "sql", "markdown", "jupyter", "turtle", "api-blueprint",
-];
-
 /**
- * For the other formats: the same data formats, but SQL stays (the pipeline seed trains on SQL), and plain text,
- * lock files and config files are out too.
+ * Data, prose and configuration: never code, excluded for every format. Holds the ctx seed's banned list
+ * ("CSV, JSON, YAML, XML, SVG, SQL, Markdown, Jupyter notebooks, Turtle, API Blueprint") except SQL, which the
+ * pipeline seed trains on, plus plain text, reStructuredText, lock files, TOML and INI.
  */
 export const DATA_FORMAT_LANGUAGES: readonly string[] = [
-  ...CTX_BANNED_LANGUAGES.filter((l) => l !== "sql"),
+  "csv", "json", "yaml", "xml", "svg", "markdown", "jupyter", "turtle", "api-blueprint",
   "text", "restructuredtext", "lockfile", "toml", "ini",
 ];
+
+/** seeds/fim-format-ctx.md "Language Filtering": the data formats and SQL. */
+export const CTX_BANNED_LANGUAGES: readonly string[] = [...DATA_FORMAT_LANGUAGES, "sql"];
 
 /** Language from the path alone, or undefined. */
 export function languageFromPath(path: string): string | undefined {

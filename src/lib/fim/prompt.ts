@@ -99,8 +99,10 @@ function sliceTailChars(s: string, max: number, measure: (s: string) => number):
 function splitAtCursor(f: FimFormat, doc: string, cursor: number): { prefix: string; suffix: string } {
   const prefix = doc.slice(0, cursor);
   if (f.family === "cursor" && !f.suffixFromCursor) {
+    // As in training (split.ts cursorDoc): the file ends with "\n", the suffix starts after the cursor's line.
     const nl = doc.indexOf("\n", cursor);
-    return { prefix, suffix: nl < 0 ? "" : doc.slice(nl + 1) };
+    const suffix = nl < 0 ? "" : doc.slice(nl + 1);
+    return { prefix, suffix: suffix && !suffix.endsWith("\n") ? suffix + "\n" : suffix };
   }
   return { prefix, suffix: doc.slice(cursor) };
 }
