@@ -114,7 +114,7 @@ export async function samplesCommand(argv: string[], io: Io): Promise<number> {
     train = evalW = (s) => void io.stdout.write(s);
   }
   const started = Date.now();
-  let lastLine = 0;
+  let lastLine = started; // first line after a second: short runs print only the summary
   const progress = (p: DatasetProgress) => {
     if (v.quiet || Date.now() - lastLine < 1000) return;
     lastLine = Date.now();
