@@ -29,7 +29,8 @@ ${Object.entries(COMMANDS)
 
 /** Node's parseArgs errors carry a code; these are the user's typing, so usage errors. */
 function isArgError(e: unknown): e is Error {
-  return e instanceof Error && typeof (e as { code?: unknown }).code === "string" && (e as { code: string }).code.startsWith("ERR_PARSE_ARGS");
+  const code = e instanceof Error ? (e as Error & { code?: unknown }).code : undefined;
+  return typeof code === "string" && code.startsWith("ERR_PARSE_ARGS");
 }
 
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
