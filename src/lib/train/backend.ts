@@ -1,0 +1,113 @@
+// The engine's Backend: explicit forward/backward kernel pairs, llm.c style. The model code (model.ts,
+// lora.ts) is written once against this interface; the CPU backend (cpu/) is the reference, the WebGPU
+// backend must match it kernel by kernel.
+//
+// Shape legend (every kernel comment uses it):
+//   B batch, T time (sequence), N = B*T tokens, C channels (hidden), V vocab, H MLP hidden (intermediate),
+//   NH query heads, NKV key/value heads, HS head size, L layers, IC/OC in/out channels, R LoRA rank.
+// Conventions:
+//   - Buffers are flat, row-major, float32 (`T`), or int32 ids (`I`).
+//   - Forward kernels overwrite `out` unless `accumulate` is set.
+//   - Backward kernels take gradients first and ADD into them (+=); the caller zeroes them.
+//   - Kernels are enqueued synchronously; only `read` (and the scalars it returns) is asynchronous.
+
+export interface MatmulOptions {
+  /** Multiplies inp @ weight^T (not the bias). LoRA's α/r. */
+  scale?: number;
+  /** out += result instead of out = result. */
+  accumulate?: boolean;
+}
+
+export interface AdamWParams {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** 1-based step, for bias correction. */
+  t: number;
+}
+
+export interface AttentionDims {
+  B: number;
+  /** Query rows per sequence. */
+  Tq: number;
+  /** Key/value rows per sequence in use; query row t sits at position Tk - Tq + t and sees keys 0..that. */
+  Tk: number;
+  /** Rows allocated per sequence in k and v (Tk <= kvStride); = Tk in training, the cache size in inference. */
+  kvStride: number;
+  NH: number;
+  NKV: number;
+  HS: number;
+}
+
+export interface Backend<T, I = T> {
+  readonly name: string;
+
+  // --- memory ---
+  alloc(n: number, label?: string): T;
+  upload(data: Float32Array, label?: string): T;
+  uploadIds(data: Int32Array, label?: string): I;
+  write(buf: T, data: Float32Array, offset?: number): void;
+  writeIds(buf: I, data: Int32Array, offset?: number): void;
+  read(buf: T, n?: number): Promise<Float32Array>;
+  zero(buf: T, n?: number): void;
+  copy(dst: T, src: T, n: number, dstOffset?: number, srcOffset?: number): void;
+  free(buf: T | I): void;
+
+  // --- kernels ---
+  /** ids (N), wte (V,C) -> out (N,C) */
+  embeddingForward(out: T, ids: I, wte: T, N: number, C: number): void;
+  /** dout (N,C), ids (N) -> dwte (V,C) += */
+  embeddingBackward(dwte: T, dout: T, ids: I, N: number, C: number): void;
+
+  /** inp (N,C), weight (C) -> out (N,C), rstd (N) */
+  rmsnormForward(out: T, rstd: T, inp: T, weight: T, N: number, C: number, eps: number): void;
+  /** dout (N,C), inp (N,C), weight (C), rstd (N) -> dinp (N,C) +=, dweight (C) += */
+  rmsnormBackward(dinp: T, dweight: T | null, dout: T, inp: T, weight: T, rstd: T, N: number, C: number): void;
+
+  /** inp (N,IC), weight (OC,IC), bias (OC) -> out (N,OC) = scale * inp @ weight^T + bias */
+  matmulForward(out: T, inp: T, weight: T, bias: T | null, N: number, IC: number, OC: number, opts?: MatmulOptions): void;
+  /** dout (N,OC), inp (N,IC), weight (OC,IC) -> dinp (N,IC) +=, dweight (OC,IC) +=, dbias (OC) += (each optional) */
+  matmulBackward(
+    dinp: T | null, dweight: T | null, dbias: T | null, dout: T, inp: T, weight: T,
+    N: number, IC: number, OC: number, scale?: number,
+  ): void;
+
+  /** inp (N,NH,HS), invFreq (HS/2), pos (N) -> out (N,NH,HS); HF "rotate_half" pairs (i, i + HS/2). out may be inp. */
+  ropeForward(out: T, inp: T, invFreq: T, pos: I, N: number, NH: number, HS: number): void;
+  /** dout (N,NH,HS) -> dinp (N,NH,HS) = rotation by -angle (overwrites; dinp may be dout) */
+  ropeBackward(dinp: T, dout: T, invFreq: T, pos: I, N: number, NH: number, HS: number): void;
+
+  /** q (B,Tq,NH,HS), k v (B,kvStride,NKV,HS) -> out (B,Tq,NH,HS), lse (B,NH,Tq); causal, grouped-query */
+  attentionForward(out: T, lse: T, q: T, k: T, v: T, d: AttentionDims): void;
+  /** dout, q, k, v, out, lse -> dq +=, dk +=, dv += (probabilities recomputed from lse: no (T,T) buffer kept) */
+  attentionBackward(dq: T, dk: T, dv: T, dout: T, q: T, k: T, v: T, out: T, lse: T, d: AttentionDims): void;
+
+  /** gate (n), up (n) -> out (n) = silu(gate) * up */
+  swigluForward(out: T, gate: T, up: T, n: number): void;
+  /** dout (n) -> dgate (n) +=, dup (n) += */
+  swigluBackward(dgate: T, dup: T, dout: T, gate: T, up: T, n: number): void;
+
+  /** a (n) += b (n)  (residual add; its backward is the identity on both branches) */
+  addInPlace(a: T, b: T, n: number): void;
+
+  /**
+   * Fused lm_head + cross-entropy, walking the vocabulary in chunks so (N,V) logits never exist.
+   * h (N,C), wte (V,C), targets (N; -1 = no loss) -> losses (N), lse (N)
+   */
+  classifierForward(losses: T, lse: T, h: T, wte: T, targets: I, N: number, C: number, V: number): void;
+  /** d(sum of losses * dloss)/dh -> dh (N,C) +=, dwte (V,C) += (optional) */
+  classifierBackward(
+    dh: T, dwte: T | null, h: T, wte: T, targets: I, lse: T, dloss: number, N: number, C: number, V: number,
+  ): void;
+  /** h (N,C), wte (V,C) -> logits (N,V) (inference only: N is small there) */
+  logits(out: T, h: T, wte: T, N: number, C: number, V: number): void;
+
+  /** param, grad, m, v (n): one AdamW step (decoupled weight decay) */
+  adamw(param: T, grad: T, m: T, v: T, n: number, p: AdamWParams): void;
+  /** sum of squares of every buffer -> out (1) */
+  sumSquares(out: T, bufs: readonly (readonly [T, number])[]): void;
+  /** buf (n) *= s */
+  scale(buf: T, n: number, s: number): void;
+}
