@@ -16,7 +16,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const { BUILTIN_CORPUS } = await import(join(root, "node_modules/.bench-corpus.mjs")).catch(async () => {
   // The corpus is TypeScript: load it through tsx once, in a child, as JSON.
   const json = execFileSync(process.execPath, ["--import", "tsx", "-e",
-    'import("./src/lib/fim/corpus/index.ts").then(m => process.stdout.write(JSON.stringify(m)))'], { cwd: root, maxBuffer: 1 << 26 });
+    'import("./src/lib/fim/builtin.ts").then(m => process.stdout.write(JSON.stringify(m)))'], { cwd: root, maxBuffer: 1 << 26 });
   return JSON.parse(json.toString());
 });
 

@@ -2,7 +2,7 @@
 // Streaming: one file is held at a time, so memory does not grow with the corpus. With a total count the
 // source is walked twice (first to weigh the usable files, then to sample them); with perFile, once.
 
-import { classifyFile, countLines, tooLarge, type ClassifyOptions } from "./filters.ts";
+import { classifyFile, countLines, tooLarge, utf8Length, type ClassifyOptions } from "./filters.ts";
 import { getFormat, markersOf } from "./formats.ts";
 import { hashString } from "./prng.ts";
 import { sampleFile } from "./sample.ts";
@@ -136,7 +136,7 @@ export async function buildDataset(
       files++;
       if (tooLarge(entry.size, o.maxFileBytes)) continue;
       const data = await entry.read();
-      bytes += typeof data === "string" ? data.length : data.byteLength;
+      bytes += typeof data === "string" ? utf8Length(data) : data.byteLength;
       const c = classifyFile(entry.path, data, check);
       if (c.ok) totalWeight += countLines(c.text);
       report({ phase: "scan", files, bytes, samples: 0 });
@@ -150,7 +150,7 @@ export async function buildDataset(
     aborted();
     stats.files.seen++;
     const data = tooLarge(entry.size, o.maxFileBytes) ? undefined : await entry.read();
-    if (data !== undefined) stats.bytes += typeof data === "string" ? data.length : data.byteLength;
+    if (data !== undefined) stats.bytes += typeof data === "string" ? utf8Length(data) : data.byteLength;
     const c = data === undefined ? ({ ok: false, reason: "too-large" } as const) : classifyFile(entry.path, data, check);
     if (!c.ok) {
       stats.skipped[c.reason]++;

@@ -39,6 +39,21 @@ export function decodeText(data: Uint8Array | string): string | undefined {
   }
 }
 
+/** Bytes of `s` in UTF-8 (a lone surrogate counts 3, as TextEncoder writes U+FFFD). */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
 /** Number of lines: a final line without "\n" counts, an empty tail after the last "\n" does not. */
 export function countLines(text: string): number {
   if (text.length === 0) return 0;
@@ -68,7 +83,7 @@ export interface ClassifyOptions {
 
 /** Decides whether a file is usable. `data` may be omitted when `size` alone already rules it out. */
 export function classifyFile(path: string, data: Uint8Array | string, opts: ClassifyOptions): Classified {
-  const bytes = typeof data === "string" ? data.length : data.byteLength;
+  const bytes = typeof data === "string" ? utf8Length(data) : data.byteLength;
   if (bytes > opts.maxFileBytes) return { ok: false, reason: "too-large" };
   const text = decodeText(data);
   if (text === undefined) return { ok: false, reason: "binary" };

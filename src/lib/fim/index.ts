@@ -4,12 +4,12 @@
 export * from "./types.ts";
 export * from "./formats.ts";
 export { CTX_BANNED_LANGUAGES, DATA_FORMAT_LANGUAGES, detectLanguage, languageFromPath, languageFromShebang } from "./languages.ts";
-export { classifyFile, countLines, decodeText, MIN_CHARS, MIN_LINES } from "./filters.ts";
+export { classifyFile, countLines, decodeText, MIN_CHARS, MIN_LINES, utf8Length } from "./filters.ts";
 export { Rng, hashString } from "./prng.ts";
 export * from "./split.ts";
 export { renderPlain, renderPrompt, renderSample } from "./render.ts";
 export { sampleAtCursor, sampleFile, type SampleOptions, type SourceText } from "./sample.ts";
 export * from "./dataset.ts";
 export { buildPrompt, escapeMarkers, keepHead, keepTail, type BuiltPrompt, type PromptBudget, type PromptRequest } from "./prompt.ts";
-export { builtinSource, memorySource, toJsonl, type MemoryFile } from "./sources.ts";
-export { BUILTIN_CORPUS, type CorpusFile } from "./corpus/index.ts";
+export { memorySource, toJsonl, type MemoryFile } from "./sources.ts";
+// The built-in corpus: import "./builtin.ts" directly (not re-exported, to keep it out of page bundles).

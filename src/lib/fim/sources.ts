@@ -1,7 +1,7 @@
-// FileSources that need no file system: files already in memory (pasted text, dropped File/Blob objects)
-// and the built-in synthetic corpus. The Node directory walker lives in node/export (it needs node:fs).
+// FileSources that need no file system: files already in memory (pasted text, dropped File/Blob objects).
+// The built-in corpus is in builtin.ts (kept out of index.ts so the page bundle does not carry it); the Node
+// directory walker lives in node/export (it needs node:fs).
 
-import { BUILTIN_CORPUS } from "./corpus/index.ts";
 import type { FileEntry, FileSource } from "./types.ts";
 
 export interface MemoryFile {
@@ -26,11 +26,6 @@ export function memorySource(files: readonly MemoryFile[]): FileSource {
       yield* entries;
     },
   };
-}
-
-/** The synthetic corpus written for this project (Python, JavaScript, SQL), used when the user brings no code. */
-export function builtinSource(): FileSource {
-  return memorySource(BUILTIN_CORPUS.map((f) => ({ path: f.path, text: f.text })));
 }
 
 /** One JSONL line. */

@@ -33,7 +33,10 @@ export type SkipReason =
 /** How a sample was built. ctx family: normal | incomplete. psm family: psm | spm | plain (left-to-right). */
 export type SampleMode = "normal" | "incomplete" | "psm" | "spm" | "plain";
 
-/** One JSONL record. prefix + middle + suffix rebuilds the file for every format but ctx-seed. */
+/**
+ * One JSONL record. prefix + middle + suffix rebuilds the file for every format but ctx-seed, except in
+ * incomplete mode, where the suffix is empty and prefix + middle is the start of the file.
+ */
 export interface SampleRecord {
   /** The full training text: markers, parts and end token, exactly what the model is trained on. */
   text: string;
@@ -92,7 +95,7 @@ export interface DatasetStats {
   format: string;
   /** seen: all files; usable: passed every check; used: got at least one sample (train + eval = used). */
   files: { seen: number; usable: number; used: number; train: number; eval: number };
-  /** Bytes of source read in the generate pass (UTF-8 bytes of files that were read). */
+  /** Bytes of source read in the generate pass (UTF-8 bytes; text given as strings is measured as UTF-8 too). */
   bytes: number;
   samples: { train: number; eval: number };
   skipped: Record<SkipReason, number>;

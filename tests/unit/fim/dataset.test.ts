@@ -3,9 +3,10 @@
 
 import { describe, expect, it } from "vitest";
 import {
-  BUILTIN_CORPUS, buildDataset, builtinSource, DatasetOptionError, memorySource, NoUsableFilesError, SKIP_REASONS,
+  buildDataset, DatasetOptionError, memorySource, NoUsableFilesError, SKIP_REASONS,
   type DatasetOptions, type MemoryFile, type SampleRecord,
 } from "../../../src/lib/fim/index.ts";
+import { BUILTIN_CORPUS, builtinSource } from "../../../src/lib/fim/builtin.ts";
 import { randomFiles } from "./random-files.ts";
 
 const GOOD = "def add(a, b):\n    total = a + b\n    return total\n\n\nprint(add(1, 2))\n";

@@ -4,9 +4,10 @@ import { stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import {
-  buildDataset, builtinSource, DatasetOptionError, DEFAULT_DATASET_OPTIONS, FORMAT_NAMES, SKIP_REASONS, toJsonl,
+  buildDataset, DatasetOptionError, DEFAULT_DATASET_OPTIONS, FORMAT_NAMES, SKIP_REASONS, toJsonl,
   type DatasetOptions, type DatasetProgress, type DatasetStats, type FileSource,
 } from "../../../../src/lib/fim/index.ts";
+import { builtinSource } from "../../../../src/lib/fim/builtin.ts";
 import { openAtomic, type AtomicFile } from "../atomic-writer.ts";
 import { directorySource } from "../fs-source.ts";
 import { numberFlag, UsageError } from "./errors.ts";

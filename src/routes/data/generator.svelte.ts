@@ -1,0 +1,138 @@
+// generator.svelte.ts — runs dataset generation in samples.worker.ts and holds its state for the page:
+// status, live progress, the result (stats, preview, JSONL blobs and their object URLs) and errors.
+import * as Comlink from "comlink";
+import type { DatasetOptions, DatasetProgress } from "../../lib/fim/index.ts";
+import type { GenerateInput, GenerateResult, SamplesWorkerApi } from "../../workers/samples.worker.ts";
+
+export type GeneratorStatus = "idle" | "running" | "done" | "error" | "cancelled";
+
+/** How long a cancelled worker may take to stop by itself before it is terminated. */
+const CANCEL_GRACE_MS = 1500;
+
+export class SampleGenerator {
+  status = $state<GeneratorStatus>("idle");
+  progress = $state<DatasetProgress | null>(null);
+  result = $state.raw<GenerateResult | null>(null);
+  error = $state<string | null>(null);
+  trainUrl = $state<string | null>(null);
+  evalUrl = $state<string | null>(null);
+  /** Milliseconds the last run took (or has taken so far). */
+  elapsedMs = $state(0);
+
+  readonly running = $derived(this.status === "running");
+
+  private worker: Worker | null = null;
+  private api: Comlink.Remote<SamplesWorkerApi> | null = null;
+  /** Bumped on every start and cancel, so answers of an abandoned run are ignored. */
+  private runId = 0;
+  /** The worker call of the current or last run; settled once the worker is idle again. */
+  private inflight: Promise<unknown> | null = null;
+  private inflightSettled = true;
+  private startedAt = 0;
+  private ticker: ReturnType<typeof setInterval> | undefined;
+
+  async generate(input: GenerateInput, options: Partial<DatasetOptions>): Promise<void> {
+    if (this.running) return;
+    // A cancelled run that has not stopped yet would hold the worker: start a fresh one instead.
+    if (!this.inflightSettled) this.dispose();
+    const id = ++this.runId;
+    this.clearResult();
+    this.error = null;
+    this.progress = { phase: "scan", files: 0, bytes: 0, samples: 0 };
+    this.status = "running";
+    this.startClock();
+
+    const onProgress = Comlink.proxy((p: DatasetProgress) => {
+      if (id === this.runId) this.progress = p;
+    });
+    try {
+      const call = this.remote().generate(input, options, onProgress);
+      this.track(call);
+      const result = await call;
+      if (id !== this.runId) return;
+      this.result = result;
+      this.trainUrl = URL.createObjectURL(result.train);
+      this.evalUrl = URL.createObjectURL(result.eval);
+      this.status = "done";
+    } catch (err) {
+      if (id !== this.runId) return;
+      this.error = messageOf(err);
+      this.status = "error";
+    } finally {
+      if (id === this.runId) this.stopClock();
+    }
+  }
+
+  /** Stops the run in progress: asks the worker, and terminates it if it does not stop soon. */
+  cancel(): void {
+    if (!this.running) return;
+    this.runId++;
+    this.stopClock();
+    this.status = "cancelled";
+    const { api, worker, inflight } = this;
+    if (!api || !worker || !inflight) return;
+    void api.cancel().catch(() => {});
+    const timer = setTimeout(() => {
+      if (this.worker === worker) this.dispose();
+    }, CANCEL_GRACE_MS);
+    const clear = () => clearTimeout(timer);
+    inflight.then(clear, clear);
+  }
+
+  /** Terminates the worker; a new one starts with the next run. */
+  dispose(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.api = null;
+    this.inflight = null;
+    this.inflightSettled = true;
+  }
+
+  private track(call: Promise<unknown>): void {
+    this.inflight = call;
+    this.inflightSettled = false;
+    const settle = () => {
+      if (this.inflight === call) this.inflightSettled = true;
+    };
+    call.then(settle, settle);
+  }
+
+  private remote(): Comlink.Remote<SamplesWorkerApi> {
+    if (!this.api) {
+      this.worker = new Worker(new URL("../../workers/samples.worker.ts", import.meta.url), {
+        type: "module",
+        name: "samples",
+      });
+      this.api = Comlink.wrap<SamplesWorkerApi>(this.worker);
+    }
+    return this.api;
+  }
+
+  private clearResult(): void {
+    if (this.trainUrl) URL.revokeObjectURL(this.trainUrl);
+    if (this.evalUrl) URL.revokeObjectURL(this.evalUrl);
+    this.trainUrl = null;
+    this.evalUrl = null;
+    this.result = null;
+  }
+
+  private startClock(): void {
+    this.startedAt = performance.now();
+    this.elapsedMs = 0;
+    clearInterval(this.ticker);
+    this.ticker = setInterval(() => (this.elapsedMs = performance.now() - this.startedAt), 250);
+  }
+
+  private stopClock(): void {
+    clearInterval(this.ticker);
+    this.elapsedMs = performance.now() - this.startedAt;
+  }
+}
+
+/** The error's message as a sentence: "no usable files: …" → "No usable files: …". */
+function messageOf(err: unknown): string {
+  const text = err instanceof Error ? err.message || err.name : String(err);
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+export const generator = new SampleGenerator();

@@ -1,0 +1,112 @@
+// browser.ts — helpers for the e2e tests: start the app with Vite's programmatic dev server (or a build +
+// preview) on a free 127.0.0.1 port, launch headless Chromium with playwright-core, open pages that may only
+// reach localhost, and stop everything again.
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createServer as createNetServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { build, createServer, preview, type InlineConfig } from "vite";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const CONFIG_FILE = fileURLToPath(new URL("../../vite.config.ts", import.meta.url));
+
+export const CHROMIUM_ARGS = [
+  "--headless=new",
+  "--no-sandbox",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--enable-unsafe-webgpu",
+];
+
+/** The Chromium binary: $CHROMIUM_PATH, else Debian's /usr/bin/chromium (scripts/ensure-chromium.mjs installs it). */
+export function chromiumPath(): string {
+  const path = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+  if (!existsSync(path)) {
+    throw new Error(`Chromium not found at ${path}: run \`node scripts/ensure-chromium.mjs\` or set CHROMIUM_PATH`);
+  }
+  return path;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
+}
+
+/** A free TCP port on 127.0.0.1 (asked from the OS, then released for the server to take). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningApp {
+  /** Base URL, e.g. http://127.0.0.1:41234/ */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the app on 127.0.0.1. "dev" (default) uses Vite's dev server without HMR or file watching;
+ * "preview" builds into a temporary folder first, serves that build, and deletes it on close.
+ */
+export async function startApp(mode: "dev" | "preview" = "dev"): Promise<RunningApp> {
+  const port = await freePort();
+  const base: InlineConfig = { root: ROOT, configFile: CONFIG_FILE, logLevel: "warn", clearScreen: false };
+  if (mode === "preview") {
+    const outDir = await mkdtemp(join(tmpdir(), "fim-studio-e2e-dist-"));
+    await build({ ...base, build: { outDir, emptyOutDir: true } });
+    const server = await preview({ ...base, build: { outDir }, preview: { host: "127.0.0.1", port, strictPort: true, open: false } });
+    return {
+      url: `http://127.0.0.1:${port}/`,
+      close: async () => {
+        await server.close();
+        await rm(outDir, { recursive: true, force: true });
+      },
+    };
+  }
+  const server = await createServer({
+    ...base,
+    server: { host: "127.0.0.1", port, strictPort: true, open: false, hmr: false, watch: null },
+  });
+  await server.listen();
+  return { url: `http://127.0.0.1:${port}/`, close: () => server.close() };
+}
+
+export interface OpenedPage {
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught page errors and console errors seen so far (for assertions and failure messages). */
+  errors: string[];
+}
+
+/** A fresh context + page that can only reach the app's own origin; anything else is aborted. */
+export async function openPage(
+  browser: Browser,
+  appUrl: string,
+  viewport: { width: number; height: number } = { width: 1280, height: 720 },
+): Promise<OpenedPage> {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const origin = new URL(appUrl).origin;
+  await context.route("**/*", (route) => {
+    const url = route.request().url();
+    if (url.startsWith(origin) || url.startsWith("blob:") || url.startsWith("data:")) return route.continue();
+    return route.abort("blockedbyclient");
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
+  page.on("console", (msg) => {
+    if (msg.type() === "error") errors.push(`console: ${msg.text()}`);
+  });
+  return { context, page, errors };
+}
