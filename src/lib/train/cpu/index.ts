@@ -1,5 +1,7 @@
 // The CPU backend: the reference implementation of Backend over Float32Array. Clarity first; every WebGPU
 // kernel is tested against these. Each method forwards to one kernel file (matmul.ts, attention.ts, ...).
+// `new CpuBackend("f64")` runs the very same kernels in float64, so tests can take finite differences of a
+// whole model's loss; buffers are then Float64Array at run time (typed as Float32Array for the interface).
 
 import type { AdamWParams, AttentionDims, Backend, MatmulOptions } from "../backend.ts";
 import { attentionBackward, attentionForward } from "./attention.ts";
@@ -12,14 +14,20 @@ import { ropeBackward, ropeForward } from "./rope.ts";
 import { swigluBackward, swigluForward } from "./swiglu.ts";
 
 export class CpuBackend implements Backend<Float32Array, Int32Array> {
-  readonly name = "cpu";
+  readonly name: string;
   private scores = new Float64Array(0);
+  private readonly Ctor: Float32ArrayConstructor;
+
+  constructor(readonly precision: "f32" | "f64" = "f32") {
+    this.name = precision === "f32" ? "cpu" : "cpu-f64";
+    this.Ctor = (precision === "f32" ? Float32Array : Float64Array) as unknown as Float32ArrayConstructor;
+  }
 
   alloc(n: number): Float32Array {
-    return new Float32Array(n);
+    return new this.Ctor(n);
   }
-  upload(data: Float32Array): Float32Array {
-    return data.slice();
+  upload(data: ArrayLike<number>): Float32Array {
+    return this.Ctor.from(data);
   }
   uploadIds(data: Int32Array): Int32Array {
     return data.slice();
@@ -31,7 +39,7 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     buf.set(data, offset);
   }
   async read(buf: Float32Array, n = buf.length): Promise<Float32Array> {
-    return buf.slice(0, n);
+    return Float32Array.from(buf.subarray(0, n));
   }
   zero(buf: Float32Array, n = buf.length): void {
     buf.fill(0, 0, n);

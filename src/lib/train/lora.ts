@@ -1,0 +1,85 @@
+// LoRA set-up: which modules get an adapter, its initialisation, and the list of trainable parameters under
+// PEFT's names (base_model.model.<module>.lora_A.weight), so checkpoints are PEFT adapters as they stand.
+// Defaults from the pipeline seed: rank 16, alpha 32, all attention and MLP projections.
+
+import { Rng } from "../fim/prng.ts";
+import type { Backend } from "./backend.ts";
+import { BLOCK_LINEARS, type BlockLinear, type TransformerWeights } from "./model.ts";
+
+export interface LoraConfig {
+  r: number; // rank (seed: 16)
+  alpha: number; // scale numerator (seed: 32)
+  rslora: boolean; // scale alpha / sqrt(r) instead of alpha / r (Kalajdzievski 2023)
+  targets: readonly BlockLinear[]; // seed: all attention and FFN projections
+}
+
+export const DEFAULT_LORA: Readonly<LoraConfig> = { r: 16, alpha: 32, rslora: false, targets: BLOCK_LINEARS };
+
+export function loraScale(c: LoraConfig): number {
+  return c.rslora ? c.alpha / Math.sqrt(c.r) : c.alpha / c.r;
+}
+
+export interface Param<T> {
+  name: string;
+  buf: T;
+  grad: T;
+  n: number;
+}
+
+/**
+ * Adds a LoRA branch to every target linear: A ~ U(-1/sqrt(IC), 1/sqrt(IC)) (PEFT's kaiming_uniform_ with a = sqrt(5)),
+ * B = 0, so the adapted model starts equal to the base. Deterministic given the seed.
+ */
+export function attachLora<T, I>(be: Backend<T, I>, w: TransformerWeights<T>, c: LoraConfig, seed: number): Param<T>[] {
+  const params: Param<T>[] = [];
+  const scale = loraScale(c);
+  for (const b of w.blocks) {
+    for (const which of c.targets) {
+      const lin = b.lin[which];
+      const rng = Rng.forKey(seed, lin.name);
+      const bound = 1 / Math.sqrt(lin.IC);
+      const a = new Float32Array(c.r * lin.IC);
+      for (let i = 0; i < a.length; i++) a[i] = (rng.next() * 2 - 1) * bound;
+      lin.lora = {
+        A: be.upload(a, `${lin.name}.lora_A`), B: be.alloc(lin.OC * c.r, `${lin.name}.lora_B`),
+        dA: be.alloc(a.length), dB: be.alloc(lin.OC * c.r), R: c.r, scale,
+      };
+      params.push({ name: peftName(lin.name, "A"), buf: lin.lora.A, grad: lin.lora.dA, n: a.length });
+      params.push({ name: peftName(lin.name, "B"), buf: lin.lora.B, grad: lin.lora.dB, n: lin.OC * c.r });
+    }
+  }
+  return params;
+}
+
+/** PEFT's tensor name in adapter_model.safetensors. */
+export function peftName(module: string, ab: "A" | "B"): string {
+  return `base_model.model.${module}.lora_${ab}.weight`;
+}
+
+/** Turns the adapters on or off (base vs fine-tuned without reloading). */
+export function setLoraEnabled<T>(w: TransformerWeights<T>, enabled: boolean): void {
+  for (const b of w.blocks) for (const which of BLOCK_LINEARS) b.lin[which].loraEnabled = enabled;
+}
+
+/** Full-parameter training: a gradient for every weight (tied lm_head shares embed_tokens' gradient). */
+export function enableFullTraining<T, I>(be: Backend<T, I>, w: TransformerWeights<T>, V: number, C: number): Param<T>[] {
+  const params: Param<T>[] = [];
+  const add = (name: string, buf: T, n: number): T => {
+    const grad = be.alloc(n, `d:${name}`);
+    params.push({ name, buf, grad, n });
+    return grad;
+  };
+  w.dwte = add("model.embed_tokens.weight", w.wte, V * C);
+  w.blocks.forEach((b, l) => {
+    b.dln1 = add(`model.layers.${l}.input_layernorm.weight`, b.ln1, C);
+    b.dln2 = add(`model.layers.${l}.post_attention_layernorm.weight`, b.ln2, C);
+    for (const which of BLOCK_LINEARS) {
+      const lin = b.lin[which];
+      lin.dweight = add(`${lin.name}.weight`, lin.weight, lin.IC * lin.OC);
+      if (lin.bias) lin.dbias = add(`${lin.name}.bias`, lin.bias, lin.OC);
+    }
+  });
+  w.dlnf = add("model.norm.weight", w.lnf, C);
+  w.dlmHead = w.lmHead === w.wte ? w.dwte : add("lm_head.weight", w.lmHead, V * C);
+  return params;
+}

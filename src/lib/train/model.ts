@@ -1,0 +1,216 @@
+// The decoder-only transformer of Llama and Qwen2 (RMSNorm, RoPE, grouped-query attention, SwiGLU MLP,
+// optional q/k/v biases, tied or untied lm_head), written once against the Backend interface.
+// Each block is a forward/backward pair (blockForward / blockBackward); activations are kept per block, or,
+// with `recompute`, only each block's input is kept and the block is run again during the backward pass.
+// This file holds the math; weights come from checkpoint.ts, LoRA set-up from lora.ts.
+
+import type { AttentionDims, Backend } from "./backend.ts";
+import { linearBackward, linearForward, type Linear } from "./linear.ts";
+
+export interface TransformerDims {
+  V: number; // vocab
+  C: number; // hidden
+  L: number; // layers
+  NH: number; // query heads
+  NKV: number; // key/value heads
+  HS: number; // head size
+  H: number; // MLP intermediate
+  eps: number; // RMSNorm epsilon
+}
+
+/** The 7 linear modules of a block, by their checkpoint names. */
+export const BLOCK_LINEARS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] as const;
+export type BlockLinear = (typeof BLOCK_LINEARS)[number];
+
+export interface BlockWeights<T> {
+  ln1: T; // input_layernorm (C)
+  ln2: T; // post_attention_layernorm (C)
+  dln1?: T; // full training
+  dln2?: T;
+  lin: Record<BlockLinear, Linear<T>>;
+}
+
+export interface TransformerWeights<T> {
+  wte: T; // (V, C)
+  lnf: T; // (C)
+  lmHead: T; // (V, C); the same buffer as wte when tied
+  blocks: BlockWeights<T>[];
+  invFreq: T; // (HS/2) RoPE inverse frequencies (llama3 scaling already applied)
+  // full training
+  dwte?: T;
+  dlnf?: T;
+  dlmHead?: T; // = dwte when tied
+}
+
+/** Activations of one block for a batch of N = B*T tokens. */
+interface BlockActs<T> {
+  ln1: T; rstd1: T; // (N,C) (N)
+  q: T; k: T; v: T; // (N,NH*HS) (N,NKV*HS) after RoPE
+  att: T; lse: T; // (N,NH*HS) (B,NH,T)
+  xmid: T; // (N,C) residual after attention
+  ln2: T; rstd2: T;
+  gate: T; up: T; act: T; // (N,H)
+  loraH: Partial<Record<BlockLinear, T>>; // (N,R)
+}
+
+/** Gradient scratch shared by all blocks. */
+interface Scratch<T> {
+  dact: T; dgate: T; dup: T; // (N,H)
+  dln: T; // (N,C)
+  datt: T; dq: T; dk: T; dv: T;
+  dloraH: T | null; // (N,Rmax)
+}
+
+/** Buffers for one (B, T) shape, allocated once and reused every step. */
+export class Workspace<T, I> {
+  readonly N: number;
+  readonly xs: T[]; // L+1 residual streams (N,C): block inputs, then the final one
+  readonly acts: BlockActs<T>[]; // one per block, or one shared when recomputing
+  readonly scratch: Scratch<T>;
+  readonly lnf: T; readonly rstdf: T; readonly losses: T; readonly lseCE: T; readonly dres: T;
+  readonly ids: I; readonly targets: I; readonly pos: I;
+
+  constructor(be: Backend<T, I>, d: TransformerDims, readonly B: number, readonly T: number, recompute: boolean, loraRank: Partial<Record<BlockLinear, number>>) {
+    const N = (this.N = B * T);
+    const Q = d.NH * d.HS;
+    const KV = d.NKV * d.HS;
+    this.xs = Array.from({ length: d.L + 1 }, (_, i) => be.alloc(N * d.C, `x${i}`));
+    const mkActs = (l: number): BlockActs<T> => ({
+      ln1: be.alloc(N * d.C, `b${l}.ln1`), rstd1: be.alloc(N), q: be.alloc(N * Q), k: be.alloc(N * KV), v: be.alloc(N * KV),
+      att: be.alloc(N * Q), lse: be.alloc(B * d.NH * T), xmid: be.alloc(N * d.C), ln2: be.alloc(N * d.C), rstd2: be.alloc(N),
+      gate: be.alloc(N * d.H), up: be.alloc(N * d.H), act: be.alloc(N * d.H),
+      loraH: Object.fromEntries(Object.entries(loraRank).map(([k, r]) => [k, be.alloc(N * r!, `b${l}.${k}.loraH`)])),
+    });
+    this.acts = Array.from({ length: recompute ? 1 : d.L }, (_, l) => mkActs(l));
+    const rmax = Math.max(0, ...Object.values(loraRank).map((r) => r ?? 0));
+    this.scratch = {
+      dact: be.alloc(N * d.H), dgate: be.alloc(N * d.H), dup: be.alloc(N * d.H), dln: be.alloc(N * d.C),
+      datt: be.alloc(N * Q), dq: be.alloc(N * Q), dk: be.alloc(N * KV), dv: be.alloc(N * KV),
+      dloraH: rmax > 0 ? be.alloc(N * rmax) : null,
+    };
+    this.lnf = be.alloc(N * d.C);
+    this.rstdf = be.alloc(N);
+    this.losses = be.alloc(N);
+    this.lseCE = be.alloc(N);
+    this.dres = be.alloc(N * d.C);
+    this.ids = be.uploadIds(new Int32Array(N));
+    this.targets = be.uploadIds(new Int32Array(N));
+    this.pos = be.uploadIds(new Int32Array(N));
+  }
+}
+
+/** Where a block's keys and values go: its own activations (training) or a KV cache (inference). */
+export interface KvTarget<T> {
+  k: T; // (kvStride, NKV*HS) for B = 1
+  v: T;
+  kvStride: number;
+  offset: number; // rows already in the cache
+}
+
+export class Transformer<T, I> {
+  constructor(
+    readonly be: Backend<T, I>,
+    readonly d: TransformerDims,
+    readonly w: TransformerWeights<T>,
+  ) {}
+
+  // x (N,C) -> y (N,C); fills acts. With `kv`, keys/values are appended to a cache and attention reads it.
+  blockForward(l: number, x: T, y: T, a: BlockActs<T>, B: number, T: number, pos: I, kv?: KvTarget<T>): void {
+    const { be, d } = this;
+    const bw = this.w.blocks[l]!;
+    const N = B * T;
+    const lin = bw.lin;
+    be.rmsnormForward(a.ln1, a.rstd1, x, bw.ln1, N, d.C, d.eps);
+    linearForward(be, lin.q_proj, a.q, a.ln1, N, a.loraH.q_proj ?? null);
+    linearForward(be, lin.k_proj, a.k, a.ln1, N, a.loraH.k_proj ?? null);
+    linearForward(be, lin.v_proj, a.v, a.ln1, N, a.loraH.v_proj ?? null);
+    be.ropeForward(a.q, a.q, this.w.invFreq, pos, N, d.NH, d.HS);
+    be.ropeForward(a.k, a.k, this.w.invFreq, pos, N, d.NKV, d.HS);
+    let dims: AttentionDims = { B, Tq: T, Tk: T, kvStride: T, NH: d.NH, NKV: d.NKV, HS: d.HS };
+    let k = a.k;
+    let v = a.v;
+    if (kv) {
+      const row = d.NKV * d.HS;
+      be.copy(kv.k, a.k, N * row, kv.offset * row);
+      be.copy(kv.v, a.v, N * row, kv.offset * row);
+      dims = { ...dims, Tk: kv.offset + T, kvStride: kv.kvStride };
+      k = kv.k;
+      v = kv.v;
+    }
+    be.attentionForward(a.att, a.lse, a.q, k, v, dims);
+    be.copy(a.xmid, x, N * d.C);
+    linearForward(be, lin.o_proj, a.xmid, a.att, N, a.loraH.o_proj ?? null, true); // xmid = x + o(att)
+    be.rmsnormForward(a.ln2, a.rstd2, a.xmid, bw.ln2, N, d.C, d.eps);
+    linearForward(be, lin.gate_proj, a.gate, a.ln2, N, a.loraH.gate_proj ?? null);
+    linearForward(be, lin.up_proj, a.up, a.ln2, N, a.loraH.up_proj ?? null);
+    be.swigluForward(a.act, a.gate, a.up, N * d.H);
+    be.copy(y, a.xmid, N * d.C);
+    linearForward(be, lin.down_proj, y, a.act, N, a.loraH.down_proj ?? null, true); // y = xmid + down(act)
+  }
+
+  // dres (N,C) = dL/dy on entry, dL/dx on exit (residual gradients flow through in place)
+  blockBackward(l: number, x: T, dres: T, a: BlockActs<T>, s: Scratch<T>, B: number, T: number, pos: I): void {
+    const { be, d } = this;
+    const bw = this.w.blocks[l]!;
+    const lin = bw.lin;
+    const N = B * T;
+    const Q = d.NH * d.HS;
+    const KV = d.NKV * d.HS;
+    // MLP: y = xmid + down(silu(gate(ln2)) * up(ln2))
+    be.zero(s.dact, N * d.H);
+    linearBackward(be, lin.down_proj, s.dact, dres, a.act, N, a.loraH.down_proj ?? null, s.dloraH);
+    be.zero(s.dgate, N * d.H);
+    be.zero(s.dup, N * d.H);
+    be.swigluBackward(s.dgate, s.dup, s.dact, a.gate, a.up, N * d.H);
+    be.zero(s.dln, N * d.C);
+    linearBackward(be, lin.gate_proj, s.dln, s.dgate, a.ln2, N, a.loraH.gate_proj ?? null, s.dloraH);
+    linearBackward(be, lin.up_proj, s.dln, s.dup, a.ln2, N, a.loraH.up_proj ?? null, s.dloraH);
+    be.rmsnormBackward(dres, bw.dln2 ?? null, s.dln, a.xmid, bw.ln2, a.rstd2, N, d.C); // dres = dL/dxmid
+    // attention: xmid = x + o(attention(rope(q(ln1)), rope(k(ln1)), v(ln1)))
+    be.zero(s.datt, N * Q);
+    linearBackward(be, lin.o_proj, s.datt, dres, a.att, N, a.loraH.o_proj ?? null, s.dloraH);
+    be.zero(s.dq, N * Q);
+    be.zero(s.dk, N * KV);
+    be.zero(s.dv, N * KV);
+    const dims: AttentionDims = { B, Tq: T, Tk: T, kvStride: T, NH: d.NH, NKV: d.NKV, HS: d.HS };
+    be.attentionBackward(s.dq, s.dk, s.dv, s.datt, a.q, a.k, a.v, a.att, a.lse, dims);
+    be.ropeBackward(s.dq, s.dq, this.w.invFreq, pos, N, d.NH, d.HS);
+    be.ropeBackward(s.dk, s.dk, this.w.invFreq, pos, N, d.NKV, d.HS);
+    be.zero(s.dln, N * d.C);
+    linearBackward(be, lin.q_proj, s.dln, s.dq, a.ln1, N, a.loraH.q_proj ?? null, s.dloraH);
+    linearBackward(be, lin.k_proj, s.dln, s.dk, a.ln1, N, a.loraH.k_proj ?? null, s.dloraH);
+    linearBackward(be, lin.v_proj, s.dln, s.dv, a.ln1, N, a.loraH.v_proj ?? null, s.dloraH);
+    be.rmsnormBackward(dres, bw.dln1 ?? null, s.dln, x, bw.ln1, a.rstd1, N, d.C); // dres = dL/dx
+  }
+
+  /** ids, targets (-1 = no loss), positions are already in ws; fills ws.losses (N). */
+  forward(ws: Workspace<T, I>): void {
+    const { be, d } = this;
+    const N = ws.N;
+    be.embeddingForward(ws.xs[0]!, ws.ids, this.w.wte, N, d.C);
+    for (let l = 0; l < d.L; l++) {
+      this.blockForward(l, ws.xs[l]!, ws.xs[l + 1]!, ws.acts[l] ?? ws.acts[0]!, ws.B, ws.T, ws.pos);
+    }
+    be.rmsnormForward(ws.lnf, ws.rstdf, ws.xs[d.L]!, this.w.lnf, N, d.C, d.eps);
+    be.classifierForward(ws.losses, ws.lseCE, ws.lnf, this.w.lmHead, ws.targets, N, d.C, d.V);
+  }
+
+  /** Accumulates d(dloss * sum(losses)) into every trainable gradient. Call after forward(ws). */
+  backward(ws: Workspace<T, I>, dloss: number): void {
+    const { be, d } = this;
+    const N = ws.N;
+    const recompute = ws.acts.length === 1 && d.L > 1;
+    be.zero(ws.scratch.dln, N * d.C);
+    be.classifierBackward(ws.scratch.dln, this.w.dlmHead ?? null, ws.lnf, this.w.lmHead, ws.targets, ws.lseCE, dloss, N, d.C, d.V);
+    be.zero(ws.dres, N * d.C);
+    be.rmsnormBackward(ws.dres, this.w.dlnf ?? null, ws.scratch.dln, ws.xs[d.L]!, this.w.lnf, ws.rstdf, N, d.C);
+    for (let l = d.L - 1; l >= 0; l--) {
+      const a = ws.acts[l] ?? ws.acts[0]!;
+      // recompute: rebuild this block's activations from its saved input (the output is not needed again);
+      // the shared buffers still hold the last block's from the forward pass
+      if (recompute && l < d.L - 1) this.blockForward(l, ws.xs[l]!, ws.xs[l + 1]!, a, ws.B, ws.T, ws.pos);
+      this.blockBackward(l, ws.xs[l]!, ws.dres, a, ws.scratch, ws.B, ws.T, ws.pos);
+    }
+    if (this.w.dwte) be.embeddingBackward(this.w.dwte, ws.dres, ws.ids, N, d.C);
+  }
+}

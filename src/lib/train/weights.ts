@@ -1,0 +1,77 @@
+// Checkpoint tensors (Hugging Face names) → the engine's TransformerWeights on a backend. The names are the
+// checkpoint's own; the one table here maps each block linear to its module path.
+
+import type { ModelConfig } from "../model/config.ts";
+import { ropeInvFreq } from "../model/rope.ts";
+import type { Backend } from "./backend.ts";
+import type { Linear } from "./linear.ts";
+import { BLOCK_LINEARS, type BlockLinear, type BlockWeights, type TransformerDims, type TransformerWeights } from "./model.ts";
+
+/** Module path of each block linear under `model.layers.{l}.` */
+export const LINEAR_MODULE: Record<BlockLinear, string> = {
+  q_proj: "self_attn.q_proj", k_proj: "self_attn.k_proj", v_proj: "self_attn.v_proj", o_proj: "self_attn.o_proj",
+  gate_proj: "mlp.gate_proj", up_proj: "mlp.up_proj", down_proj: "mlp.down_proj",
+};
+
+export function dimsOf(c: ModelConfig): TransformerDims {
+  return {
+    V: c.vocab_size, C: c.hidden_size, L: c.num_hidden_layers, NH: c.num_attention_heads, NKV: c.num_key_value_heads,
+    HS: c.head_dim, H: c.intermediate_size, eps: c.rms_norm_eps,
+  };
+}
+
+/** (IC, OC) of each block linear. */
+export function linearShape(d: TransformerDims, which: BlockLinear): [number, number] {
+  const Q = d.NH * d.HS;
+  const KV = d.NKV * d.HS;
+  const shapes: Record<BlockLinear, [number, number]> = {
+    q_proj: [d.C, Q], k_proj: [d.C, KV], v_proj: [d.C, KV], o_proj: [Q, d.C],
+    gate_proj: [d.C, d.H], up_proj: [d.C, d.H], down_proj: [d.H, d.C],
+  };
+  return shapes[which];
+}
+
+const BIAS_OF: Partial<Record<BlockLinear, "q" | "k" | "v" | "o">> = { q_proj: "q", k_proj: "k", v_proj: "v", o_proj: "o" };
+
+/** Loads every tensor through `get` (HF name → float32 data) onto the backend. */
+export async function loadWeights<T, I>(
+  be: Backend<T, I>, c: ModelConfig, get: (name: string) => Promise<Float32Array>,
+): Promise<TransformerWeights<T>> {
+  const d = dimsOf(c);
+  const up = async (name: string) => be.upload(await get(name), name);
+  const blocks: BlockWeights<T>[] = [];
+  for (let l = 0; l < d.L; l++) {
+    const p = `model.layers.${l}.`;
+    const lin = {} as Record<BlockLinear, Linear<T>>;
+    for (const which of BLOCK_LINEARS) {
+      const [IC, OC] = linearShape(d, which);
+      const name = p + LINEAR_MODULE[which];
+      const b = BIAS_OF[which];
+      lin[which] = { name, IC, OC, weight: await up(`${name}.weight`), bias: b && c.bias[b] ? await up(`${name}.bias`) : null };
+    }
+    blocks.push({ ln1: await up(`${p}input_layernorm.weight`), ln2: await up(`${p}post_attention_layernorm.weight`), lin });
+  }
+  const wte = await up("model.embed_tokens.weight");
+  return {
+    wte,
+    lnf: await up("model.norm.weight"),
+    lmHead: c.tie_word_embeddings ? wte : await up("lm_head.weight"),
+    blocks,
+    invFreq: be.upload(Float32Array.from(ropeInvFreq(c)), "inv_freq"),
+  };
+}
+
+/** Every weight by its HF name (tied lm_head once, as embed_tokens). */
+export function namedWeights<T>(w: TransformerWeights<T>): [string, T][] {
+  const out: [string, T][] = [["model.embed_tokens.weight", w.wte]];
+  w.blocks.forEach((b, l) => {
+    out.push([`model.layers.${l}.input_layernorm.weight`, b.ln1], [`model.layers.${l}.post_attention_layernorm.weight`, b.ln2]);
+    for (const which of BLOCK_LINEARS) {
+      out.push([`${b.lin[which].name}.weight`, b.lin[which].weight]);
+      if (b.lin[which].bias) out.push([`${b.lin[which].name}.bias`, b.lin[which].bias!]);
+    }
+  });
+  out.push(["model.norm.weight", w.lnf]);
+  if (w.lmHead !== w.wte) out.push(["lm_head.weight", w.lmHead]);
+  return out;
+}
