@@ -10,6 +10,6 @@ export * from "./split.ts";
 export { renderPlain, renderPrompt, renderSample } from "./render.ts";
 export { sampleAtCursor, sampleFile, type SampleOptions, type SourceText } from "./sample.ts";
 export * from "./dataset.ts";
-export { buildPrompt, escapeMarkers, keepHead, keepTail, type BuiltPrompt, type PromptBudget, type PromptRequest } from "./prompt.ts";
+export { buildPrompt, escapeMarkers, fitParts, keepHead, keepTail, type BuiltPrompt, type PromptBudget, type PromptRequest } from "./prompt.ts";
 export { memorySource, toJsonl, type MemoryFile } from "./sources.ts";
 // The built-in corpus: import "./builtin.ts" directly (not re-exported, to keep it out of page bundles).

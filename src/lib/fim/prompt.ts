@@ -95,6 +95,24 @@ function sliceTailChars(s: string, max: number, measure: (s: string) => number):
   return s.slice(lo);
 }
 
+/**
+ * Cuts prefix and suffix to fit `room` together: the prefix gets `share` of it (default 3/4), what one side does
+ * not need goes to the other, and both keep the lines nearest the cursor.
+ */
+export function fitParts(
+  prefix: string, suffix: string, room: number, measure: (s: string) => number, share = 0.75,
+): { prefix: string; suffix: string } {
+  room = Math.max(0, room);
+  const pNeed = measure(prefix);
+  const sNeed = measure(suffix);
+  if (pNeed + sNeed <= room) return { prefix, suffix };
+  let pMax = Math.floor(room * share);
+  let sMax = room - pMax;
+  if (pNeed < pMax) sMax += pMax - pNeed;
+  else if (sNeed < sMax) pMax += sMax - sNeed;
+  return { prefix: keepTail(prefix, pMax, measure), suffix: keepHead(suffix, sMax, measure) };
+}
+
 /** Prefix and suffix for a cursor, as the format was trained: ctx drops the rest of the cursor's line from the suffix. */
 function splitAtCursor(f: FimFormat, doc: string, cursor: number): { prefix: string; suffix: string } {
   const prefix = doc.slice(0, cursor);
@@ -126,16 +144,7 @@ export function buildPrompt(req: PromptRequest): BuiltPrompt {
     const measure = req.budget.measure ?? ((x: string) => x.length);
     // What is not prefix or suffix: the markers and the ctx windows (always from the untruncated text).
     const overhead = measure(renderPrompt(f, { prefix: "", suffix: "", ...windows }, order));
-    const room = Math.max(0, req.budget.max - overhead);
-    const share = req.prefixShare ?? 0.75;
-    const pNeed = measure(prefix);
-    const sNeed = measure(suffix);
-    let pMax = Math.floor(room * share);
-    let sMax = room - pMax;
-    if (pNeed < pMax) sMax += pMax - pNeed; // give what one side leaves to the other
-    else if (sNeed < sMax) pMax += sMax - sNeed;
-    prefix = keepTail(prefix, pMax, measure);
-    suffix = keepHead(suffix, sMax, measure);
+    ({ prefix, suffix } = fitParts(prefix, suffix, req.budget.max - overhead, measure, req.prefixShare));
   }
   return {
     prompt: renderPrompt(f, { prefix, suffix, ...windows }, order),

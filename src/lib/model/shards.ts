@@ -14,13 +14,8 @@ export interface ShardIndex {
   metadata: Record<string, unknown>;
 }
 
-export function parseShardIndex(text: string, file = SHARD_INDEX_FILE): ShardIndex {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new SafetensorsError(file, undefined, `not valid JSON (${(e as Error).message}): download the file again`);
-  }
+/** Check a parsed model.safetensors.index.json. */
+export function parseShardIndex(json: unknown, file = SHARD_INDEX_FILE): ShardIndex {
   const map = (json as { weight_map?: unknown } | null)?.weight_map;
   if (typeof map !== "object" || map === null || Array.isArray(map)) {
     throw new SafetensorsError(file, undefined, 'has no "weight_map" object: it is not a safetensors shard index; download it again');

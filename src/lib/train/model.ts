@@ -195,6 +195,23 @@ export class Transformer<T, I> {
     be.classifierForward(ws.losses, ws.lseCE, ws.lnf, this.w.lmHead, ws.targets, N, d.C, d.V);
   }
 
+  /**
+   * Inference on one sequence: ws.ids[0..T) at positions offset..offset+T-1 (ws.pos set by the caller), keys and
+   * values appended to the per-block caches. Writes the logits (V) of the last token to `logits`; `row` (C) and
+   * `rowNorm` (C), `rstd` (1) are scratch.
+   */
+  forwardCached(ws: Workspace<T, I>, T: number, caches: readonly KvTarget<T>[], logits: T, row: T, rowNorm: T, rstd: T): void {
+    const { be, d } = this;
+    if (ws.B !== 1 || T > ws.T) throw new Error(`forwardCached: workspace (${ws.B}, ${ws.T}) cannot take (1, ${T})`);
+    be.embeddingForward(ws.xs[0]!, ws.ids, this.w.wte, T, d.C);
+    for (let l = 0; l < d.L; l++) {
+      this.blockForward(l, ws.xs[l]!, ws.xs[l + 1]!, ws.acts[l] ?? ws.acts[0]!, 1, T, ws.pos, caches[l]);
+    }
+    be.copy(row, ws.xs[d.L]!, d.C, 0, (T - 1) * d.C);
+    be.rmsnormForward(rowNorm, rstd, row, this.w.lnf, 1, d.C, d.eps);
+    be.logits(logits, rowNorm, this.w.lmHead, 1, d.C, d.V);
+  }
+
   /** Accumulates d(dloss * sum(losses)) into every trainable gradient. Call after forward(ws). */
   backward(ws: Workspace<T, I>, dloss: number): void {
     const { be, d } = this;

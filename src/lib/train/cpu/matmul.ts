@@ -63,13 +63,15 @@ export function matmulForward(
 }
 
 // dout (N,OC), inp (N,IC), weight (OC,IC) -> dinp (N,IC) +=, dweight (OC,IC) +=, dbias (OC) +=
+// Only dinp rows [rowStart, rowEnd) and dweight/dbias rows [ocStart, ocEnd) are written, each summed in the same
+// order as the full call, so threads (pool.ts) given disjoint ranges produce the single-threaded bits.
 export function matmulBackward(
   dinp: Arr | null, dweight: Arr | null, dbias: Arr | null, dout: Arr, inp: Arr, weight: Arr,
-  N: number, IC: number, OC: number, scale = 1,
+  N: number, IC: number, OC: number, scale = 1, rowStart = 0, rowEnd = N, ocStart = 0, ocEnd = OC,
 ): void {
   if (dinp) {
     // dinp[n,:] += scale * sum_o dout[n,o] * weight[o,:]
-    for (let n = 0; n < N; n++) {
+    for (let n = rowStart; n < rowEnd; n++) {
       const di = n * IC;
       for (let o = 0; o < OC; o++) {
         const g = scale * dout[n * OC + o]!;
@@ -83,7 +85,7 @@ export function matmulBackward(
     // dweight[o,:] += scale * sum_n dout[n,o] * inp[n,:];  dbias[o] += sum_n dout[n,o]
     for (let n = 0; n < N; n++) {
       const ii = n * IC;
-      for (let o = 0; o < OC; o++) {
+      for (let o = ocStart; o < ocEnd; o++) {
         const d = dout[n * OC + o]!;
         if (dbias) dbias[o] = dbias[o]! + d;
         if (!dweight || d === 0) continue;

@@ -1,0 +1,95 @@
+// Code completion: cursor text → FIM prompt (src/lib/fim) → tokens → generated text, streamed as pieces.
+// Stops on the format's stop tokens and strings, the model's end tokens, "\n" in single-line mode, or a token
+// limit; a suggestion that only repeats the text after the cursor is dropped.
+
+import { buildPrompt, getFormat } from "../fim/index.ts";
+import { Rng } from "../fim/prng.ts";
+import type { ModelTokenizer } from "../model/tokenizer.ts";
+import type { Generator } from "./generate.ts";
+import { sampleToken } from "./sampling.ts";
+
+export interface CompletionRequest {
+  prefix: string;
+  suffix: string;
+  format: string;
+  /** "line" stops at the first newline (always so for the ctx formats); "multiline" runs to an end token. */
+  mode?: "line" | "multiline";
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+  /** Prompt budget in tokens (default: the generator's context minus maxTokens). */
+  promptTokens?: number;
+}
+
+export interface CompletionModel<T, I> {
+  tokenizer: ModelTokenizer;
+  generator: Generator<T, I>;
+  /** End-of-sequence ids of the model (tokenizer_config + generation_config). */
+  eosIds: readonly number[];
+}
+
+/** Why generation ended, set on the iterator's return value. */
+export type StopReason = "stop-token" | "stop-string" | "max-tokens" | "repeats-suffix" | "context-full";
+
+/** Length of the longest suffix of `text` that is a proper prefix of some stop string (held back while streaming). */
+function partialStop(text: string, stops: readonly string[]): number {
+  let keep = 0;
+  for (const s of stops) for (let k = Math.min(s.length - 1, text.length); k > keep; k--) if (text.endsWith(s.slice(0, k))) keep = k;
+  return keep;
+}
+
+export async function* complete<T, I>(m: CompletionModel<T, I>, req: CompletionRequest): AsyncGenerator<string, StopReason> {
+  const f = getFormat(req.format);
+  const maxTokens = req.maxTokens ?? 64;
+  const budget = req.promptTokens ?? m.generator.maxContext - maxTokens;
+  const tk = m.tokenizer;
+  const built = buildPrompt({
+    format: f.name, document: req.prefix + req.suffix, cursor: req.prefix.length,
+    budget: { max: budget, measure: (s) => tk.encode(s, { addSpecialTokens: false }).length },
+  });
+  const single = req.mode === "line" || f.family === "cursor";
+  const stopStrings = single ? [...new Set(["\n", ...built.stop])] : built.stop;
+  const stopIds = new Set([...m.eosIds, ...built.stop.map((s) => tk.singleTokenId(s)).filter((x): x is number => x !== undefined)]);
+  const rng = new Rng(req.seed ?? 0);
+  const sampling = { temperature: req.temperature ?? 0, topP: req.topP ?? 1 };
+  const suffixHead = built.suffix.trimStart();
+
+  let logits = await m.generator.prompt(tk.encode(built.prompt));
+  const out: number[] = [];
+  let emitted = 0; // characters of `text` already yielded
+  let text = "";
+  let reason: StopReason = "max-tokens";
+  const repeatsSuffix = (t: string) => t.trim().length > 0 && suffixHead.startsWith(t.trimEnd()) ;
+  for (let step = 0; step < maxTokens; step++) {
+    const id = sampleToken(logits, sampling, rng, tk.vocabSize);
+    if (stopIds.has(id)) {
+      reason = "stop-token";
+      break;
+    }
+    out.push(id);
+    text = tk.decode(out);
+    const hit = stopStrings.map((s) => text.indexOf(s, Math.max(0, emitted - s.length))).filter((i) => i >= 0);
+    if (hit.length > 0) {
+      text = text.slice(0, Math.min(...hit));
+      reason = "stop-string";
+      break;
+    }
+    // hold back a trailing partial character (U+FFFD from a split UTF-8 sequence), a partial stop string, and
+    // anything that so far only repeats the suffix
+    let safe = text.length - partialStop(text, stopStrings);
+    if (text.endsWith("\uFFFD")) safe = Math.min(safe, text.length - 1);
+    if (!repeatsSuffix(text.slice(0, safe)) && safe > emitted) {
+      yield text.slice(emitted, safe);
+      emitted = safe;
+    }
+    if (m.generator.length >= m.generator.maxContext) {
+      reason = "context-full";
+      break;
+    }
+    logits = await m.generator.append([id]);
+  }
+  if (repeatsSuffix(text)) return "repeats-suffix";
+  if (text.length > emitted) yield text.slice(emitted);
+  return reason;
+}

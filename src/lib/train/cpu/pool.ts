@@ -1,0 +1,289 @@
+// A pool of threads that share the CPU backend's big matmuls (and the lm_head inside the fused cross-entropy),
+// while every Backend call stays synchronous. Not a general task queue: the backend calls one of the split
+// methods below; it returns false when the call should run inline (pool not ready, too little work, a buffer not
+// on a SharedArrayBuffer, a shape that does not split exactly).
+//
+// How a call runs: the calling thread cuts the work into `threads` disjoint ranges, posts one { kind: "run", task }
+// message per worker, runs the first range itself, then blocks in Atomics.wait until the workers have counted
+// their ranges done in a shared control word. Buffers live in SharedArrayBuffers (CpuBackend allocates them there
+// when it has a pool), so a message carries only views, never data.
+// Every range is computed by the same kernel code in the same summation order as one single-threaded call, so
+// results are bit-identical for any number of threads (rows split on the forward kernel's 4-row blocks).
+//
+// Where threads are available:
+//   - Node: worker_threads. The worker is TypeScript; Node 20 cannot load it, and tsx's hooks do not carry over to
+//     a worker (not even with --import tsx in execArgv: the entry is resolved before the hooks exist). So the
+//     worker is started from a two-line bootstrap (eval) that registers tsx's loader (tsx/esm/api, resolved from
+//     this file) and then imports pool-worker.ts. Works the same under `tsx`, `node --import tsx`, the `fim`
+//     CLI (tsx registered in-process) and vitest (which transforms TS itself but not in a worker it did not start).
+//     A .js build of this file would load pool-worker.js directly.
+//   - Browser, inside a Web Worker (where the engine runs): nested module Workers, which Vite bundles from the
+//     `new Worker(new URL(...))` below. Needs SharedArrayBuffer, i.e. a cross-origin isolated page (COOP/COEP).
+//   - Browser main thread, or a page without SharedArrayBuffer: no pool (Atomics.wait is not allowed there);
+//     ThreadPool.create returns null and the backend is single-threaded.
+// Workers start asynchronously (a browser worker cannot even start while its parent blocks): until all have said
+// they are ready, calls run inline; `ready()` resolves once they have. A worker that throws marks the call failed
+// and the caller throws; a worker that dies outright (out of memory) would leave the caller waiting.
+
+import { classifierBackward, classifierForward } from "./classifier.ts";
+import { matmulBackward, matmulForward } from "./matmul.ts";
+import type { Arr, Ids } from "./types.ts";
+
+/** Below this many multiply-adds a call runs inline: posting, waking a thread and waiting costs ~30-60 µs. */
+export const MIN_PARALLEL_MACS = 200_000;
+
+/** One range of one kernel; the arrays are views on SharedArrayBuffers. */
+export type Task =
+  | {
+    kind: "matmulForward"; out: Arr; inp: Arr; weight: Arr; bias: Arr | null; N: number; IC: number; OC: number;
+    scale: number; accumulate: boolean; rowStart: number; rowEnd: number;
+  }
+  | {
+    kind: "matmulBackward"; dinp: Arr | null; dweight: Arr | null; dbias: Arr | null; dout: Arr; inp: Arr; weight: Arr;
+    N: number; IC: number; OC: number; scale: number; rowStart: number; rowEnd: number; ocStart: number; ocEnd: number;
+  }
+  | { kind: "classifierForward"; losses: Arr; lse: Arr; h: Arr; wte: Arr; targets: Ids; N: number; C: number; V: number }
+  | { kind: "classifierBackward"; dh: Arr; h: Arr; wte: Arr; targets: Ids; lse: Arr; dloss: number; N: number; C: number; V: number };
+
+/** Caller -> worker. Workers only answer "ready" (once); results and completion go through shared memory. */
+export type PoolMessage = { kind: "init"; ctrl: Int32Array; errorText: Uint8Array } | { kind: "run"; task: Task };
+
+export function runTask(t: Task): void {
+  switch (t.kind) {
+    case "matmulForward":
+      return matmulForward(t.out, t.inp, t.weight, t.bias, t.N, t.IC, t.OC, t.scale, t.accumulate, t.rowStart, t.rowEnd);
+    case "matmulBackward":
+      return matmulBackward(t.dinp, t.dweight, t.dbias, t.dout, t.inp, t.weight, t.N, t.IC, t.OC, t.scale, t.rowStart, t.rowEnd, t.ocStart, t.ocEnd);
+    case "classifierForward":
+      return classifierForward(t.losses, t.lse, t.h, t.wte, t.targets, t.N, t.C, t.V);
+    case "classifierBackward":
+      return classifierBackward(t.dh, null, t.h, t.wte, t.targets, t.lse, t.dloss, t.N, t.C, t.V);
+  }
+}
+
+// Control words: DONE counts finished worker tasks of the current call, FAILED is set by a worker whose task
+// threw (its message goes to errorText), READY counts workers that have installed their handler.
+const DONE = 0, FAILED = 1, READY = 2, CTRL_WORDS = 3;
+const ERROR_BYTES = 1024;
+
+/** The worker side of the protocol (pool-worker.ts wires it to its message port). */
+export function workerHandler(reply: (msg: "ready") => void): (msg: PoolMessage) => void {
+  let ctrl: Int32Array | null = null;
+  let errorText: Uint8Array | null = null;
+  return (msg) => {
+    if (msg.kind === "init") {
+      ({ ctrl, errorText } = msg);
+      Atomics.add(ctrl, READY, 1);
+      reply("ready");
+      return;
+    }
+    try {
+      runTask(msg.task);
+    } catch (e) {
+      const text = new TextEncoder().encode(String(e instanceof Error ? (e.stack ?? e.message) : e)).subarray(0, ERROR_BYTES - 1);
+      errorText!.fill(0).set(text);
+      Atomics.store(ctrl!, FAILED, 1);
+    } finally {
+      Atomics.add(ctrl!, DONE, 1);
+      Atomics.notify(ctrl!, DONE);
+    }
+  };
+}
+
+export class PoolError extends Error {
+  override name = "PoolError";
+}
+
+interface PoolWorker {
+  post(msg: PoolMessage): void;
+  terminate(): Promise<void>;
+}
+
+const WORKER_FILE = "./pool-worker.ts";
+
+export class ThreadPool {
+  private readonly workers: PoolWorker[] = [];
+  private readonly ctrl = new Int32Array(new SharedArrayBuffer(CTRL_WORDS * 4));
+  private readonly errorText = new Uint8Array(new SharedArrayBuffer(ERROR_BYTES));
+  private readonly readyPromise: Promise<void>;
+  private failure: Error | null = null;
+  private disposed = false;
+  /** Ranges handed to workers so far (tests check the pool was used). */
+  dispatched = 0;
+  /** Workers started and not yet exited (Node reports exits; in a browser, until dispose). */
+  running = 0;
+
+  /** A pool of `threads` threads (the caller and threads - 1 workers), or null where threads cannot be used. */
+  static create(threads: number): ThreadPool | null {
+    return threads > 1 && canBlock() ? new ThreadPool(threads) : null;
+  }
+
+  private constructor(readonly threads: number) {
+    const ready: Promise<void>[] = [];
+    for (let i = 1; i < threads; i++) {
+      ready.push(new Promise<void>((resolve, reject) => {
+        const onError = (e: Error) => {
+          this.failure ??= new PoolError(`a CPU backend worker failed to start: ${e.message}`);
+          reject(this.failure);
+        };
+        const w = spawn(resolve, onError, () => this.running--);
+        this.running++;
+        w.post({ kind: "init", ctrl: this.ctrl, errorText: this.errorText });
+        this.workers.push(w);
+      }));
+    }
+    this.readyPromise = Promise.all(ready).then(() => undefined);
+    this.readyPromise.catch(() => {}); // nobody has to await it: until ready, calls run inline
+  }
+
+  /** Resolves when every worker is ready (rejects if one failed to start). */
+  ready(): Promise<void> {
+    return this.readyPromise;
+  }
+
+  /** True when calls are split (every worker ready, not disposed). */
+  get active(): boolean {
+    return !this.disposed && this.failure === null && Atomics.load(this.ctrl, READY) === this.workers.length;
+  }
+
+  /** Terminates the workers; calls run inline afterwards. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  // inp (N,IC), weight (OC,IC), bias (OC) -> out (N,OC); splits rows, or out-channels when N = 1 (decoding)
+  matmulForward(
+    out: Arr, inp: Arr, weight: Arr, bias: Arr | null, N: number, IC: number, OC: number, scale: number, accumulate: boolean,
+  ): boolean {
+    if (!this.active || N * IC * OC < MIN_PARALLEL_MACS || !allShared(out, inp, weight, bias)) return false;
+    const base = { kind: "matmulForward", out, inp, weight, bias, N, IC, OC, scale, accumulate } as const;
+    if (N >= 4 * this.threads) {
+      // whole 4-row blocks per thread, so each row takes the same path (block or tail) as in one call
+      return this.run(ranges(N, this.threads, 4).map(([rowStart, rowEnd]) => ({ ...base, rowStart, rowEnd })));
+    }
+    if (N === 1) {
+      // one row: a slice of out-channels is a matmul of its own over slices of weight, bias and out
+      return this.run(ranges(OC, this.threads, 1).map(([a, b]) => ({
+        ...base, out: out.subarray(a, b), weight: weight.subarray(a * IC, b * IC), bias: bias?.subarray(a, b) ?? null,
+        OC: b - a, rowStart: 0, rowEnd: 1,
+      })));
+    }
+    return false;
+  }
+
+  // dout (N,OC), inp (N,IC), weight (OC,IC) -> dinp (N,IC) +=, dweight (OC,IC) +=, dbias (OC) +=
+  // each thread takes a range of dinp rows and a range of dweight rows (out-channels)
+  matmulBackward(
+    dinp: Arr | null, dweight: Arr | null, dbias: Arr | null, dout: Arr, inp: Arr, weight: Arr,
+    N: number, IC: number, OC: number, scale: number,
+  ): boolean {
+    const work = N * IC * OC * ((dinp ? 1 : 0) + (dweight ? 1 : 0));
+    if (!this.active || work < MIN_PARALLEL_MACS || !allShared(dinp, dweight, dbias, dout, inp, weight)) return false;
+    const rows = ranges(N, this.threads, 1);
+    const ocs = ranges(OC, this.threads, 1);
+    return this.run(rows.map(([rowStart, rowEnd], i) => ({
+      kind: "matmulBackward", dinp, dweight, dbias, dout, inp, weight, N, IC, OC, scale, rowStart, rowEnd,
+      ocStart: ocs[i]![0], ocEnd: ocs[i]![1],
+    })));
+  }
+
+  // h (N,C), wte (V,C), targets (N) -> losses (N), lse (N); rows are independent
+  classifierForward(losses: Arr, lse: Arr, h: Arr, wte: Arr, targets: Ids, N: number, C: number, V: number): boolean {
+    if (!this.active || N < this.threads || N * C * V < MIN_PARALLEL_MACS || !allShared(losses, lse, h, wte, targets)) return false;
+    return this.run(ranges(N, this.threads, 1).map(([a, b]) => ({
+      kind: "classifierForward", losses: losses.subarray(a, b), lse: lse.subarray(a, b), h: h.subarray(a * C, b * C), wte,
+      targets: targets.subarray(a, b), N: b - a, C, V,
+    })));
+  }
+
+  // -> dh (N,C) +=; only without dwte (LoRA), whose rows every token adds into
+  classifierBackward(dh: Arr, h: Arr, wte: Arr, targets: Ids, lse: Arr, dloss: number, N: number, C: number, V: number): boolean {
+    if (!this.active || N < this.threads || N * C * V < MIN_PARALLEL_MACS || !allShared(dh, h, wte, targets, lse)) return false;
+    return this.run(ranges(N, this.threads, 1).map(([a, b]) => ({
+      kind: "classifierBackward", dh: dh.subarray(a * C, b * C), h: h.subarray(a * C, b * C), wte, targets: targets.subarray(a, b),
+      lse: lse.subarray(a, b), dloss, N: b - a, C, V,
+    })));
+  }
+
+  /** tasks[0] runs here, tasks[i] on worker i - 1; returns when all are done. */
+  private run(tasks: Task[]): true {
+    const ctrl = this.ctrl;
+    Atomics.store(ctrl, DONE, 0);
+    for (let i = 1; i < tasks.length; i++) this.workers[i - 1]!.post({ kind: "run", task: tasks[i]! });
+    this.dispatched += tasks.length - 1;
+    try {
+      runTask(tasks[0]!);
+    } finally {
+      // wait even if our own share threw: the workers are still writing into the caller's buffers
+      const want = tasks.length - 1;
+      for (let done = Atomics.load(ctrl, DONE); done < want; done = Atomics.load(ctrl, DONE)) Atomics.wait(ctrl, DONE, done);
+    }
+    if (Atomics.load(ctrl, FAILED)) {
+      Atomics.store(ctrl, FAILED, 0);
+      const len = this.errorText.indexOf(0);
+      throw new PoolError(`a CPU backend worker failed: ${new TextDecoder().decode(this.errorText.slice(0, len < 0 ? ERROR_BYTES : len))}`);
+    }
+    return true;
+  }
+}
+
+/** [0, n) cut into `parts` ranges (some possibly empty) whose boundaries are multiples of `align`. */
+export function ranges(n: number, parts: number, align: number): [number, number][] {
+  const step = Math.ceil(n / parts / align) * align;
+  return Array.from({ length: parts }, (_, i) => [Math.min(n, i * step), Math.min(n, (i + 1) * step)]);
+}
+
+function allShared(...arrs: (Arr | Ids | null)[]): boolean {
+  return arrs.every((a) => a === null || a.buffer instanceof SharedArrayBuffer);
+}
+
+/** Threads need shared memory and a thread allowed to block (not a browser page's main thread). */
+function canBlock(): boolean {
+  if (typeof SharedArrayBuffer === "undefined" || typeof Atomics === "undefined") return false; // not cross-origin isolated
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0); // "not-equal" at once where waiting is allowed
+  } catch {
+    return false;
+  }
+  return isNode() || typeof Worker !== "undefined";
+}
+
+function isNode(): boolean {
+  return typeof process !== "undefined" && typeof process.getBuiltinModule === "function";
+}
+
+function spawn(onReady: () => void, onError: (e: Error) => void, onExit: () => void): PoolWorker {
+  if (isNode()) {
+    const { Worker: NodeWorker } = process.getBuiltinModule("node:worker_threads");
+    const file = new URL(WORKER_FILE, import.meta.url);
+    let w: InstanceType<typeof NodeWorker>;
+    if (file.pathname.endsWith(".ts")) {
+      let tsx: string;
+      try {
+        tsx = import.meta.resolve("tsx/esm/api");
+      } catch {
+        throw new PoolError("CpuBackend threads > 1 in Node loads its TypeScript worker through tsx: install tsx, or use threads: 1");
+      }
+      const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(file.href)}); });`;
+      w = new NodeWorker(boot, { eval: true });
+    } else {
+      w = new NodeWorker(file);
+    }
+    w.on("message", (m) => m === "ready" && onReady());
+    w.on("error", onError);
+    w.on("exit", onExit);
+    w.unref(); // an idle pool does not keep Node alive
+    return { post: (msg) => w.postMessage(msg), terminate: async () => void (await w.terminate()) };
+  }
+  const w = new Worker(new URL("./pool-worker.ts", import.meta.url), { type: "module", name: "cpu-matmul" });
+  w.onmessage = (e) => e.data === "ready" && onReady();
+  w.onerror = (e) => onError(new Error(e.message));
+  return {
+    post: (msg) => w.postMessage(msg),
+    terminate: async () => {
+      w.terminate();
+      onExit();
+    },
+  };
+}

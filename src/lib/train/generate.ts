@@ -1,0 +1,78 @@
+// Autoregressive decoding with a KV cache. The cache keeps the token ids it holds, so a new prompt that shares a
+// prefix with the last one (the next keystroke in an editor) only runs the tokens after the shared part.
+
+import type { Backend } from "./backend.ts";
+import { Transformer, Workspace, type KvTarget } from "./model.ts";
+
+/** Tokens run per forward call while filling the cache. */
+export const PREFILL_CHUNK = 32;
+
+export class Generator<T, I> {
+  private readonly ws: Workspace<T, I>;
+  private readonly caches: KvTarget<T>[];
+  private readonly logitsBuf: T;
+  private readonly row: T;
+  private readonly rowNorm: T;
+  private readonly rstd: T;
+  private cached: number[] = [];
+
+  constructor(
+    readonly model: Transformer<T, I>,
+    readonly maxContext: number,
+  ) {
+    const { be, d } = model;
+    const rank = Object.fromEntries(
+      model.w.blocks.length ? Object.entries(model.w.blocks[0]!.lin).filter(([, l]) => l.lora).map(([k, l]) => [k, l.lora!.R]) : [],
+    );
+    this.ws = new Workspace(be, d, 1, PREFILL_CHUNK, true, rank);
+    const kv = d.NKV * d.HS;
+    this.caches = Array.from({ length: d.L }, (_, l) => ({
+      k: be.alloc(maxContext * kv, `cache.k${l}`), v: be.alloc(maxContext * kv, `cache.v${l}`), kvStride: maxContext, offset: 0,
+    }));
+    this.logitsBuf = be.alloc(d.V, "logits");
+    this.row = be.alloc(d.C);
+    this.rowNorm = be.alloc(d.C);
+    this.rstd = be.alloc(1);
+  }
+
+  get be(): Backend<T, I> {
+    return this.model.be;
+  }
+
+  /** Number of tokens in the cache. */
+  get length(): number {
+    return this.cached.length;
+  }
+
+  reset(): void {
+    this.cached = [];
+  }
+
+  /** Makes the cache hold exactly `ids` (reusing the shared prefix) and returns the logits after the last one. */
+  async prompt(ids: readonly number[]): Promise<Float32Array> {
+    if (ids.length === 0) throw new Error("prompt: no tokens");
+    let keep = 0;
+    while (keep < this.cached.length && keep < ids.length && this.cached[keep] === ids[keep]) keep++;
+    keep = Math.min(keep, ids.length - 1); // at least one token must run to produce logits
+    this.cached.length = keep;
+    return this.append(ids.slice(keep));
+  }
+
+  /** Appends tokens to the cache and returns the logits after the last one. */
+  async append(ids: readonly number[]): Promise<Float32Array> {
+    if (this.cached.length + ids.length > this.maxContext) {
+      throw new RangeError(`context full: ${this.cached.length} + ${ids.length} tokens > ${this.maxContext}`);
+    }
+    const { be } = this;
+    for (let s = 0; s < ids.length; s += PREFILL_CHUNK) {
+      const chunk = ids.slice(s, s + PREFILL_CHUNK);
+      const offset = this.cached.length;
+      be.writeIds(this.ws.ids, Int32Array.from(chunk));
+      be.writeIds(this.ws.pos, Int32Array.from(chunk, (_, i) => offset + i));
+      for (const c of this.caches) c.offset = offset;
+      this.model.forwardCached(this.ws, chunk.length, this.caches, this.logitsBuf, this.row, this.rowNorm, this.rstd);
+      this.cached.push(...chunk);
+    }
+    return be.read(this.logitsBuf, this.model.d.V);
+  }
+}

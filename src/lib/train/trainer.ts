@@ -1,0 +1,186 @@
+// The training loop: deterministic batches, gradient accumulation, global-norm clipping, AdamW with linear
+// warmup and decay (transformers' get_linear_schedule_with_warmup), non-finite steps skipped and counted.
+// Works for LoRA (params = the adapters) and full training (params = every weight) alike.
+
+import { Rng } from "../fim/prng.ts";
+import type { Backend } from "./backend.ts";
+import type { TokenizedSample } from "./data.ts";
+import type { Param } from "./lora.ts";
+import { Workspace, type BlockLinear, type Transformer } from "./model.ts";
+
+export interface TrainConfig {
+  lr: number; // seed: 2e-4
+  warmupSteps: number; // seed: 100, then linear decay to 0
+  batchSize: number; // seed: 4 sequences per micro-batch
+  gradAccum: number; // seed: 2 micro-batches per optimizer step
+  epochs: number; // seed: 3 (ignored when steps is set)
+  steps?: number; // optimizer steps instead of epochs
+  contextLength: number; // seed: 1024
+  clip: number; // global gradient-norm clip (1.0)
+  weightDecay: number; // transformers' Trainer default: 0
+  beta1: number;
+  beta2: number;
+  eps: number;
+  seed: number;
+  recompute: boolean; // activation recomputation per block, for large models
+  /** Consecutive non-finite steps that stop the run. */
+  maxBadSteps: number;
+}
+
+export const DEFAULT_TRAIN: Readonly<TrainConfig> = {
+  lr: 2e-4, warmupSteps: 100, batchSize: 4, gradAccum: 2, epochs: 3, contextLength: 1024, clip: 1.0,
+  weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, seed: 1, recompute: false, maxBadSteps: 5,
+};
+
+/** Learning rate for the update at 0-based `step` (transformers: the first update uses lr * 0 during warmup). */
+export function lrAt(step: number, total: number, c: Pick<TrainConfig, "lr" | "warmupSteps">): number {
+  if (step < c.warmupSteps) return (c.lr * step) / Math.max(1, c.warmupSteps);
+  return c.lr * Math.max(0, (total - step) / Math.max(1, total - c.warmupSteps));
+}
+
+export interface StepResult {
+  step: number; // 1-based count of steps taken (skipped ones included)
+  loss: number; // mean loss per target token of this step
+  gradNorm: number; // before clipping
+  lr: number;
+  tokens: number; // tokens run (padding excluded)
+  skipped: boolean;
+}
+
+export class TrainingDivergedError extends Error {
+  constructor(n: number, step: number) {
+    super(`training stopped at step ${step}: ${n} steps in a row had a non-finite loss or gradient; lower the learning rate`);
+    this.name = "TrainingDivergedError";
+  }
+}
+
+/** Optimizer state of one parameter. */
+export interface Moments<T> {
+  m: T;
+  v: T;
+}
+
+export class Trainer<T, I> {
+  readonly ws: Workspace<T, I>;
+  readonly moments: Moments<T>[];
+  readonly totalSteps: number;
+  step = 0;
+  private bad = 0;
+  private readonly T: number;
+  private readonly normBuf: T;
+
+  constructor(
+    readonly be: Backend<T, I>,
+    readonly model: Transformer<T, I>,
+    readonly params: Param<T>[],
+    readonly samples: readonly TokenizedSample[],
+    readonly c: TrainConfig,
+  ) {
+    if (samples.length === 0) throw new Error("no training samples");
+    this.T = Math.min(c.contextLength, Math.max(...samples.map((s) => s.ids.length)));
+    const rank: Partial<Record<BlockLinear, number>> = {};
+    for (const [k, l] of Object.entries(model.w.blocks[0]?.lin ?? {})) if (l.lora) rank[k as BlockLinear] = l.lora.R;
+    this.ws = new Workspace(be, model.d, c.batchSize, this.T, c.recompute, rank);
+    this.moments = params.map((p) => ({ m: be.alloc(p.n, `m:${p.name}`), v: be.alloc(p.n, `v:${p.name}`) }));
+    const perStep = c.batchSize * c.gradAccum;
+    this.totalSteps = c.steps ?? Math.ceil((c.epochs * samples.length) / perStep);
+    this.normBuf = be.alloc(1);
+  }
+
+  /** The k-th sample of the run: epoch floor(k / n) in a seeded permutation of its own. */
+  sampleAt(k: number): TokenizedSample {
+    const n = this.samples.length;
+    const epoch = Math.floor(k / n);
+    if (epoch !== this.permEpoch) {
+      const rng = Rng.forKey(this.c.seed, `epoch ${epoch}`);
+      this.perm = Array.from({ length: n }, (_, i) => i);
+      for (let i = n - 1; i > 0; i--) {
+        const j = rng.int(0, i);
+        [this.perm[i], this.perm[j]] = [this.perm[j]!, this.perm[i]!];
+      }
+      this.permEpoch = epoch;
+    }
+    return this.samples[this.perm[k % n]!]!;
+  }
+  private perm: number[] = [];
+  private permEpoch = -1;
+
+  /** Puts up to batchSize samples into the workspace (padding: targets -1). */
+  private fill(batch: readonly TokenizedSample[]): number {
+    const { ws, T } = this;
+    const ids = new Int32Array(ws.N);
+    const tg = new Int32Array(ws.N).fill(-1);
+    const pos = new Int32Array(ws.N);
+    let tokens = 0;
+    batch.forEach((s, b) => {
+      const len = Math.min(T, s.ids.length);
+      ids.set(s.ids.subarray(0, len), b * T);
+      tg.set(s.targets.subarray(0, len), b * T);
+      tokens += len;
+    });
+    for (let i = 0; i < ws.N; i++) pos[i] = i % T;
+    this.be.writeIds(ws.ids, ids);
+    this.be.writeIds(ws.targets, tg);
+    this.be.writeIds(ws.pos, pos);
+    return tokens;
+  }
+
+  private async lossSum(): Promise<number> {
+    const l = await this.be.read(this.ws.losses, this.ws.N);
+    let s = 0;
+    for (let i = 0; i < l.length; i++) s += l[i]!;
+    return s;
+  }
+
+  /** One optimizer step over batchSize × gradAccum samples. */
+  async trainStep(): Promise<StepResult> {
+    const { be, c, model } = this;
+    const perStep = c.batchSize * c.gradAccum;
+    const first = this.step * perStep;
+    const micro = Array.from({ length: c.gradAccum }, (_, g) =>
+      Array.from({ length: c.batchSize }, (_, b) => this.sampleAt(first + g * c.batchSize + b)),
+    );
+    const lossTokens = micro.flat().reduce((a, s) => a + s.lossTokens, 0);
+    for (const p of this.params) be.zero(p.grad, p.n);
+    let lossSum = 0;
+    let tokens = 0;
+    for (const batch of micro) {
+      tokens += this.fill(batch);
+      model.forward(this.ws);
+      lossSum += await this.lossSum();
+      model.backward(this.ws, 1 / Math.max(1, lossTokens));
+    }
+    be.sumSquares(this.normBuf, this.params.map((p) => [p.grad, p.n] as const));
+    const gradNorm = Math.sqrt((await be.read(this.normBuf, 1))[0]!);
+    const loss = lossSum / Math.max(1, lossTokens);
+    const lr = lrAt(this.step, this.totalSteps, c);
+    this.step++;
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+      if (++this.bad >= c.maxBadSteps) throw new TrainingDivergedError(this.bad, this.step);
+      return { step: this.step, loss, gradNorm, lr, tokens, skipped: true };
+    }
+    this.bad = 0;
+    if (gradNorm > c.clip) for (const p of this.params) be.scale(p.grad, p.n, c.clip / (gradNorm + 1e-6));
+    this.params.forEach((p, i) => {
+      const mo = this.moments[i]!;
+      be.adamw(p.buf, p.grad, mo.m, mo.v, p.n, { lr, beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weightDecay, t: this.step });
+    });
+    return { step: this.step, loss, gradNorm, lr, tokens, skipped: false };
+  }
+
+  /** Mean loss per target token over `samples` (forward only). */
+  async evaluate(samples: readonly TokenizedSample[]): Promise<number> {
+    let sum = 0;
+    let count = 0;
+    for (let i = 0; i < samples.length; i += this.c.batchSize) {
+      const batch = samples.slice(i, i + this.c.batchSize).map((s) =>
+        s.ids.length <= this.T ? s : { ...s, ids: s.ids.subarray(0, this.T), targets: s.targets.subarray(0, this.T) },
+      );
+      this.fill(batch);
+      this.model.forward(this.ws);
+      sum += await this.lossSum();
+      count += batch.reduce((a, s) => a + s.targets.reduce((n, t) => n + (t >= 0 ? 1 : 0), 0), 0);
+    }
+    return sum / Math.max(1, count);
+  }
+}
