@@ -1,11 +1,14 @@
 // The `fim` command: a table of subcommands, one dispatcher, and one place that turns errors into exit codes
-// (2: usage — bad flag, unknown format, missing path; 1: the job failed — e.g. no usable files).
+// (2: usage — bad flag, unknown format, missing path; 1: the job failed — no usable files, a bad checkpoint,
+// adapter or JSONL line, a diverged run).
 
 import { NoUsableFilesError, UnknownFormatError } from "../../../../src/lib/fim/index.ts";
 import { PathNotFoundError } from "../fs-source.ts";
 import { UsageError } from "./errors.ts";
+import { completeCommand, COMPLETE_HELP } from "./complete.ts";
 import { renderCommand, RENDER_HELP } from "./render.ts";
 import { samplesCommand, SAMPLES_HELP } from "./samples.ts";
+import { trainCommand, TRAIN_HELP } from "./train.ts";
 
 export interface Io {
   stdout: { write(s: string): unknown };
@@ -15,6 +18,8 @@ export interface Io {
 const COMMANDS: Record<string, { run: (argv: string[], io: Io) => Promise<number>; help: string; summary: string }> = {
   samples: { run: samplesCommand, help: SAMPLES_HELP, summary: "cut code into FIM training samples (JSONL)" },
   render: { run: renderCommand, help: RENDER_HELP, summary: "print the sample or prompt a format makes for one cursor" },
+  train: { run: trainCommand, help: TRAIN_HELP, summary: "LoRA fine-tune a model folder on JSONL samples (PEFT adapter out)" },
+  complete: { run: completeCommand, help: COMPLETE_HELP, summary: "the model's completion at a cursor" },
 };
 
 const HELP = `FIM Studio command line
@@ -26,6 +31,11 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`)
   .join("\n")}
 `;
+
+/** Typed errors about the user's files (their messages name the file, tensor or line): exit code 1, no stack. */
+const INPUT_ERRORS = new Set([
+  "SafetensorsError", "ModelConfigError", "TokenizerError", "CheckpointError", "AdapterError", "DataError", "TrainingDivergedError",
+]);
 
 /** Node's parseArgs errors carry a code; these are the user's typing, so usage errors. */
 function isArgError(e: unknown): e is Error {
@@ -49,7 +59,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     return await cmd.run(rest, io);
   } catch (e) {
     const usage = e instanceof UsageError || e instanceof UnknownFormatError || e instanceof PathNotFoundError || isArgError(e);
-    if (usage || e instanceof NoUsableFilesError) {
+    if (usage || e instanceof NoUsableFilesError || (e instanceof Error && INPUT_ERRORS.has(e.name))) {
       io.stderr.write(`fim ${name}: error: ${(e as Error).message}\n`);
       return usage ? 2 : 1;
     }

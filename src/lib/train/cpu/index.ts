@@ -2,6 +2,8 @@
 // kernel is tested against these. Each method forwards to one kernel file (matmul.ts, attention.ts, ...).
 // `new CpuBackend("f64")` runs the very same kernels in float64, so tests can take finite differences of a
 // whole model's loss; buffers are then Float64Array at run time (typed as Float32Array for the interface).
+// `new CpuBackend("f32", { threads: 2 })` shares the big matmuls with worker threads (pool.ts): buffers are then
+// allocated on SharedArrayBuffers, calls stay synchronous, and results are bit-identical to threads: 1.
 
 import type { AdamWParams, AttentionDims, Backend, MatmulOptions } from "../backend.ts";
 import { attentionBackward, attentionForward } from "./attention.ts";
@@ -9,28 +11,60 @@ import { classifierBackward, classifierForward } from "./classifier.ts";
 import { embeddingBackward, embeddingForward } from "./embedding.ts";
 import { matmulBackward, matmulForward } from "./matmul.ts";
 import { adamw, sumSquares } from "./optim.ts";
+import { ThreadPool } from "./pool.ts";
 import { rmsnormBackward, rmsnormForward } from "./rmsnorm.ts";
 import { ropeBackward, ropeForward } from "./rope.ts";
 import { swigluBackward, swigluForward } from "./swiglu.ts";
 
+export interface CpuBackendOptions {
+  /**
+   * Threads for the matmuls, the calling one included (default 1: no workers). The app passes
+   * os.availableParallelism() / navigator.hardwareConcurrency. Where threads cannot be used (a browser page's main
+   * thread, no SharedArrayBuffer) the backend is single-threaded whatever this says.
+   */
+  threads?: number;
+}
+
 export class CpuBackend implements Backend<Float32Array, Int32Array> {
   readonly name: string;
+  /** The worker pool, or null when single-threaded. */
+  readonly pool: ThreadPool | null;
   private scores = new Float64Array(0);
   private readonly Ctor: Float32ArrayConstructor;
 
-  constructor(readonly precision: "f32" | "f64" = "f32") {
+  constructor(readonly precision: "f32" | "f64" = "f32", opts: CpuBackendOptions = {}) {
     this.name = precision === "f32" ? "cpu" : "cpu-f64";
     this.Ctor = (precision === "f32" ? Float32Array : Float64Array) as unknown as Float32ArrayConstructor;
+    this.pool = ThreadPool.create(opts.threads ?? 1);
+  }
+
+  /** Threads the matmuls run on now (1 until the workers are ready, and after dispose). */
+  get threads(): number {
+    return this.pool?.active ? this.pool.threads : 1;
+  }
+  /** Resolves once the workers can take work (at once without a pool). Calls made before run single-threaded. */
+  async ready(): Promise<void> {
+    await this.pool?.ready();
+  }
+  /** Terminates the workers; the backend keeps working on one thread. */
+  async dispose(): Promise<void> {
+    await this.pool?.dispose();
   }
 
   alloc(n: number): Float32Array {
-    return new this.Ctor(n);
+    // workers can only see memory that is shared
+    return this.pool ? new this.Ctor(new SharedArrayBuffer(n * this.Ctor.BYTES_PER_ELEMENT)) : new this.Ctor(n);
   }
   upload(data: ArrayLike<number>): Float32Array {
-    return this.Ctor.from(data);
+    const buf = this.alloc(data.length);
+    buf.set(data);
+    return buf;
   }
   uploadIds(data: Int32Array): Int32Array {
-    return data.slice();
+    if (!this.pool) return data.slice();
+    const ids = new Int32Array(new SharedArrayBuffer(data.byteLength));
+    ids.set(data);
+    return ids;
   }
   write(buf: Float32Array, data: Float32Array, offset = 0): void {
     buf.set(data, offset);
@@ -68,12 +102,16 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     out: Float32Array, inp: Float32Array, weight: Float32Array, bias: Float32Array | null, N: number, IC: number, OC: number,
     opts: MatmulOptions = {},
   ): void {
-    matmulForward(out, inp, weight, bias, N, IC, OC, opts.scale ?? 1, opts.accumulate ?? false);
+    const scale = opts.scale ?? 1;
+    const accumulate = opts.accumulate ?? false;
+    if (this.pool?.matmulForward(out, inp, weight, bias, N, IC, OC, scale, accumulate)) return;
+    matmulForward(out, inp, weight, bias, N, IC, OC, scale, accumulate);
   }
   matmulBackward(
     dinp: Float32Array | null, dweight: Float32Array | null, dbias: Float32Array | null, dout: Float32Array,
     inp: Float32Array, weight: Float32Array, N: number, IC: number, OC: number, scale = 1,
   ): void {
+    if (this.pool?.matmulBackward(dinp, dweight, dbias, dout, inp, weight, N, IC, OC, scale)) return;
     matmulBackward(dinp, dweight, dbias, dout, inp, weight, N, IC, OC, scale);
   }
   ropeForward(out: Float32Array, inp: Float32Array, invFreq: Float32Array, pos: Int32Array, N: number, NH: number, HS: number): void {
@@ -104,16 +142,18 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
   classifierForward(
     losses: Float32Array, lse: Float32Array, h: Float32Array, wte: Float32Array, targets: Int32Array, N: number, C: number, V: number,
   ): void {
+    if (this.pool?.classifierForward(losses, lse, h, wte, targets, N, C, V)) return;
     classifierForward(losses, lse, h, wte, targets, N, C, V);
   }
   classifierBackward(
     dh: Float32Array, dwte: Float32Array | null, h: Float32Array, wte: Float32Array, targets: Int32Array, lse: Float32Array,
     dloss: number, N: number, C: number, V: number,
   ): void {
+    if (!dwte && this.pool?.classifierBackward(dh, h, wte, targets, lse, dloss, N, C, V)) return;
     classifierBackward(dh, dwte, h, wte, targets, lse, dloss, N, C, V);
   }
   logits(out: Float32Array, h: Float32Array, wte: Float32Array, N: number, C: number, V: number): void {
-    matmulForward(out, h, wte, null, N, C, V);
+    this.matmulForward(out, h, wte, null, N, C, V);
   }
   adamw(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, p: AdamWParams): void {
     adamw(param, grad, m, v, n, p);

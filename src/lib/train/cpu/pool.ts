@@ -123,10 +123,15 @@ export class ThreadPool {
     for (let i = 1; i < threads; i++) {
       ready.push(new Promise<void>((resolve, reject) => {
         const onError = (e: Error) => {
-          this.failure ??= new PoolError(`a CPU backend worker failed to start: ${e.message}`);
+          this.failure ??= e instanceof PoolError ? e : new PoolError(`a CPU backend worker failed to start: ${e.message}`);
           reject(this.failure);
         };
-        const w = spawn(resolve, onError, () => this.running--);
+        let w: PoolWorker;
+        try {
+          w = spawn(resolve, onError, () => this.running--);
+        } catch (e) {
+          return onError(e as Error);
+        }
         this.running++;
         w.post({ kind: "init", ctrl: this.ctrl, errorText: this.errorText });
         this.workers.push(w);
@@ -270,10 +275,13 @@ function spawn(onReady: () => void, onError: (e: Error) => void, onExit: () => v
     } else {
       w = new NodeWorker(file);
     }
-    w.on("message", (m) => m === "ready" && onReady());
+    w.on("message", (m) => {
+      if (m !== "ready") return;
+      w.unref(); // an idle pool does not keep Node alive (only once started: `await ready()` must keep it alive)
+      onReady();
+    });
     w.on("error", onError);
     w.on("exit", onExit);
-    w.unref(); // an idle pool does not keep Node alive
     return { post: (msg) => w.postMessage(msg), terminate: async () => void (await w.terminate()) };
   }
   const w = new Worker(new URL("./pool-worker.ts", import.meta.url), { type: "module", name: "cpu-matmul" });

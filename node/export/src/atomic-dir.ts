@@ -1,0 +1,26 @@
+// Writes a folder of files under a temporary name and swaps it into place at the end, so an interrupted run
+// leaves either the old folder or the new one, never a half-written one.
+
+import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+
+export function writeDirAtomic(dir: string, files: ReadonlyMap<string, Uint8Array>, keep: readonly string[] = []): void {
+  const parent = dirname(dir);
+  if (!statSync(parent, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`cannot write ${dir}: folder ${parent} does not exist`);
+  const tmp = join(parent, `.${basename(dir)}.partial-${process.pid}`);
+  const old = join(parent, `.${basename(dir)}.old-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp);
+  try {
+    for (const [name, bytes] of files) writeFileSync(join(tmp, name), bytes);
+    // files of the old folder that the caller wants carried over (e.g. a config copied earlier)
+    for (const name of keep) if (!files.has(name) && statSync(join(dir, name), { throwIfNoEntry: false })) renameSync(join(dir, name), join(tmp, name));
+    const exists = statSync(dir, { throwIfNoEntry: false });
+    if (exists) renameSync(dir, old);
+    renameSync(tmp, dir);
+    if (exists) rmSync(old, { recursive: true, force: true });
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}

@@ -1,0 +1,94 @@
+// complete(): the stop rules, streaming, and the repeated-suffix rule, driven by a scripted generator over the
+// small real Qwen tokenizer, so every token the "model" emits is chosen by the test.
+
+import { describe, expect, it } from "vitest";
+import { loadTokenizer } from "../../../src/lib/model/tokenizer.ts";
+import { complete, type CompletionRequest } from "../../../src/lib/train/complete.ts";
+import type { Generator } from "../../../src/lib/train/generate.ts";
+import { smallTokenizer } from "../../fixtures/small-tokenizer.ts";
+
+const small = smallTokenizer("qwen3");
+const tk = loadTokenizer(small.tokenizerJson, small.tokenizerConfig);
+const EOT = tk.tokenToId("<|endoftext|>")!;
+
+/** A generator that emits the tokens of `script` in order, then <|endoftext|>; records the prompts it saw. */
+function scripted(script: number[], maxContext = 512) {
+  const seen: number[][] = [];
+  let i = 0;
+  let length = 0;
+  const next = () => {
+    const logits = new Float32Array(tk.vocabSize).fill(-10);
+    logits[i < script.length ? script[i]! : EOT] = 10;
+    i++;
+    return logits;
+  };
+  const gen = {
+    maxContext,
+    get length() {
+      return length;
+    },
+    async prompt(ids: number[]) {
+      seen.push(ids);
+      length = ids.length;
+      return next();
+    },
+    async append(ids: number[]) {
+      length += ids.length;
+      return next();
+    },
+  } as unknown as Generator<Float32Array, Int32Array>;
+  return { gen, seen };
+}
+
+async function run(text: string, req: Partial<CompletionRequest> = {}) {
+  const { gen, seen } = scripted(tk.encode(text, { addSpecialTokens: false }));
+  const it = complete({ tokenizer: tk, generator: gen, eosIds: [EOT] }, { prefix: "x = ", suffix: "\nprint(x)\n", format: "qwen", ...req });
+  const pieces: string[] = [];
+  let r = await it.next();
+  while (!r.done) {
+    pieces.push(r.value);
+    r = await it.next();
+  }
+  return { text: pieces.join(""), pieces, reason: r.value, seen };
+}
+
+describe("complete()", () => {
+  it("builds the format's prompt and stops on the end token (multi-line)", async () => {
+    const r = await run("foo(1)\nbar(2)", { mode: "multiline" });
+    expect(r.text).toBe("foo(1)\nbar(2)");
+    expect(r.reason).toBe("stop-token");
+    expect(tk.decode(r.seen[0]!)).toBe("<|fim_prefix|>x = <|fim_suffix|>\nprint(x)\n<|fim_middle|>");
+  });
+  it("single-line mode stops at the first newline", async () => {
+    const r = await run("foo(1)\nbar(2)", { mode: "line" });
+    expect(r.text).toBe("foo(1)");
+    expect(r.reason).toBe("stop-string");
+  });
+  it("ctx formats are always single-line", async () => {
+    const r = await run("a + b\nmore", { format: "ctx", mode: "multiline" });
+    expect(r.text).toBe("a + b");
+  });
+  it("stops at a marker string that the model spells out in pieces", async () => {
+    const r = await run("done<|file_sep|>junk", { mode: "multiline" });
+    expect(r.text).toBe("done");
+  });
+  it("stops at the token limit", async () => {
+    const r = await run("a b c d e f g h", { mode: "multiline", maxTokens: 3 });
+    expect(r.reason).toBe("max-tokens");
+    expect(tk.encode(r.text, { addSpecialTokens: false }).length).toBe(3);
+  });
+  it("drops a suggestion that only repeats the text after the cursor", async () => {
+    const r = await run("print(x)", { prefix: "x = 1\n", suffix: "print(x)\n", mode: "line" });
+    expect(r.text).toBe("");
+    expect(r.reason).toBe("repeats-suffix");
+  });
+  it("keeps a suggestion that starts like the suffix but goes on differently", async () => {
+    const r = await run("print(y)", { prefix: "x = 1\n", suffix: "print(x)\n", mode: "line" });
+    expect(r.text).toBe("print(y)");
+  });
+  it("streams in pieces that add up to the text", async () => {
+    const r = await run("alpha beta gamma", { mode: "multiline" });
+    expect(r.pieces.length).toBeGreaterThan(1);
+    expect(r.pieces.join("")).toBe("alpha beta gamma");
+  });
+});
