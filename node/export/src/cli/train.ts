@@ -36,14 +36,13 @@ Options:
 `;
 
 export async function trainCommand(argv: string[], io: Io): Promise<number> {
-  const { values: v } = parseArgs({
-    args: argv,
-    options: Object.fromEntries(
-      ["model", "data", "out", "eval", "steps", "epochs", "lr", "warmup", "batch-size", "grad-accum", "context", "clip",
-        "weight-decay", "seed", "rank", "alpha", "targets", "loss-on", "save-every"].map((k) => [k, { type: "string" as const }])
-        .concat(["resume", "rslora", "recompute", "quiet", "help"].map((k) => [k, { type: "boolean" as const }])),
-    ),
-  }) as { values: Record<string, string | boolean | undefined> };
+  const strings = ["model", "data", "out", "eval", "steps", "epochs", "lr", "warmup", "batch-size", "grad-accum", "context",
+    "clip", "weight-decay", "seed", "rank", "alpha", "targets", "loss-on", "save-every"];
+  const flags = ["resume", "rslora", "recompute", "quiet", "help"];
+  const options: Record<string, { type: "string" | "boolean" }> = {};
+  for (const k of strings) options[k] = { type: "string" };
+  for (const k of flags) options[k] = { type: "boolean" };
+  const v = parseArgs({ args: argv, options }).values as Record<string, string | boolean | undefined>;
   const s = (k: string) => v[k] as string | undefined;
   if (v.help) {
     io.stdout.write(TRAIN_HELP);
