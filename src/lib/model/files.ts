@@ -2,6 +2,8 @@
 // origin-private file system, a Hub download, or bytes already in memory (`memoryFiles`, here). The loader only
 // sees this interface, so Node, the page and workers share one code path. Not here: the loading (checkpoint.ts).
 
+import { CheckpointError } from "./errors.ts";
+
 export interface CheckpointFiles {
   /** Where the files are, for messages: "config.json not found in <label>" (a folder path, a repo id, ...). */
   readonly label: string;
@@ -24,7 +26,7 @@ export function memoryFiles(files: Record<string, Uint8Array | string>, label = 
   for (const [name, v] of Object.entries(files)) bytes.set(name, typeof v === "string" ? new TextEncoder().encode(v) : v);
   const get = (name: string): Uint8Array => {
     const b = bytes.get(name);
-    if (!b) throw new Error(`${name} not found in ${label}`);
+    if (!b) throw new CheckpointError(name, undefined, `not found in ${label}`);
     return b;
   };
   return {

@@ -5,18 +5,24 @@
 export * from "./errors.ts";
 export {
   ALL_DTYPES, bf16ToF32, decodeFloats, encodeFloats, f16ToF32, f32ToBf16, f32ToF16, FLOAT_DTYPES, floatBitsToBf16Bits,
-  floatBitsToHalfBits, halfBitsToFloatBits, isFloatDtype, SAFETENSORS_DTYPES, type FloatDtype, type SafetensorsDtype,
+  floatBitsToHalfBits, halfBitsToFloatBits, isFloatDtype, isSafetensorsDtype, SAFETENSORS_DTYPES, type FloatDtype, type SafetensorsDtype,
 } from "./dtypes.ts";
 export {
-  assertConvertible, MAX_HEADER_BYTES, parseSafetensors, readRawTensor, readSafetensorsIndex, readTensor,
+  assertConvertible, MAX_HEADER_BYTES, parseHeader, parseHeaderLength, parseSafetensors, readRawTensor, readSafetensorsIndex, readTensor,
   type ByteSource, type RangeReader, type RawTensor, type SafetensorsIndex, type Tensor, type TensorEntry,
 } from "./safetensors.ts";
 export { writeSafetensors, type TensorToWrite } from "./safetensors-write.ts";
 export { parseShardIndex, SHARD_INDEX_FILE, type ShardIndex } from "./shards.ts";
-export { ARCHITECTURE_NAMES, ARCHITECTURES, type ArchitectureName, type ArchitectureRow } from "./architectures.ts";
-export { CONFIG_FILE, parseModelConfig, type Llama3RopeScaling, type ModelConfig } from "./config.ts";
+export {
+  ARCHITECTURE_NAMES, architectureForModelType, ARCHITECTURES, isArchitectureName, type ArchitectureName, type ArchitectureRow,
+  type BiasRule,
+} from "./architectures.ts";
+export { CONFIG_FILE, parseModelConfig, tokenIds, type Llama3RopeScaling, type ModelConfig } from "./config.ts";
 export { ropeInvFreq, type RopeConfig } from "./rope.ts";
-export { dimSizes, expectedTensors, layerTensorName, TENSOR_TEMPLATES, type ExpectedTensor, type TensorTemplate } from "./tensors.ts";
+export {
+  dimSizes, expectedTensors, layerTensorName, TENSOR_TEMPLATES, type Dim, type ExpectedTensor, type TensorCondition,
+  type TensorTemplate,
+} from "./tensors.ts";
 export { loadTokenizer, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE, type AddedTokenInfo, type ModelTokenizer } from "./tokenizer.ts";
 export { memoryFiles, type CheckpointFiles } from "./files.ts";
 export {

@@ -21,10 +21,7 @@ export class Generator<T, I> {
     readonly maxContext: number,
   ) {
     const { be, d } = model;
-    const rank = Object.fromEntries(
-      model.w.blocks.length ? Object.entries(model.w.blocks[0]!.lin).filter(([, l]) => l.lora).map(([k, l]) => [k, l.lora!.R]) : [],
-    );
-    this.ws = new Workspace(be, d, 1, PREFILL_CHUNK, true, rank);
+    this.ws = new Workspace(be, d, 1, PREFILL_CHUNK, true);
     const kv = d.NKV * d.HS;
     this.caches = Array.from({ length: d.L }, (_, l) => ({
       k: be.alloc(maxContext * kv, `cache.k${l}`), v: be.alloc(maxContext * kv, `cache.v${l}`), kvStride: maxContext, offset: 0,

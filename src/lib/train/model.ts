@@ -50,7 +50,9 @@ interface BlockActs<T> {
   xmid: T; // (N,C) residual after attention
   ln2: T; rstd2: T;
   gate: T; up: T; act: T; // (N,H)
-  loraH: Partial<Record<BlockLinear, T>>; // (N,R)
+  /** LoRA hiddens (cap, R), made on first use so adapters can be attached after the workspace. */
+  loraH: Partial<Record<BlockLinear, { buf: T; R: number }>>;
+  cap: number; // tokens the buffers hold
 }
 
 /** Gradient scratch shared by all blocks. */
@@ -58,7 +60,7 @@ interface Scratch<T> {
   dact: T; dgate: T; dup: T; // (N,H)
   dln: T; // (N,C)
   datt: T; dq: T; dk: T; dv: T;
-  dloraH: T | null; // (N,Rmax)
+  dloraH: { buf: T; R: number } | null; // (cap, R) for the largest rank seen
 }
 
 /** Buffers for one (B, T) shape, allocated once and reused every step. */
@@ -70,7 +72,7 @@ export class Workspace<T, I> {
   readonly lnf: T; readonly rstdf: T; readonly losses: T; readonly lseCE: T; readonly dres: T;
   readonly ids: I; readonly targets: I; readonly pos: I;
 
-  constructor(be: Backend<T, I>, d: TransformerDims, readonly B: number, readonly T: number, recompute: boolean, loraRank: Partial<Record<BlockLinear, number>>) {
+  constructor(be: Backend<T, I>, d: TransformerDims, readonly B: number, readonly T: number, recompute: boolean) {
     const N = (this.N = B * T);
     const Q = d.NH * d.HS;
     const KV = d.NKV * d.HS;
@@ -78,15 +80,13 @@ export class Workspace<T, I> {
     const mkActs = (l: number): BlockActs<T> => ({
       ln1: be.alloc(N * d.C, `b${l}.ln1`), rstd1: be.alloc(N), q: be.alloc(N * Q), k: be.alloc(N * KV), v: be.alloc(N * KV),
       att: be.alloc(N * Q), lse: be.alloc(B * d.NH * T), xmid: be.alloc(N * d.C), ln2: be.alloc(N * d.C), rstd2: be.alloc(N),
-      gate: be.alloc(N * d.H), up: be.alloc(N * d.H), act: be.alloc(N * d.H),
-      loraH: Object.fromEntries(Object.entries(loraRank).map(([k, r]) => [k, be.alloc(N * r!, `b${l}.${k}.loraH`)])),
+      gate: be.alloc(N * d.H), up: be.alloc(N * d.H), act: be.alloc(N * d.H), loraH: {}, cap: N,
     });
     this.acts = Array.from({ length: recompute ? 1 : d.L }, (_, l) => mkActs(l));
-    const rmax = Math.max(0, ...Object.values(loraRank).map((r) => r ?? 0));
     this.scratch = {
       dact: be.alloc(N * d.H), dgate: be.alloc(N * d.H), dup: be.alloc(N * d.H), dln: be.alloc(N * d.C),
       datt: be.alloc(N * Q), dq: be.alloc(N * Q), dk: be.alloc(N * KV), dv: be.alloc(N * KV),
-      dloraH: rmax > 0 ? be.alloc(N * rmax) : null,
+      dloraH: null,
     };
     this.lnf = be.alloc(N * d.C);
     this.rstdf = be.alloc(N);
@@ -97,6 +97,29 @@ export class Workspace<T, I> {
     this.targets = be.uploadIds(new Int32Array(N));
     this.pos = be.uploadIds(new Int32Array(N));
   }
+}
+
+/** The LoRA hidden buffer of `which` in `a`, made (or remade for a new rank) on first use; null without LoRA. */
+function loraHidden<T, I>(be: Backend<T, I>, a: BlockActs<T>, which: BlockLinear, lin: Linear<T>): T | null {
+  const r = lin.lora && lin.loraEnabled !== false ? lin.lora.R : 0;
+  if (r === 0) return null;
+  const h = a.loraH[which];
+  if (h && h.R === r) return h.buf;
+  if (h) be.free(h.buf);
+  const buf = be.alloc(a.cap * r, `${lin.name}.loraH`);
+  a.loraH[which] = { buf, R: r };
+  return buf;
+}
+
+/** Scratch for d(loraH), big enough for the largest rank used so far. */
+function loraScratch<T, I>(be: Backend<T, I>, s: Scratch<T>, cap: number, lin: Linear<T>): T | null {
+  const r = lin.lora && lin.loraEnabled !== false ? lin.lora.R : 0;
+  if (r === 0) return null;
+  if (!s.dloraH || s.dloraH.R < r) {
+    if (s.dloraH) be.free(s.dloraH.buf);
+    s.dloraH = { buf: be.alloc(cap * r, "dloraH"), R: r };
+  }
+  return s.dloraH.buf;
 }
 
 /** Where a block's keys and values go: its own activations (training) or a KV cache (inference). */
@@ -121,9 +144,9 @@ export class Transformer<T, I> {
     const N = B * T;
     const lin = bw.lin;
     be.rmsnormForward(a.ln1, a.rstd1, x, bw.ln1, N, d.C, d.eps);
-    linearForward(be, lin.q_proj, a.q, a.ln1, N, a.loraH.q_proj ?? null);
-    linearForward(be, lin.k_proj, a.k, a.ln1, N, a.loraH.k_proj ?? null);
-    linearForward(be, lin.v_proj, a.v, a.ln1, N, a.loraH.v_proj ?? null);
+    linearForward(be, lin.q_proj, a.q, a.ln1, N, loraHidden(be, a, "q_proj", lin.q_proj));
+    linearForward(be, lin.k_proj, a.k, a.ln1, N, loraHidden(be, a, "k_proj", lin.k_proj));
+    linearForward(be, lin.v_proj, a.v, a.ln1, N, loraHidden(be, a, "v_proj", lin.v_proj));
     be.ropeForward(a.q, a.q, this.w.invFreq, pos, N, d.NH, d.HS);
     be.ropeForward(a.k, a.k, this.w.invFreq, pos, N, d.NKV, d.HS);
     let dims: AttentionDims = { B, Tq: T, Tk: T, kvStride: T, NH: d.NH, NKV: d.NKV, HS: d.HS };
@@ -139,13 +162,13 @@ export class Transformer<T, I> {
     }
     be.attentionForward(a.att, a.lse, a.q, k, v, dims);
     be.copy(a.xmid, x, N * d.C);
-    linearForward(be, lin.o_proj, a.xmid, a.att, N, a.loraH.o_proj ?? null, true); // xmid = x + o(att)
+    linearForward(be, lin.o_proj, a.xmid, a.att, N, loraHidden(be, a, "o_proj", lin.o_proj), true); // xmid = x + o(att)
     be.rmsnormForward(a.ln2, a.rstd2, a.xmid, bw.ln2, N, d.C, d.eps);
-    linearForward(be, lin.gate_proj, a.gate, a.ln2, N, a.loraH.gate_proj ?? null);
-    linearForward(be, lin.up_proj, a.up, a.ln2, N, a.loraH.up_proj ?? null);
+    linearForward(be, lin.gate_proj, a.gate, a.ln2, N, loraHidden(be, a, "gate_proj", lin.gate_proj));
+    linearForward(be, lin.up_proj, a.up, a.ln2, N, loraHidden(be, a, "up_proj", lin.up_proj));
     be.swigluForward(a.act, a.gate, a.up, N * d.H);
     be.copy(y, a.xmid, N * d.C);
-    linearForward(be, lin.down_proj, y, a.act, N, a.loraH.down_proj ?? null, true); // y = xmid + down(act)
+    linearForward(be, lin.down_proj, y, a.act, N, loraHidden(be, a, "down_proj", lin.down_proj), true); // y = xmid + down(act)
   }
 
   // dres (N,C) = dL/dy on entry, dL/dx on exit (residual gradients flow through in place)
@@ -158,17 +181,17 @@ export class Transformer<T, I> {
     const KV = d.NKV * d.HS;
     // MLP: y = xmid + down(silu(gate(ln2)) * up(ln2))
     be.zero(s.dact, N * d.H);
-    linearBackward(be, lin.down_proj, s.dact, dres, a.act, N, a.loraH.down_proj ?? null, s.dloraH);
+    linearBackward(be, lin.down_proj, s.dact, dres, a.act, N, loraHidden(be, a, "down_proj", lin.down_proj), loraScratch(be, s, a.cap, lin.down_proj));
     be.zero(s.dgate, N * d.H);
     be.zero(s.dup, N * d.H);
     be.swigluBackward(s.dgate, s.dup, s.dact, a.gate, a.up, N * d.H);
     be.zero(s.dln, N * d.C);
-    linearBackward(be, lin.gate_proj, s.dln, s.dgate, a.ln2, N, a.loraH.gate_proj ?? null, s.dloraH);
-    linearBackward(be, lin.up_proj, s.dln, s.dup, a.ln2, N, a.loraH.up_proj ?? null, s.dloraH);
+    linearBackward(be, lin.gate_proj, s.dln, s.dgate, a.ln2, N, loraHidden(be, a, "gate_proj", lin.gate_proj), loraScratch(be, s, a.cap, lin.gate_proj));
+    linearBackward(be, lin.up_proj, s.dln, s.dup, a.ln2, N, loraHidden(be, a, "up_proj", lin.up_proj), loraScratch(be, s, a.cap, lin.up_proj));
     be.rmsnormBackward(dres, bw.dln2 ?? null, s.dln, a.xmid, bw.ln2, a.rstd2, N, d.C); // dres = dL/dxmid
     // attention: xmid = x + o(attention(rope(q(ln1)), rope(k(ln1)), v(ln1)))
     be.zero(s.datt, N * Q);
-    linearBackward(be, lin.o_proj, s.datt, dres, a.att, N, a.loraH.o_proj ?? null, s.dloraH);
+    linearBackward(be, lin.o_proj, s.datt, dres, a.att, N, loraHidden(be, a, "o_proj", lin.o_proj), loraScratch(be, s, a.cap, lin.o_proj));
     be.zero(s.dq, N * Q);
     be.zero(s.dk, N * KV);
     be.zero(s.dv, N * KV);
@@ -177,9 +200,9 @@ export class Transformer<T, I> {
     be.ropeBackward(s.dq, s.dq, this.w.invFreq, pos, N, d.NH, d.HS);
     be.ropeBackward(s.dk, s.dk, this.w.invFreq, pos, N, d.NKV, d.HS);
     be.zero(s.dln, N * d.C);
-    linearBackward(be, lin.q_proj, s.dln, s.dq, a.ln1, N, a.loraH.q_proj ?? null, s.dloraH);
-    linearBackward(be, lin.k_proj, s.dln, s.dk, a.ln1, N, a.loraH.k_proj ?? null, s.dloraH);
-    linearBackward(be, lin.v_proj, s.dln, s.dv, a.ln1, N, a.loraH.v_proj ?? null, s.dloraH);
+    linearBackward(be, lin.q_proj, s.dln, s.dq, a.ln1, N, loraHidden(be, a, "q_proj", lin.q_proj), loraScratch(be, s, a.cap, lin.q_proj));
+    linearBackward(be, lin.k_proj, s.dln, s.dk, a.ln1, N, loraHidden(be, a, "k_proj", lin.k_proj), loraScratch(be, s, a.cap, lin.k_proj));
+    linearBackward(be, lin.v_proj, s.dln, s.dv, a.ln1, N, loraHidden(be, a, "v_proj", lin.v_proj), loraScratch(be, s, a.cap, lin.v_proj));
     be.rmsnormBackward(dres, bw.dln1 ?? null, s.dln, x, bw.ln1, a.rstd1, N, d.C); // dres = dL/dx
   }
 

@@ -6,7 +6,7 @@ import { Rng } from "../fim/prng.ts";
 import type { Backend } from "./backend.ts";
 import type { TokenizedSample } from "./data.ts";
 import type { Param } from "./lora.ts";
-import { Workspace, type BlockLinear, type Transformer } from "./model.ts";
+import { Workspace, type Transformer } from "./model.ts";
 
 export interface TrainConfig {
   lr: number; // seed: 2e-4
@@ -78,9 +78,7 @@ export class Trainer<T, I> {
   ) {
     if (samples.length === 0) throw new Error("no training samples");
     this.T = Math.min(c.contextLength, Math.max(...samples.map((s) => s.ids.length)));
-    const rank: Partial<Record<BlockLinear, number>> = {};
-    for (const [k, l] of Object.entries(model.w.blocks[0]?.lin ?? {})) if (l.lora) rank[k as BlockLinear] = l.lora.R;
-    this.ws = new Workspace(be, model.d, c.batchSize, this.T, c.recompute, rank);
+    this.ws = new Workspace(be, model.d, c.batchSize, this.T, c.recompute);
     this.moments = params.map((p) => ({ m: be.alloc(p.n, `m:${p.name}`), v: be.alloc(p.n, `v:${p.name}`) }));
     const perStep = c.batchSize * c.gradAccum;
     this.totalSteps = c.steps ?? Math.ceil((c.epochs * samples.length) / perStep);

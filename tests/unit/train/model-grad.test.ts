@@ -24,8 +24,7 @@ async function setup(over: Record<string, unknown>, mode: "lora" | "full", recom
     const rng = new Rng(5);
     for (const p of params) if (p.name.includes("lora_B")) for (let i = 0; i < p.n; i++) p.buf[i] = (rng.next() - 0.5) * 0.4;
   } else params = enableFullTraining(be, model.w, d.V, d.C);
-  const rank = mode === "lora" ? Object.fromEntries(["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"].map((k) => [k, 3])) : {};
-  const ws = new Workspace(be, d, 2, 6, recompute, rank);
+  const ws = new Workspace(be, d, 2, 6, recompute);
   fillBatch(be, ws, SEQS, TARGETS);
   const loss = () => {
     model.forward(ws);
