@@ -48,6 +48,18 @@ describe("fim train", () => {
     expect(JSON.parse(readFileSync(join(out, "trainer_state.json"), "utf8")).losses).toHaveLength(6);
   }, 60_000);
 
+  it("--full trains every weight and writes a model folder that loads and resumes", async () => {
+    const out = join(dir, "full");
+    const r = await fim("train", "--model", model, "--data", data, "--out", out, "--full", "--lr", "1e-3", ...TRAIN.map((x) => (x === "4" ? "2" : x)));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/training all \d+ weights \(full mode\)/);
+    expect(readdirSync(out).sort()).toEqual(["config.json", "generation_config.json", "model.safetensors", "optimizer.safetensors", "tokenizer.json", "tokenizer_config.json", "trainer_state.json"]);
+    expect((await fim("complete", "--model", out, "--format", "qwen", "--prefix", "x = ", "--max-tokens", "2")).code).toBe(0);
+    const again = await fim("train", "--model", model, "--data", data, "--out", out, "--full", "--resume", "--lr", "1e-3", ...TRAIN.map((x) => (x === "4" ? "3" : x)));
+    expect(again.stderr).toContain("resuming at step 2 of 3");
+    expect(again.code).toBe(0);
+  }, 60_000);
+
   it("fim complete runs the model with and without the adapter", async () => {
     const base = await fim("complete", "--model", model, "--format", "qwen", "--prefix", "def f(x):\n    return ", "--max-tokens", "4");
     expect(base.code).toBe(0);

@@ -11,6 +11,7 @@ import { attachLora, DEFAULT_LORA, enableFullTraining, type LoraConfig } from ".
 import { BLOCK_LINEARS, type BlockLinear } from "../../../../src/lib/train/model.ts";
 import { DEFAULT_TRAIN, Trainer, type TrainConfig } from "../../../../src/lib/train/trainer.ts";
 import { writeDirAtomic } from "../atomic-dir.ts";
+import { saveFullModel } from "./save-model.ts";
 import { numberFlag, UsageError } from "./errors.ts";
 import { loadModel, readFolder, readText } from "./load.ts";
 import type { Io } from "./main.ts";
@@ -30,6 +31,7 @@ Options:
   --lr X  --warmup N (short runs want fewer than the seed's 100)  --batch-size N  --grad-accum N  --context N  --clip X  --weight-decay X  --seed S
   --rank R  --alpha A  --rslora  --targets q_proj,k_proj,...
   --loss-on middle|all
+  --full               train every weight instead of LoRA; ADAPTER_DIR becomes a full model folder (HF layout)
   --recompute          recompute activations per block (less memory, ~1.3x time)
   --save-every N       save the adapter and optimizer state every N steps (default: at the end)
   --quiet
@@ -38,7 +40,7 @@ Options:
 export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const strings = ["model", "data", "out", "eval", "steps", "epochs", "lr", "warmup", "batch-size", "grad-accum", "context",
     "clip", "weight-decay", "seed", "rank", "alpha", "targets", "loss-on", "save-every"];
-  const flags = ["resume", "rslora", "recompute", "quiet", "help"];
+  const flags = ["resume", "rslora", "recompute", "quiet", "help", "full"];
   const options: Record<string, { type: "string" | "boolean" }> = {};
   for (const k of strings) options[k] = { type: "string" };
   for (const k of flags) options[k] = { type: "boolean" };
@@ -83,7 +85,8 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const evalPath = s("eval") ?? (dataPath.endsWith(".jsonl") ? dataPath.replace(/\.jsonl$/, ".eval.jsonl") : undefined);
   const log = (line: string) => void (!v.quiet && io.stderr.write(line + "\n"));
 
-  const { be, engine } = await loadModel(s("model"));
+  // a resumed full run continues from its own saved weights
+  const { be, engine } = await loadModel(v.full && v.resume ? out : s("model"));
   const tk = engine.checkpoint.tokenizer;
   const tokenize = (file: string, required: boolean): TokenizedSample[] => {
     let text: string;
@@ -106,10 +109,10 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
 
   let params;
   let resumeFiles: Files | undefined;
-  if (v.resume) {
-    resumeFiles = readFolder(out, "--resume");
-    params = (await loadAdapter(be, engine.model.w, resumeFiles)).params;
-  } else params = attachLora(be, engine.model.w, lora, cfg.seed);
+  if (v.resume) resumeFiles = readFolder(out, "--resume");
+  if (v.full) params = enableFullTraining(be, engine.model.w, engine.model.d.V, engine.model.d.C);
+  else if (resumeFiles) params = (await loadAdapter(be, engine.model.w, resumeFiles)).params;
+  else params = attachLora(be, engine.model.w, lora, cfg.seed);
   const trainer = new Trainer(be, engine.model, params, train, cfg);
   const losses: number[] = [];
   if (resumeFiles) {
@@ -120,7 +123,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   }
   const save = async () => {
     const files = new Map([
-      ...(await saveAdapter(be, params, lora, s("model")!, loraShapes(engine.model.w))),
+      ...(v.full ? await saveFullModel(be, engine, s("model")!) : await saveAdapter(be, params, lora, s("model")!, loraShapes(engine.model.w))),
       ...(await saveTrainerState(be, params, trainer.moments, { step: trainer.step, totalSteps: trainer.totalSteps, seed: cfg.seed, losses })),
     ]);
     writeDirAtomic(out, files);
@@ -128,7 +131,8 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   if (cfg.warmupSteps >= trainer.totalSteps) {
     log(`warning: --warmup ${cfg.warmupSteps} >= ${trainer.totalSteps} steps, so the learning rate never reaches --lr ${cfg.lr}: lower --warmup`);
   }
-  log(`training ${params.length / 2} LoRA adapters (rank ${lora.r}) on ${train.length} samples, ${trainer.totalSteps} steps`);
+  if (v.full) log(`training all ${params.reduce((n, p) => n + p.n, 0)} weights (full mode)`);
+  else log(`training ${params.length / 2} LoRA adapters (rank ${lora.r}) on ${train.length} samples, ${trainer.totalSteps} steps`);
   const started = Date.now();
   let tokens = 0;
   let skipped = 0;
