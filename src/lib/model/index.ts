@@ -1,6 +1,7 @@
 // The model library: loading Hugging Face Llama / Qwen2 checkpoints (config, tokenizer, safetensors weights) in Node,
-// the page and workers alike. Import from here, not from the files inside. Node's folder reader is not re-exported
-// (it imports node:fs): import `folderFiles` from "./node-folder.ts" directly.
+// the page and workers alike. Import from here, not from the files inside. The browser's sources (dropped folder,
+// served folder, Hub repo) are; Node's folder reader is not (it imports node:fs): import `folderFiles` from
+// "./node-folder.ts" directly.
 
 export * from "./errors.ts";
 export {
@@ -25,6 +26,10 @@ export {
 } from "./tensors.ts";
 export { loadTokenizer, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE, type AddedTokenInfo, type ModelTokenizer } from "./tokenizer.ts";
 export { memoryFiles, type CheckpointFiles } from "./files.ts";
+export { droppedFiles, MANIFEST_FILE, ModelSourceError, urlFiles, type UrlFilesOptions } from "./browser-files.ts";
+export {
+  checkRepoId, clearHubCache, HUB_CACHE, HUB_ENDPOINT, hubDownloadSize, hubFiles, type HubOptions, type HubProgress,
+} from "./hub-files.ts";
 export {
   GENERATION_CONFIG_FILE, loadCheckpoint, parseGenerationConfig, WEIGHTS_FILE, type Checkpoint, type GenerationConfig,
   type WeightStore,
