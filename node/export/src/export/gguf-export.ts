@@ -1,0 +1,111 @@
+// The export itself: a checkpoint (and optionally a LoRA adapter) → one GGUF file, streamed. Tensors are read,
+// merged, permuted, quantised and written one at a time, so peak memory stays near the largest tensor whatever the
+// model size. Runs in Node and in the browser (the sink decides where the bytes go).
+
+import type { Checkpoint } from "../../../../src/lib/model/checkpoint.ts";
+import type { LoraConfig } from "../../../../src/lib/train/lora.ts";
+import { loraScale, peftName } from "../../../../src/lib/train/lora.ts";
+import { KEY } from "../gguf/constants.ts";
+import { encodeTensor } from "../gguf/quantize.ts";
+import { GgufWriter, type ByteSink } from "../gguf/writer.ts";
+import { mergeLora } from "./merge.ts";
+import { permuteRowsForLlama } from "./permute.ts";
+import { GGUF_ARCH, planTensors, ropeFactors, TYPE_RULES, type ExportType, type PlannedTensor } from "./plan.ts";
+import { tokenizerKv, type KvEntry } from "./tokenizer-kv.ts";
+
+/** A LoRA adapter to merge: its config and a reader of its tensors by PEFT name. */
+export interface AdapterSource {
+  lora: LoraConfig;
+  tensor(name: string): Promise<{ shape: number[]; data: Float32Array } | undefined>;
+}
+
+export interface ExportProgress {
+  tensor: string;
+  done: number; // tensors written
+  total: number;
+  bytes: number; // bytes written so far
+}
+
+export interface ExportOptions {
+  type: ExportType;
+  /** general.name */
+  name: string;
+  /** The FIM format the model was trained with (fills the fim_* token ids). */
+  format?: string;
+  pre?: string;
+  adapter?: AdapterSource;
+  onProgress?: (p: ExportProgress) => void;
+}
+
+export interface ExportSummary {
+  tensors: PlannedTensor[];
+  bytes: number;
+  warnings: string[];
+}
+
+/** The architecture's metadata rows. */
+export function archKv(cp: Checkpoint, o: ExportOptions): KvEntry[] {
+  const c = cp.config;
+  const kv: KvEntry[] = [
+    { row: KEY.ARCHITECTURE, value: GGUF_ARCH[c.architecture]! },
+    { row: KEY.NAME, value: o.name },
+    { row: KEY.FILE_TYPE, value: TYPE_RULES[o.type].fileType },
+    { row: KEY.QUANTIZATION_VERSION, value: 2 },
+    { row: KEY.VOCAB_SIZE, value: c.vocab_size },
+    { row: KEY.CONTEXT_LENGTH, value: c.max_position_embeddings },
+    { row: KEY.EMBEDDING_LENGTH, value: c.hidden_size },
+    { row: KEY.BLOCK_COUNT, value: c.num_hidden_layers },
+    { row: KEY.FEED_FORWARD_LENGTH, value: c.intermediate_size },
+    { row: KEY.HEAD_COUNT, value: c.num_attention_heads },
+    { row: KEY.HEAD_COUNT_KV, value: c.num_key_value_heads },
+    { row: KEY.ROPE_FREQ_BASE, value: c.rope_theta },
+    { row: KEY.ROPE_DIMENSION_COUNT, value: c.head_dim },
+    { row: KEY.LAYERNORM_RMS_EPS, value: c.rms_norm_eps },
+  ];
+  if (c.head_dim * c.num_attention_heads !== c.hidden_size) {
+    kv.push({ row: KEY.KEY_LENGTH, value: c.head_dim }, { row: KEY.VALUE_LENGTH, value: c.head_dim });
+  }
+  return kv;
+}
+
+function addAll(w: GgufWriter, kv: readonly KvEntry[], arch: string): void {
+  for (const e of kv) w.addKey(e.row, e.value as never, arch);
+}
+
+/** Reads one planned tensor as float32, with the adapter merged and the llama row order applied. */
+async function tensorData(cp: Checkpoint, t: PlannedTensor, o: ExportOptions): Promise<Float32Array> {
+  if (t.hf === null) return ropeFactors(cp.config);
+  let data = (await cp.weights.get(t.hf)).data;
+  if (o.adapter && t.loraModule) {
+    const which = t.loraModule.split(".").pop()!;
+    if ((o.adapter.lora.targets as readonly string[]).includes(which)) {
+      const A = await o.adapter.tensor(peftName(t.loraModule, "A"));
+      const B = await o.adapter.tensor(peftName(t.loraModule, "B"));
+      if (!A || !B) throw new Error(`adapter: ${peftName(t.loraModule, A ? "B" : "A")} is missing`);
+      const [OC, IC] = t.shape as [number, number];
+      data = mergeLora(data, A.data, B.data, OC, IC, o.adapter.lora.r, loraScale(o.adapter.lora));
+    }
+  }
+  if (t.permuteHeads) data = permuteRowsForLlama(data, t.permuteHeads, t.shape.length === 2 ? t.shape[1]! : 1);
+  return data;
+}
+
+export async function exportGguf(cp: Checkpoint, tokenizerJson: Record<string, unknown>, tokenizerConfig: Record<string, unknown>, sink: ByteSink, o: ExportOptions): Promise<ExportSummary> {
+  const arch = GGUF_ARCH[cp.config.architecture];
+  if (!arch) throw new Error(`config.json: architecture ${cp.config.architecture} has no GGUF export`);
+  const plan = planTensors(cp.config, cp.tensors, o.type);
+  const w = new GgufWriter(sink);
+  addAll(w, archKv(cp, o), arch);
+  addAll(w, tokenizerKv(tokenizerJson, tokenizerConfig, cp.config, { format: o.format, pre: o.pre }), arch);
+  for (const t of plan) w.addTensorInfo(t.gguf, t.shape, t.type);
+  await w.writeHeader();
+  let bytes = 0;
+  for (let i = 0; i < plan.length; i++) {
+    const t = plan[i]!;
+    const encoded = encodeTensor(t.type, await tensorData(cp, t, o), t.shape[t.shape.length - 1]!);
+    await w.writeTensorData(t.gguf, encoded);
+    bytes += encoded.byteLength;
+    o.onProgress?.({ tensor: t.gguf, done: i + 1, total: plan.length, bytes });
+  }
+  return { tensors: plan, bytes: w.finish(), warnings: plan.flatMap((t) => (t.fallback ? [t.fallback] : [])) };
+}
