@@ -88,6 +88,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   // a resumed full run continues from its own saved weights
   const { be, engine } = await loadModel(v.full && v.resume ? out : s("model"));
   const tk = engine.checkpoint.tokenizer;
+  let dataFormat: string | undefined;
   const tokenize = (file: string, required: boolean): TokenizedSample[] => {
     let text: string;
     try {
@@ -98,6 +99,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     }
     const recs = parseJsonl(text, file);
     for (const r of recs) getFormat(r.format);
+    if (required) dataFormat = recs[0]!.format;
     const toks = recs.map((r) => tokenizeSample(r, tk, { contextLength: cfg.contextLength, lossOn }));
     const kept = toks.filter((x): x is TokenizedSample => x !== undefined);
     if (kept.length < toks.length) log(`${file}: ${toks.length - kept.length} of ${toks.length} samples do not fit --context ${cfg.contextLength} and are left out`);
@@ -124,7 +126,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const save = async () => {
     const files = new Map([
       ...(v.full ? await saveFullModel(be, engine, s("model")!) : await saveAdapter(be, params, lora, s("model")!, loraShapes(engine.model.w))),
-      ...(await saveTrainerState(be, params, trainer.moments, { step: trainer.step, totalSteps: trainer.totalSteps, seed: cfg.seed, losses })),
+      ...(await saveTrainerState(be, params, trainer.moments, { step: trainer.step, totalSteps: trainer.totalSteps, seed: cfg.seed, losses, format: dataFormat })),
     ]);
     writeDirAtomic(out, files);
   };

@@ -13,6 +13,9 @@ import { permuteRowsForLlama } from "./permute.ts";
 import { GGUF_ARCH, planTensors, ropeFactors, TYPE_RULES, type ExportType, type PlannedTensor } from "./plan.ts";
 import { tokenizerKv, type KvEntry } from "./tokenizer-kv.ts";
 
+/** Our own metadata key: the FIM format the model was trained with. */
+export const FORMAT_KEY = "fim_studio.fim_format";
+
 /** A LoRA adapter to merge: its config and a reader of its tensors by PEFT name. */
 export interface AdapterSource {
   lora: LoraConfig;
@@ -72,22 +75,23 @@ function addAll(w: GgufWriter, kv: readonly KvEntry[], arch: string): void {
   for (const e of kv) w.addKey(e.row, e.value as never, arch);
 }
 
-/** Reads one planned tensor as float32, with the adapter merged and the llama row order applied. */
-async function tensorData(cp: Checkpoint, t: PlannedTensor, o: ExportOptions): Promise<Float32Array> {
+/** One planned tensor as float32 in the checkpoint's own row order, with the adapter merged. */
+export async function mergedTensor(cp: Checkpoint, t: PlannedTensor, adapter?: AdapterSource): Promise<Float32Array> {
   if (t.hf === null) return ropeFactors(cp.config);
-  let data = (await cp.weights.get(t.hf)).data;
-  if (o.adapter && t.loraModule) {
-    const which = t.loraModule.split(".").pop()!;
-    if ((o.adapter.lora.targets as readonly string[]).includes(which)) {
-      const A = await o.adapter.tensor(peftName(t.loraModule, "A"));
-      const B = await o.adapter.tensor(peftName(t.loraModule, "B"));
-      if (!A || !B) throw new Error(`adapter: ${peftName(t.loraModule, A ? "B" : "A")} is missing`);
-      const [OC, IC] = t.shape as [number, number];
-      data = mergeLora(data, A.data, B.data, OC, IC, o.adapter.lora.r, loraScale(o.adapter.lora));
-    }
-  }
-  if (t.permuteHeads) data = permuteRowsForLlama(data, t.permuteHeads, t.shape.length === 2 ? t.shape[1]! : 1);
-  return data;
+  const data = (await cp.weights.get(t.hf)).data;
+  const which = t.loraModule?.split(".").pop();
+  if (!adapter || !t.loraModule || !(adapter.lora.targets as readonly string[]).includes(which!)) return data;
+  const A = await adapter.tensor(peftName(t.loraModule, "A"));
+  const B = await adapter.tensor(peftName(t.loraModule, "B"));
+  if (!A || !B) throw new Error(`adapter_model.safetensors: tensor ${peftName(t.loraModule, A ? "B" : "A")} is missing`);
+  const [OC, IC] = t.shape as [number, number];
+  return mergeLora(data, A.data, B.data, OC, IC, adapter.lora.r, loraScale(adapter.lora));
+}
+
+/** What the GGUF holds for a tensor, as float32: merged, then in llama.cpp's row order. */
+async function tensorData(cp: Checkpoint, t: PlannedTensor, o: ExportOptions): Promise<Float32Array> {
+  const data = await mergedTensor(cp, t, o.adapter);
+  return t.permuteHeads ? permuteRowsForLlama(data, t.permuteHeads, t.shape.length === 2 ? t.shape[1]! : 1) : data;
 }
 
 export async function exportGguf(cp: Checkpoint, tokenizerJson: Record<string, unknown>, tokenizerConfig: Record<string, unknown>, sink: ByteSink, o: ExportOptions): Promise<ExportSummary> {
@@ -97,6 +101,7 @@ export async function exportGguf(cp: Checkpoint, tokenizerJson: Record<string, u
   const w = new GgufWriter(sink);
   addAll(w, archKv(cp, o), arch);
   addAll(w, tokenizerKv(tokenizerJson, tokenizerConfig, cp.config, { format: o.format, pre: o.pre }), arch);
+  if (o.format) w.string(FORMAT_KEY, o.format); // read back by `fim try`; llama.cpp ignores unknown keys
   for (const t of plan) w.addTensorInfo(t.gguf, t.shape, t.type);
   await w.writeHeader();
   let bytes = 0;

@@ -1,0 +1,88 @@
+// `fim try model.gguf`: the pipeline seed's completion checks (binary search, an async function, a class method)
+// run through llama.cpp itself (node-llama-cpp's prebuilt binaries), so an export is tried outside our engine.
+// The prompt is built with the model's own FIM format (read from the GGUF); GGUFs from elsewhere use llama.cpp's
+// infill tokens. --interactive reads prefix/suffix pairs from the terminal.
+
+import { createInterface } from "node:readline/promises";
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { buildPrompt, getFormat } from "../../../../src/lib/fim/index.ts";
+import { FORMAT_KEY } from "../export/gguf-export.ts";
+import { numberFlag, UsageError } from "./errors.ts";
+import type { Io } from "./main.ts";
+
+export const TRY_HELP = `Usage: fim try model.gguf [--interactive] [--max-tokens N]
+
+Runs three completion checks through llama.cpp and prints what the model writes at each cursor.
+--interactive then reads a prefix and a suffix per check (type \\n for a newline; an empty prefix ends).
+`;
+
+/** The seed's test scenarios: Python binary search, a JavaScript async function, a Python class method. */
+export const SEED_CHECKS: readonly { name: string; prefix: string; suffix: string }[] = [
+  {
+    name: "binary search (Python)",
+    prefix: "def binary_search(items, target):\n    lo, hi = 0, len(items) - 1\n    while lo <= hi:\n        mid = (lo + hi) // 2\n        ",
+    suffix: "\n        elif items[mid] < target:\n            lo = mid + 1\n        else:\n            hi = mid - 1\n    return -1\n",
+  },
+  {
+    name: "async function (JavaScript)",
+    prefix: "async function fetchJson(url) {\n  const response = await fetch(url);\n  ",
+    suffix: "\n  return response.json();\n}\n",
+  },
+  {
+    name: "class method (Python)",
+    prefix: "class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, item):\n        ",
+    suffix: "\n\n    def pop(self):\n        return self.items.pop()\n",
+  },
+];
+
+export async function tryCommand(argv: string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: { interactive: { type: "boolean" }, "max-tokens": { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
+  if (v.help) {
+    io.stdout.write(TRY_HELP);
+    return 0;
+  }
+  const path = positionals[0];
+  if (!path) throw new UsageError(`give the GGUF file\n\n${TRY_HELP}`);
+  if (!existsSync(path)) throw new UsageError(`no such file: ${path}`);
+  const maxTokens = numberFlag("max-tokens", v["max-tokens"]) ?? 48;
+  const { getLlama, LlamaCompletion, LlamaLogLevel } = await import("node-llama-cpp");
+  const llama = await getLlama({ build: "never", gpu: false, logLevel: LlamaLogLevel.error });
+  const model = await llama.loadModel({ modelPath: path });
+  const context = await model.createContext({ contextSize: Math.min(2048, model.trainContextSize) });
+  const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
+  const metaFormat = (model.fileInfo.metadata as unknown as Record<string, unknown>)[FORMAT_KEY.split(".")[0]!] as Record<string, unknown> | undefined;
+  const format = typeof metaFormat?.[FORMAT_KEY.split(".")[1]!] === "string" ? (metaFormat[FORMAT_KEY.split(".")[1]!] as string) : undefined;
+  if (!format && !completion.infillSupported) throw new UsageError(`${path} has neither a FIM Studio format nor llama.cpp infill tokens`);
+  io.stderr.write(format ? `FIM format ${format} (from the GGUF)\n` : "llama.cpp infill tokens (no FIM Studio format in the GGUF)\n");
+
+  const run = async (prefix: string, suffix: string): Promise<string> => {
+    if (!format) return completion.generateInfillCompletion(prefix, suffix, { maxTokens, temperature: 0 });
+    const p = buildPrompt({ format, document: prefix + suffix, cursor: prefix.length });
+    const f = getFormat(format);
+    const stops = f.family === "cursor" ? p.stop : p.stop.filter((s) => s !== "\n");
+    const out = await completion.generateCompletion(model.tokenize(p.prompt, true), { maxTokens, temperature: 0, customStopTriggers: stops });
+    return out;
+  };
+  const checks = [...SEED_CHECKS];
+  for (const c of checks) {
+    const text = await run(c.prefix, c.suffix);
+    io.stdout.write(`--- ${c.name}\n${c.prefix}\x1b[1m${text}\x1b[0m${c.suffix}\n`);
+  }
+  if (v.interactive) {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    for (;;) {
+      const prefix = (await rl.question("prefix> ")).replace(/\\n/g, "\n");
+      if (!prefix) break;
+      const suffix = (await rl.question("suffix> ")).replace(/\\n/g, "\n");
+      io.stdout.write(`${await run(prefix, suffix)}\n`);
+    }
+    rl.close();
+  }
+  await context.dispose();
+  await model.dispose();
+  return 0;
+}
