@@ -1,0 +1,143 @@
+// What an export file holds, read by @huggingface/gguf (an independent parser): metadata with exact value types,
+// tokenizer keys (pre-tokenizer, CONTROL markers, FIM ids), the tensor table with llama-quantize's type choices;
+// the Modelfile; the `fim export` CLI's errors, with nothing half-written on failure.
+
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gguf } from "@huggingface/gguf";
+import { beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../../node/export/src/cli/main.ts";
+import { GGUF_VALUE_TYPE, TOKEN_TYPE } from "../../../node/export/src/gguf/constants.ts";
+import { modelfile } from "../../../node/export/src/export/modelfile.ts";
+import { planTensors } from "../../../node/export/src/export/plan.ts";
+import { parseModelConfig } from "../../../src/lib/model/config.ts";
+import { writeTinyCheckpoint, tinyCheckpointFiles } from "../../fixtures/tiny-checkpoint.ts";
+import { tmp, writeGguf } from "./export-helpers.ts";
+
+const T = GGUF_VALUE_TYPE;
+
+async function fim(...argv: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } });
+  return { code, stdout, stderr };
+}
+
+describe("export metadata, read by @huggingface/gguf", () => {
+  it("qwen2, q4_0: architecture keys, tokenizer keys, tensor table", async () => {
+    const files = tinyCheckpointFiles({ architecture: "qwen2" });
+    const { path, cp } = await writeGguf("meta-qwen.gguf", files, "q4_0", undefined, "qwen");
+    const { typedMetadata: m, tensorInfos } = await gguf(path, { allowLocalFile: true, typedMetadata: true });
+    const tk = cp.tokenizer;
+    expect(m["general.architecture"]).toEqual({ value: "qwen2", type: T.STRING });
+    expect(m["general.file_type"]).toEqual({ value: 2, type: T.UINT32 });
+    expect(m["qwen2.block_count"]).toEqual({ value: 2, type: T.UINT32 });
+    expect(m["qwen2.context_length"]).toEqual({ value: 32768, type: T.UINT32 });
+    expect(m["qwen2.attention.head_count_kv"]).toEqual({ value: 2, type: T.UINT32 });
+    expect(m["qwen2.rope.freq_base"]).toEqual({ value: 1000000, type: T.FLOAT32 });
+    expect(m["qwen2.attention.layer_norm_rms_epsilon"]).toEqual({ value: Math.fround(1e-6), type: T.FLOAT32 });
+    expect(m["tokenizer.ggml.model"]).toEqual({ value: "gpt2", type: T.STRING });
+    expect(m["tokenizer.ggml.pre"]).toEqual({ value: "qwen2", type: T.STRING });
+    expect(m["tokenizer.ggml.add_bos_token"]).toEqual({ value: false, type: T.BOOL });
+    const tokens = m["tokenizer.ggml.tokens"]!.value as string[];
+    const types = m["tokenizer.ggml.token_type"]!.value as number[];
+    expect(tokens.length).toBe(cp.config.vocab_size); // padded to the embedding rows
+    expect(tokens[tokens.length - 1]).toMatch(/^\[PAD\d+\]$/);
+    expect(types[tokens.length - 1]).toBe(TOKEN_TYPE.UNUSED);
+    for (const marker of ["<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|endoftext|>"]) {
+      expect(types[tk.tokenToId(marker)!]).toBe(TOKEN_TYPE.CONTROL);
+    }
+    expect(m["tokenizer.ggml.fim_pre_token_id"]).toEqual({ value: tk.tokenToId("<|fim_prefix|>"), type: T.UINT32 });
+    expect(m["tokenizer.ggml.fim_suf_token_id"]).toEqual({ value: tk.tokenToId("<|fim_suffix|>"), type: T.UINT32 });
+    expect(m["tokenizer.ggml.fim_mid_token_id"]).toEqual({ value: tk.tokenToId("<|fim_middle|>"), type: T.UINT32 });
+    expect(m["tokenizer.ggml.fim_pad_token_id"]).toEqual({ value: tk.tokenToId("<|fim_pad|>"), type: T.UINT32 });
+    expect(m["tokenizer.ggml.fim_rep_token_id"]).toEqual({ value: tk.tokenToId("<|repo_name|>"), type: T.UINT32 });
+    expect(m["tokenizer.ggml.fim_sep_token_id"]).toEqual({ value: tk.tokenToId("<|file_sep|>"), type: T.UINT32 });
+    // as llama.cpp's converter: the eos of tokenizer_config.json (Qwen3's is <|im_end|>)
+    expect(m["tokenizer.ggml.eos_token_id"]).toEqual({ value: tk.tokenToId(JSON.parse(files["tokenizer_config.json"] as string).eos_token), type: T.UINT32 });
+    expect((m["tokenizer.ggml.merges"]!.value as string[])[0]).toMatch(/^\S+ \S+$/);
+    expect(m["fim_studio.fim_format"]).toEqual({ value: "qwen", type: T.STRING });
+    const byName = new Map(tensorInfos.map((t) => [t.name, t]));
+    expect(tensorInfos.length).toBe(2 * 12 + 3); // 9 weights + 3 biases per block; embedding, norm, output
+    expect(byName.get("blk.0.attn_q.weight")).toMatchObject({ dtype: 2, shape: [64n, 64n] }); // Q4_0, ggml order
+    expect(byName.get("blk.0.attn_q.bias")).toMatchObject({ dtype: 0, shape: [64n] }); // F32
+    expect(byName.get("blk.1.ffn_down.weight")).toMatchObject({ dtype: 2, shape: [128n, 64n] });
+    expect(byName.get("output.weight")!.dtype).toBe(8); // Q8_0 where llama-quantize uses Q6_K
+    expect(byName.get("token_embd.weight")!.dtype).toBe(2);
+    expect(byName.get("output_norm.weight")!.dtype).toBe(0);
+  });
+  it("llama tied with llama3 rope: llama-bpe, add_bos as the tokenizer does, rope_freqs, embeddings as the output", async () => {
+    const files = tinyCheckpointFiles({ tied: true, llama3Rope: true });
+    const { path, cp } = await writeGguf("meta-llama.gguf", files, "q4_0");
+    const { typedMetadata: m, tensorInfos } = await gguf(path, { allowLocalFile: true, typedMetadata: true });
+    expect(m["general.architecture"]!.value).toBe("llama");
+    expect(m["tokenizer.ggml.pre"]!.value).toBe("llama-bpe");
+    const bos = m["tokenizer.ggml.bos_token_id"]!.value;
+    expect(bos).toBe(cp.tokenizer.tokenToId("<|begin_of_text|>"));
+    expect(m["tokenizer.ggml.add_bos_token"]!.value).toBe(cp.tokenizer.encode("x")[0] === bos);
+    expect(m["llama.rope.dimension_count"]).toEqual({ value: 16, type: T.UINT32 });
+    const names = tensorInfos.map((t) => t.name);
+    expect(names).not.toContain("output.weight");
+    expect(tensorInfos.find((t) => t.name === "rope_freqs.weight")).toMatchObject({ dtype: 0, shape: [8n] });
+    expect(tensorInfos.find((t) => t.name === "token_embd.weight")!.dtype).toBe(8); // tied: the output, so Q8_0
+  });
+});
+
+describe("type rules", () => {
+  it("a row length Q4_0 cannot hold falls back to F16 with a reason", () => {
+    const c = parseModelConfig({ architectures: ["LlamaForCausalLM"], vocab_size: 64, hidden_size: 48, intermediate_size: 40, num_hidden_layers: 1, num_attention_heads: 2, rms_norm_eps: 1e-5 });
+    const plan = planTensors(c, [{ name: "model.layers.0.mlp.down_proj.weight", shape: [48, 40] }, { name: "model.layers.0.mlp.up_proj.weight", shape: [40, 48] }], "q4_0");
+    expect(plan[0]).toMatchObject({ type: "F16", fallback: "row length 40 is not a multiple of 32, so model.layers.0.mlp.down_proj.weight is stored as F16 instead of Q4_0" });
+    expect(plan[1]).toMatchObject({ type: "F16" }); // 48 is not a multiple of 32 either
+  });
+});
+
+describe("Modelfile", () => {
+  it("qwen: the FIM template in the suffix branch, every stop string, context and sampling", () => {
+    const mf = modelfile({ gguf: "./m.gguf", format: "qwen", contextLength: 1024 });
+    expect(mf).toContain("FROM ./m.gguf\n");
+    expect(mf).toContain('TEMPLATE """{{- if .Suffix }}<|fim_prefix|>{{ .Prompt }}<|fim_suffix|>{{ .Suffix }}<|fim_middle|>{{- else }}{{ .Prompt }}{{- end }}"""');
+    for (const s of ["<|endoftext|>", "<|fim_prefix|>", "<|fim_middle|>", "<|file_sep|>"]) expect(mf).toContain(`PARAMETER stop "${s}"`);
+    expect(mf).toContain("PARAMETER num_ctx 1024");
+    expect(mf).toMatch(/PARAMETER temperature 0\.2/);
+  });
+  it("codestral is suffix first; ctx formats stop at a newline", () => {
+    expect(modelfile({ gguf: "./m.gguf", format: "codestral", contextLength: 512 })).toContain("[SUFFIX]{{ .Suffix }}[PREFIX]{{ .Prompt }}");
+    expect(modelfile({ gguf: "./m.gguf", format: "ctx", contextLength: 512 })).toContain('PARAMETER stop "\\n"');
+  });
+});
+
+describe("fim export", () => {
+  let model: string;
+  beforeAll(async () => {
+    model = (await writeTinyCheckpoint(join(tmp, "cli-qwen"), { architecture: "qwen2" })).dir;
+  });
+  it("writes the GGUF, the Modelfile beside it, and a summary", async () => {
+    const out = join(tmp, "cli.gguf");
+    const r = await fim("export", "--model", model, "--quant", "q8_0", "--out", out, "--modelfile", join(tmp, "Modelfile"), "--format", "starcoder");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/wrote .*cli\.gguf \(q8_0, [\d.]+ MB, 27 tensors: 16 Q8_0, 11 F32\) in [\d.]+ s; FIM format starcoder/);
+    expect(readFileSync(join(tmp, "Modelfile"), "utf8")).toContain("FROM ./cli.gguf\n");
+    expect(r.stderr).toContain(`ollama create cli-qwen -f ${join(tmp, "Modelfile")}`);
+  }, 60_000);
+  it.each([
+    [["--quant", "q5_k"], '--quant must be one of f32, f16, q8_0, q4_0, got "q5_k"'],
+    [["--quant", "q4_0", "--lora-gguf", "x.gguf"], "--lora-gguf needs --adapter"],
+    [["--quant", "q4_0", "--format", "nope"], 'unknown format "nope"'],
+  ])("usage error %#", async (args, message) => {
+    const r = await fim("export", "--model", model, "--out", join(tmp, "never.gguf"), ...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+  it("a failing export leaves no file that looks finished", async () => {
+    const broken = join(tmp, "cli-broken");
+    await writeTinyCheckpoint(broken, { architecture: "qwen2", mutate: (ts) => ts });
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(broken, "tokenizer.json"), JSON.stringify({ model: { type: "Unigram", vocab: [] } }));
+    const out = join(tmp, "broken.gguf");
+    const r = await fim("export", "--model", broken, "--quant", "f16", "--out", out);
+    expect(r.code).not.toBe(0);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(tmp).filter((f) => f.includes("broken.gguf"))).toEqual([]);
+  }, 60_000);
+});
