@@ -120,6 +120,8 @@ export interface TrainerState {
   seed: number;
   /** Loss per step so far, for the resumed run's curve. */
   losses: number[];
+  /** The FIM format of the training data (export writes the model's FIM metadata from it). */
+  format?: string;
 }
 
 /** Optimizer moments (m, v per parameter) and the step. */
