@@ -5,81 +5,172 @@
 // Sample generation: a corpus is generated on disk (25 MB and 100 MB, from the built-in corpus with renamed
 // identifiers), then each job runs in a fresh Node process (one core) so its peak RSS is its own.
 // Reference: reading + decoding + classifying the same files. Target: >= 50 MB/s of source; RSS flat in corpus size.
+//
+// Engine: the CPU backend on a SmolLM2-135M-shaped random model, each job in a fresh Node process
+// (tests/bench/engine-run.ts): matmul GFLOP/s (naive loop, blocked kernel, 2-thread pool) on the model's shapes,
+// prefill/decode tokens/s, LoRA training tokens/s and peak RSS, each next to the figure expected beforehand.
+//
+// `npm run bench` runs both; `npm run bench -- engine` (or `samples`) runs one.
 
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const { BUILTIN_CORPUS } = await import(join(root, "node_modules/.bench-corpus.mjs")).catch(async () => {
-  // The corpus is TypeScript: load it through tsx once, in a child, as JSON.
-  const json = execFileSync(process.execPath, ["--import", "tsx", "-e",
-    'import("./src/lib/fim/builtin.ts").then(m => process.stdout.write(JSON.stringify(m)))'], { cwd: root, maxBuffer: 1 << 26 });
-  return JSON.parse(json.toString());
-});
-
-function makeCorpus(dir, megabytes) {
-  const code = BUILTIN_CORPUS.filter((f) => !f.path.endsWith(".sql"));
-  let written = 0;
-  for (let i = 0; written < megabytes * 1e6; i++) {
-    const f = code[i % code.length];
-    const sub = join(dir, `pkg${Math.floor(i / 500)}`);
-    if (i % 500 === 0) mkdirSync(sub, { recursive: true });
-    const text = f.text.replace(/\b(def|function|class) ([A-Za-z_]\w*)/g, `$1 $2_${i}`);
-    writeFileSync(join(sub, `${i}_${f.path.split("/").pop()}`), text);
-    written += Buffer.byteLength(text);
-  }
-  return written;
-}
-
-/** Three runs: the best time (least disturbed by the machine) and the median peak RSS (GC timing varies). */
-function runJob(dir, mode) {
-  const runs = [0, 1, 2].map(() => {
-    const out = execFileSync(process.execPath, ["--import", "tsx", "tests/bench/samples-run.ts", dir, mode], { cwd: root });
-    return JSON.parse(out.toString().trim().split("\n").pop());
-  });
-  const rss = runs.map((r) => r.maxRssMB).sort((a, b) => a - b)[1];
-  return { ...runs.reduce((a, b) => (b.seconds < a.seconds ? b : a)), maxRssMB: rss };
-}
-
-const rows = [];
-const base = mkdtempSync(join(tmpdir(), "fim-bench-"));
-try {
-  for (const mb of [25, 100]) {
-    const dir = join(base, `corpus-${mb}`);
-    mkdirSync(dir);
-    process.stderr.write(`generating a ${mb} MB corpus in ${dir} ...\n`);
-    makeCorpus(dir, mb);
-    for (const mode of ["read", "total", "perfile"]) {
-      process.stderr.write(`  ${mode} ...\n`);
-      rows.push({ mb, ...runJob(dir, mode) });
-    }
-    rmSync(dir, { recursive: true, force: true });
-  }
-} finally {
-  rmSync(base, { recursive: true, force: true });
-}
-
-const ref = (mb) => rows.find((r) => r.mb === mb && r.mode === "read");
-const smallest = (mode) => rows.find((r) => r.mb === 25 && r.mode === mode);
+const only = process.argv.slice(2);
 const fmt = (x, d = 1) => x.toFixed(d);
-const header = ["corpus", "job", "MB/s", "vs read", "samples/s", "samples", "out MB", "peak RSS MB", "RSS vs 25 MB"];
-const table = rows.map((r) => {
-  const mbps = r.bytes / 1e6 / r.seconds;
-  return [
-    `${r.mb} MB`, r.mode === "total" ? "count 2000 (2 passes)" : r.mode === "perfile" ? "1 per file" : "read (reference)",
-    fmt(mbps), fmt(mbps / (ref(r.mb).bytes / 1e6 / ref(r.mb).seconds), 2),
-    r.samples ? fmt(r.samples / r.seconds, 0) : "-", r.samples || "-", r.outBytes ? fmt(r.outBytes / 1e6) : "-",
-    fmt(r.maxRssMB, 0), fmt(r.maxRssMB / smallest(r.mode).maxRssMB, 2),
-  ];
-});
-const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => String(row[i]).length)));
-const line = (cells) => "| " + cells.map((c, i) => String(c).padEnd(widths[i])).join(" | ") + " |";
-console.log("\nSample generation (format ctx, one Node process per job, one core):\n");
-console.log(line(header));
-console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
-for (const row of table) console.log(line(row));
-console.log("\nBest of 3 runs for time, median of 3 for RSS. MB/s counts source bytes read in the sampling pass (the");
-console.log("count job reads every file twice). Target: >= 50 MB/s on one core, peak RSS flat from 25 MB to 100 MB.");
+
+function printTable(title, header, table, notes) {
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => String(row[i]).length)));
+  const line = (cells) => "| " + cells.map((c, i) => String(c).padEnd(widths[i])).join(" | ") + " |";
+  console.log(`\n${title}\n`);
+  console.log(line(header));
+  console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
+  for (const row of table) console.log(line(row));
+  console.log("\n" + notes.join("\n"));
+}
+
+async function samplesBench() {
+  const { BUILTIN_CORPUS } = await import(join(root, "node_modules/.bench-corpus.mjs")).catch(async () => {
+    // The corpus is TypeScript: load it through tsx once, in a child, as JSON.
+    const json = execFileSync(process.execPath, ["--import", "tsx", "-e",
+      'import("./src/lib/fim/builtin.ts").then(m => process.stdout.write(JSON.stringify(m)))'], { cwd: root, maxBuffer: 1 << 26 });
+    return JSON.parse(json.toString());
+  });
+
+  function makeCorpus(dir, megabytes) {
+    const code = BUILTIN_CORPUS.filter((f) => !f.path.endsWith(".sql"));
+    let written = 0;
+    for (let i = 0; written < megabytes * 1e6; i++) {
+      const f = code[i % code.length];
+      const sub = join(dir, `pkg${Math.floor(i / 500)}`);
+      if (i % 500 === 0) mkdirSync(sub, { recursive: true });
+      const text = f.text.replace(/\b(def|function|class) ([A-Za-z_]\w*)/g, `$1 $2_${i}`);
+      writeFileSync(join(sub, `${i}_${f.path.split("/").pop()}`), text);
+      written += Buffer.byteLength(text);
+    }
+    return written;
+  }
+
+  /** Three runs: the best time (least disturbed by the machine) and the median peak RSS (GC timing varies). */
+  function runJob(dir, mode) {
+    const runs = [0, 1, 2].map(() => {
+      const out = execFileSync(process.execPath, ["--import", "tsx", "tests/bench/samples-run.ts", dir, mode], { cwd: root });
+      return JSON.parse(out.toString().trim().split("\n").pop());
+    });
+    const rss = runs.map((r) => r.maxRssMB).sort((a, b) => a - b)[1];
+    return { ...runs.reduce((a, b) => (b.seconds < a.seconds ? b : a)), maxRssMB: rss };
+  }
+
+  const rows = [];
+  const base = mkdtempSync(join(tmpdir(), "fim-bench-"));
+  try {
+    for (const mb of [25, 100]) {
+      const dir = join(base, `corpus-${mb}`);
+      mkdirSync(dir);
+      process.stderr.write(`generating a ${mb} MB corpus in ${dir} ...\n`);
+      makeCorpus(dir, mb);
+      for (const mode of ["read", "total", "perfile"]) {
+        process.stderr.write(`  ${mode} ...\n`);
+        rows.push({ mb, ...runJob(dir, mode) });
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+
+  const ref = (mb) => rows.find((r) => r.mb === mb && r.mode === "read");
+  const smallest = (mode) => rows.find((r) => r.mb === 25 && r.mode === mode);
+  const header = ["corpus", "job", "MB/s", "vs read", "samples/s", "samples", "out MB", "peak RSS MB", "RSS vs 25 MB"];
+  const table = rows.map((r) => {
+    const mbps = r.bytes / 1e6 / r.seconds;
+    return [
+      `${r.mb} MB`, r.mode === "total" ? "count 2000 (2 passes)" : r.mode === "perfile" ? "1 per file" : "read (reference)",
+      fmt(mbps), fmt(mbps / (ref(r.mb).bytes / 1e6 / ref(r.mb).seconds), 2),
+      r.samples ? fmt(r.samples / r.seconds, 0) : "-", r.samples || "-", r.outBytes ? fmt(r.outBytes / 1e6) : "-",
+      fmt(r.maxRssMB, 0), fmt(r.maxRssMB / smallest(r.mode).maxRssMB, 2),
+    ];
+  });
+  printTable("Sample generation (format ctx, one Node process per job, one core):", header, table, [
+    "Best of 3 runs for time, median of 3 for RSS. MB/s counts source bytes read in the sampling pass (the",
+    "count job reads every file twice). Target: >= 50 MB/s on one core, peak RSS flat from 25 MB to 100 MB.",
+  ]);
+}
+
+// Engine jobs, one fresh process each; each prints JSON lines (tests/bench/engine-run.ts says which).
+const ENGINE_JOBS = [
+  ["matmul"],
+  ["decode", "1"], ["decode", "2"],
+  ["train", "1", "256"], ["train", "2", "256"],
+  ["train", "1", "1024", "recompute"], ["train", "2", "1024", "recompute"],
+];
+
+// Expected figures, written down before the first measurement, from multiply-add counts and assumed kernel rates:
+// naive loop 1.2 GFLOP/s (two loads per multiply-add), the 4x4-blocked kernel 2.5 (a quarter of the loads), one-row
+// (decode) matmuls 1.3 (the blocked kernel's tail loop is the naive loop), matmulBackward 1.0 (a load and a store per
+// multiply-add); 2 threads x1.9 on row splits, x1.7 on decode's out-channel split (~60 us per call).
+// SmolLM2-135M: 106M multiply-adds per token in the 30 blocks, 28M in the lm_head. Prefill (32-token chunks) runs
+// the blocks only at the blocked rate; decoding runs all of it at the one-row rate. A LoRA step is a forward, a
+// backward of about the same multiply-adds at the backward rate, and three lm_head passes per token.
+// decode at 1024: +35M multiply-adds of attention per token (derived the same way after the first trial run).
+// Peak RSS: weights 538 MB + activations (8 MB per block at T=256; one block + residuals when recomputing) + Node.
+const EXPECTED = {
+  "matmul:fwd:256:naive": 1.2, "matmul:fwd:256:blocked": 2.5, "matmul:fwd:256:pool2": 4.7,
+  "matmul:fwd:1:naive": 1.3, "matmul:fwd:1:blocked": 1.3, "matmul:fwd:1:pool2": 2.2,
+  "matmul:bwd:256:blocked": 1.0, "matmul:bwd:256:pool2": 1.9,
+  "prefill:256:1": 12, "prefill:256:2": 22, "decode:256:1": 5, "decode:256:2": 8, "decode:1024:1": 4, "decode:1024:2": 6.5,
+  "train:256:1": 2.0, "train:256:2": 3.9, "train:1024:1": 1.3, "train:1024:2": 2.3,
+  "rss:train:256": 900, "rss:train:1024": 750,
+};
+
+function engineBench() {
+  const load0 = loadavg()[0];
+  const results = ENGINE_JOBS.flatMap((args) => {
+    process.stderr.write(`engine ${args.join(" ")} ...\n`);
+    const out = execFileSync(process.execPath, ["--import", "tsx", "tests/bench/engine-run.ts", ...args], { cwd: root });
+    return out.toString().trim().split("\n").map((l) => JSON.parse(l));
+  });
+  const exp = (key, d = 1) => (key in EXPECTED ? fmt(EXPECTED[key], d) : "-");
+  const rows = [];
+  const cores = (r) => (r.cores ? fmt(r.cores, 2) : "-");
+  for (const r of results.filter((r) => r.job === "matmul")) {
+    // against the naive loop on the same shape; the backward pool against the 1-thread backward kernel
+    const ref = results.find((n) => n.job === "matmul" && n.kernel === (r.backward ? "blocked" : "naive") && n.what === r.what);
+    const key = `matmul:${r.backward ? "bwd" : "fwd"}:${r.N === 1 ? 1 : 256}:${r.kernel}`;
+    const name = r.kernel === "naive" ? "naive loop" : r.kernel === "blocked" ? "blocked kernel" : "pool";
+    rows.push([`matmul ${r.what} (${r.N}x${r.IC}x${r.OC}): ${name}`, "GFLOP/s", r.kernel === "pool2" ? r.threads : 1,
+      fmt(r.gflops, 2), exp(key), fmt(r.gflops / ref.gflops, 2), cores(r), "-"]);
+  }
+  const single = (r, field) => results.find((o) => o.job === r.job && o.threads === 1 && o.T === r.T && o.context === r.context)?.[field];
+  for (const r of results.filter((r) => r.job === "decode")) {
+    const rss = r.maxRssMB ? fmt(r.maxRssMB, 0) : "";
+    if (r.prefillTokPerS) {
+      rows.push([`prefill, ${r.context}-token prompt, 30 layers`, "tokens/s", r.threads, fmt(r.prefillTokPerS), exp(`prefill:${r.context}:${r.threads}`),
+        fmt(r.prefillTokPerS / single(r, "prefillTokPerS"), 2), cores(r), rss]);
+    }
+    rows.push([`decode at context ${r.context}, 30 layers`, "tokens/s", r.threads, fmt(r.decodeTokPerS, 2), exp(`decode:${r.context}:${r.threads}`),
+      fmt(r.decodeTokPerS / single(r, "decodeTokPerS"), 2), cores(r), rss]);
+  }
+  for (const r of results.filter((r) => r.job === "train")) {
+    rows.push([`LoRA r16 fwd+bwd, B=1 T=${r.T}${r.recompute ? " (recompute)" : ""}, 30 layers composed from 1 timed`, "tokens/s", r.threads,
+      fmt(r.tokPerS, 2), exp(`train:${r.T}:${r.threads}`), fmt(r.tokPerS / single(r, "tokPerS"), 2), cores(r),
+      `${fmt(r.maxRssMB, 0)} (${exp(`rss:train:${r.T}`, 0)})`]);
+  }
+  printTable("Engine: CPU backend, SmolLM2-135M-shaped random model (one Node process per job):",
+    ["figure", "unit", "threads", "measured", "expected", "ratio", "cores used", "peak RSS MB (expected)"], rows, [
+      "ratio: matmul rows against the naive loop on the same shape (backward: against 1 thread); model rows against",
+      "1 thread. cores used: CPU seconds per wall second while timing (well below 2 on a 2-thread row: another process",
+      "had a core, or the work was not all split). Matmul: best of repeated runs. Decode: Generator, 256-token prompt",
+      "then 32 greedy tokens; context 1024 decodes 8 tokens on a random-filled KV cache; RSS once per process (on the",
+      "context-1024 row). LoRA: block 0 timed (best of 2 at T=256) and 16 rows of lm_head + cross-entropy; step =",
+      "30 x (block fwd + bwd) [+ 29 x fwd when recomputing] + T x lm_head row; peak RSS with all 30 layers allocated",
+      "and touched.",
+      `Load average ${fmt(load0, 2)} before, ${fmt(loadavg()[0], 2)} after.`,
+    ]);
+}
+
+if (only.length === 0 || only.includes("samples")) await samplesBench();
+if (only.length === 0 || only.includes("engine")) engineBench();

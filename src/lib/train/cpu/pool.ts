@@ -16,12 +16,12 @@
 //     worker is started from a two-line bootstrap (eval) that registers tsx's loader (tsx/esm/api, resolved from
 //     this file) and then imports pool-worker.ts. Works the same under `tsx`, `node --import tsx`, the `fim`
 //     CLI (tsx registered in-process) and vitest (which transforms TS itself but not in a worker it did not start).
-//     A .js build of this file would load pool-worker.js directly.
+//     Were this file built to .js, it would start pool-worker.js directly.
 //   - Browser, inside a Web Worker (where the engine runs): nested module Workers, which Vite bundles from the
 //     `new Worker(new URL(...))` below. Needs SharedArrayBuffer, i.e. a cross-origin isolated page (COOP/COEP).
 //   - Browser main thread, or a page without SharedArrayBuffer: no pool (Atomics.wait is not allowed there);
 //     ThreadPool.create returns null and the backend is single-threaded.
-// Workers start asynchronously (a browser worker cannot even start while its parent blocks): until all have said
+// Workers start asynchronously (a browser worker may not even start while its parent blocks): until all have said
 // they are ready, calls run inline; `ready()` resolves once they have. A worker that throws marks the call failed
 // and the caller throws; a worker that dies outright (out of memory) would leave the caller waiting.
 
@@ -98,8 +98,6 @@ interface PoolWorker {
   post(msg: PoolMessage): void;
   terminate(): Promise<void>;
 }
-
-const WORKER_FILE = "./pool-worker.ts";
 
 export class ThreadPool {
   private readonly workers: PoolWorker[] = [];
@@ -261,7 +259,8 @@ function isNode(): boolean {
 function spawn(onReady: () => void, onError: (e: Error) => void, onExit: () => void): PoolWorker {
   if (isNode()) {
     const { Worker: NodeWorker } = process.getBuiltinModule("node:worker_threads");
-    const file = new URL(WORKER_FILE, import.meta.url);
+    // (not a `new URL("literal", import.meta.url)`: Vite would copy the file as an asset for this Node-only branch)
+    const file = new URL(new URL(import.meta.url).pathname.endsWith(".ts") ? "./pool-worker.ts" : "./pool-worker.js", import.meta.url);
     let w: InstanceType<typeof NodeWorker>;
     if (file.pathname.endsWith(".ts")) {
       let tsx: string;

@@ -1,0 +1,210 @@
+// One measured engine job on the CPU backend, in a fresh process so its peak RSS is its own.
+// Usage (from scripts/bench.mjs): node --import tsx tests/bench/engine-run.ts JOB [THREADS] [T] [recompute]
+//   matmul:              GFLOP/s of the naive triple loop, the blocked kernel on one thread and the pool on two,
+//                        on the shapes of a SmolLM2-135M layer (plus matmulBackward, which has no naive twin)
+//   decode THREADS:      Generator on a random SmolLM2-135M-shaped model (30 layers): a 256-token prompt, then 32
+//                        greedy tokens; then decoding at context 1024 (a random-filled KV cache, 8 tokens)
+//   train THREADS T [recompute]: one LoRA (r 16, all 7 projections) forward + backward at B = 1. The full 30-layer
+//                        model and workspace are allocated and touched (so peak RSS is a full step's), but only
+//                        block 0 and 16 rows of the lm_head + cross-entropy are timed; the step time is composed
+//                        from them: L * (fwd + bwd) [+ (L - 1) * fwd when recomputing] + T * lm_head per row.
+// Prints one JSON line per figure. Not a test: nothing is asserted beyond results matching their reference.
+
+import { Rng } from "../../src/lib/fim/prng.ts";
+import { parseModelConfig } from "../../src/lib/model/config.ts";
+import { CpuBackend } from "../../src/lib/train/cpu/index.ts";
+import { matmulBackward, matmulForward, matmulForwardNaive } from "../../src/lib/train/cpu/matmul.ts";
+import { Generator } from "../../src/lib/train/generate.ts";
+import { attachLora, DEFAULT_LORA } from "../../src/lib/train/lora.ts";
+import { BLOCK_LINEARS, Transformer, Workspace, type KvTarget } from "../../src/lib/train/model.ts";
+import { dimsOf, LINEAR_MODULE, linearShape, loadWeights, namedWeights } from "../../src/lib/train/weights.ts";
+
+/** SmolLM2-135M's config.json, as far as the math goes. */
+const SMOLLM2_135M = parseModelConfig({
+  architectures: ["LlamaForCausalLM"], vocab_size: 49152, hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30,
+  num_attention_heads: 9, num_key_value_heads: 3, head_dim: 64, rms_norm_eps: 1e-5, rope_theta: 100000,
+  tie_word_embeddings: true, max_position_embeddings: 8192, hidden_act: "silu",
+});
+const d = dimsOf(SMOLLM2_135M);
+const rng = new Rng(2024);
+const STD = 0.02;
+
+function fillRandom(a: Float32Array, std = STD): void {
+  const s = std * Math.sqrt(3); // uniform(-s, s) has this std
+  for (let i = 0; i < a.length; i++) a[i] = (rng.next() * 2 - 1) * s;
+}
+const emit = (o: Record<string, unknown>) => console.log(JSON.stringify(o));
+/** CPU seconds of all this process's threads per wall second since `start`: shows when other processes took the cores. */
+const coresSince = (start: { cpu: NodeJS.CpuUsage; wall: number }) => {
+  const u = process.cpuUsage(start.cpu);
+  return (u.user + u.system) / 1e3 / (performance.now() - start.wall);
+};
+const mark = () => ({ cpu: process.cpuUsage(), wall: performance.now() });
+const maxRssMB = () => process.resourceUsage().maxRSS / 1024;
+const seconds = (f: () => void) => {
+  const t = performance.now();
+  f();
+  return (performance.now() - t) / 1000;
+};
+/** Best of repeated runs, at least `min` of them and about `budget` seconds in all. */
+function best(f: () => void, budget = 0.6, min = 2): number {
+  let t = seconds(f);
+  const reps = Math.max(min - 1, Math.ceil(budget / t) - 1);
+  for (let r = 0; r < reps; r++) t = Math.min(t, seconds(f));
+  return t;
+}
+
+/** The random SmolLM2-shaped model, weights filled in place on the backend (no second copy of 540 MB). */
+async function randomModel(be: CpuBackend) {
+  const size = (name: string) => {
+    if (name === "model.embed_tokens.weight") return d.V * d.C;
+    const which = BLOCK_LINEARS.find((k) => name.endsWith(`${LINEAR_MODULE[k]}.weight`));
+    return which ? linearShape(d, which)[0] * linearShape(d, which)[1] : d.C; // else a norm
+  };
+  const w = await loadWeights(be, SMOLLM2_135M, async (name) => new Float32Array(size(name)));
+  for (const [name, buf] of namedWeights(w)) {
+    if (name.endsWith("norm.weight") || name.endsWith("layernorm.weight")) buf.fill(1);
+    else fillRandom(buf);
+  }
+  return new Transformer(be, d, w);
+}
+
+async function matmulJob(): Promise<void> {
+  const be = new CpuBackend("f32", { threads: 2 });
+  await be.ready();
+  const shapes: [string, number, number, number][] = [
+    ["q/o_proj, T=256", 256, 576, 576], ["gate/up_proj, T=256", 256, 576, 1536], ["down_proj, T=256", 256, 1536, 576],
+    ["gate/up_proj, decode", 1, 576, 1536], ["lm_head, decode", 1, 576, 49152],
+  ];
+  for (const [what, N, IC, OC] of shapes) {
+    const inp = be.alloc(N * IC), w = be.alloc(OC * IC), out = be.alloc(N * OC), ref = new Float32Array(N * OC);
+    fillRandom(inp, 1);
+    fillRandom(w);
+    const flop = 2 * N * IC * OC;
+    const naive = best(() => matmulForwardNaive(ref, inp, w, null, N, IC, OC));
+    const blocked = best(() => matmulForward(out, inp, w, null, N, IC, OC));
+    const close = out.every((x, i) => Math.abs(x - ref[i]!) <= 1e-5 * (1 + Math.abs(ref[i]!)));
+    const m = mark();
+    const pooled = best(() => be.matmulForward(out, inp, w, null, N, IC, OC));
+    const cores = coresSince(m);
+    matmulForward(ref, inp, w, null, N, IC, OC);
+    const same = out.every((x, i) => x === ref[i]);
+    const shape = { what, N, IC, OC };
+    emit({ job: "matmul", kernel: "naive", ...shape, gflops: flop / naive / 1e9 });
+    emit({ job: "matmul", kernel: "blocked", ...shape, gflops: flop / blocked / 1e9, matchesNaive: close });
+    emit({ job: "matmul", kernel: "pool2", ...shape, gflops: flop / pooled / 1e9, identical: same, threads: be.threads, cores });
+  }
+  // backward: dinp and dweight of a frozen-weight linear in full training (LoRA training needs dinp only)
+  const [N, IC, OC] = [256, 576, 1536];
+  const dout = be.alloc(N * OC), inp = be.alloc(N * IC), w = be.alloc(OC * IC), dinp = be.alloc(N * IC), dw = be.alloc(OC * IC);
+  fillRandom(dout, 1);
+  fillRandom(inp, 1);
+  fillRandom(w);
+  const flop = 2 * 2 * N * IC * OC;
+  const shape = { what: "gate/up_proj backward (dinp + dweight), T=256", N, IC, OC };
+  emit({ job: "matmul", kernel: "blocked", backward: true, ...shape, gflops: flop / best(() => matmulBackward(dinp, dw, null, dout, inp, w, N, IC, OC)) / 1e9 });
+  const m = mark();
+  const pooled = best(() => be.matmulBackward(dinp, dw, null, dout, inp, w, N, IC, OC));
+  emit({ job: "matmul", kernel: "pool2", backward: true, ...shape, gflops: flop / pooled / 1e9, threads: be.threads, cores: coresSince(m) });
+  await be.dispose();
+}
+
+async function decodeJob(threads: number): Promise<void> {
+  const be = new CpuBackend("f32", { threads });
+  await be.ready();
+  const model = await randomModel(be);
+  const PROMPT = 256, DECODE = 32;
+  const gen = new Generator(model, PROMPT + DECODE);
+  const prompt = Array.from({ length: PROMPT }, () => Math.floor(rng.next() * d.V));
+  const m = mark();
+  let t = performance.now();
+  let logits = await gen.prompt(prompt);
+  const prefill = (performance.now() - t) / 1000;
+  t = performance.now();
+  for (let i = 0; i < DECODE; i++) logits = await gen.append([argmax(logits)]);
+  const decode = (performance.now() - t) / 1000;
+  emit({
+    job: "decode", threads: be.threads, layers: d.L, context: PROMPT, prefillTokPerS: PROMPT / prefill, decodeTokPerS: DECODE / decode,
+    cores: coresSince(m),
+  });
+
+  // decoding at context 1024: what Generator.append does per token, on a KV cache already holding 1024 rows
+  const CTX = 1024, STEPS = 8;
+  const kv = d.NKV * d.HS;
+  const caches: KvTarget<Float32Array>[] = Array.from({ length: d.L }, () => {
+    const k = be.alloc((CTX + STEPS) * kv), v = be.alloc((CTX + STEPS) * kv);
+    fillRandom(k, 1);
+    fillRandom(v, 1);
+    return { k, v, kvStride: CTX + STEPS, offset: CTX };
+  });
+  const ws = new Workspace(be, d, 1, 1, true);
+  const out = be.alloc(d.V), row = be.alloc(d.C), rowNorm = be.alloc(d.C), rstd = be.alloc(1);
+  let id = argmax(logits);
+  const m1k = mark();
+  t = performance.now();
+  for (let s = 0; s < STEPS; s++) {
+    be.writeIds(ws.ids, Int32Array.of(id));
+    be.writeIds(ws.pos, Int32Array.of(CTX + s));
+    for (const c of caches) c.offset = CTX + s;
+    model.forwardCached(ws, 1, caches, out, row, rowNorm, rstd);
+    id = argmax(out);
+  }
+  const decode1k = (performance.now() - t) / 1000;
+  emit({ job: "decode", threads: be.threads, layers: d.L, context: CTX, decodeTokPerS: STEPS / decode1k, cores: coresSince(m1k), maxRssMB: maxRssMB() });
+  await be.dispose();
+}
+
+function argmax(a: Float32Array): number {
+  let m = 0;
+  for (let i = 1; i < a.length; i++) if (a[i]! > a[m]!) m = i;
+  return m;
+}
+
+async function trainJob(threads: number, T: number, recompute: boolean): Promise<void> {
+  const be = new CpuBackend("f32", { threads });
+  await be.ready();
+  const model = await randomModel(be);
+  const params = attachLora(be, model.w, DEFAULT_LORA, 1);
+  for (const p of params) if (p.name.includes("lora_B")) fillRandom(p.buf); // B = 0 would let the kernels skip work
+  const ws = new Workspace(be, d, 1, T, recompute);
+  // every buffer a full step writes, touched so peak RSS is a full step's
+  const touch = (o: unknown): void => {
+    if (o instanceof Float32Array) o.fill(0);
+    else if (o && typeof o === "object") Object.values(o).forEach(touch);
+  };
+  touch(ws);
+  const ids = Int32Array.from({ length: T }, () => Math.floor(rng.next() * d.V));
+  be.writeIds(ws.ids, ids);
+  be.writeIds(ws.targets, Int32Array.from({ length: T }, (_, t) => ids[(t + 1) % T]!));
+  be.writeIds(ws.pos, Int32Array.from({ length: T }, (_, t) => t));
+  be.embeddingForward(ws.xs[0]!, ws.ids, model.w.wte, T, d.C);
+  const a = ws.acts[0]!;
+  const reps = T <= 256 ? 2 : 1;
+  const m = mark();
+  let fwd = Infinity, bwd = Infinity;
+  for (let r = 0; r < reps; r++) {
+    fwd = Math.min(fwd, seconds(() => model.blockForward(0, ws.xs[0]!, ws.xs[1]!, a, 1, T, ws.pos)));
+    fillRandom(ws.dres, 1e-3); // dL/dy of the block above
+    bwd = Math.min(bwd, seconds(() => model.blockBackward(0, ws.xs[0]!, ws.dres, a, ws.scratch, 1, T, ws.pos)));
+  }
+  touch(model.w.blocks.map((b) => Object.values(b.lin).map((l) => [l.lora?.dA, l.lora?.dB]))); // gradients of every layer
+  const ROWS = 16; // lm_head + cross-entropy cost is the same for every row
+  be.rmsnormForward(ws.lnf, ws.rstdf, ws.xs[1]!, model.w.lnf, ROWS, d.C, d.eps);
+  const cls = best(() => {
+    be.classifierForward(ws.losses, ws.lseCE, ws.lnf, model.w.lmHead, ws.targets, ROWS, d.C, d.V);
+    be.classifierBackward(ws.scratch.dln, null, ws.lnf, model.w.lmHead, ws.targets, ws.lseCE, 1 / T, ROWS, d.C, d.V);
+  }, 0, 1) / ROWS;
+  const step = d.L * (fwd + bwd) + (recompute ? (d.L - 1) * fwd : 0) + T * cls;
+  emit({
+    job: "train", threads: be.threads, T, recompute, layers: d.L, layersTimed: 1, blockFwdS: fwd, blockBwdS: bwd, lmHeadPerRowS: cls,
+    stepS: step, tokPerS: T / step, cores: coresSince(m), maxRssMB: maxRssMB(),
+  });
+  await be.dispose();
+}
+
+const [job, threadsArg, tArg, recomputeArg] = process.argv.slice(2);
+const threads = Number(threadsArg ?? 1);
+if (job === "matmul") await matmulJob();
+else if (job === "decode") await decodeJob(threads);
+else if (job === "train") await trainJob(threads, Number(tArg ?? 256), recomputeArg === "recompute");
+else throw new Error(`engine-run: unknown job ${JSON.stringify(job)} (matmul | decode THREADS | train THREADS T [recompute])`);

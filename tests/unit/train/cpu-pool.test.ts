@@ -1,0 +1,193 @@
+// The CPU backend's thread pool (cpu/pool.ts): with threads 2 the split kernels must give exactly the bits of the
+// single-threaded kernels (odd sizes that do not divide evenly, accumulate and scale, null gradient variants), a
+// whole model must give identical losses, gradients and decoding logits, and dispose must end the workers.
+// Sizes are chosen above MIN_PARALLEL_MACS, and each test checks that work really went to a worker.
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Rng } from "../../../src/lib/fim/prng.ts";
+import { classifierBackward, classifierForward } from "../../../src/lib/train/cpu/classifier.ts";
+import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
+import { matmulBackward, matmulForward } from "../../../src/lib/train/cpu/matmul.ts";
+import { MIN_PARALLEL_MACS, ranges } from "../../../src/lib/train/cpu/pool.ts";
+import { Generator } from "../../../src/lib/train/generate.ts";
+import { attachLora } from "../../../src/lib/train/lora.ts";
+import { BLOCK_LINEARS, Workspace } from "../../../src/lib/train/model.ts";
+import { dimsOf } from "../../../src/lib/train/weights.ts";
+import { buildModel, fillBatch, randomWeights, tinyConfig } from "./tiny-model.ts";
+
+/** The exact bits of a float array (a copy, so shared and unshared arrays compare alike). */
+const bits = (a: Float32Array | Float64Array) => Array.from(new Uint32Array(a.slice().buffer));
+
+const rand = (n: number, rng: Rng) => Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
+
+let be: CpuBackend;
+beforeAll(async () => {
+  be = new CpuBackend("f32", { threads: 2 });
+  await be.ready();
+});
+afterAll(() => be.dispose());
+
+/** Runs f and checks that it handed at least one range to a worker. */
+function onWorkers(f: () => void): void {
+  const before = be.pool!.dispatched;
+  f();
+  expect(be.pool!.dispatched).toBeGreaterThan(before);
+}
+
+describe("ranges", () => {
+  it("covers [0, n) with aligned, ordered, possibly empty ranges", () => {
+    expect(ranges(13, 2, 4)).toEqual([[0, 8], [8, 13]]);
+    expect(ranges(1, 2, 1)).toEqual([[0, 1], [1, 1]]);
+    expect(ranges(10, 3, 1)).toEqual([[0, 4], [4, 8], [8, 10]]);
+  });
+});
+
+describe("threads 2: bit-identical to the single-threaded kernels", () => {
+  it("is active, with two threads", () => {
+    expect(be.threads).toBe(2);
+    expect(be.alloc(4).buffer).toBeInstanceOf(SharedArrayBuffer);
+  });
+
+  // N = 37 rows split 20 + 17 (4-row blocks, then a tail of 1); N = 1 splits out-channels
+  for (const [N, IC, OC] of [[37, 83, 71], [1, 577, 401]] as const) {
+    for (const bias of [false, true]) {
+      for (const [scale, accumulate] of [[1, false], [0.5, true]] as const) {
+        it(`matmulForward N=${N} IC=${IC} OC=${OC} bias=${bias} scale=${scale} accumulate=${accumulate}`, () => {
+          expect(N * IC * OC).toBeGreaterThanOrEqual(MIN_PARALLEL_MACS);
+          const rng = new Rng(N + OC);
+          const inp = rand(N * IC, rng), w = rand(OC * IC, rng), b = bias ? rand(OC, rng) : null, out0 = rand(N * OC, rng);
+          const ref = out0.slice();
+          matmulForward(ref, inp, w, b, N, IC, OC, scale, accumulate);
+          const out = be.upload(out0);
+          onWorkers(() => be.matmulForward(out, be.upload(inp), be.upload(w), b && be.upload(b), N, IC, OC, { scale, accumulate }));
+          expect(bits(out)).toEqual(bits(ref));
+        });
+      }
+    }
+  }
+
+  const [N, IC, OC] = [37, 83, 71];
+  for (const [name, has] of [
+    ["dinp, dweight, dbias", [true, true, true]],
+    ["dinp only", [true, false, false]],
+    ["dweight only", [false, true, false]],
+    ["dweight and dbias", [false, true, true]],
+  ] as const) {
+    it(`matmulBackward ${name}, scale 1.7, adding into non-zero gradients`, () => {
+      const rng = new Rng(7);
+      const dout = rand(N * OC, rng), inp = rand(N * IC, rng), w = rand(OC * IC, rng);
+      dout[5] = 0; // the kernel skips zero gradients: must skip them the same way
+      const g0 = [rand(N * IC, rng), rand(OC * IC, rng), rand(OC, rng)];
+      const ref = g0.map((g, i) => (has[i] ? g.slice() : null));
+      matmulBackward(ref[0]!, ref[1]!, ref[2]!, dout, inp, w, N, IC, OC, 1.7);
+      const got = g0.map((g, i) => (has[i] ? be.upload(g) : null));
+      onWorkers(() => be.matmulBackward(got[0]!, got[1]!, got[2]!, be.upload(dout), be.upload(inp), be.upload(w), N, IC, OC, 1.7));
+      for (let i = 0; i < 3; i++) if (has[i]) expect(bits(got[i]!)).toEqual(bits(ref[i]!));
+    });
+  }
+
+  it("fused lm_head + cross-entropy, forward and backward (rows split)", () => {
+    const [N, C, V] = [9, 33, 1100];
+    const rng = new Rng(8);
+    const h = rand(N * C, rng), wte = rand(V * C, rng), dh0 = rand(N * C, rng);
+    const targets = Int32Array.from({ length: N }, (_, n) => (n === 4 ? -1 : (n * 131) % V));
+    const losses = new Float32Array(N), lse = new Float32Array(N), dh = dh0.slice();
+    classifierForward(losses, lse, h, wte, targets, N, C, V);
+    classifierBackward(dh, null, h, wte, targets, lse, 0.3, N, C, V);
+    const sh = be.upload(h), sw = be.upload(wte), st = be.uploadIds(targets);
+    const gl = be.alloc(N), gs = be.alloc(N), gdh = be.upload(dh0);
+    onWorkers(() => be.classifierForward(gl, gs, sh, sw, st, N, C, V));
+    onWorkers(() => be.classifierBackward(gdh, null, sh, sw, st, gs, 0.3, N, C, V));
+    expect(bits(gl)).toEqual(bits(losses));
+    expect(bits(gs)).toEqual(bits(lse));
+    expect(bits(gdh)).toEqual(bits(dh));
+  });
+
+  it("arrays not on a SharedArrayBuffer run inline, with the same result", () => {
+    const rng = new Rng(9);
+    const inp = rand(N * IC, rng), w = rand(OC * IC, rng), out = new Float32Array(N * OC), ref = new Float32Array(N * OC);
+    const before = be.pool!.dispatched;
+    be.matmulForward(out, inp, w, null, N, IC, OC);
+    expect(be.pool!.dispatched).toBe(before);
+    matmulForward(ref, inp, w, null, N, IC, OC);
+    expect(bits(out)).toEqual(bits(ref));
+  });
+
+  // float64 also catches what float32's final rounding hides: a row that left its 4-row block adds the bias in
+  // another order ((out + s) + b instead of out + (s + b))
+  it("float64 buffers too (bias, scale, accumulate)", async () => {
+    const be64 = new CpuBackend("f64", { threads: 2 });
+    await be64.ready();
+    const rng = new Rng(10);
+    const [inp, w, b, out0] = [N * IC, OC * IC, OC, N * OC].map((n) => Float64Array.from(rand(n, rng)).map((x) => x * Math.PI));
+    const ref = out0!.slice();
+    matmulForward(ref, inp!, w!, b!, N, IC, OC, 0.25, true);
+    const up = (a: Float64Array) => be64.upload(a as unknown as Float32Array);
+    const out = up(out0!);
+    be64.matmulForward(out, up(inp!), up(w!), up(b!), N, IC, OC, { scale: 0.25, accumulate: true });
+    expect(out).toBeInstanceOf(Float64Array);
+    expect(bits(out)).toEqual(bits(ref));
+    expect(be64.pool!.dispatched).toBeGreaterThan(0);
+    await be64.dispose();
+  });
+});
+
+describe("a whole model: threads 1 and 2 agree exactly", () => {
+  // dims large enough that every projection, the LoRA matmuls and the lm_head go to the pool (N = 48 tokens)
+  const c = tinyConfig({ vocab_size: 600, hidden_size: 96, intermediate_size: 256, num_attention_heads: 6, num_key_value_heads: 2, tie_word_embeddings: true });
+  const d = dimsOf(c);
+  const weights = randomWeights(c, 4, 0.1);
+  const seqs = [0, 1].map((b) => Array.from({ length: 24 }, (_, t) => (b * 97 + t * 31) % d.V));
+  const targets = seqs.map((s) => s.map((_, t) => (t % 5 === 0 ? -1 : s[(t + 1) % s.length]!)));
+
+  async function run(threads: number) {
+    const b = threads === 1 ? new CpuBackend("f32") : be;
+    const model = await buildModel(b, c, weights);
+    const params = attachLora(b, model.w, { r: 8, alpha: 16, rslora: false, targets: BLOCK_LINEARS }, 1);
+    for (const p of params) if (p.name.includes("lora_B")) p.buf.fill(0.01); // B = 0 would make dA zero
+    const ws = new Workspace(b, d, 2, 24, false);
+    fillBatch(b, ws, seqs, targets);
+    model.forward(ws);
+    model.backward(ws, 1 / 40);
+    const gen = new Generator(model, 64);
+    const logits = [await gen.prompt(seqs[0]!.slice(0, 40 - 1)), await gen.append([5])];
+    return { losses: ws.losses.slice(), grads: params.map((p) => p.grad.slice()), logits };
+  }
+
+  it("losses, LoRA gradients and decoding logits", async () => {
+    const one = await run(1);
+    const before = be.pool!.dispatched;
+    const two = await run(2);
+    expect(be.pool!.dispatched).toBeGreaterThan(before);
+    expect(bits(two.losses)).toEqual(bits(one.losses));
+    two.grads.forEach((g, i) => expect(bits(g)).toEqual(bits(one.grads[i]!)));
+    two.logits.forEach((l, i) => expect(bits(l)).toEqual(bits(one.logits[i]!)));
+  });
+});
+
+describe("lifecycle", () => {
+  it("threads 1 (the default) has no pool and plain buffers", () => {
+    const one = new CpuBackend();
+    expect(one.pool).toBeNull();
+    expect(one.threads).toBe(1);
+    expect(one.alloc(4).buffer).toBeInstanceOf(ArrayBuffer);
+  });
+
+  it("dispose terminates the workers; the backend then runs on one thread", async () => {
+    const b = new CpuBackend("f32", { threads: 3 });
+    await b.ready();
+    expect(b.pool!.running).toBe(2);
+    expect(b.threads).toBe(3);
+    await b.dispose();
+    expect(b.pool!.running).toBe(0);
+    expect(b.threads).toBe(1);
+    const [N, IC, OC] = [37, 83, 71];
+    const rng = new Rng(11);
+    const inp = b.upload(rand(N * IC, rng)), w = b.upload(rand(OC * IC, rng)), out = b.alloc(N * OC), ref = new Float32Array(N * OC);
+    const before = b.pool!.dispatched;
+    b.matmulForward(out, inp, w, null, N, IC, OC);
+    expect(b.pool!.dispatched).toBe(before);
+    matmulForward(ref, inp, w, null, N, IC, OC);
+    expect(bits(out)).toEqual(bits(ref));
+  });
+});
