@@ -172,5 +172,37 @@ function engineBench() {
     ]);
 }
 
+/**
+ * GGUF export of a ~500 MB random Llama-shaped checkpoint (F16 safetensors), each type in a fresh process; the
+ * reference is a plain copy of the same safetensors file. Targets: Q4_0 >= 150 MB/s (of checkpoint bytes read),
+ * peak RSS under 2 x the largest tensor (as float32) + 200 MB.
+ */
+function exportBench() {
+  const base = mkdtempSync(join(tmpdir(), "fim-export-bench-"));
+  try {
+    process.stderr.write(`writing a ~500 MB random checkpoint in ${base} ...\n`);
+    execFileSync(process.execPath, ["--import", "tsx", "tests/bench/make-export-model.ts", join(base, "model")], { cwd: root });
+    const rows = ["copy", "f16", "q8_0", "q4_0"].map((type) => {
+      process.stderr.write(`  ${type} ...\n`);
+      const out = execFileSync(process.execPath, ["--import", "tsx", "tests/bench/export-run.ts", join(base, "model"), type, join(base, `out.${type}`)], { cwd: root });
+      rmSync(join(base, `out.${type}`), { force: true });
+      return JSON.parse(out.toString().trim().split("\n").pop());
+    });
+    const copy = rows[0];
+    const mbps = (r) => r.bytesIn / 1e6 / r.seconds;
+    const table = rows.map((r) => [
+      r.type === "copy" ? "file copy (reference)" : r.type, fmt(r.bytesIn / 1e6, 0), fmt(r.bytesOut / 1e6, 0), fmt(r.seconds, 2),
+      fmt(mbps(r)), fmt(mbps(r) / mbps(copy), 2), fmt(r.maxRssMB, 0),
+      r.type === "copy" ? "-" : fmt(2 * r.largestTensorMB + 200, 0),
+    ]);
+    printTable("GGUF export of a random 270M-parameter Llama (495 MB of F16 safetensors), one process per job:",
+      ["job", "in MB", "out MB", "seconds", "MB/s (in)", "vs copy", "peak RSS MB", "RSS limit MB"], table,
+      ["Target: q4_0 >= 150 MB/s; peak RSS under 2 x the largest tensor (134 MB as float32) + 200 MB."]);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
 if (only.length === 0 || only.includes("samples")) await samplesBench();
 if (only.length === 0 || only.includes("engine")) engineBench();
+if (only.length === 0 || only.includes("export")) exportBench();
