@@ -1,6 +1,7 @@
 // Loading what the training and completion commands need from disk: the model folder, an adapter folder, JSONL.
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { folderFiles } from "../../../../src/lib/model/node-folder.ts";
 import type { Files } from "../../../../src/lib/train/adapter.ts";
@@ -11,7 +12,9 @@ import { UsageError } from "./errors.ts";
 export async function loadModel(dir: string | undefined) {
   if (!dir) throw new UsageError("--model DIR is required (a Hugging Face model folder with config.json)");
   if (!existsSync(dir)) throw new UsageError(`--model: no such folder: ${dir}`);
-  const be = new CpuBackend();
+  // every core for the matmuls (cpu/pool.ts); the workers are unref'd, so the process still exits when done
+  const be = new CpuBackend("f32", { threads: availableParallelism() });
+  await be.ready();
   return { be, engine: await loadEngine(be, folderFiles(dir)) };
 }
 
