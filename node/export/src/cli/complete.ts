@@ -2,7 +2,7 @@
 
 import { parseArgs } from "node:util";
 import { loadAdapter } from "../../../../src/lib/train/adapter.ts";
-import { numberFlag, UsageError } from "./errors.ts";
+import { cursorOffset, numberFlag, UsageError } from "./errors.ts";
 import { loadModel, readFolder, readText } from "./load.ts";
 import type { Io } from "./main.ts";
 
@@ -41,11 +41,7 @@ export async function completeCommand(argv: string[], io: Io): Promise<number> {
     const line = numberFlag("line", v.line);
     const col = numberFlag("col", v.col);
     if (line === undefined || col === undefined) throw new UsageError("--file needs --line and --col");
-    const lines = text.split("\n");
-    if (!(line >= 1 && line <= lines.length) || !(col >= 1 && col - 1 <= lines[line - 1]!.length)) {
-      throw new UsageError(`line ${line}, column ${col} is outside ${v.file}`);
-    }
-    const at = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0) + col - 1;
+    const at = cursorOffset(text, line, col, v.file);
     prefix = text.slice(0, at);
     suffix = text.slice(at);
   } else if (v.prefix !== undefined) {

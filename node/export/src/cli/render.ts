@@ -5,7 +5,7 @@ import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { buildPrompt, decodeText, detectLanguage, FORMAT_NAMES, sampleAtCursor } from "../../../../src/lib/fim/index.ts";
 import { PathNotFoundError } from "../fs-source.ts";
-import { numberFlag, UsageError } from "./errors.ts";
+import { cursorOffset, numberFlag, UsageError } from "./errors.ts";
 import type { Io } from "./main.ts";
 
 export const RENDER_HELP = `Usage: fim render --format F --file PATH --line L --col C [options]
@@ -50,11 +50,7 @@ export async function renderCommand(argv: string[], io: Io): Promise<number> {
   if (text === undefined) throw new UsageError(`${path} is not a UTF-8 text file`);
   const file = { path: basename(path), text, language: detectLanguage(path, text) ?? "unknown" };
   if (v.prompt) {
-    const lines = text.split("\n");
-    if (line > lines.length || col - 1 > lines[line - 1]!.length) {
-      throw new UsageError(`line ${line}, column ${col} is outside ${path}`);
-    }
-    const cursor = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0) + col - 1;
+    const cursor = cursorOffset(text, line, col, path);
     const p = buildPrompt({ format: v.format!, document: text, cursor });
     io.stdout.write(v.json ? JSON.stringify(p, null, 2) + "\n" : p.prompt);
     return 0;
