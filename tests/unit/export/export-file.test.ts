@@ -31,6 +31,7 @@ describe("export metadata, read by @huggingface/gguf", () => {
     const tk = cp.tokenizer;
     expect(m["general.architecture"]).toEqual({ value: "qwen2", type: T.STRING });
     expect(m["general.file_type"]).toEqual({ value: 2, type: T.UINT32 });
+    expect(m["general.alignment"]).toEqual({ value: 32, type: T.UINT32 });
     expect(m["qwen2.block_count"]).toEqual({ value: 2, type: T.UINT32 });
     expect(m["qwen2.context_length"]).toEqual({ value: 32768, type: T.UINT32 });
     expect(m["qwen2.attention.head_count_kv"]).toEqual({ value: 2, type: T.UINT32 });
@@ -129,6 +130,24 @@ describe("fim export", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
   });
+  it("an adapter for another base is refused, naming the tensor", async () => {
+    const adapterDir = join(tmp, "other-adapter");
+    const { mkdirSync, writeFileSync } = await import("node:fs");
+    const { writeSafetensors } = await import("../../../src/lib/model/safetensors-write.ts");
+    mkdirSync(adapterDir, { recursive: true });
+    writeFileSync(join(adapterDir, "adapter_config.json"), JSON.stringify({ peft_type: "LORA", r: 2, lora_alpha: 4, target_modules: ["q_proj"] }));
+    const t = [];
+    for (let l = 0; l < 2; l++) {
+      t.push({ name: `base_model.model.model.layers.${l}.self_attn.q_proj.lora_A.weight`, dtype: "F32" as const, shape: [2, 32], data: new Float32Array(64) });
+      t.push({ name: `base_model.model.model.layers.${l}.self_attn.q_proj.lora_B.weight`, dtype: "F32" as const, shape: [32, 2], data: new Float32Array(64) });
+    }
+    writeFileSync(join(adapterDir, "adapter_model.safetensors"), writeSafetensors(t));
+    const out = join(tmp, "other.gguf");
+    const r = await fim("export", "--model", model, "--adapter", adapterDir, "--quant", "f16", "--out", out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("adapter_model.safetensors: tensor base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight has shape [2,32] but this model needs [2,64] (an adapter for another base model?)");
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
   it("a failing export leaves no file that looks finished", async () => {
     const broken = join(tmp, "cli-broken");
     await writeTinyCheckpoint(broken, { architecture: "qwen2", mutate: (ts) => ts });
@@ -140,4 +159,42 @@ describe("fim export", () => {
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(tmp).filter((f) => f.includes("broken.gguf"))).toEqual([]);
   }, 60_000);
+});
+
+describe("FIM token ids for our own formats", () => {
+  it("ctx markers that are single tokens fill the fim_pre/suf/mid keys and are CONTROL", async () => {
+    const { tokenizerKv } = await import("../../../node/export/src/export/tokenizer-kv.ts");
+    const files = tinyCheckpointFiles({ architecture: "qwen2" });
+    const tj = JSON.parse(files["tokenizer.json"] as string);
+    const config = parseModelConfig(JSON.parse(files["config.json"] as string));
+    const base = Math.max(...tj.added_tokens.map((a: { id: number }) => a.id)) + 1;
+    const markers = ["«CTX»", "«CURSOR»", "«/CTX»", "«PREFIX»", "«SUFFIX»", "«MIDDLE»"];
+    markers.forEach((content, i) => tj.added_tokens.push({ id: base + i, content, special: false, single_word: false, lstrip: false, rstrip: false, normalized: false }));
+    const kv = new Map(tokenizerKv(tj, {}, config, { format: "ctx" }).map((e) => [e.row.key, e.value]));
+    expect(kv.get("tokenizer.ggml.fim_pre_token_id")).toBe(base + 3);
+    expect(kv.get("tokenizer.ggml.fim_suf_token_id")).toBe(base + 4);
+    expect(kv.get("tokenizer.ggml.fim_mid_token_id")).toBe(base + 5);
+    const types = kv.get("tokenizer.ggml.token_type") as number[];
+    for (let i = 0; i < markers.length; i++) expect(types[base + i]).toBe(TOKEN_TYPE.CONTROL);
+    expect(kv.has("tokenizer.ggml.fim_pad_token_id")).toBe(false); // ctx has no pad marker
+  });
+  it("a tokenizer llama.cpp does not know is refused unless --pre names it", async () => {
+    const { tokenizerKv } = await import("../../../node/export/src/export/tokenizer-kv.ts");
+    const files = tinyCheckpointFiles({ architecture: "qwen2" });
+    const tj = { ...JSON.parse(files["tokenizer.json"] as string), pre_tokenizer: { type: "Whitespace" } };
+    const config = parseModelConfig(JSON.parse(files["config.json"] as string));
+    expect(() => tokenizerKv(tj, {}, config)).toThrow(/tokenizer\.json: its pre-tokenizer is none llama\.cpp is known to run .*--pre/);
+    expect(new Map(tokenizerKv(tj, {}, config, { pre: "qwen2" }).map((e) => [e.row.key, e.value])).get("tokenizer.ggml.pre")).toBe("qwen2");
+  });
+});
+
+describe("fim try", () => {
+  it("runs the seed's three checks through llama.cpp", async () => {
+    const { path } = await writeGguf("try.gguf", tinyCheckpointFiles({ architecture: "qwen2" }), "q8_0", undefined, "qwen");
+    const r = await fim("try", path, "--max-tokens", "4");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("FIM format qwen (from the GGUF)");
+    for (const name of ["binary search (Python)", "async function (JavaScript)", "class method (Python)"]) expect(r.stdout).toContain(`--- ${name}`);
+    expect(r.stdout).toContain("def binary_search(items, target):");
+  }, 120_000);
 });

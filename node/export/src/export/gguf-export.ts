@@ -3,9 +3,10 @@
 // model size. Runs in Node and in the browser (the sink decides where the bytes go).
 
 import type { Checkpoint } from "../../../../src/lib/model/checkpoint.ts";
+import { ADAPTER_WEIGHTS, AdapterError } from "../../../../src/lib/train/adapter.ts";
 import type { LoraConfig } from "../../../../src/lib/train/lora.ts";
 import { loraScale, peftName } from "../../../../src/lib/train/lora.ts";
-import { KEY } from "../gguf/constants.ts";
+import { GGUF_DEFAULT_ALIGNMENT, KEY } from "../gguf/constants.ts";
 import { encodeTensor } from "../gguf/quantize.ts";
 import { GgufWriter, type ByteSink } from "../gguf/writer.ts";
 import { mergeLora } from "./merge.ts";
@@ -83,8 +84,14 @@ export async function mergedTensor(cp: Checkpoint, t: PlannedTensor, adapter?: A
   if (!adapter || !t.loraModule || !(adapter.lora.targets as readonly string[]).includes(which!)) return data;
   const A = await adapter.tensor(peftName(t.loraModule, "A"));
   const B = await adapter.tensor(peftName(t.loraModule, "B"));
-  if (!A || !B) throw new Error(`adapter_model.safetensors: tensor ${peftName(t.loraModule, A ? "B" : "A")} is missing`);
+  if (!A || !B) throw new AdapterError(ADAPTER_WEIGHTS, `tensor ${peftName(t.loraModule, A ? "B" : "A")} is missing`);
   const [OC, IC] = t.shape as [number, number];
+  const R = adapter.lora.r;
+  for (const [x, want, ab] of [[A, [R, IC], "A"], [B, [OC, R], "B"]] as const) {
+    if (x.shape.join(",") !== want.join(",")) {
+      throw new AdapterError(ADAPTER_WEIGHTS, `tensor ${peftName(t.loraModule, ab)} has shape [${x.shape}] but this model needs [${want}] (an adapter for another base model?)`);
+    }
+  }
   return mergeLora(data, A.data, B.data, OC, IC, adapter.lora.r, loraScale(adapter.lora));
 }
 
@@ -98,7 +105,7 @@ export async function exportGguf(cp: Checkpoint, tokenizerJson: Record<string, u
   const arch = GGUF_ARCH[cp.config.architecture];
   if (!arch) throw new Error(`config.json: architecture ${cp.config.architecture} has no GGUF export`);
   const plan = planTensors(cp.config, cp.tensors, o.type);
-  const w = new GgufWriter(sink);
+  const w = new GgufWriter(sink, { alignment: GGUF_DEFAULT_ALIGNMENT }); // written out as general.alignment = 32
   addAll(w, archKv(cp, o), arch);
   addAll(w, tokenizerKv(tokenizerJson, tokenizerConfig, cp.config, { format: o.format, pre: o.pre }), arch);
   if (o.format) w.string(FORMAT_KEY, o.format); // read back by `fim try`; llama.cpp ignores unknown keys
