@@ -1,0 +1,162 @@
+// A training run that can be paused, resumed, cancelled and checkpointed: the Trainer's loop with progress events
+// (step, loss, tokens/s, ETA), a checkpoint every `checkpointEvery` steps into a CheckpointStore (OPFS in the browser,
+// a folder or memory elsewhere), and `resume` from the last checkpoint — after a reload, or on a new device or the
+// CPU backend after a lost GPU. Isomorphic; the Web Worker (src/workers/train.worker.ts) drives it.
+
+import { loadAdapter, loadTrainerState, loraShapes, saveAdapter, saveTrainerState, type Files, type TrainerState } from "./adapter.ts";
+import type { Backend } from "./backend.ts";
+import type { TokenizedSample } from "./data.ts";
+import { attachLora, type LoraConfig, type Param } from "./lora.ts";
+import type { Transformer } from "./model.ts";
+import { Trainer, type TrainConfig } from "./trainer.ts";
+
+/** Where checkpoints go: a flat set of named files, replaced as a whole. */
+export interface CheckpointStore {
+  load(): Promise<Files | undefined>;
+  save(files: Files): Promise<void>;
+  clear(): Promise<void>;
+}
+
+export class MemoryStore implements CheckpointStore {
+  private files: Files | undefined;
+  async load() {
+    return this.files && new Map(this.files);
+  }
+  async save(files: Files) {
+    this.files = new Map(files);
+  }
+  async clear() {
+    this.files = undefined;
+  }
+}
+
+export interface SessionProgress {
+  step: number;
+  totalSteps: number;
+  loss: number;
+  lr: number;
+  tokensPerSecond: number;
+  etaSeconds: number;
+  skipped: boolean;
+  /** Steps since the last checkpoint was written. */
+  sinceCheckpoint: number;
+}
+
+export type SessionState = "idle" | "running" | "paused" | "cancelled" | "done" | "failed";
+
+export interface SessionOptions {
+  train: TrainConfig;
+  lora: LoraConfig;
+  /** Written into the adapter's config; the base model's name or folder. */
+  baseModel: string;
+  /** FIM format of the data (stored in the trainer state for export). */
+  format?: string;
+  checkpointEvery: number;
+  onProgress?: (p: SessionProgress) => void;
+}
+
+export class TrainingSession<T, I> {
+  state: SessionState = "idle";
+  readonly losses: number[] = [];
+  private trainer!: Trainer<T, I>;
+  private params!: Param<T>[];
+  private pauseRequested = false;
+  private cancelRequested = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    readonly be: Backend<T, I>,
+    readonly model: Transformer<T, I>,
+    readonly samples: readonly TokenizedSample[],
+    readonly store: CheckpointStore,
+    readonly o: SessionOptions,
+  ) {}
+
+  /** Sets up the adapters: from the store's checkpoint when there is one (returns its step), else fresh. */
+  async init(): Promise<number> {
+    const saved = await this.store.load();
+    if (saved) this.params = (await loadAdapter(this.be, this.model.w, saved)).params;
+    else this.params = attachLora(this.be, this.model.w, this.o.lora, this.o.train.seed);
+    this.trainer = new Trainer(this.be, this.model, this.params, this.samples, this.o.train);
+    if (saved) {
+      const st = await loadTrainerState(this.be, this.params, this.trainer.moments, saved);
+      this.trainer.step = st.step;
+      this.losses.push(...st.losses);
+    }
+    return this.trainer.step;
+  }
+
+  get totalSteps(): number {
+    return this.trainer.totalSteps;
+  }
+
+  /** Runs to the end, a cancel, or an error (the state says which). Pausing waits inside. */
+  async run(): Promise<SessionState> {
+    if (!this.trainer) await this.init();
+    this.state = "running";
+    const started = Date.now();
+    const firstStep = this.trainer.step;
+    let tokens = 0;
+    let since = 0;
+    try {
+      while (this.trainer.step < this.trainer.totalSteps) {
+        if (this.cancelRequested) return (this.state = "cancelled");
+        if (this.pauseRequested) {
+          this.state = "paused";
+          await this.checkpoint();
+          since = 0;
+          while (this.pauseRequested && !this.cancelRequested) await new Promise<void>((ok) => (this.wake = ok));
+          if (this.cancelRequested) return (this.state = "cancelled");
+          this.state = "running";
+        }
+        const r = await this.trainer.trainStep();
+        this.losses.push(r.loss);
+        tokens += r.tokens;
+        since++;
+        if (since >= this.o.checkpointEvery) {
+          await this.checkpoint();
+          since = 0;
+        }
+        const secs = Math.max(1e-3, (Date.now() - started) / 1000);
+        const perStep = secs / (this.trainer.step - firstStep);
+        this.o.onProgress?.({
+          step: r.step, totalSteps: this.trainer.totalSteps, loss: r.loss, lr: r.lr, tokensPerSecond: tokens / secs,
+          etaSeconds: perStep * (this.trainer.totalSteps - this.trainer.step), skipped: r.skipped, sinceCheckpoint: since,
+        });
+      }
+      await this.checkpoint();
+      return (this.state = "done");
+    } catch (e) {
+      this.state = "failed";
+      throw e;
+    }
+  }
+
+  pause(): void {
+    this.pauseRequested = true;
+  }
+
+  resume(): void {
+    this.pauseRequested = false;
+    this.wake?.();
+    this.wake = undefined;
+  }
+
+  cancel(): void {
+    this.cancelRequested = true;
+    this.wake?.();
+  }
+
+  /** The adapter and trainer state as files (also what a checkpoint holds). */
+  async files(): Promise<Files> {
+    const state: TrainerState = { step: this.trainer.step, totalSteps: this.trainer.totalSteps, seed: this.o.train.seed, losses: [...this.losses], format: this.o.format };
+    return new Map([
+      ...(await saveAdapter(this.be, this.params, this.o.lora, this.o.baseModel, loraShapes(this.model.w))),
+      ...(await saveTrainerState(this.be, this.params, this.trainer.moments, state)),
+    ]);
+  }
+
+  async checkpoint(): Promise<void> {
+    await this.store.save(await this.files());
+  }
+}
