@@ -1,0 +1,118 @@
+// The WebGPU backend: the engine's Backend over GPU storage buffers, each kernel pair in WGSL (kernels/*.wgsl, driven
+// by kernels/*.ts). Ids are int32 in the same kind of buffer. Kernels are encoded into one command encoder and run when
+// a result is read (`read`), so a training step is one submission; only the loss and metrics come back to the CPU.
+// Every kernel is tested against the CPU backend (tests/e2e/webgpu-*.test.ts). Not here: device set-up (context.ts).
+
+import type { AdamWParams, AttentionDims, Backend, MatmulOptions } from "../backend.ts";
+import { GpuContext } from "./context.ts";
+import * as attention from "./kernels/attention.ts";
+import * as classifier from "./kernels/classifier.ts";
+import * as elementwise from "./kernels/elementwise.ts";
+import * as embedding from "./kernels/embedding.ts";
+import * as matmul from "./kernels/matmul.ts";
+import * as optim from "./kernels/optim.ts";
+import * as rmsnorm from "./kernels/rmsnorm.ts";
+import * as rope from "./kernels/rope.ts";
+
+type B = GPUBuffer;
+
+export class WebGpuBackend implements Backend<B, B> {
+  readonly name = "webgpu";
+  private constructor(readonly ctx: GpuContext) {}
+
+  static async create(gpu?: GPU): Promise<WebGpuBackend> {
+    return new WebGpuBackend(await GpuContext.create(gpu));
+  }
+
+  alloc(n: number, label = "buffer"): B {
+    const b = this.ctx.buffer(n * 4, label);
+    this.ctx.clear(b);
+    return b;
+  }
+  upload(data: Float32Array, label = "upload"): B {
+    const b = this.ctx.buffer(data.byteLength, label);
+    this.ctx.write(b, data);
+    return b;
+  }
+  uploadIds(data: Int32Array, label = "ids"): B {
+    const b = this.ctx.buffer(data.byteLength, label);
+    this.ctx.write(b, data);
+    return b;
+  }
+  write(buf: B, data: Float32Array, offset = 0): void {
+    this.ctx.write(buf, data, offset * 4);
+  }
+  writeIds(buf: B, data: Int32Array, offset = 0): void {
+    this.ctx.write(buf, data, offset * 4);
+  }
+  async read(buf: B, n = buf.size / 4): Promise<Float32Array> {
+    return new Float32Array(await this.ctx.read(buf, n * 4));
+  }
+  zero(buf: B, n?: number): void {
+    this.ctx.clear(buf, 0, n === undefined ? undefined : Math.ceil((n * 4) / 4) * 4);
+  }
+  copy(dst: B, src: B, n: number, dstOffset = 0, srcOffset = 0): void {
+    this.ctx.copy(dst, src, n * 4, dstOffset * 4, srcOffset * 4);
+  }
+  free(buf: B): void {
+    this.ctx.release(buf);
+  }
+
+  embeddingForward(out: B, ids: B, wte: B, N: number, C: number): void {
+    embedding.forward(this.ctx, out, ids, wte, N, C);
+  }
+  embeddingBackward(dwte: B, dout: B, ids: B, N: number, C: number): void {
+    embedding.backward(this.ctx, dwte, dout, ids, N, C);
+  }
+  rmsnormForward(out: B, rstd: B, inp: B, weight: B, N: number, C: number, eps: number): void {
+    rmsnorm.forward(this.ctx, out, rstd, inp, weight, N, C, eps);
+  }
+  rmsnormBackward(dinp: B, dweight: B | null, dout: B, inp: B, weight: B, rstd: B, N: number, C: number): void {
+    rmsnorm.backward(this.ctx, dinp, dweight, dout, inp, weight, rstd, N, C);
+  }
+  matmulForward(out: B, inp: B, weight: B, bias: B | null, N: number, IC: number, OC: number, opts: MatmulOptions = {}): void {
+    matmul.forward(this.ctx, out, inp, weight, bias, N, IC, OC, opts.scale ?? 1, opts.accumulate ?? false);
+  }
+  matmulBackward(dinp: B | null, dweight: B | null, dbias: B | null, dout: B, inp: B, weight: B, N: number, IC: number, OC: number, scale = 1): void {
+    matmul.backward(this.ctx, dinp, dweight, dbias, dout, inp, weight, N, IC, OC, scale);
+  }
+  ropeForward(out: B, inp: B, invFreq: B, pos: B, N: number, NH: number, HS: number): void {
+    rope.forward(this.ctx, out, inp, invFreq, pos, N, NH, HS);
+  }
+  ropeBackward(dinp: B, dout: B, invFreq: B, pos: B, N: number, NH: number, HS: number): void {
+    rope.backward(this.ctx, dinp, dout, invFreq, pos, N, NH, HS);
+  }
+  attentionForward(out: B, lse: B, q: B, k: B, v: B, d: AttentionDims): void {
+    attention.forward(this.ctx, out, lse, q, k, v, d);
+  }
+  attentionBackward(dq: B, dk: B, dv: B, dout: B, q: B, k: B, v: B, out: B, lse: B, d: AttentionDims): void {
+    attention.backward(this.ctx, dq, dk, dv, dout, q, k, v, out, lse, d);
+  }
+  swigluForward(out: B, gate: B, up: B, n: number): void {
+    elementwise.swigluForward(this.ctx, out, gate, up, n);
+  }
+  swigluBackward(dgate: B, dup: B, dout: B, gate: B, up: B, n: number): void {
+    elementwise.swigluBackward(this.ctx, dgate, dup, dout, gate, up, n);
+  }
+  addInPlace(a: B, b: B, n: number): void {
+    elementwise.addInPlace(this.ctx, a, b, n);
+  }
+  classifierForward(losses: B, lse: B, h: B, wte: B, targets: B, N: number, C: number, V: number): void {
+    classifier.forward(this.ctx, losses, lse, h, wte, targets, N, C, V);
+  }
+  classifierBackward(dh: B, dwte: B | null, h: B, wte: B, targets: B, lse: B, dloss: number, N: number, C: number, V: number): void {
+    classifier.backward(this.ctx, dh, dwte, h, wte, targets, lse, dloss, N, C, V);
+  }
+  logits(out: B, h: B, wte: B, N: number, C: number, V: number): void {
+    matmul.forward(this.ctx, out, h, wte, null, N, C, V, 1, false);
+  }
+  adamw(param: B, grad: B, m: B, v: B, n: number, p: AdamWParams): void {
+    optim.adamw(this.ctx, param, grad, m, v, n, p);
+  }
+  sumSquares(out: B, bufs: readonly (readonly [B, number])[]): void {
+    optim.sumSquares(this.ctx, out, bufs);
+  }
+  scale(buf: B, n: number, s: number): void {
+    elementwise.scale(this.ctx, buf, n, s);
+  }
+}

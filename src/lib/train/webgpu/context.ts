@@ -1,0 +1,184 @@
+// The WebGPU device and the plumbing every kernel shares: one command encoder per step (kernels are encoded, and
+// submitted only when a result is read or a buffer written from the CPU), pipelines cached by a key
+// (op:variant:overrides), buffers from a pool keyed by size, uniform parameter buffers recycled once the GPU is done
+// with them. Every buffer and pipeline has a label. Not here: the kernels (kernels/*.ts and *.wgsl).
+
+export class GpuUnavailableError extends Error {
+  constructor(why: string) {
+    super(`WebGPU is not available: ${why}. The CPU backend is used instead.`);
+    this.name = "GpuUnavailableError";
+  }
+}
+
+export const STORAGE = 0x80 | 0x4 | 0x8; // GPUBufferUsage.STORAGE | COPY_SRC | COPY_DST (numbers: usable in workers)
+
+/** A parameter block for a kernel: each field a u32 or f32, in the order the WGSL struct declares them. */
+export type Params = readonly (readonly [kind: "u32" | "f32" | "i32", value: number])[];
+
+export class GpuContext {
+  private encoder: GPUCommandEncoder | null = null;
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly modules = new Map<string, GPUShaderModule>();
+  private readonly freeUniforms = new Map<number, GPUBuffer[]>();
+  private inFlightUniforms: [number, GPUBuffer][] = [];
+  private readonly freeBuffers = new Map<number, GPUBuffer[]>();
+  private lost: string | undefined;
+
+  private constructor(
+    readonly adapter: GPUAdapter,
+    readonly device: GPUDevice,
+    readonly hasF16: boolean,
+  ) {
+    device.lost.then((info) => (this.lost = info.message || info.reason));
+  }
+
+  static async create(gpu: GPU | undefined = globalThis.navigator?.gpu): Promise<GpuContext> {
+    if (!gpu) throw new GpuUnavailableError("this browser has no navigator.gpu");
+    const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
+    if (!adapter) throw new GpuUnavailableError("no GPU adapter was found");
+    const hasF16 = adapter.features.has("shader-f16");
+    const device = await adapter.requestDevice({
+      label: "fim-studio",
+      requiredFeatures: hasF16 ? ["shader-f16"] : [],
+      // ask for all the adapter allows: a 49k x 576 embedding is 113 MB, a 128k x 2048 one 1 GB
+      requiredLimits: {
+        maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+        maxBufferSize: adapter.limits.maxBufferSize,
+        maxComputeWorkgroupStorageSize: adapter.limits.maxComputeWorkgroupStorageSize,
+        maxComputeInvocationsPerWorkgroup: adapter.limits.maxComputeInvocationsPerWorkgroup,
+        maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage,
+      },
+    });
+    return new GpuContext(adapter, device, hasF16);
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.device.limits;
+  }
+
+  /** Why the device was lost, or undefined while it works. */
+  get lostReason(): string | undefined {
+    return this.lost;
+  }
+
+  // --- buffers ---
+
+  /** A storage buffer of `bytes` (rounded up to 16), from the pool when one of that size is free. */
+  buffer(bytes: number, label: string): GPUBuffer {
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    if (size > this.limits.maxBufferSize) {
+      throw new RangeError(`${label}: ${size} bytes exceed this GPU's maxBufferSize (${this.limits.maxBufferSize})`);
+    }
+    const b = this.freeBuffers.get(size)?.pop() ?? this.device.createBuffer({ size, usage: STORAGE, label });
+    b.label = label;
+    return b;
+  }
+
+  /** Returns a buffer to the pool (its contents are not kept). */
+  release(b: GPUBuffer): void {
+    const list = this.freeBuffers.get(b.size) ?? [];
+    list.push(b);
+    this.freeBuffers.set(b.size, list);
+  }
+
+  write(b: GPUBuffer, data: ArrayBufferView, offsetBytes = 0): void {
+    this.flush(); // earlier kernels must run before the CPU's data lands
+    this.device.queue.writeBuffer(b, offsetBytes, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** Copies `bytes` from the start of `src` into a fresh mapped buffer and returns them. */
+  async read(src: GPUBuffer, bytes: number, srcOffset = 0): Promise<ArrayBuffer> {
+    const size = Math.ceil(bytes / 4) * 4;
+    const staging = this.device.createBuffer({ size, usage: 0x1 | 0x8, label: `read:${src.label}` }); // MAP_READ | COPY_DST
+    this.enc().copyBufferToBuffer(src, srcOffset, staging, 0, size);
+    this.flush();
+    await staging.mapAsync(0x1); // GPUMapMode.READ
+    const out = staging.getMappedRange().slice(0, bytes);
+    staging.unmap();
+    staging.destroy();
+    if (this.lost) throw new GpuUnavailableError(`the device was lost (${this.lost})`);
+    return out;
+  }
+
+  copy(dst: GPUBuffer, src: GPUBuffer, bytes: number, dstOffset = 0, srcOffset = 0): void {
+    this.enc().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+  }
+
+  clear(b: GPUBuffer, offset = 0, bytes?: number): void {
+    this.enc().clearBuffer(b, offset, bytes);
+  }
+
+  // --- kernels ---
+
+  /** The pipeline for `code` with `overrides`, cached under `key`. */
+  pipeline(key: string, code: string, overrides: Record<string, number> = {}, entryPoint = "main"): GPUComputePipeline {
+    const full = `${key}:${Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(",")}`;
+    let p = this.pipelines.get(full);
+    if (!p) {
+      let module = this.modules.get(key);
+      if (!module) {
+        module = this.device.createShaderModule({ code, label: key });
+        this.modules.set(key, module);
+      }
+      p = this.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint, constants: overrides }, label: full });
+      this.pipelines.set(full, p);
+    }
+    return p;
+  }
+
+  /**
+   * Encodes one dispatch: binding i is `buffers[i]` (i = 0..n-1), then the params as a uniform at binding n.
+   * `groups` is the workgroup count in x, y, z.
+   */
+  dispatch(pipeline: GPUComputePipeline, buffers: readonly GPUBuffer[], params: Params, groups: readonly [number, number?, number?]): void {
+    const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
+    if (params.length > 0) entries.push({ binding: buffers.length, resource: { buffer: this.uniform(params) } });
+    const [x, y = 1, z = 1] = groups;
+    const max = this.limits.maxComputeWorkgroupsPerDimension;
+    // checked before the pass begins: a pass left open would spoil the whole step's encoder
+    if (x > max || y > max || z > max) throw new RangeError(`${pipeline.label}: ${x}x${y}x${z} workgroups exceed ${max} per dimension`);
+    const bind = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: pipeline.label });
+    const pass = this.enc().beginComputePass({ label: pipeline.label });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bind);
+    pass.dispatchWorkgroups(x, y, z);
+    pass.end();
+  }
+
+  /** Submits what is encoded so far. */
+  flush(): void {
+    if (!this.encoder) return;
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    const done = this.inFlightUniforms;
+    this.inFlightUniforms = [];
+    void this.device.queue.onSubmittedWorkDone().then(() => {
+      for (const [size, b] of done) (this.freeUniforms.get(size) ?? this.freeUniforms.set(size, []).get(size)!).push(b);
+    });
+  }
+
+  destroy(): void {
+    this.flush();
+    this.device.destroy();
+  }
+
+  private enc(): GPUCommandEncoder {
+    if (this.lost) throw new GpuUnavailableError(`the device was lost (${this.lost})`);
+    return (this.encoder ??= this.device.createCommandEncoder({ label: "step" }));
+  }
+
+  private uniform(params: Params): GPUBuffer {
+    const size = Math.max(16, Math.ceil((params.length * 4) / 16) * 16);
+    const data = new ArrayBuffer(size);
+    const view = new DataView(data);
+    params.forEach(([kind, v], i) => {
+      if (kind === "f32") view.setFloat32(i * 4, v, true);
+      else if (kind === "i32") view.setInt32(i * 4, v, true);
+      else view.setUint32(i * 4, v, true);
+    });
+    const b = this.freeUniforms.get(size)?.pop() ?? this.device.createBuffer({ size, usage: 0x40 | 0x8, label: "params" }); // UNIFORM | COPY_DST
+    this.device.queue.writeBuffer(b, 0, data);
+    this.inFlightUniforms.push([size, b]);
+    return b;
+  }
+}

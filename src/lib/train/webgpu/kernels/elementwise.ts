@@ -1,0 +1,40 @@
+// Elementwise kernels on the GPU (elementwise.wgsl), matching cpu/swiglu.ts and CpuBackend's addInPlace / scale: one
+// thread per element. Also `grid`, the 2-D workgroup grid the other 1-D kernels of this folder share.
+
+import type { GpuContext, Params } from "../context.ts";
+import code from "./elementwise.wgsl?raw";
+
+const WG = 256;
+
+/** `groups` workgroups as a 1-D or 2-D grid within maxComputeWorkgroupsPerDimension (kernels linearize it). */
+export function grid(ctx: GpuContext, groups: number): [number, number] {
+  const x = Math.max(1, Math.min(groups, ctx.limits.maxComputeWorkgroupsPerDimension));
+  return [x, Math.ceil(groups / x)];
+}
+
+function run(ctx: GpuContext, entry: string, buffers: GPUBuffer[], n: number, s = 0): void {
+  if (n <= 0) return;
+  const pipeline = ctx.pipeline(`elementwise:${entry}`, code, { WG }, entry);
+  const params: Params = [["u32", n], ["f32", s]];
+  ctx.dispatch(pipeline, buffers, params, grid(ctx, Math.ceil(n / WG)));
+}
+
+// gate (n), up (n) -> out (n) = silu(gate) * up
+export function swigluForward(ctx: GpuContext, out: GPUBuffer, gate: GPUBuffer, up: GPUBuffer, n: number): void {
+  run(ctx, "swiglu_forward", [out, gate, up], n);
+}
+
+// dout (n), gate (n), up (n) -> dgate (n) +=, dup (n) +=
+export function swigluBackward(ctx: GpuContext, dgate: GPUBuffer, dup: GPUBuffer, dout: GPUBuffer, gate: GPUBuffer, up: GPUBuffer, n: number): void {
+  run(ctx, "swiglu_backward", [dgate, dup, dout, gate, up], n);
+}
+
+// a (n) += b (n)
+export function addInPlace(ctx: GpuContext, a: GPUBuffer, b: GPUBuffer, n: number): void {
+  run(ctx, "add_in_place", [a, b], n);
+}
+
+// buf (n) *= s
+export function scale(ctx: GpuContext, buf: GPUBuffer, n: number, s: number): void {
+  run(ctx, "scale", [buf], n, s);
+}

@@ -1,0 +1,189 @@
+// The linear layer on the GPU (matmul.wgsl), matching cpu/matmul.ts: out = scale * inp @ weight^T + bias with the
+// weight stored (OC, IC), and its backward (dinp, dweight: the same tiled kernel through other strides; dbias: a
+// column sum). A weight bigger than one storage binding (maxStorageBufferBindingSize: 128 MiB on some GPUs, so a large
+// vocabulary's lm_head) is bound as several row ranges (out-channels) whose offsets are multiples of
+// minStorageBufferOffsetAlignment; its gradient is split the same way. Other operands must fit in one binding.
+// Not here: the fused lm_head + cross-entropy (classifier.ts).
+
+import type { GpuContext, Params } from "../context.ts";
+import code from "./matmul.wgsl?raw";
+
+const TILE = 16;
+
+type Binding = GPUBuffer | GPUBufferBinding;
+
+/** One dispatch of matmul.wgsl's main: Y (M,P) (+)= alpha * A (M,K) @ B (K,P) + bias (see the .wgsl header). */
+interface Product {
+  M: number; P: number; K: number;
+  a: GPUBuffer; aOff: number; aSm: number; aSk: number;
+  b: Binding; bSk: number; bSp: number;
+  y: Binding; yOff: number; ySm: number;
+  bias: GPUBuffer | null; biasOff: number;
+  alpha: number;
+  accumulate: boolean;
+}
+
+interface Job {
+  pipeline: GPUComputePipeline;
+  bindings: Binding[];
+  params: Params;
+  groups: [number, number];
+}
+
+// inp (N,IC), weight (OC,IC), bias (OC) -> out (N,OC) = scale * inp @ weight^T + bias  (+= when accumulate)
+export function forward(
+  ctx: GpuContext, out: GPUBuffer, inp: GPUBuffer, weight: GPUBuffer, bias: GPUBuffer | null,
+  N: number, IC: number, OC: number, scale: number, accumulate: boolean,
+): void {
+  if (N * OC === 0) return;
+  checkWhole(ctx, { out, inp, bias });
+  run(ctx, rowRanges(ctx, [weight], OC, IC).map(([o0, o1]) => product(ctx, {
+    M: N, P: o1 - o0, K: IC,
+    a: inp, aOff: 0, aSm: IC, aSk: 1,
+    b: rows(weight, o0, o1, IC, OC), bSk: 1, bSp: IC,
+    y: out, yOff: o0, ySm: OC,
+    bias, biasOff: o0, alpha: scale, accumulate,
+  })));
+}
+
+// dout (N,OC), inp (N,IC), weight (OC,IC) -> dinp (N,IC) +=, dweight (OC,IC) +=, dbias (OC) += (each when given)
+// dinp and dweight are scaled by `scale`, dbias is not (as in cpu/matmul.ts).
+export function backward(
+  ctx: GpuContext, dinp: GPUBuffer | null, dweight: GPUBuffer | null, dbias: GPUBuffer | null, dout: GPUBuffer,
+  inp: GPUBuffer, weight: GPUBuffer, N: number, IC: number, OC: number, scale: number,
+): void {
+  if (N * OC === 0) return;
+  checkWhole(ctx, { dinp, dbias, dout, inp });
+  const jobs: Job[] = [];
+  // weight and dweight have one shape: split both at the same rows when either is too big for one binding
+  const ranges = rowRanges(ctx, dweight ? [weight, dweight] : [weight], OC, IC);
+  if (dinp && IC > 0) {
+    // dinp (N,IC) += scale * dout[:, o0:o1] @ weight[o0:o1, :], one range after the other
+    for (const [o0, o1] of ranges) {
+      jobs.push(product(ctx, {
+        M: N, P: IC, K: o1 - o0,
+        a: dout, aOff: o0, aSm: OC, aSk: 1,
+        b: rows(weight, o0, o1, IC, OC), bSk: IC, bSp: 1,
+        y: dinp, yOff: 0, ySm: IC,
+        bias: null, biasOff: 0, alpha: scale, accumulate: true,
+      }));
+    }
+  }
+  if (dweight && IC > 0) {
+    // dweight[o0:o1, :] += scale * dout[:, o0:o1]^T @ inp
+    for (const [o0, o1] of ranges) {
+      jobs.push(product(ctx, {
+        M: o1 - o0, P: IC, K: N,
+        a: dout, aOff: o0, aSm: 1, aSk: OC,
+        b: inp, bSk: IC, bSp: 1,
+        y: rows(dweight, o0, o1, IC, OC), yOff: 0, ySm: IC,
+        bias: null, biasOff: 0, alpha: scale, accumulate: true,
+      }));
+    }
+  }
+  if (dbias) {
+    const pipeline = ctx.pipeline("matmul:colsum", code, { TILE }, "colsum");
+    jobs.push({ pipeline, bindings: [dbias, dout], params: [["u32", N], ["u32", OC]], groups: [Math.ceil(OC / (TILE * TILE)), 1] });
+  }
+  run(ctx, jobs);
+}
+
+function product(ctx: GpuContext, q: Product): Job {
+  const pipeline = ctx.pipeline("matmul", code, { TILE });
+  const params: Params = [
+    ["u32", q.M], ["u32", q.P], ["u32", q.K],
+    ["u32", q.aOff], ["u32", q.aSm], ["u32", q.aSk],
+    ["u32", q.bSk], ["u32", q.bSp],
+    ["u32", q.yOff], ["u32", q.ySm],
+    ["u32", q.biasOff], ["f32", q.alpha], ["u32", q.accumulate ? 1 : 0], ["u32", q.bias ? 1 : 0],
+  ];
+  // Without a bias, A stands in for it (bound read-only twice, which WebGPU allows; the kernel never reads it).
+  return { pipeline, bindings: [q.a, q.b, q.bias ?? q.a, q.y], params, groups: [Math.ceil(q.P / TILE), Math.ceil(q.M / TILE)] };
+}
+
+/**
+ * [o0, o1) row ranges of (OC, IC) matrices `bufs` such that each range fits one storage binding and starts at an
+ * offset aligned to minStorageBufferOffsetAlignment: [[0, OC]] when the whole buffers fit.
+ */
+function rowRanges(ctx: GpuContext, bufs: readonly GPUBuffer[], OC: number, IC: number): [number, number][] {
+  const limit = ctx.limits.maxStorageBufferBindingSize;
+  if (bufs.every((b) => b.size <= limit)) return [[0, OC]];
+  const align = ctx.limits.minStorageBufferOffsetAlignment;
+  const rowBytes = IC * 4;
+  const step = align / gcd(rowBytes, align); // rows whose offset o0 * rowBytes is a multiple of align
+  const per = Math.floor(limit / rowBytes / step) * step;
+  if (per === 0) {
+    throw new RangeError(
+      `matmul: a weight row of ${rowBytes} bytes, in ranges of ${step} rows, exceeds this GPU's maxStorageBufferBindingSize (${limit})`,
+    );
+  }
+  const out: [number, number][] = [];
+  for (let o0 = 0; o0 < OC; o0 += per) out.push([o0, Math.min(OC, o0 + per)]);
+  return out;
+}
+
+/** Rows [o0, o1) of an (OC, IC) matrix: the buffer itself when that is all of it, else a binding range. */
+function rows(buf: GPUBuffer, o0: number, o1: number, IC: number, OC: number): Binding {
+  return o0 === 0 && o1 === OC ? buf : { buffer: buf, offset: o0 * IC * 4, size: (o1 - o0) * IC * 4 };
+}
+
+function checkWhole(ctx: GpuContext, bufs: Record<string, GPUBuffer | null>): void {
+  const limit = ctx.limits.maxStorageBufferBindingSize;
+  for (const [name, b] of Object.entries(bufs)) {
+    if (b && b.size > limit) {
+      throw new RangeError(
+        `matmul: ${name} (${b.size} bytes) exceeds this GPU's maxStorageBufferBindingSize (${limit}); only the weight is split`,
+      );
+    }
+  }
+}
+
+const isBuffer = (b: Binding): b is GPUBuffer => !("buffer" in b);
+
+function run(ctx: GpuContext, jobs: Job[]): void {
+  if (jobs.every((j) => j.bindings.every(isBuffer))) {
+    for (const j of jobs) ctx.dispatch(j.pipeline, j.bindings as GPUBuffer[], j.params, j.groups);
+  } else {
+    dispatchRanges(ctx, jobs);
+  }
+}
+
+/**
+ * GpuContext.dispatch binds whole buffers; jobs with binding ranges (split weights only) are encoded here instead, in
+ * a command buffer of their own submitted right after what the context has encoded so far, so queue order keeps the
+ * step's order. Each gets a uniform of its own, destroyed once submitted (WebGPU frees it after the GPU is done).
+ */
+function dispatchRanges(ctx: GpuContext, jobs: Job[]): void {
+  const device = ctx.device;
+  ctx.flush();
+  const encoder = device.createCommandEncoder({ label: "matmul:ranges" });
+  const uniforms: GPUBuffer[] = [];
+  for (const j of jobs) {
+    const label = j.pipeline.label;
+    const max = ctx.limits.maxComputeWorkgroupsPerDimension;
+    if (j.groups.some((g) => g > max)) throw new RangeError(`${label}: ${j.groups.join("x")} workgroups exceed ${max} per dimension`);
+    const size = Math.max(16, Math.ceil(j.params.length / 4) * 16);
+    const uniform = device.createBuffer({ size, usage: 0x40 | 0x8, label: `${label}:params` }); // UNIFORM | COPY_DST
+    const data = new DataView(new ArrayBuffer(size));
+    j.params.forEach(([kind, v], i) => {
+      if (kind === "f32") data.setFloat32(i * 4, v, true);
+      else if (kind === "i32") data.setInt32(i * 4, v, true);
+      else data.setUint32(i * 4, v, true);
+    });
+    device.queue.writeBuffer(uniform, 0, data.buffer);
+    uniforms.push(uniform);
+    const entries: GPUBindGroupEntry[] = j.bindings.map((b, binding) => ({ binding, resource: isBuffer(b) ? { buffer: b } : b }));
+    entries.push({ binding: j.bindings.length, resource: { buffer: uniform } });
+    const pass = encoder.beginComputePass({ label });
+    pass.setPipeline(j.pipeline);
+    pass.setBindGroup(0, device.createBindGroup({ layout: j.pipeline.getBindGroupLayout(0), entries, label }));
+    pass.dispatchWorkgroups(...j.groups);
+    pass.end();
+  }
+  device.queue.submit([encoder.finish()]);
+  for (const u of uniforms) u.destroy();
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}

@@ -1,0 +1,84 @@
+// optim.wgsl — optimizer kernels (driven by optim.ts):
+//   adamw                param, grad, m, v (n) -> param, m, v updated in place (one AdamW step, decoupled decay)
+//   sum_squares_partial  x (n) -> partials[base + w] = sum of x^2 over workgroup w's grid-stride share
+//   sum_squares_final    partials (n) -> out (1) = their sum (one workgroup)
+// The two sum_squares stages share their bindings (dst read_write, src, params). adamw takes the bias corrections and
+// 1 - beta from the driver, computed in float64 there as cpu/optim.ts does.
+
+override WG: u32; // a power of two (the tree reduction halves it)
+
+// --- adamw: param, m, v, grad, params
+struct AdamW {
+  n: u32,
+  lr: f32,
+  beta1: f32,
+  one_minus_beta1: f32,
+  beta2: f32,
+  one_minus_beta2: f32,
+  eps: f32,
+  weight_decay: f32,
+  bc1: f32, // 1 - beta1^t
+  bc2: f32, // 1 - beta2^t
+}
+
+@group(0) @binding(0) var<storage, read_write> a_param: array<f32>;
+@group(0) @binding(1) var<storage, read_write> a_m: array<f32>;
+@group(0) @binding(2) var<storage, read_write> a_v: array<f32>;
+@group(0) @binding(3) var<storage, read> a_grad: array<f32>;
+@group(0) @binding(4) var<uniform> a_p: AdamW;
+
+@compute @workgroup_size(WG)
+fn adamw(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let i = (wid.y * nwg.x + wid.x) * WG + lid.x;
+  if (i >= a_p.n) { return; }
+  let g = a_grad[i];
+  let m = a_p.beta1 * a_m[i] + a_p.one_minus_beta1 * g;
+  let v = a_p.beta2 * a_v[i] + a_p.one_minus_beta2 * g * g;
+  a_m[i] = m;
+  a_v[i] = v;
+  let update = m / a_p.bc1 / (sqrt(v / a_p.bc2) + a_p.eps);
+  let w = a_param[i];
+  a_param[i] = w - a_p.lr * (update + a_p.weight_decay * w);
+}
+
+// --- sum_squares_partial and sum_squares_final: dst, src, params
+struct Sum {
+  n: u32, // elements of src
+  base: u32, // first partial slot of this buffer (partial stage)
+}
+
+@group(0) @binding(0) var<storage, read_write> s_dst: array<f32>;
+@group(0) @binding(1) var<storage, read> s_src: array<f32>;
+@group(0) @binding(2) var<uniform> s_p: Sum;
+
+var<workgroup> red: array<f32, WG>;
+
+// The sum of `v` over the workgroup, returned to every thread. Call from uniform control flow.
+fn reduce_sum(lid: u32, v: f32) -> f32 {
+  red[lid] = v;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (lid < s) { red[lid] += red[lid + s]; }
+    workgroupBarrier();
+  }
+  return red[0];
+}
+
+@compute @workgroup_size(WG)
+fn sum_squares_partial(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  var s = 0.0;
+  for (var i = wid.x * WG + lid.x; i < s_p.n; i += nwg.x * WG) {
+    let x = s_src[i];
+    s += x * x;
+  }
+  let total = reduce_sum(lid.x, s);
+  if (lid.x == 0u) { s_dst[s_p.base + wid.x] = total; }
+}
+
+@compute @workgroup_size(WG)
+fn sum_squares_final(@builtin(local_invocation_id) lid: vec3u) {
+  var s = 0.0;
+  for (var i = lid.x; i < s_p.n; i += WG) { s += s_src[i]; }
+  let total = reduce_sum(lid.x, s);
+  if (lid.x == 0u) { s_dst[0] = total; }
+}

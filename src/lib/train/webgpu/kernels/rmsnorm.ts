@@ -1,0 +1,30 @@
+// RMSNorm on the GPU (rmsnorm.wgsl), matching cpu/rmsnorm.ts: a workgroup per row for the forward and for dinp, and
+// the weight gradient in a second pass, one thread per channel summing over the rows (no races, no atomics).
+
+import type { GpuContext, Params } from "../context.ts";
+import code from "./rmsnorm.wgsl?raw";
+import { grid } from "./elementwise.ts";
+
+const WG = 128; // a power of two: the kernel's tree reduction halves it
+
+function pipeline(ctx: GpuContext, entry: "forward" | "backward" | "dweight"): GPUComputePipeline {
+  return ctx.pipeline(`rmsnorm:${entry}`, code, { WG }, entry);
+}
+
+// inp (N,C), weight (C) -> out (N,C), rstd (N)
+export function forward(ctx: GpuContext, out: GPUBuffer, rstd: GPUBuffer, inp: GPUBuffer, weight: GPUBuffer, N: number, C: number, eps: number): void {
+  if (N * C === 0) return;
+  const params: Params = [["u32", N], ["u32", C], ["f32", eps]];
+  ctx.dispatch(pipeline(ctx, "forward"), [out, rstd, inp, weight], params, grid(ctx, N));
+}
+
+// dout (N,C), inp (N,C), weight (C), rstd (N) -> dinp (N,C) +=, dweight (C) += (when given)
+export function backward(
+  ctx: GpuContext, dinp: GPUBuffer, dweight: GPUBuffer | null, dout: GPUBuffer, inp: GPUBuffer, weight: GPUBuffer, rstd: GPUBuffer,
+  N: number, C: number,
+): void {
+  if (N * C === 0) return;
+  const params: Params = [["u32", N], ["u32", C], ["f32", 0]];
+  ctx.dispatch(pipeline(ctx, "backward"), [dinp, dout, inp, weight, rstd], params, grid(ctx, N));
+  if (dweight) ctx.dispatch(pipeline(ctx, "dweight"), [dweight, dout, inp, rstd], params, grid(ctx, Math.ceil(C / WG)));
+}

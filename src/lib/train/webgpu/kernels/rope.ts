@@ -1,0 +1,35 @@
+// Rotary position embedding on the GPU (rope.wgsl), matching cpu/rope.ts: HF "rotate_half" pairs (i, i + HS/2),
+// the angle fround(pos * invFreq). The kernel rotates one buffer in place; out-of-place calls copy first, since one
+// dispatch may not bind the same buffer as both read-only and writable storage.
+
+import type { GpuContext } from "../context.ts";
+import code from "./rope.wgsl?raw";
+
+const WG = 64;
+
+// inp (N,NH,HS), invFreq (HS/2), pos (N, int32) -> out (N,NH,HS); out may be inp
+export function forward(ctx: GpuContext, out: GPUBuffer, inp: GPUBuffer, invFreq: GPUBuffer, pos: GPUBuffer, N: number, NH: number, HS: number): void {
+  rotate(ctx, out, inp, invFreq, pos, N, NH, HS, 1);
+}
+
+// dout (N,NH,HS) -> dinp (N,NH,HS) = rotation by -angle (overwrites; dinp may be dout)
+export function backward(ctx: GpuContext, dinp: GPUBuffer, dout: GPUBuffer, invFreq: GPUBuffer, pos: GPUBuffer, N: number, NH: number, HS: number): void {
+  rotate(ctx, dinp, dout, invFreq, pos, N, NH, HS, -1);
+}
+
+function rotate(
+  ctx: GpuContext, out: GPUBuffer, inp: GPUBuffer, invFreq: GPUBuffer, pos: GPUBuffer, N: number, NH: number, HS: number, sign: 1 | -1,
+): void {
+  if (HS % 2 !== 0) throw new RangeError(`rope: head size ${HS} is odd; rotate_half needs pairs`);
+  const total = N * NH * (HS / 2);
+  if (total === 0) return;
+  if (out !== inp) ctx.copy(out, inp, N * NH * HS * 4);
+  const pipeline = ctx.pipeline("rope", code, { WG });
+  ctx.dispatch(pipeline, [out, invFreq, pos], [["u32", total], ["u32", NH], ["u32", HS], ["f32", sign]], grid(ctx, Math.ceil(total / WG)));
+}
+
+/** `groups` workgroups as a 1-D or 2-D grid within maxComputeWorkgroupsPerDimension (the kernel linearizes it). */
+function grid(ctx: GpuContext, groups: number): [number, number] {
+  const x = Math.min(groups, ctx.limits.maxComputeWorkgroupsPerDimension);
+  return [x, Math.ceil(groups / x)];
+}

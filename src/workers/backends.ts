@@ -1,0 +1,36 @@
+// Choosing the engine's backend inside a worker: WebGPU when it is there (and asked for), else the CPU backend on
+// every core the page may use (threads need cross-origin isolation), with the reason for the choice.
+
+import type { Backend } from "../lib/train/backend.ts";
+import { CpuBackend } from "../lib/train/cpu/index.ts";
+
+export type BackendChoice = "auto" | "webgpu" | "cpu";
+
+export interface ChosenBackend {
+  be: Backend<unknown, unknown>;
+  kind: "webgpu" | "cpu";
+  /** Why, in plain words (shown to the user when WebGPU was wanted but is not used). */
+  note: string;
+}
+
+export async function createBackend(choice: BackendChoice): Promise<ChosenBackend> {
+  if (choice !== "cpu") {
+    try {
+      const { WebGpuBackend } = await import("../lib/train/webgpu/backend.ts");
+      const be = await WebGpuBackend.create();
+      const f16 = be.ctx.hasF16 ? "with shader-f16" : "without shader-f16";
+      return { be: be as unknown as Backend<unknown, unknown>, kind: "webgpu", note: `WebGPU (${be.ctx.adapter.info?.description || "adapter"}, ${f16})` };
+    } catch (e) {
+      if (choice === "webgpu") throw e;
+      return cpu(`WebGPU is not available here (${(e as Error).message}); training on the CPU instead`);
+    }
+  }
+  return cpu("the CPU backend was chosen");
+}
+
+async function cpu(note: string): Promise<ChosenBackend> {
+  const threads = globalThis.crossOriginIsolated ? Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 1) : 1;
+  const be = new CpuBackend("f32", { threads });
+  await be.ready();
+  return { be: be as unknown as Backend<unknown, unknown>, kind: "cpu", note: `${note} (${be.threads} thread${be.threads === 1 ? "" : "s"})` };
+}

@@ -1,0 +1,367 @@
+// webgpu-kernels.ts — e2e harness: runs the WebGPU matmul, embedding, rmsnorm, elementwise and optimizer kernels
+// (src/lib/train/webgpu/kernels) and the CPU backend (src/lib/train/cpu) on the same seeded random inputs and returns
+// the largest relative error of each output, |gpu - ref| / max(1, |ref|) (Infinity for NaN), for
+// webgpu-kernels.test.ts. Outputs of overwriting kernels start as NaN; gradients and accumulated outputs start random,
+// so the accumulation is checked. Some cases run through a context whose limits are forced small (a weight split into
+// binding ranges, 2-D workgroup grids). Test code only, not part of the app.
+
+import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
+import { GpuContext } from "../../../src/lib/train/webgpu/context.ts";
+import * as elementwise from "../../../src/lib/train/webgpu/kernels/elementwise.ts";
+import * as embedding from "../../../src/lib/train/webgpu/kernels/embedding.ts";
+import * as matmul from "../../../src/lib/train/webgpu/kernels/matmul.ts";
+import * as optim from "../../../src/lib/train/webgpu/kernels/optim.ts";
+import * as rmsnorm from "../../../src/lib/train/webgpu/kernels/rmsnorm.ts";
+import elementwiseWgsl from "../../../src/lib/train/webgpu/kernels/elementwise.wgsl?raw";
+import embeddingWgsl from "../../../src/lib/train/webgpu/kernels/embedding.wgsl?raw";
+import matmulWgsl from "../../../src/lib/train/webgpu/kernels/matmul.wgsl?raw";
+import optimWgsl from "../../../src/lib/train/webgpu/kernels/optim.wgsl?raw";
+import rmsnormWgsl from "../../../src/lib/train/webgpu/kernels/rmsnorm.wgsl?raw";
+
+/** Max relative error per output, GPU errors seen (prefixed with the case), binding ranges used. */
+export interface Report {
+  errors: Record<string, number>;
+  gpuErrors: string[];
+  /** Storage bindings with an explicit offset/size seen (only recorded under forced limits). */
+  ranges: { offset: number; size: number }[];
+}
+
+type Arrays = Record<string, Float32Array | Int32Array>;
+type Buffers = Record<string, GPUBuffer>;
+
+interface Spec {
+  /** Inputs and the initial contents of the outputs. */
+  data: Arrays;
+  /** Names in `data` compared after the call. */
+  outputs: string[];
+  /** `a` holds copies of `data`; each name is used as the type its kernel argument needs. */
+  cpu(cpu: CpuBackend, a: Record<string, Float32Array> & Record<string, Int32Array>): void;
+  gpu(ctx: GpuContext, b: Buffers): void;
+  /** Limits forced on the context the kernels see. */
+  limits?: Partial<Record<"maxStorageBufferBindingSize" | "maxComputeWorkgroupsPerDimension", number>>;
+}
+
+// --- data ---
+
+/** mulberry32 in [lo, hi). */
+function random(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  let a = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    out[i] = lo + (((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo);
+  }
+  return out;
+}
+const ints = (n: number, seed: number, max: number) => Int32Array.from(random(n, seed, 0, 1), (x) => Math.floor(x * max));
+const nan = (n: number) => new Float32Array(n).fill(NaN);
+
+// --- cases ---
+
+interface MatmulCase { N: number; IC: number; OC: number; scale: number; seed: number }
+
+function matmulForward(c: MatmulCase & { bias: boolean; accumulate: boolean; limit?: number }): Spec {
+  const { N, IC, OC, scale, seed, accumulate } = c;
+  const data: Arrays = {
+    inp: random(N * IC, seed), weight: random(OC * IC, seed + 1), out: accumulate ? random(N * OC, seed + 2) : nan(N * OC),
+    ...(c.bias ? { bias: random(OC, seed + 3) } : {}),
+  };
+  return {
+    data,
+    outputs: ["out"],
+    cpu: (cpu, a) => cpu.matmulForward(a.out!, a.inp!, a.weight!, a.bias ?? null, N, IC, OC, { scale, accumulate }),
+    gpu: (ctx, b) => matmul.forward(ctx, b.out!, b.inp!, b.weight!, b.bias ?? null, N, IC, OC, scale, accumulate),
+    limits: c.limit ? { maxStorageBufferBindingSize: c.limit } : undefined,
+  };
+}
+
+function matmulBackward(c: MatmulCase & { grads: ("dinp" | "dweight" | "dbias")[]; limit?: number }): Spec {
+  const { N, IC, OC, scale, seed, grads } = c;
+  const data: Arrays = { dout: random(N * OC, seed), inp: random(N * IC, seed + 1), weight: random(OC * IC, seed + 2) };
+  const sizes = { dinp: N * IC, dweight: OC * IC, dbias: OC };
+  for (const g of grads) data[g] = random(sizes[g], seed + 3 + Object.keys(sizes).indexOf(g));
+  return {
+    data,
+    // with no gradient asked for, nothing may change
+    outputs: grads.length > 0 ? grads : ["dout", "inp", "weight"],
+    cpu: (cpu, a) => cpu.matmulBackward(a.dinp ?? null, a.dweight ?? null, a.dbias ?? null, a.dout!, a.inp!, a.weight!, N, IC, OC, scale),
+    gpu: (ctx, b) => matmul.backward(ctx, b.dinp ?? null, b.dweight ?? null, b.dbias ?? null, b.dout!, b.inp!, b.weight!, N, IC, OC, scale),
+    limits: c.limit ? { maxStorageBufferBindingSize: c.limit } : undefined,
+  };
+}
+
+function embeddingForward(N: number, C: number, V: number, seed: number): Spec {
+  return {
+    data: { ids: ints(N, seed, V), wte: random(V * C, seed + 1), out: nan(N * C) },
+    outputs: ["out"],
+    cpu: (cpu, a) => cpu.embeddingForward(a.out!, a.ids!, a.wte!, N, C),
+    gpu: (ctx, b) => embedding.forward(ctx, b.out!, b.ids!, b.wte!, N, C),
+  };
+}
+
+function embeddingBackward(N: number, C: number, V: number, seed: number): Spec {
+  // ids mostly from a few rows, so most of them repeat, with the last row of the vocabulary in between
+  const ids = Int32Array.from(ints(N, seed, 4), (x, i) => (i % 7 === 3 ? V - 1 : x));
+  return {
+    data: { ids, dout: random(N * C, seed + 1), dwte: random(V * C, seed + 2) },
+    outputs: ["dwte"],
+    cpu: (cpu, a) => cpu.embeddingBackward(a.dwte!, a.dout!, a.ids!, N, C),
+    gpu: (ctx, b) => embedding.backward(ctx, b.dwte!, b.dout!, b.ids!, N, C),
+  };
+}
+
+function rmsnormForward(N: number, C: number, seed: number): Spec {
+  const eps = 1e-5;
+  return {
+    data: { inp: random(N * C, seed, -2, 2), weight: random(C, seed + 1, 0.5, 1.5), out: nan(N * C), rstd: nan(N) },
+    outputs: ["out", "rstd"],
+    cpu: (cpu, a) => cpu.rmsnormForward(a.out!, a.rstd!, a.inp!, a.weight!, N, C, eps),
+    gpu: (ctx, b) => rmsnorm.forward(ctx, b.out!, b.rstd!, b.inp!, b.weight!, N, C, eps),
+  };
+}
+
+function rmsnormBackward(N: number, C: number, seed: number, withDweight: boolean): Spec {
+  const inp = random(N * C, seed, -2, 2);
+  const rstd = Float32Array.from({ length: N }, (_, n) => {
+    let ss = 0;
+    for (let i = 0; i < C; i++) ss += inp[n * C + i]! ** 2;
+    return 1 / Math.sqrt(ss / C + 1e-5);
+  });
+  const data: Arrays = { inp, rstd, weight: random(C, seed + 1, 0.5, 1.5), dout: random(N * C, seed + 2), dinp: random(N * C, seed + 3) };
+  if (withDweight) data.dweight = random(C, seed + 4);
+  return {
+    data,
+    outputs: withDweight ? ["dinp", "dweight"] : ["dinp"],
+    cpu: (cpu, a) => cpu.rmsnormBackward(a.dinp!, a.dweight ?? null, a.dout!, a.inp!, a.weight!, a.rstd!, N, C),
+    gpu: (ctx, b) => rmsnorm.backward(ctx, b.dinp!, b.dweight ?? null, b.dout!, b.inp!, b.weight!, b.rstd!, N, C),
+  };
+}
+
+function swiglu(n: number, seed: number): Spec {
+  return {
+    data: {
+      gate: random(n, seed, -8, 8), up: random(n, seed + 1, -2, 2), dout: random(n, seed + 2),
+      out: nan(n), dgate: random(n, seed + 3), dup: random(n, seed + 4),
+    },
+    outputs: ["out", "dgate", "dup"],
+    cpu: (cpu, a) => {
+      cpu.swigluForward(a.out!, a.gate!, a.up!, n);
+      cpu.swigluBackward(a.dgate!, a.dup!, a.dout!, a.gate!, a.up!, n);
+    },
+    gpu: (ctx, b) => {
+      elementwise.swigluForward(ctx, b.out!, b.gate!, b.up!, n);
+      elementwise.swigluBackward(ctx, b.dgate!, b.dup!, b.dout!, b.gate!, b.up!, n);
+    },
+  };
+}
+
+function addAndScale(n: number, s: number, seed: number): Spec {
+  return {
+    data: { a: random(n, seed), b: random(n, seed + 1), c: random(n, seed + 2, -3, 3) },
+    outputs: ["a", "c"],
+    cpu: (cpu, a) => {
+      cpu.addInPlace(a.a!, a.b!, n);
+      cpu.scale(a.c!, n, s);
+    },
+    gpu: (ctx, b) => {
+      elementwise.addInPlace(ctx, b.a!, b.b!, n);
+      elementwise.scale(ctx, b.c!, n, s);
+    },
+  };
+}
+
+function adamw(n: number, seed: number): Spec {
+  const p = { lr: 0.05, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, t: 3 };
+  return {
+    data: { param: random(n, seed), grad: random(n, seed + 1), m: random(n, seed + 2, -0.1, 0.1), v: random(n, seed + 3, 0, 0.01) },
+    outputs: ["param", "m", "v"],
+    cpu: (cpu, a) => cpu.adamw(a.param!, a.grad!, a.m!, a.v!, n, p),
+    gpu: (ctx, b) => optim.adamw(ctx, b.param!, b.grad!, b.m!, b.v!, n, p),
+  };
+}
+
+function sumSquares(seed: number): Spec {
+  // a buffer of more than 256 workgroups' worth (the partials cap: threads then stride), one summed only in part,
+  // one empty; `out` starts as NaN and a first call writes it before the one compared (overwrite, not +=)
+  const sizes = { a: [1000, 1000], b: [70001, 70001], c: [50, 33], d: [16, 0] } as const;
+  const data: Arrays = { out: nan(1) };
+  Object.entries(sizes).forEach(([k, [len]], i) => (data[k] = random(len, seed + i)));
+  const list = <T>(b: Record<string, T>) => Object.entries(sizes).map(([k, [, n]]) => [b[k]!, n] as const);
+  return {
+    data,
+    outputs: ["out"],
+    cpu: (cpu, a) => cpu.sumSquares(a.out!, list(a)),
+    gpu: (ctx, b) => {
+      optim.sumSquares(ctx, b.out!, [[b.a!, 1000]]);
+      optim.sumSquares(ctx, b.out!, list(b));
+    },
+  };
+}
+
+/** Several 1-D kernels with at most 3 workgroups per dimension: 4 to 9 workgroups become 2-D grids with overshoot. */
+function grids(seed: number): Spec {
+  // workgroups: 8 (3x3), 7 rows (3x3), 6 (3x2), 4 (3x2)
+  const specs = [swiglu(2000, seed), rmsnormForward(7, 37, seed + 10), embeddingForward(11, 33, 50, seed + 20), adamw(1001, seed + 30)];
+  const data: Arrays = {};
+  specs.forEach((s, i) => Object.entries(s.data).forEach(([k, v]) => (data[`${i}.${k}`] = v)));
+  const part = <T>(b: Record<string, T>, i: number) =>
+    Object.fromEntries(Object.entries(b).filter(([k]) => k.startsWith(`${i}.`)).map(([k, v]) => [k.slice(k.indexOf(".") + 1), v]));
+  return {
+    data,
+    outputs: specs.flatMap((s, i) => s.outputs.map((o) => `${i}.${o}`)),
+    cpu: (cpu, a) => specs.forEach((s, i) => s.cpu(cpu, part(a, i) as Parameters<Spec["cpu"]>[1])),
+    gpu: (ctx, b) => specs.forEach((s, i) => s.gpu(ctx, part(b, i))),
+    limits: { maxComputeWorkgroupsPerDimension: 3 },
+  };
+}
+
+const odd = { N: 7, IC: 33, OC: 37 };
+
+export const cases = {
+  "matmulForward: odd sizes, bias": () => matmulForward({ ...odd, scale: 1, seed: 1, bias: true, accumulate: false }),
+  "matmulForward: scale, no bias, accumulate": () => matmulForward({ ...odd, scale: 0.37, seed: 2, bias: false, accumulate: true }),
+  "matmulForward: bias, scale, accumulate, several tiles": () =>
+    matmulForward({ N: 37, IC: 50, OC: 45, scale: 1.7, seed: 3, bias: true, accumulate: true }),
+  "matmulForward: one row (decoding)": () => matmulForward({ N: 1, IC: 64, OC: 300, scale: 1, seed: 4, bias: false, accumulate: false }),
+  // IC = 33: a range must start at a multiple of 64 rows for a 256-byte aligned offset; 64 rows fit the limit
+  "matmulForward: weight split into binding ranges (IC 33)": () =>
+    matmulForward({ N: 5, IC: 33, OC: 200, scale: 0.5, seed: 5, bias: true, accumulate: true, limit: 64 * 33 * 4 + 100 }),
+  // IC = 64: every row offset is aligned; 3 rows fit the limit
+  "matmulForward: weight split into binding ranges (IC 64)": () =>
+    matmulForward({ N: 3, IC: 64, OC: 37, scale: 1, seed: 6, bias: false, accumulate: false, limit: 1000 }),
+  "matmulBackward: dinp, dweight, dbias": () => matmulBackward({ ...odd, scale: 0.7, seed: 10, grads: ["dinp", "dweight", "dbias"] }),
+  "matmulBackward: dinp": () => matmulBackward({ ...odd, scale: 0.7, seed: 11, grads: ["dinp"] }),
+  "matmulBackward: dweight": () => matmulBackward({ ...odd, scale: 0.7, seed: 12, grads: ["dweight"] }),
+  "matmulBackward: dbias": () => matmulBackward({ ...odd, scale: 0.7, seed: 13, grads: ["dbias"] }),
+  "matmulBackward: dinp, dweight": () => matmulBackward({ ...odd, scale: 1.3, seed: 14, grads: ["dinp", "dweight"] }),
+  "matmulBackward: dinp, dbias": () => matmulBackward({ ...odd, scale: 1.3, seed: 15, grads: ["dinp", "dbias"] }),
+  "matmulBackward: dweight, dbias": () => matmulBackward({ ...odd, scale: 1.3, seed: 16, grads: ["dweight", "dbias"] }),
+  "matmulBackward: no gradients": () => matmulBackward({ ...odd, scale: 1, seed: 17, grads: [] }),
+  "matmulBackward: several tiles": () => matmulBackward({ N: 40, IC: 35, OC: 50, scale: 1, seed: 18, grads: ["dinp", "dweight", "dbias"] }),
+  "matmulBackward: weight split into binding ranges (IC 33)": () =>
+    matmulBackward({ N: 5, IC: 33, OC: 200, scale: 0.5, seed: 19, grads: ["dinp", "dweight", "dbias"], limit: 64 * 33 * 4 + 100 }),
+  "matmulBackward: weight split into binding ranges (IC 64)": () =>
+    matmulBackward({ N: 3, IC: 64, OC: 37, scale: 2, seed: 20, grads: ["dinp", "dweight"], limit: 1000 }),
+  "embeddingForward": () => embeddingForward(29, 33, 50, 30),
+  "embeddingBackward: repeated ids": () => embeddingBackward(29, 37, 11, 31),
+  "embeddingBackward: more channels than a workgroup": () => embeddingBackward(23, 70, 9, 32),
+  "rmsnormForward": () => rmsnormForward(7, 37, 40),
+  "rmsnormForward: more channels than a workgroup": () => rmsnormForward(5, 300, 41),
+  "rmsnormBackward": () => rmsnormBackward(7, 37, 42, true),
+  "rmsnormBackward: no dweight": () => rmsnormBackward(7, 37, 43, false),
+  "rmsnormBackward: more channels than a workgroup": () => rmsnormBackward(5, 300, 44, true),
+  "swiglu forward and backward": () => swiglu(1000, 50),
+  "addInPlace and scale": () => addAndScale(1001, -0.37, 51),
+  "adamw": () => adamw(1001, 60),
+  "sumSquares": () => sumSquares(61),
+  "2-D workgroup grids": () => grids(70),
+} satisfies Record<string, () => Spec>;
+
+export type CaseName = keyof typeof cases;
+
+// --- running ---
+
+let ctxPromise: Promise<GpuContext> | undefined;
+const uncaptured: string[] = [];
+function gpu(): Promise<GpuContext> {
+  return (ctxPromise ??= GpuContext.create().then((ctx) => {
+    ctx.device.addEventListener("uncapturederror", (e) => uncaptured.push((e as GPUUncapturedErrorEvent).error.message));
+    return ctx;
+  }));
+}
+
+/**
+ * `ctx` as the kernels see it with `limits` forced (GpuContext reads its limits through `this.limits`), recording every
+ * bind group entry given an explicit offset or size.
+ */
+function limited(ctx: GpuContext, limits: NonNullable<Spec["limits"]>, ranges: Report["ranges"]): GpuContext {
+  const lim = new Proxy(ctx.limits, { get: (t, k) => (k in limits ? limits[k as keyof typeof limits] : Reflect.get(t, k)) });
+  const device = new Proxy(ctx.device, {
+    get(t, k) {
+      if (k === "createBindGroup") {
+        return (d: GPUBindGroupDescriptor) => {
+          for (const e of d.entries) {
+            const r = e.resource as GPUBufferBinding;
+            if (r.offset !== undefined || r.size !== undefined) ranges.push({ offset: r.offset ?? 0, size: r.size ?? r.buffer.size });
+          }
+          return t.createBindGroup(d);
+        };
+      }
+      const v = Reflect.get(t, k);
+      return typeof v === "function" ? v.bind(t) : v;
+    },
+  });
+  return new Proxy(ctx, { get: (t, k, r) => (k === "limits" ? lim : k === "device" ? device : Reflect.get(t, k, r)) });
+}
+
+function maxRel(got: ArrayLike<number>, ref: ArrayLike<number>): number {
+  if (got.length !== ref.length) return Infinity;
+  let worst = 0;
+  for (let i = 0; i < got.length; i++) {
+    const e = Math.abs(got[i]! - ref[i]!) / Math.max(1, Math.abs(ref[i]!));
+    if (!(e <= worst)) worst = Number.isNaN(e) ? Infinity : e;
+  }
+  return worst;
+}
+
+async function run(name: CaseName): Promise<Report> {
+  const ctx = await gpu();
+  const spec = cases[name]();
+  const ref = Object.fromEntries(Object.entries(spec.data).map(([k, v]) => [k, v.slice()]));
+  spec.cpu(new CpuBackend(), ref as Parameters<Spec["cpu"]>[1]);
+
+  const bufs: Buffers = {};
+  for (const [k, v] of Object.entries(spec.data)) {
+    bufs[k] = ctx.buffer(v.byteLength, `${name}:${k}`);
+    ctx.write(bufs[k], v);
+  }
+  const ranges: Report["ranges"] = [];
+  const gpuErrors: string[] = [];
+  ctx.device.pushErrorScope("internal");
+  ctx.device.pushErrorScope("validation");
+  try {
+    spec.gpu(spec.limits ? limited(ctx, spec.limits, ranges) : ctx, bufs);
+  } catch (e) {
+    gpuErrors.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  ctx.flush();
+  for (const scope of ["validation", "internal"]) {
+    const err = await ctx.device.popErrorScope();
+    if (err) gpuErrors.push(`${name} (${scope}): ${err.message}`);
+  }
+  const errors: Record<string, number> = {};
+  for (const o of spec.outputs) {
+    const n = spec.data[o]!.length;
+    errors[o] = maxRel(new Float32Array(await ctx.read(bufs[o]!, n * 4)), ref[o]!);
+  }
+  for (const b of Object.values(bufs)) ctx.release(b);
+  await ctx.device.queue.onSubmittedWorkDone();
+  gpuErrors.push(...uncaptured.splice(0).map((m) => `${name} (uncaptured): ${m}`));
+  return { errors, gpuErrors, ranges };
+}
+
+/** Compiles each kernel file and returns its WGSL errors and warnings as "file:line:col message". */
+async function compile(): Promise<string[]> {
+  const ctx = await gpu();
+  const files = {
+    "elementwise.wgsl": elementwiseWgsl, "embedding.wgsl": embeddingWgsl, "matmul.wgsl": matmulWgsl,
+    "optim.wgsl": optimWgsl, "rmsnorm.wgsl": rmsnormWgsl,
+  };
+  const out: string[] = [];
+  for (const [file, code] of Object.entries(files)) {
+    const info = await ctx.device.createShaderModule({ code, label: file }).getCompilationInfo();
+    for (const m of info.messages) out.push(`${file}:${m.lineNum}:${m.linePos} ${m.type}: ${m.message}`);
+  }
+  return out;
+}
+
+const api = { names: () => Object.keys(cases), run, compile, adapter: async () => (await gpu()).adapter.info.architecture };
+
+declare global {
+  interface Window {
+    gpuKernels: typeof api;
+  }
+}
+window.gpuKernels = api;

@@ -1,0 +1,112 @@
+// webgpu-kernels.test.ts — the WebGPU matmul, embedding, rmsnorm, elementwise and optimizer kernels
+// (src/lib/train/webgpu/kernels) against the CPU backend in headless Chromium (SwiftShader), through the harness page
+// tests/e2e/harness/webgpu.html. Shapes are tiny (software GPU) but chosen to hit the edges: sizes that are not
+// multiples of the tiles and workgroups, NaN-poisoned outputs, accumulation into random values, every null-gradient
+// variant of the matmul backward, repeated ids, a weight split into binding ranges under a forced small binding limit,
+// and 2-D workgroup grids under a forced small grid limit.
+
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { launchBrowser, openPage, startApp, type RunningApp } from "./browser.ts";
+import type { CaseName, Report } from "./harness/webgpu-kernels.ts";
+
+const TOLERANCE = 1e-4; // relative to max(1, |reference|)
+const ALIGN = 256; // minStorageBufferOffsetAlignment of SwiftShader (and the WebGPU default)
+
+const CASES: { name: CaseName; outputs: string[]; ranges?: { count: number; limit: number } }[] = [
+  { name: "matmulForward: odd sizes, bias", outputs: ["out"] },
+  { name: "matmulForward: scale, no bias, accumulate", outputs: ["out"] },
+  { name: "matmulForward: bias, scale, accumulate, several tiles", outputs: ["out"] },
+  { name: "matmulForward: one row (decoding)", outputs: ["out"] },
+  // OC 200 in ranges of 64 rows (the first multiple of 64 rows under the limit): 64, 64, 64, 8
+  { name: "matmulForward: weight split into binding ranges (IC 33)", outputs: ["out"], ranges: { count: 4, limit: 64 * 33 * 4 + 100 } },
+  // OC 37 in ranges of 3 rows: 13
+  { name: "matmulForward: weight split into binding ranges (IC 64)", outputs: ["out"], ranges: { count: 13, limit: 1000 } },
+  { name: "matmulBackward: dinp, dweight, dbias", outputs: ["dinp", "dweight", "dbias"] },
+  { name: "matmulBackward: dinp", outputs: ["dinp"] },
+  { name: "matmulBackward: dweight", outputs: ["dweight"] },
+  { name: "matmulBackward: dbias", outputs: ["dbias"] },
+  { name: "matmulBackward: dinp, dweight", outputs: ["dinp", "dweight"] },
+  { name: "matmulBackward: dinp, dbias", outputs: ["dinp", "dbias"] },
+  { name: "matmulBackward: dweight, dbias", outputs: ["dweight", "dbias"] },
+  { name: "matmulBackward: no gradients", outputs: ["dout", "inp", "weight"] },
+  { name: "matmulBackward: several tiles", outputs: ["dinp", "dweight", "dbias"] },
+  // a weight range for each dinp product and a dweight range for each dweight product: 2 * 4, 2 * 13
+  {
+    name: "matmulBackward: weight split into binding ranges (IC 33)",
+    outputs: ["dinp", "dweight", "dbias"],
+    ranges: { count: 8, limit: 64 * 33 * 4 + 100 },
+  },
+  { name: "matmulBackward: weight split into binding ranges (IC 64)", outputs: ["dinp", "dweight"], ranges: { count: 26, limit: 1000 } },
+  { name: "embeddingForward", outputs: ["out"] },
+  { name: "embeddingBackward: repeated ids", outputs: ["dwte"] },
+  { name: "embeddingBackward: more channels than a workgroup", outputs: ["dwte"] },
+  { name: "rmsnormForward", outputs: ["out", "rstd"] },
+  { name: "rmsnormForward: more channels than a workgroup", outputs: ["out", "rstd"] },
+  { name: "rmsnormBackward", outputs: ["dinp", "dweight"] },
+  { name: "rmsnormBackward: no dweight", outputs: ["dinp"] },
+  { name: "rmsnormBackward: more channels than a workgroup", outputs: ["dinp", "dweight"] },
+  { name: "swiglu forward and backward", outputs: ["out", "dgate", "dup"] },
+  { name: "addInPlace and scale", outputs: ["a", "c"] },
+  { name: "adamw", outputs: ["param", "m", "v"] },
+  { name: "sumSquares", outputs: ["out"] },
+  {
+    name: "2-D workgroup grids",
+    outputs: ["0.out", "0.dgate", "0.dup", "1.out", "1.rstd", "2.out", "3.param", "3.m", "3.v"],
+  },
+];
+
+let app: RunningApp;
+let browser: Browser;
+let page: Page;
+let pageErrors: string[];
+const measured: Record<string, number> = {};
+
+beforeAll(async () => {
+  [app, browser] = await Promise.all([startApp(), launchBrowser()]);
+  const opened = await openPage(browser, app.url);
+  page = opened.page;
+  pageErrors = opened.errors;
+  await page.goto(`${app.url}tests/e2e/harness/webgpu.html`);
+  await page.waitForFunction(() => "gpuKernels" in window);
+});
+
+afterAll(async () => {
+  const lines = Object.entries(measured).map(([k, v]) => `  ${v.toExponential(2)}  ${k}`);
+  if (lines.length > 0) console.log(`max relative errors (${TOLERANCE} allowed):\n${lines.join("\n")}`);
+  await browser?.close();
+  await app?.close();
+});
+
+describe("WebGPU kernels match the CPU backend", () => {
+  test("every kernel file compiles without errors or warnings", async () => {
+    expect(await page.evaluate(() => window.gpuKernels.compile())).toEqual([]);
+  });
+
+  test("the harness runs exactly the cases listed here", async () => {
+    expect((await page.evaluate(() => window.gpuKernels.names())).sort()).toEqual(CASES.map((c) => c.name).sort());
+  });
+
+  test.each(CASES)("$name", async ({ name, outputs, ranges }) => {
+    const r: Report = await page.evaluate((n) => window.gpuKernels.run(n), name);
+    expect(r.gpuErrors).toEqual([]);
+    expect(Object.keys(r.errors).sort()).toEqual([...outputs].sort());
+    for (const [output, err] of Object.entries(r.errors)) {
+      measured[`${name}: ${output}`] = err;
+      expect(err, output).toBeLessThanOrEqual(TOLERANCE);
+    }
+    if (ranges) {
+      expect(r.ranges.length).toBe(ranges.count);
+      for (const { offset, size } of r.ranges) {
+        expect(offset % ALIGN, `offset ${offset}`).toBe(0);
+        expect(size).toBeLessThanOrEqual(ranges.limit);
+      }
+    } else {
+      expect(r.ranges).toEqual([]);
+    }
+  });
+
+  test("no page errors", () => {
+    expect(pageErrors).toEqual([]);
+  });
+});

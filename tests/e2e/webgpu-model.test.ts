@@ -1,0 +1,52 @@
+// A whole tiny model on the WebGPU backend (SwiftShader in headless Chromium) against the CPU backend: one training
+// step's loss and every LoRA gradient, ten steps' loss curve, and greedy decoding's token ids.
+
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { tinyCheckpointFiles } from "../fixtures/tiny-checkpoint.ts";
+import { launchBrowser, openPage, ROOT, startApp, type RunningApp } from "./browser.ts";
+
+const MODEL_DIR = join(ROOT, "tests/e2e/.tmp-models/webgpu-model");
+const URL_PATH = "/tests/e2e/.tmp-models/webgpu-model/";
+let app: RunningApp;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  rmSync(MODEL_DIR, { recursive: true, force: true });
+  mkdirSync(MODEL_DIR, { recursive: true });
+  const files = tinyCheckpointFiles({ architecture: "qwen2" });
+  for (const [name, data] of Object.entries(files)) writeFileSync(join(MODEL_DIR, name), data);
+  writeFileSync(join(MODEL_DIR, "manifest.json"), JSON.stringify({ files: Object.keys(files) }));
+  [app, browser] = await Promise.all([startApp(), launchBrowser()]);
+  page = (await openPage(browser, app.url)).page;
+  await page.goto(`${app.url}tests/e2e/harness/webgpu-model.html`);
+  await page.waitForFunction(() => "webgpuModel" in window);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  rmSync(MODEL_DIR, { recursive: true, force: true });
+});
+
+type Api = {
+  compareStep(url: string): Promise<{ lossGpu: number; lossCpu: number; worstGrad: number; curveGpu: number[]; curveCpu: number[] }>;
+  compareGreedy(url: string, n: number): Promise<{ gpu: number[]; cpu: number[] }>;
+};
+
+describe("the whole model on WebGPU matches the CPU backend", () => {
+  test("one training step: loss and every LoRA gradient; ten steps: the loss curve", async () => {
+    const r = await page.evaluate((u) => (window as unknown as { webgpuModel: Api }).webgpuModel.compareStep(u), URL_PATH);
+    expect(Math.abs(r.lossGpu - r.lossCpu) / r.lossCpu).toBeLessThan(1e-4);
+    expect(r.worstGrad).toBeLessThan(1e-3);
+    r.curveGpu.forEach((l, i) => expect(Math.abs(l - r.curveCpu[i]!) / r.curveCpu[i]!).toBeLessThan(1e-3));
+  }, 600_000);
+
+  test("greedy decoding gives the same tokens", async () => {
+    const r = await page.evaluate((u) => (window as unknown as { webgpuModel: Api }).webgpuModel.compareGreedy(u, 12), URL_PATH);
+    expect(r.gpu).toEqual(r.cpu);
+  }, 600_000);
+});
