@@ -71,12 +71,13 @@ async function llamaGreedy(path: string, prompt: number[], n: number, lora?: str
 async function llamaArgmaxPerPosition(path: string, ids: number[]): Promise<number[]> {
   const model = await llama.loadModel({ modelPath: path });
   const ctx = await model.createContext({ contextSize: 256, ...F32_CACHE });
-  const res = await ctx.getSequence().controlledEvaluate(ids.map((t) => [t, { generateNext: { logits: true } }] as never));
+  // Probabilities are a softmax of the logits, so their argmax is the logits' argmax.
+  const res = await ctx.getSequence().controlledEvaluate(ids.map((t) => [t, { generateNext: { probabilities: true } }] as never));
   const out = res.map((r) => {
-    const logits = (r as { next: { logits: Map<number, number> } }).next.logits;
+    const probs = (r as { next: { probabilities: Map<number, number> } }).next.probabilities;
     let best = -1;
     let bestV = -Infinity;
-    for (const [tok, v] of logits) if (v > bestV || (v === bestV && tok < best)) [best, bestV] = [tok, v];
+    for (const [tok, v] of probs) if (v > bestV || (v === bestV && tok < best)) [best, bestV] = [tok, v];
     return best;
   });
   await ctx.dispose();
