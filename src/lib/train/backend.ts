@@ -10,6 +10,9 @@
 //   - Forward kernels overwrite `out` unless `accumulate` is set.
 //   - Backward kernels take gradients first and ADD into them (+=); the caller zeroes them.
 //   - Kernels are enqueued synchronously; only `read` (and the scalars it returns) is asynchronous.
+//   - A frozen weight (uploadFrozen) is only ever the `weight` of matmulForward / matmulBackward (with dweight null).
+
+import type { WeightFormat } from "./quant.ts";
 
 export interface MatmulOptions {
   /** Multiplies inp @ weight^T (not the bias). LoRA's α/r. */
@@ -47,6 +50,12 @@ export interface Backend<T, I = T> {
   // --- memory ---
   alloc(n: number, label?: string): T;
   upload(data: Float32Array, label?: string): T;
+  /**
+   * A frozen (OC,IC) weight stored as `format` (quant.ts): packed on the GPU and dequantized inside the matmul, the
+   * same dequantized float32 values on the CPU. Only for the `weight` operand of the matmuls, never read back or
+   * trained. Throws WeightFormatError (naming `label`) when IC does not fill whole blocks.
+   */
+  uploadFrozen(data: Float32Array, OC: number, IC: number, format: WeightFormat, label?: string): T;
   uploadIds(data: Int32Array, label?: string): I;
   write(buf: T, data: Float32Array, offset?: number): void;
   writeIds(buf: I, data: Int32Array, offset?: number): void;

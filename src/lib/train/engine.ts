@@ -7,7 +7,7 @@ import type { Backend } from "./backend.ts";
 import { complete, type CompletionRequest, type StopReason } from "./complete.ts";
 import { Generator } from "./generate.ts";
 import { Transformer } from "./model.ts";
-import { dimsOf, loadWeights } from "./weights.ts";
+import { dimsOf, loadWeights, type WeightOptions } from "./weights.ts";
 
 export interface Engine<T, I> {
   checkpoint: Checkpoint;
@@ -17,9 +17,19 @@ export interface Engine<T, I> {
   complete(req: CompletionRequest): AsyncGenerator<string, StopReason>;
 }
 
-export async function loadEngine<T, I>(be: Backend<T, I>, files: CheckpointFiles): Promise<Engine<T, I>> {
+export interface LoadOptions extends WeightOptions {
+  /** Called as each tensor has been read: `done` of the `total` the architecture uses. */
+  onTensor?: (done: number, total: number, name: string) => void;
+}
+
+export async function loadEngine<T, I>(be: Backend<T, I>, files: CheckpointFiles, opts: LoadOptions = {}): Promise<Engine<T, I>> {
   const checkpoint = await loadCheckpoint(files);
-  const w = await loadWeights(be, checkpoint.config, async (name) => (await checkpoint.weights.get(name)).data);
+  let done = 0;
+  const w = await loadWeights(be, checkpoint.config, async (name) => {
+    const { data } = await checkpoint.weights.get(name);
+    opts.onTensor?.(++done, checkpoint.tensors.length, name);
+    return data;
+  }, opts);
   const model = new Transformer(be, dimsOf(checkpoint.config), w);
   let gen: Generator<T, I> | undefined;
   const engine: Engine<T, I> = {

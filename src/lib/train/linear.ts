@@ -4,6 +4,7 @@
 // checkpoints (q_proj, lora_A, lora_B) so loading and PEFT export need no renaming tables.
 
 import type { Backend } from "./backend.ts";
+import type { WeightFormat } from "./quant.ts";
 
 export interface LoraBranch<T> {
   A: T; // (R, IC)
@@ -20,6 +21,8 @@ export interface Linear<T> {
   IC: number;
   OC: number;
   weight: T; // (OC, IC)
+  /** How `weight` is stored (quant.ts); anything but "f32" is frozen: no dweight. Default "f32". */
+  format?: WeightFormat;
   bias: T | null; // (OC)
   /** Full training only. */
   dweight?: T;

@@ -61,6 +61,19 @@ export function setLoraEnabled<T>(w: TransformerWeights<T>, enabled: boolean): v
   for (const b of w.blocks) for (const which of BLOCK_LINEARS) b.lin[which].loraEnabled = enabled;
 }
 
+/** Removes every adapter and frees its buffers (before another adapter is loaded in its place). */
+export function detachLora<T, I>(be: Backend<T, I>, w: TransformerWeights<T>): void {
+  for (const b of w.blocks) {
+    for (const which of BLOCK_LINEARS) {
+      const lin = b.lin[which];
+      if (!lin.lora) continue;
+      for (const buf of [lin.lora.A, lin.lora.B, lin.lora.dA, lin.lora.dB]) be.free(buf);
+      delete lin.lora;
+      delete lin.loraEnabled;
+    }
+  }
+}
+
 /** Full-parameter training: a gradient for every weight (tied lm_head shares embed_tokens' gradient). */
 export function enableFullTraining<T, I>(be: Backend<T, I>, w: TransformerWeights<T>, V: number, C: number): Param<T>[] {
   const params: Param<T>[] = [];
@@ -75,6 +88,7 @@ export function enableFullTraining<T, I>(be: Backend<T, I>, w: TransformerWeight
     b.dln2 = add(`model.layers.${l}.post_attention_layernorm.weight`, b.ln2, C);
     for (const which of BLOCK_LINEARS) {
       const lin = b.lin[which];
+      if ((lin.format ?? "f32") !== "f32") throw new Error(`${lin.name}: full training needs f32 weights, this one is frozen as ${lin.format}; load with weights "f32"`);
       lin.dweight = add(`${lin.name}.weight`, lin.weight, lin.IC * lin.OC);
       if (lin.bias) lin.dbias = add(`${lin.name}.bias`, lin.bias, lin.OC);
     }

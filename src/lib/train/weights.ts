@@ -5,6 +5,7 @@ import type { ModelConfig } from "../model/config.ts";
 import { ropeInvFreq } from "../model/rope.ts";
 import type { Backend } from "./backend.ts";
 import type { Linear } from "./linear.ts";
+import type { WeightFormat } from "./quant.ts";
 import { BLOCK_LINEARS, type BlockLinear, type BlockWeights, type TransformerDims, type TransformerWeights } from "./model.ts";
 
 /** Module path of each block linear under `model.layers.{l}.` */
@@ -33,11 +34,21 @@ export function linearShape(d: TransformerDims, which: BlockLinear): [number, nu
 
 const BIAS_OF: Partial<Record<BlockLinear, "q" | "k" | "v" | "o">> = { q_proj: "q", k_proj: "k", v_proj: "v", o_proj: "o" };
 
+export interface WeightOptions {
+  /**
+   * How the frozen block linears (q/k/v/o, gate/up/down) are stored (quant.ts): "f32" (default: exact), "f16", or
+   * QLoRA-style "int8" / "int4" blocks dequantized inside the matmul (int4 lets Llama-3.2-1B fit a browser tab).
+   * Norms, biases, the embedding and lm_head stay f32; full training needs "f32".
+   */
+  weights?: WeightFormat;
+}
+
 /** Loads every tensor through `get` (HF name → float32 data) onto the backend. */
 export async function loadWeights<T, I>(
-  be: Backend<T, I>, c: ModelConfig, get: (name: string) => Promise<Float32Array>,
+  be: Backend<T, I>, c: ModelConfig, get: (name: string) => Promise<Float32Array>, opts: WeightOptions = {},
 ): Promise<TransformerWeights<T>> {
   const d = dimsOf(c);
+  const format = opts.weights ?? "f32";
   const up = async (name: string) => be.upload(await get(name), name);
   const blocks: BlockWeights<T>[] = [];
   for (let l = 0; l < d.L; l++) {
@@ -47,7 +58,8 @@ export async function loadWeights<T, I>(
       const [IC, OC] = linearShape(d, which);
       const name = p + LINEAR_MODULE[which];
       const b = BIAS_OF[which];
-      lin[which] = { name, IC, OC, weight: await up(`${name}.weight`), bias: b && c.bias[b] ? await up(`${name}.bias`) : null };
+      const weight = be.uploadFrozen(await get(`${name}.weight`), OC, IC, format, `${name}.weight`);
+      lin[which] = { name, IC, OC, weight, format, bias: b && c.bias[b] ? await up(`${name}.bias`) : null };
     }
     blocks.push({ ln1: await up(`${p}input_layernorm.weight`), ln2: await up(`${p}post_attention_layernorm.weight`), lin });
   }

@@ -6,6 +6,7 @@
 // allocated on SharedArrayBuffers, calls stay synchronous, and results are bit-identical to threads: 1.
 
 import type { AdamWParams, AttentionDims, Backend, MatmulOptions } from "../backend.ts";
+import { frozenValues, type WeightFormat } from "../quant.ts";
 import { attentionBackward, attentionForward } from "./attention.ts";
 import { classifierBackward, classifierForward } from "./classifier.ts";
 import { embeddingBackward, embeddingForward } from "./embedding.ts";
@@ -59,6 +60,10 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     const buf = this.alloc(data.length);
     buf.set(data);
     return buf;
+  }
+  /** The dequantized values (quant.ts frozenValues): exactly what the GPU's packed weight multiplies by. */
+  uploadFrozen(data: Float32Array, OC: number, IC: number, format: WeightFormat, label?: string): Float32Array {
+    return this.upload(frozenValues(data, OC, IC, format, label));
   }
   uploadIds(data: Int32Array): Int32Array {
     if (!this.pool) return data.slice();

@@ -4,6 +4,7 @@
 // Every kernel is tested against the CPU backend (tests/e2e/webgpu-*.test.ts). Not here: device set-up (context.ts).
 
 import type { AdamWParams, AttentionDims, Backend, MatmulOptions } from "../backend.ts";
+import { packWeight, type WeightFormat } from "../quant.ts";
 import { GpuContext } from "./context.ts";
 import * as attention from "./kernels/attention.ts";
 import * as classifier from "./kernels/classifier.ts";
@@ -18,6 +19,8 @@ type B = GPUBuffer;
 
 export class WebGpuBackend implements Backend<B, B> {
   readonly name = "webgpu";
+  /** The format of each packed frozen weight (absent: f32). */
+  private readonly formats = new WeakMap<B, WeightFormat>();
   private constructor(readonly ctx: GpuContext) {}
 
   static async create(gpu?: GPU): Promise<WebGpuBackend> {
@@ -32,6 +35,14 @@ export class WebGpuBackend implements Backend<B, B> {
   upload(data: Float32Array, label = "upload"): B {
     const b = this.ctx.buffer(data.byteLength, label);
     this.ctx.write(b, data);
+    return b;
+  }
+  uploadFrozen(data: Float32Array, OC: number, IC: number, format: WeightFormat, label = "frozen"): B {
+    if (format === "f32") return this.upload(data, label);
+    const words = packWeight(data, OC, IC, format, label);
+    const b = this.ctx.buffer(words.byteLength, label);
+    this.ctx.write(b, words);
+    this.formats.set(b, format);
     return b;
   }
   uploadIds(data: Int32Array, label = "ids"): B {
@@ -55,10 +66,12 @@ export class WebGpuBackend implements Backend<B, B> {
     this.ctx.copy(dst, src, n * 4, dstOffset * 4, srcOffset * 4);
   }
   free(buf: B): void {
+    this.formats.delete(buf); // pooled buffers come back as plain f32 ones
     this.ctx.release(buf);
   }
 
   embeddingForward(out: B, ids: B, wte: B, N: number, C: number): void {
+    this.formatOf(wte, "embeddingForward");
     embedding.forward(this.ctx, out, ids, wte, N, C);
   }
   embeddingBackward(dwte: B, dout: B, ids: B, N: number, C: number): void {
@@ -71,10 +84,10 @@ export class WebGpuBackend implements Backend<B, B> {
     rmsnorm.backward(this.ctx, dinp, dweight, dout, inp, weight, rstd, N, C);
   }
   matmulForward(out: B, inp: B, weight: B, bias: B | null, N: number, IC: number, OC: number, opts: MatmulOptions = {}): void {
-    matmul.forward(this.ctx, out, inp, weight, bias, N, IC, OC, opts.scale ?? 1, opts.accumulate ?? false);
+    matmul.forward(this.ctx, out, inp, weight, bias, N, IC, OC, opts.scale ?? 1, opts.accumulate ?? false, this.formatOf(weight));
   }
   matmulBackward(dinp: B | null, dweight: B | null, dbias: B | null, dout: B, inp: B, weight: B, N: number, IC: number, OC: number, scale = 1): void {
-    matmul.backward(this.ctx, dinp, dweight, dbias, dout, inp, weight, N, IC, OC, scale);
+    matmul.backward(this.ctx, dinp, dweight, dbias, dout, inp, weight, N, IC, OC, scale, this.formatOf(weight));
   }
   ropeForward(out: B, inp: B, invFreq: B, pos: B, N: number, NH: number, HS: number): void {
     rope.forward(this.ctx, out, inp, invFreq, pos, N, NH, HS);
@@ -98,13 +111,15 @@ export class WebGpuBackend implements Backend<B, B> {
     elementwise.addInPlace(this.ctx, a, b, n);
   }
   classifierForward(losses: B, lse: B, h: B, wte: B, targets: B, N: number, C: number, V: number): void {
+    this.formatOf(wte, "classifierForward");
     classifier.forward(this.ctx, losses, lse, h, wte, targets, N, C, V);
   }
   classifierBackward(dh: B, dwte: B | null, h: B, wte: B, targets: B, lse: B, dloss: number, N: number, C: number, V: number): void {
+    this.formatOf(wte, "classifierBackward");
     classifier.backward(this.ctx, dh, dwte, h, wte, targets, lse, dloss, N, C, V);
   }
   logits(out: B, h: B, wte: B, N: number, C: number, V: number): void {
-    matmul.forward(this.ctx, out, h, wte, null, N, C, V, 1, false);
+    matmul.forward(this.ctx, out, h, wte, null, N, C, V, 1, false, this.formatOf(wte));
   }
   adamw(param: B, grad: B, m: B, v: B, n: number, p: AdamWParams): void {
     optim.adamw(this.ctx, param, grad, m, v, n, p);
@@ -114,5 +129,12 @@ export class WebGpuBackend implements Backend<B, B> {
   }
   scale(buf: B, n: number, s: number): void {
     elementwise.scale(this.ctx, buf, n, s);
+  }
+
+  /** The storage format of `buf`; with `f32Only`, throws (naming that kernel) unless it is a plain f32 buffer. */
+  private formatOf(buf: B, f32Only?: string): WeightFormat {
+    const f = this.formats.get(buf) ?? "f32";
+    if (f32Only && f !== "f32") throw new Error(`${f32Only}: ${buf.label} is a frozen ${f} weight; only the matmuls read those`);
+    return f;
   }
 }

@@ -3,8 +3,10 @@
 // column sum). A weight bigger than one storage binding (maxStorageBufferBindingSize: 128 MiB on some GPUs, so a large
 // vocabulary's lm_head) is bound as several row ranges (out-channels) whose offsets are multiples of
 // minStorageBufferOffsetAlignment; its gradient is split the same way. Other operands must fit in one binding.
-// Not here: the fused lm_head + cross-entropy (classifier.ts).
+// A frozen weight may be packed (f16, int8, int4: ../../quant.ts) and is then dequantized inside the kernel, in the
+// forward and the dinp product; it has no dweight. Not here: the fused lm_head + cross-entropy (classifier.ts).
 
+import { rowLayout, WEIGHT_FORMATS, type WeightFormat } from "../../quant.ts";
 import type { GpuContext, Params } from "../context.ts";
 import code from "./matmul.wgsl?raw";
 
@@ -17,6 +19,8 @@ interface Product {
   M: number; P: number; K: number;
   a: GPUBuffer; aOff: number; aSm: number; aSk: number;
   b: Binding; bSk: number; bSp: number;
+  /** How b is stored: "f32" through the strides, else a packed (OC, IC) weight read as W^T when bWt, else W. */
+  bFormat: WeightFormat; bIC: number; bWt: boolean;
   y: Binding; yOff: number; ySm: number;
   bias: GPUBuffer | null; biasOff: number;
   alpha: number;
@@ -30,40 +34,44 @@ interface Job {
   groups: [number, number];
 }
 
-// inp (N,IC), weight (OC,IC), bias (OC) -> out (N,OC) = scale * inp @ weight^T + bias  (+= when accumulate)
+// inp (N,IC), weight (OC,IC) stored as `format`, bias (OC) -> out (N,OC) = scale * inp @ weight^T + bias  (+= when accumulate)
 export function forward(
   ctx: GpuContext, out: GPUBuffer, inp: GPUBuffer, weight: GPUBuffer, bias: GPUBuffer | null,
-  N: number, IC: number, OC: number, scale: number, accumulate: boolean,
+  N: number, IC: number, OC: number, scale: number, accumulate: boolean, format: WeightFormat = "f32",
 ): void {
   if (N * OC === 0) return;
   checkWhole(ctx, { out, inp, bias });
-  run(ctx, rowRanges(ctx, [weight], OC, IC).map(([o0, o1]) => product(ctx, {
+  const rowBytes = rowLayout(format, IC).words * 4;
+  run(ctx, rowRanges(ctx, [weight], OC, rowBytes).map(([o0, o1]) => product(ctx, {
     M: N, P: o1 - o0, K: IC,
     a: inp, aOff: 0, aSm: IC, aSk: 1,
-    b: rows(weight, o0, o1, IC, OC), bSk: 1, bSp: IC,
+    b: rows(weight, o0, o1, rowBytes, OC), bSk: 1, bSp: IC, bFormat: format, bIC: IC, bWt: true,
     y: out, yOff: o0, ySm: OC,
     bias, biasOff: o0, alpha: scale, accumulate,
   })));
 }
 
-// dout (N,OC), inp (N,IC), weight (OC,IC) -> dinp (N,IC) +=, dweight (OC,IC) +=, dbias (OC) += (each when given)
-// dinp and dweight are scaled by `scale`, dbias is not (as in cpu/matmul.ts).
+// dout (N,OC), inp (N,IC), weight (OC,IC) stored as `format` -> dinp (N,IC) +=, dweight (OC,IC) +=, dbias (OC) +=
+// (each when given; a packed weight is frozen: no dweight). dinp and dweight are scaled by `scale`, dbias is not (as in
+// cpu/matmul.ts).
 export function backward(
   ctx: GpuContext, dinp: GPUBuffer | null, dweight: GPUBuffer | null, dbias: GPUBuffer | null, dout: GPUBuffer,
-  inp: GPUBuffer, weight: GPUBuffer, N: number, IC: number, OC: number, scale: number,
+  inp: GPUBuffer, weight: GPUBuffer, N: number, IC: number, OC: number, scale: number, format: WeightFormat = "f32",
 ): void {
+  if (dweight && format !== "f32") throw new Error(`matmul: a ${format} weight is frozen and has no gradient (dweight must be null)`);
   if (N * OC === 0) return;
   checkWhole(ctx, { dinp, dbias, dout, inp });
   const jobs: Job[] = [];
   // weight and dweight have one shape: split both at the same rows when either is too big for one binding
-  const ranges = rowRanges(ctx, dweight ? [weight, dweight] : [weight], OC, IC);
+  const rowBytes = rowLayout(format, IC).words * 4;
+  const ranges = rowRanges(ctx, dweight ? [weight, dweight] : [weight], OC, rowBytes);
   if (dinp && IC > 0) {
     // dinp (N,IC) += scale * dout[:, o0:o1] @ weight[o0:o1, :], one range after the other
     for (const [o0, o1] of ranges) {
       jobs.push(product(ctx, {
         M: N, P: IC, K: o1 - o0,
         a: dout, aOff: o0, aSm: OC, aSk: 1,
-        b: rows(weight, o0, o1, IC, OC), bSk: IC, bSp: 1,
+        b: rows(weight, o0, o1, rowBytes, OC), bSk: IC, bSp: 1, bFormat: format, bIC: IC, bWt: false,
         y: dinp, yOff: 0, ySm: IC,
         bias: null, biasOff: 0, alpha: scale, accumulate: true,
       }));
@@ -75,8 +83,8 @@ export function backward(
       jobs.push(product(ctx, {
         M: o1 - o0, P: IC, K: N,
         a: dout, aOff: o0, aSm: 1, aSk: OC,
-        b: inp, bSk: IC, bSp: 1,
-        y: rows(dweight, o0, o1, IC, OC), yOff: 0, ySm: IC,
+        b: inp, bSk: IC, bSp: 1, bFormat: "f32", bIC: IC, bWt: false,
+        y: rows(dweight, o0, o1, rowBytes, OC), yOff: 0, ySm: IC,
         bias: null, biasOff: 0, alpha: scale, accumulate: true,
       }));
     }
@@ -89,27 +97,28 @@ export function backward(
 }
 
 function product(ctx: GpuContext, q: Product): Job {
-  const pipeline = ctx.pipeline("matmul", code, { TILE });
+  const pipeline = ctx.pipeline("matmul", code, { TILE, FORMAT: WEIGHT_FORMATS[q.bFormat].id });
+  const lay = rowLayout(q.bFormat, q.bIC);
   const params: Params = [
     ["u32", q.M], ["u32", q.P], ["u32", q.K],
     ["u32", q.aOff], ["u32", q.aSm], ["u32", q.aSk],
     ["u32", q.bSk], ["u32", q.bSp],
     ["u32", q.yOff], ["u32", q.ySm],
     ["u32", q.biasOff], ["f32", q.alpha], ["u32", q.accumulate ? 1 : 0], ["u32", q.bias ? 1 : 0],
+    ["u32", lay.words], ["u32", lay.quantWords], ["u32", q.bWt ? 1 : 0],
   ];
   // Without a bias, A stands in for it (bound read-only twice, which WebGPU allows; the kernel never reads it).
   return { pipeline, bindings: [q.a, q.b, q.bias ?? q.a, q.y], params, groups: [Math.ceil(q.P / TILE), Math.ceil(q.M / TILE)] };
 }
 
 /**
- * [o0, o1) row ranges of (OC, IC) matrices `bufs` such that each range fits one storage binding and starts at an
- * offset aligned to minStorageBufferOffsetAlignment: [[0, OC]] when the whole buffers fit.
+ * [o0, o1) row ranges of (OC, IC) matrices `bufs` (rows of `rowBytes`) such that each range fits one storage binding
+ * and starts at an offset aligned to minStorageBufferOffsetAlignment: [[0, OC]] when the whole buffers fit.
  */
-function rowRanges(ctx: GpuContext, bufs: readonly GPUBuffer[], OC: number, IC: number): [number, number][] {
+function rowRanges(ctx: GpuContext, bufs: readonly GPUBuffer[], OC: number, rowBytes: number): [number, number][] {
   const limit = ctx.limits.maxStorageBufferBindingSize;
   if (bufs.every((b) => b.size <= limit)) return [[0, OC]];
   const align = ctx.limits.minStorageBufferOffsetAlignment;
-  const rowBytes = IC * 4;
   const step = align / gcd(rowBytes, align); // rows whose offset o0 * rowBytes is a multiple of align
   const per = Math.floor(limit / rowBytes / step) * step;
   if (per === 0) {
@@ -123,8 +132,8 @@ function rowRanges(ctx: GpuContext, bufs: readonly GPUBuffer[], OC: number, IC: 
 }
 
 /** Rows [o0, o1) of an (OC, IC) matrix: the buffer itself when that is all of it, else a binding range. */
-function rows(buf: GPUBuffer, o0: number, o1: number, IC: number, OC: number): Binding {
-  return o0 === 0 && o1 === OC ? buf : { buffer: buf, offset: o0 * IC * 4, size: (o1 - o0) * IC * 4 };
+function rows(buf: GPUBuffer, o0: number, o1: number, rowBytes: number, OC: number): Binding {
+  return o0 === 0 && o1 === OC ? buf : { buffer: buf, offset: o0 * rowBytes, size: (o1 - o0) * rowBytes };
 }
 
 function checkWhole(ctx: GpuContext, bufs: Record<string, GPUBuffer | null>): void {

@@ -6,10 +6,14 @@
 //        A(m,k) = a[a_off + m*a_sm + k*a_sk], B(k,p) = b[k*b_sk + p*b_sp], Y(m,p) = y[y_off + m*y_sm + p].
 //        A TILE x TILE workgroup computes one TILE x TILE block of Y, one element per thread, staging TILE columns
 //        of A and rows of B at a time in workgroup memory; neighbouring threads load along the unit stride.
+//        With FORMAT != 0, B is a frozen weight W (OC,IC) packed as src/lib/train/quant.ts lays it out (rows of b_row
+//        u32 words, scales from word b_scales of a row) and dequantized as it is staged: B(k,p) = W(p,k) when b_wt
+//        (forward) else W(k,p) (dinp). FORMAT: quant.ts WEIGHT_FORMATS ids, 0 f32, 1 f16, 2 int8, 3 int4.
 // colsum: dout (N,OC) -> dbias (OC) += sum_n dout[n]   (one thread per column, rows in order: no races)
 // The two entry points have their own bindings (buffers in the driver's order, then the params).
 
 override TILE: u32;
+override FORMAT: u32 = 0;
 
 // --- main: a, b, bias, y, params
 struct Params {
@@ -27,16 +31,41 @@ struct Params {
   alpha: f32,
   accumulate: u32,
   has_bias: u32,
+  b_row: u32,
+  b_scales: u32,
+  b_wt: u32,
 }
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
+@group(0) @binding(1) var<storage, read> b: array<u32>; // f32 bits when FORMAT = 0
 @group(0) @binding(2) var<storage, read> bias: array<f32>; // any read-only buffer when has_bias = 0
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
 var<workgroup> ta: array<f32, TILE * TILE>; // ta[m * TILE + k]
 var<workgroup> tb: array<f32, TILE * TILE>; // tb[k * TILE + p]
+
+// IEEE half bits (the low 16 of h) -> f32, exact for subnormals (unpack2x16float may flush those to zero)
+fn half_to_f32(h: u32) -> f32 {
+  let mag = h & 0x7fffu;
+  var v = f32(mag) * 5.9604645e-8; // subnormal: mag * 2^-24
+  if (mag >= 0x7c00u) { v = bitcast<f32>(0x7f800000u | (mag << 13u)); } // inf, NaN
+  else if (mag >= 0x400u) { v = bitcast<f32>((mag << 13u) + 0x38000000u); } // normal: exponent bias 15 -> 127
+  return select(v, -v, (h & 0x8000u) != 0u);
+}
+
+// B(k,p): the f32 operand through its strides, or the frozen weight's element dequantized
+fn load_b(k: u32, p_: u32) -> f32 {
+  if (FORMAT == 0u) { return bitcast<f32>(b[k * p.b_sk + p_ * p.b_sp]); }
+  let o = select(k, p_, p.b_wt != 0u);
+  let i = select(p_, k, p.b_wt != 0u);
+  let row = o * p.b_row;
+  if (FORMAT == 1u) { return half_to_f32(b[row + i / 2u] >> ((i & 1u) * 16u)); }
+  let blk = i / 32u;
+  let d = half_to_f32(b[row + p.b_scales + blk / 2u] >> ((blk & 1u) * 16u));
+  if (FORMAT == 2u) { return f32(extractBits(bitcast<i32>(b[row + i / 4u]), (i & 3u) * 8u, 8u)) * d; }
+  return f32(i32(extractBits(b[row + i / 8u], (i & 7u) * 4u, 4u)) - 8) * d;
+}
 
 @compute @workgroup_size(TILE, TILE)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
@@ -55,7 +84,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     let bk = k0 + lb.x;
     let bp = p0 + lb.y;
     var vb = 0.0;
-    if (bk < p.K && bp < p.P) { vb = b[bk * p.b_sk + bp * p.b_sp]; }
+    if (bk < p.K && bp < p.P) { vb = load_b(bk, bp); }
     tb[lb.x * TILE + lb.y] = vb;
     workgroupBarrier();
     for (var k = 0u; k < TILE; k++) {
