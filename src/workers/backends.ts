@@ -3,6 +3,7 @@
 
 import type { Backend } from "../lib/train/backend.ts";
 import { CpuBackend } from "../lib/train/cpu/index.ts";
+import type { WebGpuBackend } from "../lib/train/webgpu/backend.ts";
 
 export type BackendChoice = "auto" | "webgpu" | "cpu";
 
@@ -33,4 +34,20 @@ async function cpu(note: string): Promise<ChosenBackend> {
   const be = new CpuBackend("f32", { threads });
   await be.ready();
   return { be: be as unknown as Backend<unknown, unknown>, kind: "cpu", note: `${note} (${be.threads} thread${be.threads === 1 ? "" : "s"})` };
+}
+
+/**
+ * For tests and diagnostics only: destroys the backend's WebGPU device, as a driver reset or a GPU process crash
+ * would lose it. Work in flight then fails with GpuUnavailableError. Returns false for the CPU backend.
+ */
+export function loseDevice(chosen: ChosenBackend): boolean {
+  if (chosen.kind !== "webgpu") return false;
+  (chosen.be as unknown as WebGpuBackend).ctx.device.destroy();
+  return true;
+}
+
+/** Frees what the backend holds: the GPU device, or the CPU backend's thread pool. */
+export async function disposeBackend(chosen: ChosenBackend): Promise<void> {
+  if (chosen.kind === "webgpu") (chosen.be as unknown as WebGpuBackend).ctx.destroy();
+  else await (chosen.be as unknown as CpuBackend).dispose();
 }

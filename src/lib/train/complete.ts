@@ -1,8 +1,10 @@
 // Code completion: cursor text → FIM prompt (src/lib/fim) → tokens → generated text, streamed as pieces.
 // Stops on the format's stop tokens and strings, the model's end tokens, "\n" in single-line mode, or a token
-// limit; a suggestion that only repeats the text after the cursor is dropped.
+// limit; a suggestion that only repeats the text after the cursor is dropped. A request can be cancelled between
+// tokens (an AbortSignal), and `onToken` sees each token as it is sampled (counting, or yielding to a worker's
+// event loop so the cancel message gets through).
 
-import { buildPrompt, getFormat } from "../fim/index.ts";
+import { buildPrompt, FORMAT_NAMES, getFormat, markersOf } from "../fim/index.ts";
 import { Rng } from "../fim/prng.ts";
 import type { ModelTokenizer } from "../model/tokenizer.ts";
 import type { Generator } from "./generate.ts";
@@ -20,6 +22,10 @@ export interface CompletionRequest {
   seed?: number;
   /** Prompt budget in tokens (default: the generator's context minus maxTokens). */
   promptTokens?: number;
+  /** Checked before each token: once aborted, generation ends with "cancelled" (text held back is dropped). */
+  signal?: AbortSignal;
+  /** Called with each sampled token id (end tokens too), and awaited before the next forward pass. */
+  onToken?: (id: number) => void | Promise<void>;
 }
 
 export interface CompletionModel<T, I> {
@@ -30,7 +36,7 @@ export interface CompletionModel<T, I> {
 }
 
 /** Why generation ended, set on the iterator's return value. */
-export type StopReason = "stop-token" | "stop-string" | "max-tokens" | "repeats-suffix" | "context-full";
+export type StopReason = "stop-token" | "stop-string" | "max-tokens" | "repeats-suffix" | "context-full" | "cancelled";
 
 /** Length of the longest suffix of `text` that is a proper prefix of some stop string (held back while streaming). */
 function partialStop(text: string, stops: readonly string[]): number {
@@ -55,14 +61,18 @@ export async function* complete<T, I>(m: CompletionModel<T, I>, req: CompletionR
   const sampling = { temperature: req.temperature ?? 0, topP: req.topP ?? 1 };
   const suffixHead = built.suffix.trimStart();
 
+  if (req.signal?.aborted) return "cancelled";
   let logits = await m.generator.prompt(tk.encode(built.prompt));
   const out: number[] = [];
   let emitted = 0; // characters of `text` already yielded
   let text = "";
   let reason: StopReason = "max-tokens";
-  const repeatsSuffix = (t: string) => t.trim().length > 0 && suffixHead.startsWith(t.trimEnd()) ;
+  const repeatsSuffix = (t: string) => t.trim().length > 0 && suffixHead.startsWith(t.trimEnd());
   for (let step = 0; step < maxTokens; step++) {
+    if (req.signal?.aborted) return "cancelled";
     const id = sampleToken(logits, sampling, rng, tk.vocabSize);
+    await req.onToken?.(id);
+    if (req.signal?.aborted) return "cancelled";
     if (stopIds.has(id)) {
       reason = "stop-token";
       break;
@@ -92,4 +102,31 @@ export async function* complete<T, I>(m: CompletionModel<T, I>, req: CompletionR
   if (repeatsSuffix(text)) return "repeats-suffix";
   if (text.length > emitted) yield text.slice(emitted);
   return reason;
+}
+
+/** A FIM format this tokenizer knows: each of its markers and its end token is one token (ids by marker). */
+export interface NativeFormat {
+  format: string;
+  tokens: Record<string, number>;
+}
+
+/**
+ * The span formats whose markers are all single tokens of `tk` (the formats the model was likely trained with), the
+ * one with the most of its tokens present first: Qwen's tokenizer gives qwen (markers + repo/file tokens), then psm.
+ */
+export function nativeFormats(tk: ModelTokenizer): NativeFormat[] {
+  const out: NativeFormat[] = [];
+  for (const name of FORMAT_NAMES) {
+    const f = getFormat(name);
+    if (f.family !== "span") continue;
+    const needed = markersOf({ ...f, specials: [] });
+    if (!needed.every((m) => tk.singleTokenId(m) !== undefined)) continue;
+    const tokens: Record<string, number> = {};
+    for (const m of markersOf(f)) {
+      const id = tk.singleTokenId(m);
+      if (id !== undefined) tokens[m] = id;
+    }
+    out.push({ format: name, tokens });
+  }
+  return out.sort((a, b) => Object.keys(b.tokens).length - Object.keys(a.tokens).length);
 }

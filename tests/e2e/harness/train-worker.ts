@@ -1,5 +1,6 @@
-// Harness for tests/e2e/train-worker.test.ts: starts training in the worker through Comlink, records progress and
-// events, and keeps a 10 ms timer on the main thread whose longest gap shows whether the page stayed responsive.
+// Harness for tests/e2e/train-worker.test.ts and train-device-loss.test.ts: starts training in the worker through
+// Comlink, records progress and events, can lose the GPU device at a step, and keeps a 10 ms timer on the main
+// thread whose longest gap shows whether the page stayed responsive.
 
 import * as Comlink from "comlink";
 import type { SessionProgress } from "../../../src/lib/train/session.ts";
@@ -21,7 +22,8 @@ setInterval(() => {
   state.ticks++;
 }, 10);
 
-async function start(job: TrainJob, pauseAtStep?: number): Promise<TrainResult> {
+/** Starts training; pauses for 300 ms at `pauseAtStep`, and destroys the GPU device once step `loseDeviceAtStep` is done. */
+async function start(job: TrainJob, pauseAtStep?: number, loseDeviceAtStep?: number): Promise<TrainResult> {
   state.progress = [];
   state.events = [];
   state.longestGapMs = 0;
@@ -34,6 +36,7 @@ async function start(job: TrainJob, pauseAtStep?: number): Promise<TrainResult> 
         void worker.pause();
         setTimeout(() => void worker.resume(), 300);
       }
+      if (p.step === loseDeviceAtStep) void worker.loseDevice();
     }),
     Comlink.proxy((e: TrainEvent) => void state.events.push(e)),
   );

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { loadTokenizer } from "../../../src/lib/model/tokenizer.ts";
-import { complete, type CompletionRequest } from "../../../src/lib/train/complete.ts";
+import { complete, nativeFormats, type CompletionRequest } from "../../../src/lib/train/complete.ts";
 import type { Generator } from "../../../src/lib/train/generate.ts";
 import { smallTokenizer } from "../../fixtures/small-tokenizer.ts";
 
@@ -90,5 +90,38 @@ describe("complete()", () => {
     const r = await run("alpha beta gamma", { mode: "multiline" });
     expect(r.pieces.length).toBeGreaterThan(1);
     expect(r.pieces.join("")).toBe("alpha beta gamma");
+  });
+  it("sees every sampled token, and stops between tokens once cancelled", async () => {
+    const seen: number[] = [];
+    const ac = new AbortController();
+    const r = await run("a b c d e f g h", {
+      mode: "multiline",
+      signal: ac.signal,
+      onToken: (id) => {
+        seen.push(id);
+        if (seen.length === 3) ac.abort();
+      },
+    });
+    expect(r.reason).toBe("cancelled");
+    expect(seen).toEqual(tk.encode("a b c", { addSpecialTokens: false }));
+    expect(tk.encode(r.text, { addSpecialTokens: false }).length).toBeLessThanOrEqual(2);
+  });
+  it("a request cancelled before it starts runs nothing", async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const r = await run("a b", { signal: ac.signal });
+    expect(r).toMatchObject({ text: "", reason: "cancelled", seen: [] });
+  });
+});
+
+describe("nativeFormats()", () => {
+  it("finds the formats whose markers are single tokens, the fullest first", () => {
+    const found = nativeFormats(tk);
+    expect(found.map((f) => f.format)).toEqual(["qwen", "psm"]);
+    expect(found[0]!.tokens).toMatchObject({ "<|fim_prefix|>": tk.tokenToId("<|fim_prefix|>"), "<|endoftext|>": EOT, "<|file_sep|>": tk.tokenToId("<|file_sep|>") });
+  });
+  it("finds none in a tokenizer without FIM tokens", () => {
+    const llama = smallTokenizer("llama3");
+    expect(nativeFormats(loadTokenizer(llama.tokenizerJson, llama.tokenizerConfig))).toEqual([]);
   });
 });

@@ -4,8 +4,9 @@
 // with them. Every buffer and pipeline has a label. Not here: the kernels (kernels/*.ts and *.wgsl).
 
 export class GpuUnavailableError extends Error {
-  constructor(why: string) {
-    super(`WebGPU is not available: ${why}. The CPU backend is used instead.`);
+  /** `then` says what happens next (a lost device: the caller decides, so it says nothing). */
+  constructor(why: string, then = " The CPU backend is used instead.") {
+    super(`WebGPU is not available: ${why}.${then}`);
     this.name = "GpuUnavailableError";
   }
 }
@@ -92,11 +93,20 @@ export class GpuContext {
     const staging = this.device.createBuffer({ size, usage: 0x1 | 0x8, label: `read:${src.label}` }); // MAP_READ | COPY_DST
     this.enc().copyBufferToBuffer(src, srcOffset, staging, 0, size);
     this.flush();
-    await staging.mapAsync(0x1); // GPUMapMode.READ
+    try {
+      await staging.mapAsync(0x1); // GPUMapMode.READ
+    } catch (e) {
+      // a device lost meanwhile fails the map with a bare AbortError ("unmapped before mapping was resolved"), and
+      // device.lost may settle just after it: name the loss, so callers can go on from a checkpoint
+      staging.destroy();
+      const lost = this.lost ?? (await Promise.race([this.device.lost.then((i) => i.message || i.reason), new Promise<undefined>((ok) => setTimeout(ok, 1000))]));
+      if (lost !== undefined) throw new GpuUnavailableError(`the device was lost (${lost})`, "");
+      throw e;
+    }
     const out = staging.getMappedRange().slice(0, bytes);
     staging.unmap();
     staging.destroy();
-    if (this.lost) throw new GpuUnavailableError(`the device was lost (${this.lost})`);
+    if (this.lost) throw new GpuUnavailableError(`the device was lost (${this.lost})`, "");
     return out;
   }
 
@@ -163,7 +173,7 @@ export class GpuContext {
   }
 
   private enc(): GPUCommandEncoder {
-    if (this.lost) throw new GpuUnavailableError(`the device was lost (${this.lost})`);
+    if (this.lost) throw new GpuUnavailableError(`the device was lost (${this.lost})`, "");
     return (this.encoder ??= this.device.createCommandEncoder({ label: "step" }));
   }
 
