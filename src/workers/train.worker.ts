@@ -3,18 +3,23 @@
 // checkpoint on a new device, or on the CPU. All training logic lives in src/lib/train/.
 /// <reference lib="webworker" />
 import * as Comlink from "comlink";
-import { droppedFiles, urlFiles } from "../lib/model/browser-files.ts";
-import type { CheckpointFiles } from "../lib/model/files.ts";
-import { hubFiles } from "../lib/model/hub-files.ts";
+import type { SampleRecord } from "../lib/fim/types.ts";
+import { TRAINER_STATE } from "../lib/train/adapter.ts";
 import { parseJsonl, tokenizeSample, type TokenizedSample } from "../lib/train/data.ts";
+import { evaluateCompletions, type EvalReport } from "../lib/train/evaluate.ts";
 import { loadEngine } from "../lib/train/engine.ts";
 import { DEFAULT_LORA, type LoraConfig } from "../lib/train/lora.ts";
 import { OpfsStore } from "../lib/train/opfs-store.ts";
+import type { WeightFormat } from "../lib/train/quant.ts";
 import { TrainingSession, type SessionProgress, type SessionState } from "../lib/train/session.ts";
 import { DEFAULT_TRAIN, type TrainConfig } from "../lib/train/trainer.ts";
-import { createBackend, type BackendChoice } from "./backends.ts";
+import { createBackend, loseDevice, type BackendChoice, type ChosenBackend } from "./backends.ts";
+import { filesOf, type ModelSource } from "./model-source.ts";
 
-export type ModelSource = { kind: "url"; url: string } | { kind: "files"; files: File[] } | { kind: "hub"; repo: string };
+export type { ModelSource };
+
+/** Held-out samples whose loss is measured (the first ones): enough for a stable curve, few enough to be quick. */
+const EVAL_LOSS_SAMPLES = 32;
 
 export interface TrainJob {
   model: ModelSource;
@@ -23,53 +28,111 @@ export interface TrainJob {
   train?: Partial<TrainConfig>;
   lora?: Partial<LoraConfig>;
   backend: BackendChoice;
+  /** How the frozen base weights are stored (default "f32"; "f16", "int8", "int4" for big models: quant.ts). */
+  weights?: WeightFormat;
   /** Checkpoint folder in OPFS: the same key resumes the run. */
   runKey: string;
   checkpointEvery?: number;
+  /** Held-out samples as JSONL: their loss is drawn next to the training loss, and some are completed before and after. */
+  evalJsonl?: string;
+  /** Held-out loss every this many steps (else only before and after). */
+  evalEvery?: number;
+  /** Held-out samples completed before and after training for exact match / edit similarity (default 0). */
+  evalCompletions?: number;
+  /** Written into the adapter's config as base_model_name_or_path. */
+  baseModel?: string;
+}
+
+/** Exact match and edit similarity on held-out samples (src/lib/train/evaluate.ts), without the predictions. */
+export interface EvalSummary {
+  n: number;
+  exactMatch: number;
+  editSimilarity: number;
+  stoppedProperly: number;
+  msPerSample: number;
+  /** A few predictions next to their references, to show. */
+  examples: { prefixTail: string; reference: string; prediction: string }[];
 }
 
 export type TrainEvent =
   | { type: "backend"; kind: "webgpu" | "cpu"; note: string }
+  | { type: "loading"; message: string }
+  | { type: "started"; totalSteps: number; losses: number[]; evalLosses: [number, number][] }
   | { type: "resumed"; step: number }
+  | { type: "eval-loss"; evalLosses: [number, number][] }
+  | { type: "metrics"; when: "before" | "after"; summary: EvalSummary }
   | { type: "device-lost"; message: string };
 
 export interface TrainResult {
   state: SessionState;
   losses: number[];
+  evalLosses: [number, number][];
   backend: "webgpu" | "cpu";
 }
 
-function filesOf(m: ModelSource): CheckpointFiles {
-  if (m.kind === "url") return urlFiles(m.url);
-  if (m.kind === "files") return droppedFiles(m.files);
-  return hubFiles(m.repo);
-}
-
 let session: TrainingSession<unknown, unknown> | undefined;
+let backend: ChosenBackend | undefined;
+/** Set by cancel(); checked while loading and evaluating, where there is no session to tell yet. */
+let cancelled = false;
+
+function summarize(r: EvalReport, records: readonly SampleRecord[]): EvalSummary {
+  return {
+    n: r.n, exactMatch: r.exactMatch, editSimilarity: r.editSimilarity, stoppedProperly: r.stoppedProperly, msPerSample: r.msPerSample,
+    examples: r.predictions.slice(0, 5).map((p, i) => ({ prefixTail: records[i]!.prefix.slice(-120), reference: p.reference, prediction: p.prediction })),
+  };
+}
 
 const api = {
   async start(job: TrainJob, onProgress: (p: SessionProgress) => void, onEvent: (e: TrainEvent) => void): Promise<TrainResult> {
     const store = new OpfsStore(job.runKey);
     let choice = job.backend;
+    cancelled = false;
+    session = undefined;
+    const train: TrainConfig = { ...DEFAULT_TRAIN, ...job.train };
+    const records = parseJsonl(job.jsonl, "samples.jsonl");
+    const evalRecords = job.evalJsonl ? parseJsonl(job.evalJsonl, "eval.jsonl") : [];
     for (let attempt = 0; ; attempt++) {
-      const { be, kind, note } = await createBackend(choice);
+      backend = await createBackend(choice);
+      const { be, kind, note } = backend;
       onEvent({ type: "backend", kind, note });
-      const engine = await loadEngine(be, filesOf(job.model));
-      const train: TrainConfig = { ...DEFAULT_TRAIN, ...job.train };
-      const records = parseJsonl(job.jsonl, "samples.jsonl");
-      const samples = records
-        .map((r) => tokenizeSample(r, engine.checkpoint.tokenizer, { contextLength: train.contextLength, lossOn: "middle" }))
+      onEvent({ type: "loading", message: "Loading the model…" });
+      const engine = await loadEngine(be, filesOf(job.model), { weights: job.weights });
+      const tk = engine.checkpoint.tokenizer;
+      const tokenize = (rs: readonly SampleRecord[]) => rs
+        .map((r) => tokenizeSample(r, tk, { contextLength: train.contextLength, lossOn: "middle" }))
         .filter((s): s is TokenizedSample => s !== undefined);
+      const samples = tokenize(records);
       if (samples.length === 0) throw new Error(`no sample fits the context length ${train.contextLength}: raise it or use shorter samples`);
+      const evalSamples = tokenize(evalRecords).slice(0, EVAL_LOSS_SAMPLES);
+      const onStep = (p: SessionProgress) => {
+        onProgress(p);
+        if (p.evalLoss !== undefined && session) onEvent({ type: "eval-loss", evalLosses: [...session.evalLosses] });
+      };
       session = new TrainingSession(be, engine.model, samples, store, {
-        train, lora: { ...DEFAULT_LORA, ...job.lora }, baseModel: job.model.kind === "hub" ? job.model.repo : "model",
-        format: records[0]!.format, checkpointEvery: job.checkpointEvery ?? 25, onProgress,
+        train, lora: { ...DEFAULT_LORA, ...job.lora }, baseModel: job.baseModel ?? (job.model.kind === "hub" ? job.model.repo : "model"),
+        format: records[0]!.format, checkpointEvery: job.checkpointEvery ?? 25, onProgress: onStep,
+        evalSamples, evalEvery: job.evalEvery,
       });
       const step = await session.init();
       if (step > 0) onEvent({ type: "resumed", step });
+      let generator: ReturnType<typeof engine.generator> | undefined;
+      const completions = Math.min(job.evalCompletions ?? 0, evalRecords.length);
+      const measure = async (when: "before" | "after") => {
+        if (completions === 0 || cancelled) return;
+        onEvent({ type: "loading", message: `Completing ${completions} held-out samples (${when} training)…` });
+        const held = evalRecords.slice(0, completions);
+        // the model as it is now: with the adapter attached by session.init (zero before training: the base model)
+        const m = { tokenizer: tk, generator: generator ??= engine.generator(), eosIds: engine.checkpoint.stopIds };
+        const report = await evaluateCompletions(m, held, { stop: () => cancelled });
+        onEvent({ type: "metrics", when, summary: summarize(report, held) });
+      };
       try {
+        if (step === 0) await measure("before");
+        if (cancelled) session.cancel();
+        onEvent({ type: "started", totalSteps: session.totalSteps, losses: [...session.losses], evalLosses: [...session.evalLosses] });
         const state = await session.run();
-        return { state, losses: [...session.losses], backend: kind };
+        if (state === "done") await measure("after");
+        return { state, losses: [...session.losses], evalLosses: [...session.evalLosses], backend: kind };
       } catch (e) {
         // a lost GPU: go on from the last checkpoint, on a new device if there is one, else on the CPU
         if ((e as Error).name !== "GpuUnavailableError" || attempt >= 2) throw e;
@@ -85,6 +148,7 @@ const api = {
     session?.resume();
   },
   cancel(): void {
+    cancelled = true;
     session?.cancel();
   },
   /** The adapter and trainer state of the run (PEFT files), for download. */
@@ -92,11 +156,21 @@ const api = {
     if (!session) throw new Error("no training run yet");
     return Object.fromEntries(await session.files());
   },
+  /** For tests and diagnostics only: destroys the WebGPU device in use, as a driver reset would (false on the CPU). */
+  loseDevice(): boolean {
+    return backend ? loseDevice(backend) : false;
+  },
   async clearCheckpoint(runKey: string): Promise<void> {
     await new OpfsStore(runKey).clear();
   },
   async hasCheckpoint(runKey: string): Promise<boolean> {
     return (await new OpfsStore(runKey).load()) !== undefined;
+  },
+  /** The step of the run's checkpoint (0: none). */
+  async checkpointStep(runKey: string): Promise<number> {
+    const files = await new OpfsStore(runKey).load();
+    const st = files?.get(TRAINER_STATE);
+    return st ? (JSON.parse(new TextDecoder().decode(st)) as { step?: number }).step ?? 0 : 0;
   },
 };
 

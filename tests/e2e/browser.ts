@@ -1,13 +1,13 @@
 // browser.ts — helpers for the e2e tests: start the app with Vite's programmatic dev server (or a build +
 // preview) on a free 127.0.0.1 port, launch headless Chromium with playwright-core, open pages that may only
 // reach localhost, and stop everything again.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer as createNetServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { build, createServer, preview, type InlineConfig } from "vite";
+import { build, createServer, preview, type InlineConfig, type Plugin } from "vite";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -59,9 +59,12 @@ export interface RunningApp {
  * Serves the app on 127.0.0.1. "dev" (default) uses Vite's dev server without HMR or file watching;
  * "preview" builds into a temporary folder first, serves that build, and deletes it on close.
  */
-export async function startApp(mode: "dev" | "preview" = "dev"): Promise<RunningApp> {
+export async function startApp(mode: "dev" | "preview" = "dev", opts: { modelsDir?: string } = {}): Promise<RunningApp> {
   const port = await freePort();
-  const base: InlineConfig = { root: ROOT, configFile: CONFIG_FILE, logLevel: "warn", clearScreen: false };
+  const base: InlineConfig = {
+    root: ROOT, configFile: CONFIG_FILE, logLevel: "warn", clearScreen: false,
+    plugins: opts.modelsDir ? [serveModels(opts.modelsDir)] : [],
+  };
   if (mode === "preview") {
     const outDir = await mkdtemp(join(tmpdir(), "fim-studio-e2e-dist-"));
     await build({ ...base, build: { outDir, emptyOutDir: true } });
@@ -80,6 +83,37 @@ export async function startApp(mode: "dev" | "preview" = "dev"): Promise<Running
   });
   await server.listen();
   return { url: `http://127.0.0.1:${port}/`, close: () => server.close() };
+}
+
+/**
+ * A dev-server plugin serving `/models/*` from `dir` instead of public/models/ (the embedded models the app lists),
+ * with single byte ranges as a static server has: the tests put tiny checkpoints there.
+ */
+function serveModels(dir: string): Plugin {
+  return {
+    name: "e2e-models",
+    configureServer(server) {
+      server.middlewares.use("/models", (req, res, next) => {
+        const rel = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname).replace(/^\/+/, "");
+        const path = join(dir, rel);
+        if (rel.includes("..") || !existsSync(path) || !statSync(path).isFile()) return next();
+        const body = readFileSync(path);
+        const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
+        res.setHeader("accept-ranges", "bytes");
+        res.setHeader("content-type", rel.endsWith(".json") ? "application/json" : "application/octet-stream");
+        if (m) {
+          const start = Number(m[1]);
+          const end = m[2] ? Math.min(Number(m[2]), body.length - 1) : body.length - 1;
+          res.statusCode = 206;
+          res.setHeader("content-range", `bytes ${start}-${end}/${body.length}`);
+          res.end(body.subarray(start, end + 1));
+        } else {
+          res.setHeader("content-length", body.length);
+          res.end(req.method === "HEAD" ? undefined : body);
+        }
+      });
+    },
+  };
 }
 
 export interface OpenedPage {

@@ -12,4 +12,5 @@ export { sampleAtCursor, sampleFile, type SampleOptions, type SourceText } from 
 export * from "./dataset.ts";
 export { buildPrompt, escapeMarkers, fitParts, keepHead, keepTail, type BuiltPrompt, type PromptBudget, type PromptRequest } from "./prompt.ts";
 export { memorySource, toJsonl, type MemoryFile } from "./sources.ts";
+export { editSimilarity, exactMatch, levenshtein, scoreAll, type MetricTotals } from "./metrics.ts";
 // The built-in corpus: import "./builtin.ts" directly (not re-exported, to keep it out of page bundles).

@@ -120,6 +120,8 @@ export interface TrainerState {
   seed: number;
   /** Loss per step so far, for the resumed run's curve. */
   losses: number[];
+  /** Held-out loss measured during the run: [step, loss] pairs (absent in older checkpoints). */
+  evalLosses?: [number, number][];
   /** The FIM format of the training data (export writes the model's FIM metadata from it). */
   format?: string;
 }

@@ -40,6 +40,8 @@ export interface SessionProgress {
   skipped: boolean;
   /** Steps since the last checkpoint was written. */
   sinceCheckpoint: number;
+  /** Held-out loss, on the steps where it was measured. */
+  evalLoss?: number;
 }
 
 export type SessionState = "idle" | "running" | "paused" | "cancelled" | "done" | "failed";
@@ -52,12 +54,17 @@ export interface SessionOptions {
   /** FIM format of the data (stored in the trainer state for export). */
   format?: string;
   checkpointEvery: number;
+  /** Held-out samples: their mean loss is measured before the first step, every `evalEvery` steps and at the end. */
+  evalSamples?: readonly TokenizedSample[];
+  evalEvery?: number;
   onProgress?: (p: SessionProgress) => void;
 }
 
 export class TrainingSession<T, I> {
   state: SessionState = "idle";
   readonly losses: number[] = [];
+  /** [step, held-out loss] pairs, in step order. */
+  readonly evalLosses: [number, number][] = [];
   private trainer!: Trainer<T, I>;
   private params!: Param<T>[];
   private pauseRequested = false;
@@ -82,6 +89,7 @@ export class TrainingSession<T, I> {
       const st = await loadTrainerState(this.be, this.params, this.trainer.moments, saved);
       this.trainer.step = st.step;
       this.losses.push(...st.losses);
+      this.evalLosses.push(...(st.evalLosses ?? []));
     }
     return this.trainer.step;
   }
@@ -99,6 +107,7 @@ export class TrainingSession<T, I> {
     let tokens = 0;
     let since = 0;
     try {
+      if (this.trainer.step === 0 && this.evalLosses.length === 0) await this.measureEval();
       while (this.trainer.step < this.trainer.totalSteps) {
         if (this.cancelRequested) return (this.state = "cancelled");
         if (this.pauseRequested) {
@@ -117,11 +126,15 @@ export class TrainingSession<T, I> {
           await this.checkpoint();
           since = 0;
         }
+        const last = this.trainer.step === this.trainer.totalSteps;
+        const evalDue = last || (this.o.evalEvery !== undefined && this.trainer.step % this.o.evalEvery === 0);
+        const evalLoss = evalDue ? await this.measureEval() : undefined;
         const secs = Math.max(1e-3, (Date.now() - started) / 1000);
         const perStep = secs / (this.trainer.step - firstStep);
         this.o.onProgress?.({
           step: r.step, totalSteps: this.trainer.totalSteps, loss: r.loss, lr: r.lr, tokensPerSecond: tokens / secs,
           etaSeconds: perStep * (this.trainer.totalSteps - this.trainer.step), skipped: r.skipped, sinceCheckpoint: since,
+          ...(evalLoss === undefined ? {} : { evalLoss }),
         });
       }
       await this.checkpoint();
@@ -130,6 +143,14 @@ export class TrainingSession<T, I> {
       this.state = "failed";
       throw e;
     }
+  }
+
+  /** Held-out loss now (recorded in evalLosses), or undefined without held-out samples. */
+  private async measureEval(): Promise<number | undefined> {
+    if (!this.o.evalSamples?.length) return undefined;
+    const loss = await this.trainer.evaluate(this.o.evalSamples);
+    this.evalLosses.push([this.trainer.step, loss]);
+    return loss;
   }
 
   pause(): void {
@@ -149,7 +170,7 @@ export class TrainingSession<T, I> {
 
   /** The adapter and trainer state as files (also what a checkpoint holds). */
   async files(): Promise<Files> {
-    const state: TrainerState = { step: this.trainer.step, totalSteps: this.trainer.totalSteps, seed: this.o.train.seed, losses: [...this.losses], format: this.o.format };
+    const state: TrainerState = { step: this.trainer.step, totalSteps: this.trainer.totalSteps, seed: this.o.train.seed, losses: [...this.losses], evalLosses: [...this.evalLosses], format: this.o.format };
     return new Map([
       ...(await saveAdapter(this.be, this.params, this.o.lora, this.o.baseModel, loraShapes(this.model.w))),
       ...(await saveTrainerState(this.be, this.params, this.trainer.moments, state)),

@@ -2,12 +2,14 @@
 
 const KB = 1024;
 const MB = KB * 1024;
+const GB = MB * 1024;
 
-/** 512 B, 12.3 KB, 4.56 MB. */
+/** 512 B, 12.3 KB, 4.56 MB, 2.30 GB. */
 export function formatBytes(bytes: number): string {
   if (bytes < KB) return `${bytes} B`;
   if (bytes < MB) return `${(bytes / KB).toFixed(1)} KB`;
-  return `${(bytes / MB).toFixed(2)} MB`;
+  if (bytes < GB) return `${(bytes / MB).toFixed(2)} MB`;
+  return `${(bytes / GB).toFixed(2)} GB`;
 }
 
 /** 1,234,567 (the user's locale). */

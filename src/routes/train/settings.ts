@@ -1,0 +1,88 @@
+// settings.ts — the Train page's settings as one table: each hyperparameter with its default (the seed's, from
+// fim-pipeline-summary.md, where it has one), its bounds and the explanation shown in its tooltip. Pure.
+
+import { DEFAULT_LORA } from "../../lib/train/lora.ts";
+import { DEFAULT_TRAIN } from "../../lib/train/trainer.ts";
+
+export interface TrainSettings {
+  lr: number;
+  warmupSteps: number;
+  batchSize: number;
+  gradAccum: number;
+  epochs: number;
+  /** 0 = run `epochs` over the data instead. */
+  steps: number;
+  contextLength: number;
+  r: number;
+  alpha: number;
+  /** Held-out loss every this many steps (0: only before and after). */
+  evalEvery: number;
+  /** Held-out samples completed before and after training, for exact match and edit similarity. */
+  evalSamples: number;
+}
+
+export interface Field {
+  key: keyof TrainSettings;
+  label: string;
+  min: number;
+  max: number;
+  step: number | "any";
+  help: string;
+  integer: boolean;
+}
+
+export const DEFAULT_SETTINGS: TrainSettings = {
+  lr: DEFAULT_TRAIN.lr,
+  warmupSteps: DEFAULT_TRAIN.warmupSteps,
+  batchSize: DEFAULT_TRAIN.batchSize,
+  gradAccum: DEFAULT_TRAIN.gradAccum,
+  epochs: DEFAULT_TRAIN.epochs,
+  steps: 0,
+  contextLength: DEFAULT_TRAIN.contextLength,
+  r: DEFAULT_LORA.r,
+  alpha: DEFAULT_LORA.alpha,
+  evalEvery: 25,
+  evalSamples: 20,
+};
+
+export const FIELDS: readonly Field[] = [
+  { key: "lr", label: "Learning rate", min: 1e-6, max: 1e-1, step: "any", integer: false,
+    help: "How big each update is. The seed uses 2e-4, usual for LoRA; lower it if the loss jumps around, raise it if it barely moves." },
+  { key: "warmupSteps", label: "Warm-up steps", min: 0, max: 100000, step: 1, integer: true,
+    help: "The learning rate rises from 0 over these steps, then falls linearly to 0 by the end (seed: 100). Keep it below a tenth of the run." },
+  { key: "batchSize", label: "Batch size", min: 1, max: 64, step: 1, integer: true,
+    help: "Samples processed together (seed: 4). Memory grows with it; so does throughput on a GPU." },
+  { key: "gradAccum", label: "Gradient accumulation", min: 1, max: 64, step: 1, integer: true,
+    help: "Batches whose gradients are summed before one update (seed: 2): an effective batch of batch size × this, without the memory." },
+  { key: "epochs", label: "Epochs", min: 1, max: 100, step: 1, integer: true,
+    help: "Passes over the training samples (seed: 3). Ignored when Steps is set." },
+  { key: "steps", label: "Steps (0 = by epochs)", min: 0, max: 1000000, step: 1, integer: true,
+    help: "Stop after this many updates instead of after the epochs. Handy for a quick try." },
+  { key: "contextLength", label: "Context length", min: 32, max: 8192, step: 1, integer: true,
+    help: "Longest sample in tokens (seed: 1024); longer ones are cut. Memory grows with it." },
+  { key: "r", label: "LoRA rank r", min: 1, max: 256, step: 1, integer: true,
+    help: "Size of the low-rank update added to each frozen weight (seed: 16). Higher learns more, costs more memory." },
+  { key: "alpha", label: "LoRA alpha", min: 1, max: 1024, step: 1, integer: true,
+    help: "The update is scaled by alpha / r (seed: 32, so 2×). Keep it about twice the rank." },
+  { key: "evalEvery", label: "Held-out loss every (steps)", min: 0, max: 100000, step: 1, integer: true,
+    help: "How often the loss on the held-out samples is measured and drawn (0: only before and after)." },
+  { key: "evalSamples", label: "Held-out completions", min: 0, max: 500, step: 1, integer: true,
+    help: "Held-out samples completed before and after training to report exact match and edit similarity (0: skip)." },
+];
+
+/** The problem with one value, or null. */
+export function fieldError(f: Field, v: number): string | null {
+  if (!Number.isFinite(v)) return `${f.label}: enter a number.`;
+  if (f.integer && !Number.isInteger(v)) return `${f.label}: a whole number, please.`;
+  if (v < f.min || v > f.max) return `${f.label}: between ${f.min} and ${f.max}.`;
+  return null;
+}
+
+export function settingsErrors(s: TrainSettings): Partial<Record<keyof TrainSettings, string>> {
+  const out: Partial<Record<keyof TrainSettings, string>> = {};
+  for (const f of FIELDS) {
+    const e = fieldError(f, s[f.key]);
+    if (e) out[f.key] = e;
+  }
+  return out;
+}

@@ -1,0 +1,97 @@
+// train-page.test.ts — the Train page in headless Chromium on a tiny embedded model (served as /models/ by the test):
+// samples from the built-in corpus, a short run on the CPU backend with progress, a falling loss, held-out loss and
+// before/after metrics; Stop; and a run interrupted by a reload offered for resuming and finished from its checkpoint.
+// Screenshots at 1280×720 and 390×844 go to $SHOTS_DIR (default /tmp/shots).
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { launchBrowser, openPage, startApp, type RunningApp } from "./browser.ts";
+import { makeModelsDir, type ModelsDir } from "./fixtures/models-dir.ts";
+
+const SHOTS_DIR = process.env.SHOTS_DIR || "/tmp/shots";
+let app: RunningApp;
+let browser: Browser;
+let models: ModelsDir;
+
+beforeAll(async () => {
+  models = makeModelsDir();
+  mkdirSync(SHOTS_DIR, { recursive: true });
+  [app, browser] = await Promise.all([startApp("dev", { modelsDir: models.dir }), launchBrowser()]);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  models?.remove();
+});
+
+async function setSettings(page: Page, values: Record<string, number | string>) {
+  for (const [k, v] of Object.entries(values)) {
+    if (k === "backend") await page.getByTestId("set-backend").selectOption(String(v));
+    else await page.getByTestId(`set-${k}`).fill(String(v));
+  }
+}
+
+async function withSamples(page: Page) {
+  await page.goto(`${app.url}#/train`);
+  await expect.poll(() => page.getByTestId("embedded-select").inputValue()).toBe(models.id);
+  await page.getByTestId("use-builtin").click();
+  await page.getByTestId("train-data").waitFor({ timeout: 60_000 });
+}
+
+const QUICK = { lr: 0.01, warmupSteps: 1, batchSize: 2, gradAccum: 1, contextLength: 256, r: 4, alpha: 8, backend: "cpu" };
+
+describe("Train page", () => {
+  test("trains the embedded model on the built-in corpus: progress, falling loss, held-out loss, metrics", async () => {
+    const { page, errors } = await openPage(browser, app.url);
+    await withSamples(page);
+    await expect.poll(() => page.getByTestId("estimate").textContent()).toMatch(/steps of .* tokens/);
+    await setSettings(page, { ...QUICK, steps: 20, evalEvery: 5, evalSamples: 3 });
+    await page.getByTestId("train-start").click();
+    await expect.poll(() => page.getByTestId("train-status").textContent(), { timeout: 120_000 }).toContain("Done");
+    expect(await page.getByTestId("train-step").textContent()).toBe("20 / 20");
+    expect(await page.getByTestId("train-backend").textContent()).toContain("CPU");
+    // the chart has a line for the training loss and one for the held-out loss (steps 0, 5, 10, 15, 20)
+    const train = (await page.getByTestId("train-line").getAttribute("d"))!;
+    expect(train.split(/[ML]/).filter((s) => s.trim()).length).toBe(20);
+    expect(await page.locator("circle.eval-dot").count()).toBe(5);
+    // loss falls: the chart's y grows downwards, so the last smoothed point sits lower (larger y) than the first
+    const ys = train.split(/[ML]/).filter((s) => s.trim()).map((p) => Number(p.trim().split(" ")[1]));
+    expect(ys.at(-1)!).toBeGreaterThan(ys[0]!);
+    for (const id of ["em-before", "em-after", "es-before", "es-after"]) {
+      expect(await page.getByTestId(id).textContent()).toMatch(/^\d+\.\d$/);
+    }
+    await page.screenshot({ path: join(SHOTS_DIR, "train-1280.png"), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 240_000);
+
+  test("Stop ends the run; a run interrupted by a reload is offered and resumes from its checkpoint", async () => {
+    const { page, errors } = await openPage(browser, app.url);
+    await withSamples(page);
+    await setSettings(page, { ...QUICK, steps: 2000, evalEvery: 0, evalSamples: 0 });
+    await page.getByTestId("train-start").click();
+    await expect.poll(async () => Number((await page.getByTestId("train-step").textContent())?.split(" /")[0]), { timeout: 120_000 }).toBeGreaterThanOrEqual(3);
+    await page.getByTestId("train-stop").click();
+    await expect.poll(() => page.getByTestId("train-status").textContent(), { timeout: 60_000 }).toContain("Stopped");
+
+    // a new run, cut by a reload once a checkpoint (every 10 steps) exists
+    await setSettings(page, { steps: 16 });
+    await page.getByTestId("train-start").click();
+    await expect.poll(async () => Number((await page.getByTestId("train-step").textContent())?.split(" /")[0]), { timeout: 180_000 }).toBeGreaterThanOrEqual(11);
+    await page.reload();
+    await page.getByTestId("resume-offer").waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId("resume-offer").textContent()).toContain("step 10");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(SHOTS_DIR, "train-390.png"), fullPage: true });
+    await page.getByTestId("resume-run").click();
+    await expect.poll(() => page.getByTestId("train-status").textContent(), { timeout: 120_000 }).toContain("Done");
+    expect(await page.getByTestId("train-step").textContent()).toBe("16 / 16");
+    expect(await page.getByTestId("train-resumed").textContent()).toContain("Resumed from the checkpoint at step 10");
+    // the chart holds the whole run: steps 1-10 from the checkpoint, 11-16 after resuming
+    expect((await page.getByTestId("train-line").getAttribute("d"))!.split(/[ML]/).filter((s) => s.trim()).length).toBe(16);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 400_000);
+});
