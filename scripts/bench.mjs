@@ -10,7 +10,11 @@
 // (tests/bench/engine-run.ts): matmul GFLOP/s (naive loop, blocked kernel, 2-thread pool) on the model's shapes,
 // prefill/decode tokens/s, LoRA training tokens/s and peak RSS, each next to the figure expected beforehand.
 //
-// `npm run bench` runs both; `npm run bench -- engine` (or `samples`) runs one.
+// WebGPU: the benchmark suite (src/lib/bench/suite.ts, the same one the app's Benchmark page runs) on its "small"
+// preset, on WebGPU and on the CPU backend in one headless Chromium page (tests/bench/webgpu-run.ts): per-kernel
+// GFLOP/s, LoRA training and prefill/decode tokens/s side by side. WebGPU there is SwiftShader, a software GPU.
+//
+// `npm run bench` runs every section; `npm run bench -- engine` (or `samples`, `export`, `webgpu`) runs one.
 
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -203,6 +207,59 @@ function exportBench() {
   }
 }
 
+// Expected figures for the suite's "small" preset (C 128, H 384, V 1024, 2 layers, T 64), written down before its
+// first WebGPU measurement (the CPU ones after one trial run of the suite in Node, but from the engine table's rates). WebGPU is SwiftShader here: compute shaders run on the CPU's 2 cores at ~0.12 GFLOP/s for
+// the matmuls, less where a kernel has little parallel work (one-row decode matmuls, attention); a read costs a queue
+// round trip of ~2.5 ms (seen on the tiny preset). CPU (the page's main thread, one thread): the rates of the engine
+// table above (blocked matmul 2.5, backward 1.0, one-row 1.3, plain loops ~1.0 GFLOP/s). Model figures from the
+// counts: a LoRA step is ~2.7 MFLOP per token (forward 1.16, backward 1.55), prefill 0.82 and decode 1.08 per token.
+const SUITE_EXPECTED = {
+  webgpu: {
+    "matmul fwd (gate/up_proj)": 0.12, "matmul fwd (down_proj)": 0.12, "matmul bwd dinp (gate/up_proj)": 0.1,
+    "matmul bwd dinp + dweight (gate/up_proj)": 0.1, "matmul decode (gate/up_proj)": 0.05, "lm_head logits, decode": 0.08,
+    "attention fwd": 0.08, "attention bwd": 0.06, "classifier fwd (lm_head + cross-entropy)": 0.1,
+    "classifier bwd (dh) (lm_head + cross-entropy)": 0.1, train: 35, prefill: 100, decode: 30,
+  },
+  cpu: {
+    "matmul fwd (gate/up_proj)": 2.5, "matmul fwd (down_proj)": 2.5, "matmul bwd dinp (gate/up_proj)": 1.0,
+    "matmul bwd dinp + dweight (gate/up_proj)": 1.0, "matmul decode (gate/up_proj)": 1.3, "lm_head logits, decode": 1.3,
+    "attention fwd": 1.0, "attention bwd": 1.0, "classifier fwd (lm_head + cross-entropy)": 2.0,
+    "classifier bwd (dh) (lm_head + cross-entropy)": 1.0, train: 500, prefill: 3000, decode: 1200,
+  },
+};
+
+function webgpuBench() {
+  const load0 = loadavg()[0];
+  process.stderr.write("webgpu: the benchmark suite in headless Chromium ...\n");
+  const out = execFileSync(process.execPath, ["--import", "tsx", "tests/bench/webgpu-run.ts", "small"], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  const [gpu, cpu] = out.toString().trim().split("\n").map((l) => JSON.parse(l));
+  const exp = (be, key) => (key in SUITE_EXPECTED[be] ? String(SUITE_EXPECTED[be][key]) : "-");
+  const ratio = (a, b) => fmt(a / b, a / b < 0.1 ? 3 : 2);
+  const rows = gpu.rows.map((g) => {
+    const c = cpu.rows.find((r) => r.name === g.name);
+    return [g.name, g.shape, "GFLOP/s", exp("webgpu", g.name), fmt(g.gflops, 3), exp("cpu", g.name), fmt(c.gflops, 2), ratio(g.gflops, c.gflops)];
+  });
+  const { B, T, loraRank, promptTokens, decodeTokens } = gpu.spec;
+  for (const [key, field, what] of [
+    ["train", "trainTokPerS", `LoRA r${loraRank} training step, B=${B} T=${T}`],
+    ["prefill", "prefillTokPerS", `prefill, ${promptTokens}-token prompt`],
+    ["decode", "decodeTokPerS", `decode, ${decodeTokens} greedy tokens`],
+  ]) {
+    rows.push([what, `${gpu.spec.dims.L} layers`, "tokens/s", exp("webgpu", key), fmt(gpu[field], 1), exp("cpu", key), fmt(cpu[field], 0), ratio(gpu[field], cpu[field])]);
+  }
+  printTable(`Benchmark suite, preset "small", in one headless Chromium page: ${gpu.backend.label} vs ${cpu.backend.label}:`,
+    ["figure", "shape", "unit", "WebGPU expected", "WebGPU", "CPU expected", "CPU", "WebGPU / CPU"], rows, [
+      `WebGPU adapter: ${JSON.stringify(gpu.backend.adapter)}, shader-f16 ${gpu.backend.shaderF16 ? "yes" : "no"}.`,
+      ...(gpu.backend.software ? ["It is a software rasterizer: its figures measure the kernels' overheads and SwiftShader, not a GPU."] : []),
+      "Kernels: best of 5 repetitions (median in the JSON), each enough calls to last 20 ms and ended by one read.",
+      "A multiply-add counts 2; attention counts the causal (query, key) pairs; backward passes count what they recompute.",
+      "Model figures: a random model, one warm-up run first; training is LoRA on all 7 projections, every token in the loss.",
+      `Suite wall time: WebGPU ${fmt(gpu.seconds, 1)} s, CPU ${fmt(cpu.seconds, 1)} s. The app's Benchmark page runs the same suite.`,
+      `Load average ${fmt(load0, 2)} before, ${fmt(loadavg()[0], 2)} after (SwiftShader and the CPU backend share the machine's cores).`,
+    ]);
+}
+
 if (only.length === 0 || only.includes("samples")) await samplesBench();
 if (only.length === 0 || only.includes("engine")) engineBench();
 if (only.length === 0 || only.includes("export")) exportBench();
+if (only.length === 0 || only.includes("webgpu")) webgpuBench();

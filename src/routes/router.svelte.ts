@@ -1,4 +1,4 @@
-// router.svelte.ts — tiny hash router: maps `#/data`, `#/train`, `#/playground`, `#/export` to a route id.
+// router.svelte.ts — tiny hash router: maps `#/data`, `#/train`, `#/playground`, `#/export`, `#/benchmark` to a route id.
 // Unknown or empty hashes fall back to `#/data` (rewritten in place, so Back is not polluted).
 
 export const ROUTES = [
@@ -6,6 +6,7 @@ export const ROUTES = [
   { id: "train", label: "Train" },
   { id: "playground", label: "Playground" },
   { id: "export", label: "Export" },
+  { id: "benchmark", label: "Benchmark" },
 ] as const;
 
 export type RouteId = (typeof ROUTES)[number]["id"];

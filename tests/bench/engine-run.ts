@@ -10,29 +10,21 @@
 //                        from them: L * (fwd + bwd) [+ (L - 1) * fwd when recomputing] + T * lm_head per row.
 // Prints one JSON line per figure. Not a test: nothing is asserted beyond results matching their reference.
 
+import { SMOLLM2_135M } from "../../src/lib/bench/presets.ts";
 import { Rng } from "../../src/lib/fim/prng.ts";
-import { parseModelConfig } from "../../src/lib/model/config.ts";
 import { CpuBackend } from "../../src/lib/train/cpu/index.ts";
 import { matmulBackward, matmulForward, matmulForwardNaive } from "../../src/lib/train/cpu/matmul.ts";
 import { Generator } from "../../src/lib/train/generate.ts";
 import { attachLora, DEFAULT_LORA } from "../../src/lib/train/lora.ts";
-import { BLOCK_LINEARS, Transformer, Workspace, type KvTarget } from "../../src/lib/train/model.ts";
-import { dimsOf, LINEAR_MODULE, linearShape, loadWeights, namedWeights } from "../../src/lib/train/weights.ts";
+import { Workspace, type KvTarget } from "../../src/lib/train/model.ts";
+import { fillUniform, randomModel as buildRandomModel } from "../../src/lib/train/random-model.ts";
+import { dimsOf } from "../../src/lib/train/weights.ts";
 
-/** SmolLM2-135M's config.json, as far as the math goes. */
-const SMOLLM2_135M = parseModelConfig({
-  architectures: ["LlamaForCausalLM"], vocab_size: 49152, hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30,
-  num_attention_heads: 9, num_key_value_heads: 3, head_dim: 64, rms_norm_eps: 1e-5, rope_theta: 100000,
-  tie_word_embeddings: true, max_position_embeddings: 8192, hidden_act: "silu",
-});
 const d = dimsOf(SMOLLM2_135M);
 const rng = new Rng(2024);
 const STD = 0.02;
 
-function fillRandom(a: Float32Array, std = STD): void {
-  const s = std * Math.sqrt(3); // uniform(-s, s) has this std
-  for (let i = 0; i < a.length; i++) a[i] = (rng.next() * 2 - 1) * s;
-}
+const fillRandom = (a: Float32Array, std = STD): void => void fillUniform(a, rng, std);
 const emit = (o: Record<string, unknown>) => console.log(JSON.stringify(o));
 /** CPU seconds of all this process's threads per wall second since `start`: shows when other processes took the cores. */
 const coresSince = (start: { cpu: NodeJS.CpuUsage; wall: number }) => {
@@ -54,20 +46,8 @@ function best(f: () => void, budget = 0.6, min = 2): number {
   return t;
 }
 
-/** The random SmolLM2-shaped model, weights filled in place on the backend (no second copy of 540 MB). */
-async function randomModel(be: CpuBackend) {
-  const size = (name: string) => {
-    if (name === "model.embed_tokens.weight") return d.V * d.C;
-    const which = BLOCK_LINEARS.find((k) => name.endsWith(`${LINEAR_MODULE[k]}.weight`));
-    return which ? linearShape(d, which)[0] * linearShape(d, which)[1] : d.C; // else a norm
-  };
-  const w = await loadWeights(be, SMOLLM2_135M, async (name) => new Float32Array(size(name)));
-  for (const [name, buf] of namedWeights(w)) {
-    if (name.endsWith("norm.weight") || name.endsWith("layernorm.weight")) buf.fill(1);
-    else fillRandom(buf);
-  }
-  return new Transformer(be, d, w);
-}
+/** The random SmolLM2-shaped model (one tensor at a time on the host besides the backend's 540 MB). */
+const randomModel = (be: CpuBackend) => buildRandomModel(be, SMOLLM2_135M, rng, STD);
 
 async function matmulJob(): Promise<void> {
   const be = new CpuBackend("f32", { threads: 2 });

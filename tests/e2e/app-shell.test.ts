@@ -1,5 +1,5 @@
 // app-shell.test.ts — e2e tests of the app frame in headless Chromium: default route, hash navigation with
-// aria-current, keyboard access to the nav, the placeholder pages, and a production build served by preview.
+// aria-current (every page in the nav), keyboard access to the nav, the placeholder page, and a production build served by preview.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser } from "playwright-core";
 import { launchBrowser, openPage, startApp, type RunningApp } from "./browser.ts";
@@ -25,13 +25,14 @@ describe("app shell", () => {
       expect(new URL(page.url()).hash).toBe("#/data");
       await expect(page.getByTestId("nav-data").getAttribute("aria-current")).resolves.toBe("page");
 
-      for (const [id, title] of [["train", "Train"], ["playground", "Playground"], ["export", "Export"]] as const) {
+      const pages = [["train", "Train"], ["playground", "Playground"], ["export", "Export"], ["benchmark", "Benchmark"]] as const;
+      for (const [id, title] of pages) {
         await page.getByTestId(`nav-${id}`).click();
         await page.getByRole("heading", { level: 1, name: title }).waitFor();
         expect(new URL(page.url()).hash).toBe(`#/${id}`);
         await expect(page.getByTestId(`nav-${id}`).getAttribute("aria-current")).resolves.toBe("page");
         await expect(page.getByTestId("nav-data").getAttribute("aria-current")).resolves.toBeNull();
-        if (id !== "export") await expect(page.getByTestId("placeholder").textContent()).resolves.toMatch(/\w+.*\./);
+        if (id === "playground") await expect(page.getByTestId("placeholder").textContent()).resolves.toMatch(/\w+.*\./);
         await expect(page.title()).resolves.toContain(title);
       }
 

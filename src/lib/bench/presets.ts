@@ -1,0 +1,54 @@
+// The benchmark suite's sizes, one row per preset: the model's config.json (random weights are made for it) and how
+// much work each measurement does. "tiny" is for tests, "small" fits a software GPU (SwiftShader runs ~0.1 GFLOP/s),
+// "real" is SmolLM2-135M's shape, for real GPUs (the CPU engine bench in tests/bench/engine-run.ts uses it too).
+
+import { parseModelConfig, type ModelConfig } from "../model/config.ts";
+
+export interface PresetSpec {
+  description: string;
+  config: ModelConfig;
+  /** Training: B sequences of T tokens per step, LoRA rank r on all 7 projections, `trainSteps` steps timed. */
+  B: number;
+  T: number;
+  loraRank: number;
+  trainSteps: number;
+  /** Generation: a prompt of this many tokens (prefill), then this many greedy tokens one at a time (decode). */
+  promptTokens: number;
+  decodeTokens: number;
+  /** Kernels: timed `reps` times, each rep enough calls to last at least `minRepMs` (best and median kept). */
+  reps: number;
+  minRepMs: number;
+}
+
+const llama = (over: Record<string, unknown>): ModelConfig =>
+  parseModelConfig({
+    architectures: ["LlamaForCausalLM"], rms_norm_eps: 1e-5, rope_theta: 10000, tie_word_embeddings: true,
+    hidden_act: "silu", max_position_embeddings: 8192, ...over,
+  });
+
+/** SmolLM2-135M's config.json, as far as the math goes. */
+export const SMOLLM2_135M = llama({
+  vocab_size: 49152, hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30, num_attention_heads: 9,
+  num_key_value_heads: 3, head_dim: 64, rope_theta: 100000,
+});
+
+export const PRESETS = {
+  tiny: {
+    description: "a 2-layer toy model (C 32, vocab 256) for tests: seconds anywhere",
+    config: llama({ vocab_size: 256, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2 }),
+    B: 1, T: 16, loraRank: 4, trainSteps: 2, promptTokens: 8, decodeTokens: 4, reps: 2, minRepMs: 2,
+  },
+  small: {
+    description: "a 2-layer model (C 128, vocab 1024): under a minute on a software GPU",
+    config: llama({ vocab_size: 1024, hidden_size: 128, intermediate_size: 384, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2 }),
+    B: 1, T: 64, loraRank: 8, trainSteps: 3, promptTokens: 32, decodeTokens: 16, reps: 5, minRepMs: 20,
+  },
+  real: {
+    description: "SmolLM2-135M's shape (30 layers, C 576, vocab 49152): seconds on a GPU, minutes on the CPU",
+    config: SMOLLM2_135M,
+    B: 1, T: 256, loraRank: 16, trainSteps: 3, promptTokens: 256, decodeTokens: 32, reps: 5, minRepMs: 50,
+  },
+} as const satisfies Record<string, PresetSpec>;
+
+export type PresetName = keyof typeof PRESETS;
+export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
