@@ -1,6 +1,7 @@
 // Choosing the engine's backend inside a worker: WebGPU when it is there (and asked for), else the CPU backend on
 // every core the page may use (threads need cross-origin isolation), with the reason for the choice.
 
+import type { WeightFormat } from "../lib/train/quant.ts";
 import type { Backend } from "../lib/train/backend.ts";
 import { CpuBackend } from "../lib/train/cpu/index.ts";
 import type { WebGpuBackend } from "../lib/train/webgpu/backend.ts";
@@ -50,4 +51,14 @@ export function loseDevice(chosen: ChosenBackend): boolean {
 export async function disposeBackend(chosen: ChosenBackend): Promise<void> {
   if (chosen.kind === "webgpu") (chosen.be as unknown as WebGpuBackend).ctx.destroy();
   else await (chosen.be as unknown as CpuBackend).dispose();
+}
+
+/**
+ * How to store the frozen block linears when the job does not say: f16 on a GPU with shader-f16 (half the memory, an
+ * error well under LoRA's noise: webgpu-quant.test.ts), else f32. int8 and int4 are the user's choice.
+ */
+export function defaultWeights(chosen: ChosenBackend, asked?: WeightFormat | "auto"): WeightFormat {
+  if (asked && asked !== "auto") return asked;
+  const ctx = (chosen.be as { ctx?: { hasF16?: boolean } }).ctx;
+  return chosen.kind === "webgpu" && ctx?.hasF16 ? "f16" : "f32";
 }

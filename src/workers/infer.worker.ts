@@ -11,7 +11,7 @@ import { complete, nativeFormats, type NativeFormat, type StopReason } from "../
 import { loadEngine, type Engine } from "../lib/train/engine.ts";
 import { detachLora, setLoraEnabled, type LoraConfig } from "../lib/train/lora.ts";
 import type { WeightFormat } from "../lib/train/quant.ts";
-import { createBackend, disposeBackend, loseDevice, type BackendChoice, type ChosenBackend } from "./backends.ts";
+import { createBackend, defaultWeights, disposeBackend, loseDevice, type BackendChoice, type ChosenBackend } from "./backends.ts";
 import { filesOf, type BytesProgress, type ModelSource } from "./model-source.ts";
 
 export interface LoadRequest {
@@ -19,8 +19,8 @@ export interface LoadRequest {
   backend: BackendChoice;
   /** KV cache size in tokens (prompt + completion); default min(2048, the model's max_position_embeddings). */
   contextLength?: number;
-  /** How the block linears are stored (default "f32"; "f16", "int8", "int4" for big models: quant.ts). */
-  weights?: WeightFormat;
+  /** How the block linears are stored (quant.ts); "auto" (default): f16 on a GPU with shader-f16, else f32. */
+  weights?: WeightFormat | "auto";
 }
 
 export type LoadProgress = ({ phase: "bytes" } & BytesProgress) | { phase: "tensors"; done: number; total: number };
@@ -160,7 +160,7 @@ const api = {
       const backend = await createBackend(req.backend);
       try {
         const engine = await loadEngine(backend.be, filesOf(req.model, (p) => progress.report({ phase: "bytes", ...p })), {
-          weights: req.weights,
+          weights: defaultWeights(backend, req.weights),
           onTensor: (done, total) => progress.report({ phase: "tensors", done, total }),
         });
         await progress.flush();

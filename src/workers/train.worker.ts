@@ -13,7 +13,7 @@ import { OpfsStore } from "../lib/train/opfs-store.ts";
 import type { WeightFormat } from "../lib/train/quant.ts";
 import { TrainingSession, type SessionProgress, type SessionState } from "../lib/train/session.ts";
 import { DEFAULT_TRAIN, type TrainConfig } from "../lib/train/trainer.ts";
-import { createBackend, loseDevice, type BackendChoice, type ChosenBackend } from "./backends.ts";
+import { createBackend, defaultWeights, loseDevice, type BackendChoice, type ChosenBackend } from "./backends.ts";
 import { filesOf, type ModelSource } from "./model-source.ts";
 
 export type { ModelSource };
@@ -28,8 +28,8 @@ export interface TrainJob {
   train?: Partial<TrainConfig>;
   lora?: Partial<LoraConfig>;
   backend: BackendChoice;
-  /** How the frozen base weights are stored (default "f32"; "f16", "int8", "int4" for big models: quant.ts). */
-  weights?: WeightFormat;
+  /** How the frozen block linears are stored (quant.ts); "auto" (default): f16 on a GPU with shader-f16, else f32. */
+  weights?: WeightFormat | "auto";
   /** Checkpoint folder in OPFS: the same key resumes the run. */
   runKey: string;
   checkpointEvery?: number;
@@ -96,7 +96,7 @@ const api = {
       const { be, kind, note } = backend;
       onEvent({ type: "backend", kind, note });
       onEvent({ type: "loading", message: "Loading the model…" });
-      const engine = await loadEngine(be, filesOf(job.model), { weights: job.weights });
+      const engine = await loadEngine(be, filesOf(job.model), { weights: defaultWeights(backend, job.weights) });
       const tk = engine.checkpoint.tokenizer;
       const tokenize = (rs: readonly SampleRecord[]) => rs
         .map((r) => tokenizeSample(r, tk, { contextLength: train.contextLength, lossOn: "middle" }))

@@ -31,14 +31,19 @@ export interface WebLlmModel {
   label: string;
   /** VRAM web-llm states for the build, bytes. */
   vramBytes: number;
-  /** Approximate download (q4f16_1 weights), bytes. */
+  /** Approximate download (4-bit weights), bytes. */
   downloadBytes: number;
+  /** Needs the GPU's shader-f16. */
+  f16: boolean;
 }
 
 export const WEBLLM_MODELS: readonly WebLlmModel[] = [
-  { id: "Qwen2.5-Coder-0.5B-Instruct-q4f16_1-MLC", label: "Qwen2.5-Coder 0.5B (web-llm, q4f16)", vramBytes: 945e6, downloadBytes: 290e6 },
-  { id: "Qwen2.5-Coder-1.5B-Instruct-q4f16_1-MLC", label: "Qwen2.5-Coder 1.5B (web-llm, q4f16)", vramBytes: 1.63e9, downloadBytes: 870e6 },
-  { id: "Qwen2.5-Coder-7B-Instruct-q4f16_1-MLC", label: "Qwen2.5-Coder 7B (web-llm, q4f16)", vramBytes: 5.1e9, downloadBytes: 4.3e9 },
+  // vram_required_MB from web-llm 0.2.86's prebuiltAppConfig; q4f16 builds need shader-f16, q4f32 ones do not
+  { id: "Qwen2.5-Coder-0.5B-Instruct-q4f16_1-MLC", label: "Qwen2.5-Coder 0.5B (q4f16)", vramBytes: 944.62e6, downloadBytes: 290e6, f16: true },
+  { id: "Qwen2.5-Coder-0.5B-Instruct-q4f32_1-MLC", label: "Qwen2.5-Coder 0.5B (q4f32)", vramBytes: 1060.2e6, downloadBytes: 290e6, f16: false },
+  { id: "Qwen2.5-Coder-1.5B-Instruct-q4f16_1-MLC", label: "Qwen2.5-Coder 1.5B (q4f16)", vramBytes: 1629.75e6, downloadBytes: 870e6, f16: true },
+  { id: "Qwen2.5-Coder-1.5B-Instruct-q4f32_1-MLC", label: "Qwen2.5-Coder 1.5B (q4f32)", vramBytes: 1888.97e6, downloadBytes: 870e6, f16: false },
+  { id: "Qwen2.5-Coder-7B-Instruct-q4f16_1-MLC", label: "Qwen2.5-Coder 7B (q4f16)", vramBytes: 5106.67e6, downloadBytes: 4.3e9, f16: true },
 ];
 
 /** One embedded model, as listed in public/models/index.json. */

@@ -3,6 +3,7 @@
 // page; the Benchmark page measures the real figure.
 
 import { estimateRun, estimateSeconds, type ModelShape, type RunEstimate } from "../../lib/train/estimate.ts";
+import type { WeightFormat } from "../../lib/train/quant.ts";
 import type { TrainSettings } from "./settings.ts";
 
 /** Sustained GFLOP/s assumed for the estimate: a mid-range GPU through our WGSL kernels; the 2-thread CPU backend. */
@@ -18,9 +19,11 @@ export interface PageEstimate extends RunEstimate {
   gflops: number;
 }
 
-export function pageEstimate(shape: ModelShape, s: TrainSettings, trainSamples: number, backend: "webgpu" | "cpu"): PageEstimate {
+export function pageEstimate(
+  shape: ModelShape, s: TrainSettings, trainSamples: number, backend: "webgpu" | "cpu", weights: WeightFormat = "f32",
+): PageEstimate {
   const steps = stepsFor(s, trainSamples);
-  const e = estimateRun(shape, { batchSize: s.batchSize, contextLength: s.contextLength, gradAccum: s.gradAccum, steps, loraRank: s.r, weights: "f32" });
+  const e = estimateRun(shape, { batchSize: s.batchSize, contextLength: s.contextLength, gradAccum: s.gradAccum, steps, loraRank: s.r, weights });
   const gflops = GFLOPS_GUESS[backend];
   return { ...e, steps, seconds: estimateSeconds(e, steps, gflops), gflops };
 }

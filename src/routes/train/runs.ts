@@ -3,6 +3,7 @@
 // worker's (OpfsStore, run key RUN_KEY); this file only keeps what is needed to start the same job again.
 
 import type { ModelSource } from "../../workers/train.worker.ts";
+import type { WeightFormat } from "../../lib/train/quant.ts";
 import type { TrainSettings } from "./settings.ts";
 
 export const RUN_KEY = "current";
@@ -17,6 +18,7 @@ export interface SavedJob {
   model: Exclude<ModelSource, { kind: "files" }> | null;
   settings: TrainSettings;
   backend: "auto" | "webgpu" | "cpu";
+  weights: "auto" | WeightFormat;
   format: string;
   trainJsonl: string;
   evalJsonl: string;

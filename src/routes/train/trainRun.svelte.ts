@@ -103,6 +103,7 @@ export class TrainRun {
       },
       lora: { r: s.r, alpha: s.alpha },
       backend: job.backend,
+      weights: job.weights ?? "auto",
       runKey: RUN_KEY,
       checkpointEvery: CHECKPOINT_EVERY,
       baseModel: job.modelLabel,

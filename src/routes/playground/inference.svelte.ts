@@ -1,0 +1,164 @@
+// inference.svelte.ts — the Playground's model: our engine in the inference worker (src/workers/infer.worker.ts) for
+// embedded, Hub and folder models, or a web-llm engine for its prebuilt builds; loaded when the app-wide choice
+// changes, with progress. Gives the editor its Completer (a keystroke's abort cancels the request in the worker),
+// switches the trained adapter on and off, and completes one cursor with both for the side-by-side view.
+
+import * as Comlink from "comlink";
+import type { Completer, CompletionRequest, CompletionResult } from "../../lib/editor/suggestion.ts";
+import { createWebLlmEngine, webLlmComplete, type WebLlmEngine } from "../../lib/webllm/completer.ts";
+import type { InferWorkerApi, LoadProgress, ModelInfo } from "../../workers/infer.worker.ts";
+import { keyOf, labelOf, sourceOf, type ModelPick } from "../shared/modelPicker.svelte.ts";
+import { workspace } from "../shared/workspace.svelte.ts";
+
+export type InferenceStatus = "idle" | "loading" | "ready" | "error";
+
+/** Tokens generated at most per suggestion. */
+const MAX_TOKENS = { line: 48, multiline: 160 } as const;
+
+const cancelledError = () => new DOMException("the request was cancelled", "AbortError");
+
+export class Inference {
+  status = $state<InferenceStatus>("idle");
+  /** 0..1 while loading, with what is happening. */
+  progress = $state(0);
+  progressText = $state("");
+  info = $state.raw<ModelInfo | null>(null);
+  webllm = $state<string | null>(null);
+  error = $state<string | null>(null);
+  /** The adapter in the worker is the workspace's (trained on this model), and whether it is switched on. */
+  adapterLoaded = $state(false);
+  adapterOn = $state(false);
+  loadedKey = $state<string | null>(null);
+  loadedLabel = $state("");
+
+  private worker: Worker | null = null;
+  private api: Comlink.Remote<InferWorkerApi> | null = null;
+  private engine: WebLlmEngine | null = null;
+  private nextId = 1;
+  private loading = 0;
+
+  private remote(): Comlink.Remote<InferWorkerApi> {
+    if (!this.api) {
+      this.worker = new Worker(new URL("../../workers/infer.worker.ts", import.meta.url), { type: "module" });
+      this.api = Comlink.wrap<InferWorkerApi>(this.worker);
+    }
+    return this.api;
+  }
+
+  /** Loads `pick` unless it is what is loaded already; then brings the workspace's adapter in when it belongs to it. */
+  async ensure(pick: ModelPick): Promise<void> {
+    const key = keyOf(pick);
+    if (key !== this.loadedKey || this.status === "error") await this.load(pick);
+    await this.syncAdapter();
+  }
+
+  private async load(pick: ModelPick): Promise<void> {
+    const ticket = ++this.loading;
+    this.status = "loading";
+    this.error = null;
+    this.progress = 0;
+    this.progressText = `Loading ${labelOf(pick)}…`;
+    this.info = null;
+    this.webllm = null;
+    this.adapterLoaded = false;
+    this.adapterOn = false;
+    this.loadedKey = null;
+    try {
+      if (this.engine) await this.engine.unload().catch(() => {});
+      this.engine = null;
+      if (pick.kind === "webllm") {
+        const engine = await createWebLlmEngine(pick.model.id, (p) => {
+          if (ticket !== this.loading) return;
+          this.progress = p.progress;
+          this.progressText = p.text;
+        });
+        if (ticket !== this.loading) return void engine.unload();
+        this.engine = engine;
+        this.webllm = pick.model.id;
+      } else {
+        const onProgress = Comlink.proxy((p: LoadProgress) => {
+          if (ticket !== this.loading) return;
+          if (p.phase === "tensors") {
+            this.progress = p.total ? p.done / p.total : 0;
+            this.progressText = `Preparing the weights: ${p.done} of ${p.total} tensors`;
+          } else {
+            this.progress = p.total ? p.loaded / p.total : 0;
+            this.progressText = `Reading ${p.file}${p.total ? `: ${Math.round((100 * p.loaded) / p.total)}%` : ""}`;
+          }
+        });
+        const info = await this.remote().load({ model: sourceOf(pick)!, backend: "auto" }, onProgress);
+        if (ticket !== this.loading) return;
+        this.info = info;
+      }
+      this.loadedKey = keyOf(pick);
+      this.loadedLabel = labelOf(pick);
+      this.status = "ready";
+    } catch (e) {
+      if (ticket !== this.loading) return;
+      this.status = "error";
+      this.error = (e as Error).message;
+    }
+  }
+
+  /** The workspace's adapter into the worker when it was trained on the loaded model (switched on), else none. */
+  private async syncAdapter(): Promise<void> {
+    if (this.status !== "ready" || this.webllm) return;
+    const a = workspace.adapter;
+    const fits = a !== null && a.modelKey === this.loadedKey;
+    if (fits && !this.adapterLoaded) {
+      await this.remote().setAdapter(a.files);
+      this.adapterLoaded = true;
+      this.adapterOn = true;
+    } else if (!fits && this.adapterLoaded) {
+      await this.remote().setAdapter(null);
+      this.adapterLoaded = false;
+      this.adapterOn = false;
+    }
+  }
+
+  async setAdapterOn(on: boolean): Promise<void> {
+    if (!this.adapterLoaded || on === this.adapterOn) return;
+    await this.remote().useAdapter(on);
+    this.adapterOn = on;
+  }
+
+  private async completeOnce(req: CompletionRequest, signal?: AbortSignal): Promise<CompletionResult> {
+    if (this.status !== "ready") throw new Error(this.status === "loading" ? "the model is still loading" : "no model is loaded");
+    if (this.engine) {
+      const r = await webLlmComplete(this.engine, { prefix: req.prefix, suffix: req.suffix, mode: req.mode }, signal);
+      if (signal?.aborted) throw cancelledError();
+      return { text: r.text, ms: r.ms };
+    }
+    const id = this.nextId++;
+    const api = this.remote();
+    const onAbort = () => void api.cancel(id);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const r = await api.complete({ id, prefix: req.prefix, suffix: req.suffix, mode: req.mode, maxTokens: MAX_TOKENS[req.mode] });
+      if (r.stoppedBy === "cancelled") throw cancelledError();
+      return { text: r.text, ms: r.ms };
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** For the editor: one suggestion per request, cancelled in the worker when the editor aborts it. */
+  readonly completer: Completer = (req, signal) => this.completeOnce(req, signal);
+
+  /** The same cursor completed by the base model and with the adapter (for the side-by-side view). */
+  async compare(req: CompletionRequest): Promise<{ base: CompletionResult; tuned: CompletionResult }> {
+    if (!this.adapterLoaded) throw new Error("no trained adapter for this model: train one on the Train page first");
+    const was = this.adapterOn;
+    try {
+      await this.setAdapterOn(false);
+      const base = await this.completeOnce(req);
+      await this.setAdapterOn(true);
+      const tuned = await this.completeOnce(req);
+      return { base, tuned };
+    } finally {
+      await this.setAdapterOn(was);
+    }
+  }
+}
+
+export const inference = new Inference();
