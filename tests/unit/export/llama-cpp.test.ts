@@ -32,10 +32,15 @@ afterAll(async () => llama?.dispose());
 /** llama.cpp keeps keys and values in F16 by default; our engine keeps float32. */
 const F32_CACHE = { experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32" } as const;
 
-const TIE = 0.01;
+/**
+ * How close two logits must be for a different greedy choice to count as a tie. With F16 weights llama.cpp's CPU
+ * matmul also rounds the activations to F16 (ggml's vec_dot type for F16 is F16), a relative error of ~5e-4 per
+ * input that reaches the logits as a few hundredths; with F32 everything stays F32.
+ */
+const TIE = { f32: 0.01, f16: 0.03 } as const;
 
 /** Our engine follows llama.cpp's tokens; returns how many steps differed (each must be a tie) and the rest's check. */
-async function followAndCompare(model: Transformer<Float32Array, Int32Array>, prompt: number[], theirs: number[]) {
+async function followAndCompare(model: Transformer<Float32Array, Int32Array>, prompt: number[], theirs: number[], tie: number = TIE.f32) {
   const gen = new Generator(model, prompt.length + theirs.length + 1);
   let logits = await gen.prompt(prompt);
   let ties = 0;
@@ -44,7 +49,7 @@ async function followAndCompare(model: Transformer<Float32Array, Int32Array>, pr
     const a = argmax(logits, model.d.V);
     ours.push(a);
     if (a !== t) {
-      expect(logits[a]! - logits[t]!, `llama.cpp chose ${t}, we ${a}`).toBeLessThan(TIE);
+      expect(logits[a]! - logits[t]!, `llama.cpp chose ${t}, we ${a}`).toBeLessThan(tie);
       ties++;
     }
     logits = await gen.append([t]);
@@ -100,7 +105,7 @@ describe("llama.cpp runs our F32/F16 exports exactly like our engine (32 greedy 
           const adapter = withAdapter ? await randomAdapter(files) : undefined;
           const { path, cp } = await writeGguf(`${name}-${type}-${withAdapter}.gguf`.replace(/[ ,]+/g, "_"), files, type, adapter);
           const prompt = cp.tokenizer.encode(CODE);
-          await followAndCompare(await engineOnExport(cp, type, adapter), prompt, await llamaGreedy(path, prompt, 32));
+          await followAndCompare(await engineOnExport(cp, type, adapter), prompt, await llamaGreedy(path, prompt, 32), TIE[type]);
         }, 120_000);
       }
     }
