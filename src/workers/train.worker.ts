@@ -14,7 +14,7 @@ import type { WeightFormat } from "../lib/train/quant.ts";
 import { TrainingSession, type SessionProgress, type SessionState } from "../lib/train/session.ts";
 import { DEFAULT_TRAIN, type TrainConfig } from "../lib/train/trainer.ts";
 import { createBackend, defaultWeights, loseDevice, type BackendChoice, type ChosenBackend } from "./backends.ts";
-import { filesOf, type ModelSource } from "./model-source.ts";
+import { filesOf, throttled, type ModelSource } from "./model-source.ts";
 
 export type { ModelSource };
 
@@ -56,7 +56,8 @@ export interface EvalSummary {
 
 export type TrainEvent =
   | { type: "backend"; kind: "webgpu" | "cpu"; note: string }
-  | { type: "loading"; message: string }
+  /** loaded/total: bytes of the file being downloaded or read, while the model loads. */
+  | { type: "loading"; message: string; loaded?: number; total?: number }
   | { type: "started"; totalSteps: number; losses: number[]; evalLosses: [number, number][] }
   | { type: "resumed"; step: number }
   | { type: "eval-loss"; evalLosses: [number, number][] }
@@ -96,7 +97,9 @@ const api = {
       const { be, kind, note } = backend;
       onEvent({ type: "backend", kind, note });
       onEvent({ type: "loading", message: "Loading the model…" });
-      const engine = await loadEngine(be, filesOf(job.model), { weights: defaultWeights(backend, job.weights) });
+      const bytes = throttled(onEvent);
+      const files = filesOf(job.model, (p) => bytes.report({ type: "loading", message: `Loading the model: ${p.file}`, loaded: p.loaded, total: p.total }));
+      const engine = await loadEngine(be, files, { weights: defaultWeights(backend, job.weights) }).finally(() => bytes.flush());
       const tk = engine.checkpoint.tokenizer;
       const tokenize = (rs: readonly SampleRecord[]) => rs
         .map((r) => tokenizeSample(r, tk, { contextLength: train.contextLength, lossOn: "middle" }))

@@ -2,7 +2,8 @@
 // Chromium, through the harness page tests/e2e/harness/model-sources.html. A local node:http server impersonates the
 // Hugging Face Hub (file list, resolve URLs with Range, CORS) and serves plain checkpoint folders; the page loads tiny
 // checkpoints from it, then from the Cache API once the server is gone, and each result (config, token ids, first
-// weights) is compared with Node's loader and the fixture.
+// weights) is compared with Node's loader and the fixture. A download whose connection drops goes on after a reload
+// from the first chunk not kept, which the server's log of requested and sent bytes shows.
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -19,21 +20,29 @@ const PROBE: Probe = {
 };
 const CACHE = "fim-studio-hub-e2e";
 const HUB_OPTS: TinyCheckpointOptions = { architecture: "qwen2", tied: true, dtype: "BF16" };
+/** The resumed download: the tiny F32 weights (about 1.4 MiB) in chunks of 64 KiB, the first try cut inside chunk 5. */
+const RESUME_OPTS: TinyCheckpointOptions = { seed: 5 };
+const RESUME_CHUNK = 64 << 10;
+const RESUME_CUT = 5 * RESUME_CHUNK + (RESUME_CHUNK >> 1);
 const HUB_NEEDED = ["config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"];
 
-type Route = Uint8Array | { cutAfter: number; body: Uint8Array };
+/** A file, or one whose connection drops at file offset `cutAt` (for its next `cuts` requests; default all of them). */
+type Route = Uint8Array | { body: Uint8Array; cutAt: number; cuts?: number };
 const bytesOf = (v: Uint8Array | string) => (typeof v === "string" ? new TextEncoder().encode(v) : v);
 
 interface FakeServer {
   url: string;
   /** "GET /path" or "GET /path bytes=a-b", in order. */
   requests: string[];
+  /** The body bytes written per GET, in order: [path, begin, end) of the file. */
+  sent: [string, number, number][];
   close(): Promise<void>;
 }
 
-/** An HTTP server on 127.0.0.1 serving `routes` with CORS, HEAD and single byte ranges; `cutAfter` drops the connection mid-body. */
+/** An HTTP server on 127.0.0.1 serving `routes` with CORS, HEAD and single byte ranges; `cutAt` drops the connection mid-body. */
 async function startFakeServer(routes: Map<string, Route>): Promise<FakeServer> {
   const requests: string[] = [];
+  const sent: [string, number, number][] = [];
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
     const range = req.headers.range;
@@ -50,26 +59,27 @@ async function startFakeServer(routes: Map<string, Route>): Promise<FakeServer> 
       return res.end("Entry not found");
     }
     const type = path.endsWith(".json") || path.startsWith("/api/") ? "application/json" : "application/octet-stream";
-    if (!(route instanceof Uint8Array)) {
-      res.writeHead(200, { "Content-Type": type, "Content-Length": route.body.byteLength });
-      res.write(route.body.subarray(0, route.cutAfter));
-      setTimeout(() => res.socket?.destroy(), 50); // the connection drops: Content-Length is never reached
-      return;
-    }
+    const body = route instanceof Uint8Array ? route : route.body;
     const m = range ? /^bytes=(\d+)-(\d+)$/.exec(range) : null;
     const begin = m ? Number(m[1]) : 0;
-    const end = m ? Math.min(Number(m[2]) + 1, route.byteLength) : route.byteLength;
-    if (m && begin >= route.byteLength) {
-      res.writeHead(416, { "Content-Range": `bytes */${route.byteLength}` });
+    const end = m ? Math.min(Number(m[2]) + 1, body.byteLength) : body.byteLength;
+    if (m && begin >= body.byteLength) {
+      res.writeHead(416, { "Content-Range": `bytes */${body.byteLength}` });
       return res.end();
     }
     res.writeHead(m ? 206 : 200, {
       "Content-Type": type,
       "Content-Length": end - begin,
       "Accept-Ranges": "bytes",
-      ...(m ? { "Content-Range": `bytes ${begin}-${end - 1}/${route.byteLength}` } : {}),
+      ...(m ? { "Content-Range": `bytes ${begin}-${end - 1}/${body.byteLength}` } : {}),
     });
-    res.end(req.method === "HEAD" ? undefined : route.subarray(begin, end));
+    if (req.method === "HEAD") return res.end();
+    const cut = route instanceof Uint8Array || route.cuts === 0 || route.cutAt >= end ? undefined : Math.max(begin, route.cutAt);
+    sent.push([path, begin, cut ?? end]);
+    if (cut === undefined) return res.end(body.subarray(begin, end));
+    if (!(route instanceof Uint8Array) && route.cuts !== undefined) route.cuts--;
+    res.write(body.subarray(begin, cut));
+    setTimeout(() => res.socket?.destroy(), 100); // the connection drops: Content-Length is never reached
   };
   const server = createServer(handle);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -77,6 +87,7 @@ async function startFakeServer(routes: Map<string, Route>): Promise<FakeServer> 
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    sent,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -86,7 +97,7 @@ async function startFakeServer(routes: Map<string, Route>): Promise<FakeServer> 
 }
 
 /** A Hub repo's routes: `/api/models/<repo>/revision/main` (with sizes, as `?blobs=true` gives) and `/<repo>/resolve/main/<file>`. */
-function hubRoutes(repo: string, files: Record<string, Uint8Array | string>, cut?: string): [string, Route][] {
+function hubRoutes(repo: string, files: Record<string, Uint8Array | string>, cut?: { file: string; at?: number; cuts?: number }): [string, Route][] {
   const siblings = [...Object.keys(files), "onnx/model.onnx", "original/consolidated.pth"].map((rfilename) => ({
     rfilename,
     size: bytesOf(files[rfilename] ?? "").byteLength,
@@ -95,7 +106,8 @@ function hubRoutes(repo: string, files: Record<string, Uint8Array | string>, cut
     [`/api/models/${repo}/revision/main`, bytesOf(JSON.stringify({ id: repo, sha: "0123abcd", siblings }))],
     ...Object.entries(files).map(([name, v]): [string, Route] => {
       const body = bytesOf(v);
-      return [`/${repo}/resolve/main/${name}`, name === cut ? { body, cutAfter: body.byteLength >> 1 } : body];
+      const route = name === cut?.file ? { body, cutAt: cut.at ?? body.byteLength >> 1, cuts: cut.cuts } : body;
+      return [`/${repo}/resolve/main/${name}`, route];
     }),
   ];
 }
@@ -135,7 +147,8 @@ beforeAll(async () => {
   server = await startFakeServer(
     new Map([
       ...hubRoutes("test/tiny", hubFilesOf),
-      ...hubRoutes("test/broken", tinyCheckpointFiles(), "model.safetensors"),
+      ...hubRoutes("test/broken", tinyCheckpointFiles(), { file: "model.safetensors" }),
+      ...hubRoutes("test/resume", tinyCheckpointFiles(RESUME_OPTS), { file: "model.safetensors", at: RESUME_CUT, cuts: 1 }),
       ...folderRoutes("manifest", tinyCheckpointFiles({ dtype: "F16" }), true),
       ...folderRoutes("sharded", tinyCheckpointFiles({ shards: 2, seed: 3 }), false),
     ]),
@@ -203,10 +216,63 @@ describe("browser checkpoint sources", () => {
     try {
       const { page } = await openHarness(context);
       const load = page.evaluate(([hub, cache, probe]) => window.modelSources.hub("test/broken", hub, cache, probe), [server.url, CACHE, PROBE] as const);
-      await expect(load).rejects.toThrow(/model\.safetensors of test\/broken: the download broke off after \d+ bytes .* and was not kept: try again/);
+      await expect(load).rejects.toThrow(/model\.safetensors of test\/broken: the download broke off after \d+ of \d+ bytes .* and was not kept: try again/);
       const keys = await page.evaluate((cache) => window.modelSources.cacheKeys(cache), CACHE);
-      expect(keys).toContain(`${server.url}/test/broken/resolve/main/config.json`);
-      expect(keys).not.toContain(`${server.url}/test/broken/resolve/main/model.safetensors`);
+      expect(keys).toContain(`${server.url}/test/broken/resolve/main/config.json?chunk=0`);
+      expect(keys.filter((k) => k.includes("/test/broken/resolve/main/model.safetensors"))).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("an interrupted Hub download goes on after a reload from the first chunk not kept", async () => {
+    const context = await newContext();
+    try {
+      const { page, errors } = await openHarness(context);
+      const path = "/test/resume/resolve/main/model.safetensors";
+      const weights = tinyCheckpointFiles(RESUME_OPTS)["model.safetensors"] as Uint8Array;
+      const size = weights.byteLength;
+      expect(size).toBeGreaterThan(8 * RESUME_CHUNK);
+      const load = (p: Page) =>
+        p.evaluate(
+          ([hub, cache, probe, chunkBytes]) => window.modelSources.hub("test/resume", hub, cache, probe, { chunkBytes, digestOf: "model.safetensors" }),
+          [server.url, CACHE, PROBE, RESUME_CHUNK] as const,
+        );
+      // The first try: the connection drops inside chunk 5; chunks 0-4 are kept, the broken one is not.
+      const firstTry = server.sent.length;
+      await expect(load(page)).rejects.toThrow(
+        new RegExp(`model\\.safetensors of test/resume: the download broke off after \\d+ of ${size} bytes .*; \\d+ of ${size} bytes are kept and the next try goes on from there`),
+      );
+      const chunkKeys = (await page.evaluate((cache) => window.modelSources.cacheKeys(cache), CACHE)).filter((k) => k.includes(path));
+      const kept = chunkKeys.map((k) => Number(/\?chunk=(\d+)$/.exec(k)![1])).sort((a, b) => a - b);
+      expect(kept).toEqual([0, 1, 2, 3, 4]);
+
+      // After a reload, only the missing chunks are asked for: from chunk 5 on, and no byte twice but the broken chunk's.
+      await page.reload();
+      await page.waitForFunction(() => "modelSources" in window);
+      const secondTry = server.sent.length;
+      const asked = server.requests.length;
+      const resumed = await load(page);
+      await expectMatchesReference(resumed, RESUME_OPTS);
+      expect(server.requests.slice(asked).filter((r) => r.includes(path))).toEqual([`GET ${path} bytes=${5 * RESUME_CHUNK}-${size - 1}`]);
+      const before = server.sent.slice(firstTry, secondTry).filter(([p]) => p === path);
+      const after = server.sent.slice(secondTry).filter(([p]) => p === path);
+      expect(before).toEqual([[path, 0, RESUME_CUT]]);
+      expect(after).toEqual([[path, 5 * RESUME_CHUNK, size]]);
+      expect(RESUME_CUT - 5 * RESUME_CHUNK).toBeLessThan(RESUME_CHUNK); // the bytes sent twice are within the broken chunk
+
+      // Progress starts at the kept bytes; the file is the fixture's, byte for byte.
+      const mine = resumed.events.filter((e) => e.file === "model.safetensors");
+      expect(mine[0]).toEqual({ file: "model.safetensors", loaded: 5 * RESUME_CHUNK, total: size, fromCache: false });
+      expect(mine.at(-1)).toEqual({ file: "model.safetensors", loaded: size, total: size, fromCache: false });
+      const want = Buffer.from(await crypto.subtle.digest("SHA-256", weights.slice())).toString("hex");
+      expect(resumed.digest).toBe(want);
+
+      // clearHubCache takes the chunks with it.
+      const entries = (await page.evaluate((cache) => window.modelSources.cacheKeys(cache), CACHE)).filter((k) => k.includes("/test/resume/"));
+      expect(entries.filter((k) => k.includes(path)).length).toBe(Math.ceil(size / RESUME_CHUNK));
+      await expect(page.evaluate((cache) => window.modelSources.clear("test/resume", cache), CACHE)).resolves.toBe(entries.length);
+      expect(errors).toEqual([]);
     } finally {
       await context.close();
     }
@@ -225,14 +291,15 @@ describe("browser checkpoint sources", () => {
       expect(online.label).toBe("test/tiny at main");
       expect(online.names).toContain("pytorch_model.bin"); // listed, for the loader's messages, but never fetched
       expect(online.names).not.toContain("onnx/model.onnx");
-      const fetched = server.requests.filter((r) => r.startsWith("GET /test/tiny/resolve/main/")).map((r) => r.split("/").pop());
-      expect(fetched.sort()).toEqual(HUB_NEEDED);
+      const fetched = server.requests.filter((r) => r.startsWith("GET /test/tiny/resolve/main/"));
+      expect(fetched.map((r) => r.split(" ")[1]!.split("/").pop()).sort()).toEqual(HUB_NEEDED);
+      expect(fetched.every((r) => / bytes=0-\d+$/.test(r))).toBe(true); // each file whole, in one request
       for (const name of HUB_NEEDED) {
         const last = online.events.filter((e) => e.file === name).at(-1);
         expect(last, name).toEqual({ file: name, loaded: sizes[name], total: sizes[name], fromCache: false });
       }
       const keys = await page.evaluate((cache) => window.modelSources.cacheKeys(cache), CACHE);
-      for (const name of HUB_NEEDED) expect(keys).toContain(`${server.url}/test/tiny/resolve/main/${name}`);
+      for (const name of HUB_NEEDED) expect(keys).toContain(`${server.url}/test/tiny/resolve/main/${name}?chunk=0`); // one chunk each
       expect(keys).toContain(`${server.url}/api/models/test/tiny/revision/main?blobs=true`);
 
       // The hub goes away: a fresh page loads the same checkpoint from the Cache API alone.

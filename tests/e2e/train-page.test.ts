@@ -1,6 +1,7 @@
 // train-page.test.ts — the Train page in headless Chromium on a tiny embedded model (served as /models/ by the test):
 // samples from the built-in corpus, a short run on the CPU backend with progress, a falling loss, held-out loss and
-// before/after metrics; Stop; and a run interrupted by a reload offered for resuming and finished from its checkpoint.
+// before/after metrics; Stop; a run interrupted by a reload offered for resuming and finished from its checkpoint; and
+// a Hugging Face model (huggingface.co answered by the test) whose size shows before, and its download while it loads.
 // Screenshots at 1280×720 and 390×844 go to $SHOTS_DIR (default /tmp/shots).
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -8,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser, openPage, startApp, type RunningApp } from "./browser.ts";
 import { makeModelsDir, type ModelsDir } from "./fixtures/models-dir.ts";
+import { formatBytes } from "../../src/routes/data/format.ts";
 
 const SHOTS_DIR = process.env.SHOTS_DIR || "/tmp/shots";
 let app: RunningApp;
@@ -94,4 +96,50 @@ describe("Train page", () => {
     expect(errors).toEqual([]);
     await page.context().close();
   }, 400_000);
+
+  test("a Hub model: its size before, its download progress while the run starts", async () => {
+    const { context, page, errors } = await openPage(browser, app.url);
+    const repo = "test/tiny-hub";
+    const files = Object.fromEntries(Object.entries(models.files).map(([n, v]) => [n, typeof v === "string" ? new TextEncoder().encode(v) : v]));
+    const weights = files["model.safetensors"]!.byteLength;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // huggingface.co, as the worker's fetches see it: the file list with sizes, files by Range; the weights wait for `held`
+    await context.route("https://huggingface.co/**", async (route) => {
+      const req = route.request();
+      const path = decodeURIComponent(new URL(req.url()).pathname);
+      const cors = { "access-control-allow-origin": "*", "access-control-allow-headers": "range", "access-control-expose-headers": "content-range" };
+      if (req.method() === "OPTIONS") return route.fulfill({ status: 204, headers: cors });
+      if (path === `/api/models/${repo}/revision/main`) {
+        const siblings = Object.entries(files).map(([rfilename, v]) => ({ rfilename, size: v.byteLength }));
+        return route.fulfill({ json: { id: repo, sha: "0123abcd", siblings }, headers: cors });
+      }
+      const name = path.slice(`/${repo}/resolve/main/`.length);
+      const body = path.startsWith(`/${repo}/resolve/main/`) ? files[name] : undefined;
+      if (!body) return route.fulfill({ status: 404, body: "Entry not found", headers: cors });
+      if (name === "model.safetensors") await held;
+      const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers()["range"] ?? "");
+      if (!m) return route.fulfill({ body: Buffer.from(body), headers: cors });
+      const [begin, end] = [Number(m[1]), Math.min(Number(m[2]) + 1, body.byteLength)];
+      const headers = { ...cors, "content-range": `bytes ${begin}-${end - 1}/${body.byteLength}` };
+      return route.fulfill({ status: 206, body: Buffer.from(body.subarray(begin, end)), headers });
+    });
+    await withSamples(page);
+    await page.getByTestId("kind-hub").check();
+    await page.getByTestId("repo-input").fill(repo);
+    await page.getByTestId("repo-use").click();
+    const total = Object.values(files).reduce((s, v) => s + v.byteLength, 0);
+    await expect.poll(() => page.getByTestId("cost").textContent(), { timeout: 30_000 }).toContain(`Download ${formatBytes(total)} once`);
+    await setSettings(page, { ...QUICK, steps: 2, evalEvery: 0, evalSamples: 0 });
+    await page.getByTestId("train-start").click();
+    // the weights are held back: the page shows which file loads and how many of its bytes are in
+    await expect.poll(() => page.getByTestId("train-download").textContent(), { timeout: 60_000 }).toContain(`0 B of ${formatBytes(weights)} (0%)`);
+    expect(await page.getByTestId("train-status").textContent()).toContain("Loading the model: model.safetensors");
+    await page.locator("section.run").screenshot({ path: join(SHOTS_DIR, "train-download.png") });
+    release();
+    await expect.poll(() => page.getByTestId("train-status").textContent(), { timeout: 120_000 }).toContain("Done");
+    expect(await page.getByTestId("train-download").count()).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 240_000);
 });

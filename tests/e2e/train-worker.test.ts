@@ -50,7 +50,7 @@ function job(steps: number, runKey: string): TrainJob {
 
 type Harness = {
   start(j: TrainJob, pauseAt?: number): Promise<{ state: string; losses: number[]; backend: string }>;
-  state(): { progress: { step: number; loss: number; tokensPerSecond: number }[]; events: { type: string; step?: number }[]; longestGapMs: number; ticks: number };
+  state(): { progress: { step: number; loss: number; tokensPerSecond: number }[]; events: { type: string; step?: number; message?: string; loaded?: number; total?: number }[]; longestGapMs: number; ticks: number };
   cancel(): Promise<void>;
   hasCheckpoint(k: string): Promise<boolean>;
   clearCheckpoint(k: string): Promise<void>;
@@ -67,6 +67,11 @@ describe("training in a Web Worker", () => {
     expect(st.progress.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(st.progress.every((p) => Number.isFinite(p.loss) && p.tokensPerSecond > 0)).toBe(true);
     expect(st.events[0]).toMatchObject({ type: "backend", kind: "cpu" });
+    // while the model loads, the bytes read so far come along (a Hub model's download reports the same way)
+    const bytes = st.events.filter((e) => e.type === "loading" && e.loaded !== undefined);
+    expect(bytes.length).toBeGreaterThan(0);
+    expect(bytes.every((e) => e.loaded! > 0 && (e.total === undefined || e.loaded! <= e.total))).toBe(true); // no sizes from a served folder
+    expect(bytes.some((e) => e.message === "Loading the model: model.safetensors")).toBe(true);
     expect(st.ticks).toBeGreaterThan(20);
     expect(st.longestGapMs).toBeLessThan(500); // the main thread never froze
     expect(await page.evaluate(() => (window as unknown as { trainHarness: Harness }).trainHarness.files())).toEqual([

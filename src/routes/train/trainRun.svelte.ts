@@ -24,6 +24,8 @@ export class TrainRun {
   backendKind = $state<"webgpu" | "cpu" | null>(null);
   /** Loading the model, resuming, a lost device: the latest such message. */
   notice = $state("");
+  /** While the model loads: bytes of the file being downloaded (a Hub model) or read, when the worker says. */
+  loadBytes = $state.raw<{ loaded: number; total: number | undefined } | null>(null);
   before = $state.raw<EvalSummary | null>(null);
   after = $state.raw<EvalSummary | null>(null);
   error = $state<string | null>(null);
@@ -83,6 +85,7 @@ export class TrainRun {
     this.status = "starting";
     this.error = null;
     this.notice = "Loading the model…";
+    this.loadBytes = null;
     this.progress = null;
     this.losses = [];
     this.evalLosses = [];
@@ -119,20 +122,22 @@ export class TrainRun {
       const result: TrainResult = await this.remote().start(request, onProgress, onEvent);
       this.losses = result.losses.map((l, i) => [i + 1, l]);
       this.evalLosses = result.evalLosses;
-      this.status = result.state === "cancelled" ? "cancelled" : "done";
-      this.notice = "";
+      // the adapter first: "Done" says it is ready for the Playground and Export
       if (result.state === "done") {
         workspace.adapter = {
           files: await this.remote().files(), modelKey: job.modelKey, modelLabel: job.modelLabel, format: job.format,
           steps: this.totalSteps || result.losses.length,
         };
-        await saveJob({ ...job, finished: true }).catch(() => {});
       }
+      this.status = result.state === "cancelled" ? "cancelled" : "done";
+      this.notice = "";
+      if (result.state === "done") await saveJob({ ...job, finished: true }).catch(() => {});
     } catch (e) {
       this.status = "error";
       this.error = (e as Error).message;
       this.notice = "";
     }
+    this.loadBytes = null;
   }
 
   private onEvent(e: TrainEvent): void {
@@ -143,6 +148,7 @@ export class TrainRun {
         break;
       case "loading":
         this.notice = e.message;
+        this.loadBytes = e.loaded === undefined ? null : { loaded: e.loaded, total: e.total };
         break;
       case "resumed":
         this.resumedFrom = e.step;
@@ -163,6 +169,7 @@ export class TrainRun {
         this.evalLosses = e.evalLosses;
         if (this.status === "starting") this.status = "running";
         this.notice = "";
+        this.loadBytes = null;
         break;
     }
   }

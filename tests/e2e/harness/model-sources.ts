@@ -23,9 +23,18 @@ export interface LoadSummary {
   /** Tensor name -> its first 32 values. */
   first: Record<string, number[]>;
   events: HubProgress[];
+  /** SHA-256 (hex) of the file `digestOf` named, as the source gives it after the load. */
+  digest?: string;
 }
 
-async function summary(files: CheckpointFiles, probe: Probe, events: HubProgress[] = []): Promise<LoadSummary> {
+export interface HubHarnessOptions {
+  chunkBytes?: number;
+  digestOf?: string;
+}
+
+const hex = (b: ArrayBuffer) => Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, "0")).join("");
+
+async function summary(files: CheckpointFiles, probe: Probe, events: HubProgress[] = [], digestOf?: string): Promise<LoadSummary> {
   const ck = await loadCheckpoint(files);
   const first: Record<string, number[]> = {};
   for (const name of probe.tensors) first[name] = Array.from((await ck.weights.get(name)).data.subarray(0, 32));
@@ -40,13 +49,15 @@ async function summary(files: CheckpointFiles, probe: Probe, events: HubProgress
     stopIds: ck.stopIds,
     first,
     events,
+    ...(digestOf && { digest: hex(await crypto.subtle.digest("SHA-256", (await files.read(digestOf)).slice())) }),
   };
 }
 
 const api = {
-  hub(repo: string, endpoint: string, cacheName: string, probe: Probe): Promise<LoadSummary> {
+  hub(repo: string, endpoint: string, cacheName: string, probe: Probe, opts: HubHarnessOptions = {}): Promise<LoadSummary> {
     const events: HubProgress[] = [];
-    return summary(hubFiles(repo, { endpoint, cacheName, onProgress: (p) => events.push(p) }), probe, events);
+    const files = hubFiles(repo, { endpoint, cacheName, chunkBytes: opts.chunkBytes, onProgress: (p) => events.push(p) });
+    return summary(files, probe, events, opts.digestOf);
   },
   url: (baseUrl: string, probe: Probe) => summary(urlFiles(baseUrl), probe),
   hubSize: (repo: string, endpoint: string, cacheName: string) => hubDownloadSize(repo, { endpoint, cacheName }),

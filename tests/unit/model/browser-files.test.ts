@@ -1,7 +1,8 @@
 // The browser's checkpoint sources, in Node (fetch, Response, Blob and File are globals there): dropped File objects,
 // a folder served over HTTP (a fake fetch, with and without Range support) and a Hub repo (a fake fetch + an
 // in-memory CacheStorage): each loads the tiny checkpoint with the fixture's exact weights; downloads report
-// progress, are cached whole or not at all, and serve later and offline loads; each refusal has its message.
+// progress, are cached in whole chunks, go on from the first missing chunk after an interruption, and serve later
+// and offline loads; each refusal has its message.
 
 import { describe, expect, it } from "vitest";
 import { droppedFiles, ModelSourceError, urlFiles } from "../../../src/lib/model/browser-files.ts";
@@ -23,8 +24,12 @@ class MemoryCache {
     const body = new Uint8Array(await res.arrayBuffer());
     this.entries.set(keyOf(req), { body, headers: res.headers });
   }
-  async delete(req: RequestInfo | URL) {
-    return this.entries.delete(keyOf(req));
+  async delete(req: RequestInfo | URL, opts?: CacheQueryOptions) {
+    if (!opts?.ignoreSearch) return this.entries.delete(keyOf(req));
+    const bare = (url: string) => url.replace(/\?.*$/, "");
+    const gone = [...this.entries.keys()].filter((k) => bare(k) === bare(keyOf(req)));
+    for (const k of gone) this.entries.delete(k);
+    return gone.length > 0;
   }
   async keys() {
     return [...this.entries.keys()].map((url) => new Request(url));
@@ -56,6 +61,20 @@ interface FakeServer {
   offline: boolean;
   /** Paths whose body stops halfway although Content-Length gives the whole size. */
   truncate: Set<string>;
+  /** Path -> file offset where the connection drops mid-body (the bytes before it arrive, then the body errors). */
+  cut: Map<string, number>;
+}
+
+/** A body of `bytes` that errors, as a dropped connection does, after its first `n` bytes were read. */
+function brokenBody(bytes: Uint8Array, n: number): ReadableStream<Uint8Array> {
+  let sent = false;
+  return new ReadableStream({
+    pull(controller) {
+      if (sent) return controller.error(new TypeError("connection reset"));
+      controller.enqueue(bytes.slice(0, n));
+      sent = true;
+    },
+  });
 }
 
 /** A fetch serving `routes` (path -> bytes), with HEAD and single byte ranges unless `range` is false. */
@@ -65,6 +84,7 @@ function fakeServer(routes: Map<string, Uint8Array>, opts: { range?: boolean; ht
     requests: [],
     offline: false,
     truncate: new Set(),
+    cut: new Map(),
     fetch: async (input, init) => {
       const url = new URL(keyOf(input as RequestInfo));
       const method = init?.method ?? "GET";
@@ -80,12 +100,13 @@ function fakeServer(routes: Map<string, Uint8Array>, opts: { range?: boolean; ht
       if (method === "HEAD") return new Response(null, { headers });
       if (server.truncate.has(url.pathname)) return new Response(body.slice(0, body.byteLength >> 1), { headers });
       const m = range && opts.range !== false ? /^bytes=(\d+)-(\d+)$/.exec(range) : null;
-      if (!m) return new Response(body.slice(), { headers });
+      const cut = server.cut.get(url.pathname);
+      if (!m) return new Response(cut === undefined ? body.slice() : brokenBody(body, cut), { headers });
       const begin = Number(m[1]);
       const end = Math.min(Number(m[2]) + 1, body.byteLength);
       if (begin >= body.byteLength) return new Response(null, { status: 416 });
       const part = body.slice(begin, end);
-      return new Response(part, {
+      return new Response(cut === undefined ? part : brokenBody(part, Math.max(0, cut - begin)), {
         status: 206,
         headers: { "content-length": String(part.byteLength), "content-range": `bytes ${begin}-${end - 1}/${body.byteLength}` },
       });
@@ -196,7 +217,7 @@ describe("urlFiles", () => {
 
 describe("hubFiles", () => {
   const ENDPOINT = "http://hub.test";
-  const hub = (opts: TinyCheckpointOptions = {}, listing: { sha?: string; sizes?: boolean } = {}) => {
+  const hub = (opts: TinyCheckpointOptions = {}, listing: { sha?: string; sizes?: boolean } = {}, serve: { range?: boolean } = {}) => {
     const files = { ...tinyCheckpointFiles(opts), "README.md": "# tiny", "pytorch_model.bin": "not read" };
     const routes = new Map(Object.entries(files).map(([n, v]) => [`/test/tiny/resolve/main/${n}`, bytesOf(v)]));
     const siblings = [...Object.keys(files), "onnx/model.onnx", "original/consolidated.pth"].map((rfilename) => ({
@@ -204,7 +225,7 @@ describe("hubFiles", () => {
       ...(listing.sizes === false ? {} : { size: bytesOf((files as Record<string, string | Uint8Array>)[rfilename] ?? "").byteLength }),
     }));
     routes.set("/api/models/test/tiny/revision/main", bytesOf(JSON.stringify({ id: "test/tiny", sha: listing.sha ?? "c0ffee", siblings })));
-    return { server: fakeServer(routes), sizes: Object.fromEntries(Object.entries(files).map(([n, v]) => [n, bytesOf(v).byteLength])) };
+    return { server: fakeServer(routes, serve), sizes: Object.fromEntries(Object.entries(files).map(([n, v]) => [n, bytesOf(v).byteLength])) };
   };
   const resolves = (s: FakeServer) => s.requests.filter((r) => r.path.includes("/resolve/"));
   const options = (server: FakeServer, caches: CacheStorage, events: HubProgress[] = []): HubOptions => ({
@@ -282,8 +303,8 @@ describe("hubFiles", () => {
       /^model\.safetensors of test\/tiny: the download stopped at \d+ of \d+ bytes and was not kept: try again$/,
     );
     const keys = (await (await caches.open("fim-studio-hub")).keys()).map((k) => k.url);
-    expect(keys).toContain("http://hub.test/test/tiny/resolve/main/config.json");
-    expect(keys).not.toContain("http://hub.test/test/tiny/resolve/main/model.safetensors");
+    expect(keys).toContain("http://hub.test/test/tiny/resolve/main/config.json?chunk=0");
+    expect(keys.filter((k) => k.includes("/model.safetensors"))).toEqual([]);
     server.truncate.clear();
     await expectTiny(hubFiles("test/tiny", options(server, caches)));
   });
@@ -292,9 +313,73 @@ describe("hubFiles", () => {
     const first = hub({ seed: 1 }, { sha: "aaaa" });
     const caches = memoryCaches();
     await expectTiny(hubFiles("test/tiny", options(first.server, caches)), { seed: 1 });
+    const cache = await caches.open("fim-studio-hub");
+    const weights = "http://hub.test/test/tiny/resolve/main/model.safetensors?chunk=0";
+    const stale = await cache.match(weights);
     const second = hub({ seed: 2 }, { sha: "bbbb" });
+    await expect(hubFiles("test/tiny", options(second.server, caches)).list()).resolves.toContain("model.safetensors");
+    expect(await cache.match(weights)).toBeUndefined(); // dropped with the old listing, before any read
     await expectTiny(hubFiles("test/tiny", options(second.server, caches)), { seed: 2 });
     expect(resolves(second.server).length).toBe(NEEDED.length);
+    // a chunk of the old commit put back (another tab still downloading it) is not taken for the new one
+    await cache.put(weights, stale!);
+    second.server.requests.length = 0;
+    await expectTiny(hubFiles("test/tiny", options(second.server, caches)), { seed: 2 });
+    expect(resolves(second.server).map((r) => r.path)).toEqual(["/test/tiny/resolve/main/model.safetensors"]);
+  });
+
+  it("an interrupted download goes on from the first chunk not kept", async () => {
+    const CHUNK = 8192;
+    const { server, sizes } = hub();
+    const caches = memoryCaches();
+    const path = "/test/tiny/resolve/main/model.safetensors";
+    const size = sizes["model.safetensors"]!;
+    expect(size).toBeGreaterThan(4 * CHUNK);
+    server.cut.set(path, 2 * CHUNK + 1000); // the connection drops inside chunk 2
+    const first: HubProgress[] = [];
+    await expect(loadCheckpoint(hubFiles("test/tiny", { ...options(server, caches, first), chunkBytes: CHUNK }))).rejects.toThrow(
+      `model.safetensors of test/tiny: the download broke off after ${2 * CHUNK + 1000} of ${size} bytes (connection reset); ` +
+        `${2 * CHUNK} of ${size} bytes are kept and the next try goes on from there`,
+    );
+    const keys = (await (await caches.open("fim-studio-hub")).keys()).map((k) => k.url).filter((k) => k.startsWith(`${ENDPOINT}${path}`));
+    expect(keys.sort()).toEqual([0, 1].map((i) => `${ENDPOINT}${path}?chunk=${i}`)); // the broken chunk is not kept
+
+    server.cut.clear();
+    server.requests.length = 0;
+    const again: HubProgress[] = [];
+    await expectTiny(hubFiles("test/tiny", { ...options(server, caches, again), chunkBytes: CHUNK }));
+    expect(resolves(server).map((r) => [r.path, r.range])).toEqual([[path, `bytes=${2 * CHUNK}-${size - 1}`]]);
+    const mine = again.filter((e) => e.file === "model.safetensors");
+    expect(mine[0]).toEqual({ file: "model.safetensors", loaded: 2 * CHUNK, total: size, fromCache: false });
+    expect(mine.at(-1)).toEqual({ file: "model.safetensors", loaded: size, total: size, fromCache: false });
+
+    // all kept now: from the cache, in chunks, offline
+    server.offline = true;
+    const cached: HubProgress[] = [];
+    await expectTiny(hubFiles("test/tiny", { ...options(server, caches, cached), chunkBytes: CHUNK }));
+    expect(cached.filter((e) => e.file === "model.safetensors")).toEqual([{ file: "model.safetensors", loaded: size, total: size, fromCache: true }]);
+  });
+
+  it("a server that ignores Range sends the whole file: kept chunks are skipped, the rest kept", async () => {
+    const CHUNK = 8192;
+    const { server, sizes } = hub({}, {}, { range: false });
+    const caches = memoryCaches();
+    const path = "/test/tiny/resolve/main/model.safetensors";
+    const size = sizes["model.safetensors"]!;
+    server.cut.set(path, 3 * CHUNK - 1);
+    await expect(loadCheckpoint(hubFiles("test/tiny", { ...options(server, caches), chunkBytes: CHUNK }))).rejects.toThrow(
+      `${2 * CHUNK} of ${size} bytes are kept`,
+    );
+    server.cut.clear();
+    server.requests.length = 0;
+    const again: HubProgress[] = [];
+    await expectTiny(hubFiles("test/tiny", { ...options(server, caches, again), chunkBytes: CHUNK }));
+    expect(resolves(server).filter((r) => r.path === path).length).toBe(1);
+    const mine = again.filter((e) => e.file === "model.safetensors");
+    expect(mine[0]!.loaded).toBe(2 * CHUNK);
+    expect(mine.at(-1)!.loaded).toBe(size);
+    server.offline = true;
+    await expectTiny(hubFiles("test/tiny", { ...options(server, caches), chunkBytes: CHUNK }));
   });
 
   it("clearHubCache forgets a repo; without a cache, downloads stay in memory", async () => {
