@@ -1,9 +1,12 @@
 // The dataset builder: files → filtered → samples → a sink, with a train/eval split by file and statistics.
-// Streaming: one file is held at a time, so memory does not grow with the corpus. With a total count the
-// source is walked twice (first to weigh the usable files, then to sample them); with perFile, once.
+// Streaming: one file is held at a time, so memory does not grow with the corpus (only a 512-byte MinHash
+// signature per file is kept). The source is walked twice: first to weigh the usable files (for a total count) and
+// to find eval files that are near-duplicates of train files (near-dup.ts), then to sample them. With perFile and
+// near-duplicate removal off (or no eval split), once.
 
 import { classifyFile, countLines, tooLarge, utf8Length, type ClassifyOptions } from "./filters.ts";
 import { getFormat, markersOf } from "./formats.ts";
+import { DEFAULT_NEAR_DUP_THRESHOLD, minHash, NearDupIndex, type Signature } from "./near-dup.ts";
 import { hashString } from "./prng.ts";
 import { sampleFile } from "./sample.ts";
 import type { DatasetOptions, DatasetProgress, DatasetStats, FileSource, SampleRecord, SkipReason } from "./types.ts";
@@ -18,11 +21,13 @@ export const DEFAULT_DATASET_OPTIONS: Readonly<DatasetOptions> = {
   spmRate: 0, // the seed uses PSM order only
   incompleteRate: 0.35, // the ctx seed: 35% incomplete
   maxFileBytes: 1_000_000,
+  dropNearDuplicates: true, // an eval file copied from a train file measures memorisation, not completion
+  nearDupThreshold: DEFAULT_NEAR_DUP_THRESHOLD, // Jaccard 0.8 of token 5-grams: light edits of the same file
 };
 
 export const SKIP_REASONS: readonly SkipReason[] = [
   "too-large", "binary", "unknown-language", "banned-language", "generated", "minified", "too-small",
-  "contains-marker", "no-split",
+  "contains-marker", "no-split", "near-duplicate",
 ];
 
 export class DatasetOptionError extends Error {
@@ -68,6 +73,9 @@ export function resolveOptions(partial: Partial<DatasetOptions>): DatasetOptions
   rate("fimRate", o.fimRate);
   rate("spmRate", o.spmRate);
   rate("incompleteRate", o.incompleteRate);
+  if (typeof o.nearDupThreshold !== "number" || !(o.nearDupThreshold > 0 && o.nearDupThreshold <= 1)) {
+    throw new DatasetOptionError("nearDupThreshold", `must be above 0 and at most 1, got ${String(o.nearDupThreshold)}`);
+  }
   if (o.spanUnit !== "lines" && o.spanUnit !== "chars") {
     throw new DatasetOptionError("spanUnit", `must be "lines" or "chars", got ${String(o.spanUnit)}`);
   }
@@ -126,9 +134,14 @@ export async function buildDataset(
     }
   };
 
-  // Pass 1 (total count only): the weight of each usable file = its line count.
+  // Pass 1 (for a total count, or to find near-duplicates): the weight of each usable file = its line count; the
+  // MinHash signature of each usable file. Files are keyed by their place in the walk (paths may repeat).
+  const dedup = o.dropNearDuplicates && o.evalFraction > 0;
   let totalWeight = 0;
-  if (o.perFile === undefined) {
+  const nearDup = new Set<number>(); // walk indices of the eval files to drop
+  if (o.perFile === undefined || dedup) {
+    const train = new NearDupIndex<number>();
+    const evals: { at: number; sig: Signature; weight: number }[] = [];
     let files = 0;
     let bytes = 0;
     for await (const entry of source.files()) {
@@ -138,8 +151,19 @@ export async function buildDataset(
       const data = await entry.read();
       bytes += typeof data === "string" ? utf8Length(data) : data.byteLength;
       const c = classifyFile(entry.path, data, check);
-      if (c.ok) totalWeight += countLines(c.text);
+      if (c.ok) {
+        const weight = countLines(c.text);
+        totalWeight += weight;
+        const sig = dedup ? minHash(c.text) : undefined;
+        if (sig && isEvalFile(entry.path, o.seed, o.evalFraction)) evals.push({ at: files - 1, sig, weight });
+        else if (sig) train.add(files - 1, sig);
+      }
       report({ phase: "scan", files, bytes, samples: 0 });
+    }
+    for (const e of evals) {
+      if (!train.nearest(e.sig, o.nearDupThreshold)) continue;
+      nearDup.add(e.at);
+      totalWeight -= e.weight; // so a total count is still met exactly
     }
   }
 
@@ -154,6 +178,9 @@ export async function buildDataset(
     const c = data === undefined ? ({ ok: false, reason: "too-large" } as const) : classifyFile(entry.path, data, check);
     if (!c.ok) {
       stats.skipped[c.reason]++;
+    } else if (nearDup.has(stats.files.seen - 1)) {
+      stats.files.usable++;
+      stats.skipped["near-duplicate"]++;
     } else {
       stats.files.usable++;
       let n: number;

@@ -10,6 +10,10 @@ export * from "./split.ts";
 export { renderPlain, renderPrompt, renderSample } from "./render.ts";
 export { sampleAtCursor, sampleFile, type SampleOptions, type SourceText } from "./sample.ts";
 export * from "./dataset.ts";
+export {
+  codeTokens, DEFAULT_NEAR_DUP_THRESHOLD, estimateJaccard, jaccard, minHash, NEAR_DUP, nearDuplicatesAcrossSplit, NearDupIndex,
+  type Signature, type SplitFile,
+} from "./near-dup.ts";
 export { buildPrompt, escapeMarkers, fitParts, keepHead, keepTail, type BuiltPrompt, type PromptBudget, type PromptRequest } from "./prompt.ts";
 export { memorySource, toJsonl, type MemoryFile } from "./sources.ts";
 export { editSimilarity, exactMatch, levenshtein, scoreAll, type MetricTotals } from "./metrics.ts";

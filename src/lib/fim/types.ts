@@ -28,7 +28,8 @@ export type SkipReason =
   | "minified" // very long lines
   | "too-small" // < 50 chars or < 3 lines (seed)
   | "contains-marker" // the code contains a marker string of the chosen format
-  | "no-split"; // no valid cursor/span position in the file
+  | "no-split" // no valid cursor/span position in the file
+  | "near-duplicate"; // an eval file too similar to a train file (near-dup.ts): it would measure memorisation
 
 /** How a sample was built. ctx family: normal | incomplete. psm family: psm | spm | plain (left-to-right). */
 export type SampleMode = "normal" | "incomplete" | "psm" | "spm" | "plain";
@@ -80,6 +81,10 @@ export interface DatasetOptions {
   eot?: string;
   /** Files larger than this are skipped as too-large. */
   maxFileBytes: number;
+  /** Drop eval files that are near-duplicates of a train file (skip reason near-duplicate). Needs a scan pass. */
+  dropNearDuplicates: boolean;
+  /** Jaccard similarity of token 5-grams at or above which an eval file is a near-duplicate (0 < t <= 1). */
+  nearDupThreshold: number;
 }
 
 /** Progress reported while building. */
@@ -93,7 +98,7 @@ export interface DatasetProgress {
 /** What the builder saw and made. */
 export interface DatasetStats {
   format: string;
-  /** seen: all files; usable: passed every check; used: got at least one sample (train + eval = used). */
+  /** seen: all files; usable: passed every file check (near-duplicates too); used: got at least one sample (train + eval = used). */
   files: { seen: number; usable: number; used: number; train: number; eval: number };
   /** Bytes of source read in the generate pass (UTF-8 bytes; text given as strings is measured as UTF-8 too). */
   bytes: number;

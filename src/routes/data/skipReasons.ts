@@ -11,6 +11,7 @@ export const SKIP_HELP: Record<SkipReason, string> = {
   "too-small": "too short (under 50 characters or 3 lines)",
   "contains-marker": "contains one of the format's marker strings",
   "no-split": "no place to cut a sample",
+  "near-duplicate": "an eval file nearly the same as a train file (left out so the eval measures completion, not memory)",
 };
 
 /** The reasons named in an error message, e.g. "…skipped too-small 1, binary 2" → ["too-small", "binary"]. */

@@ -6,6 +6,7 @@ import { NoUsableFilesError, UnknownFormatError } from "../../../../src/lib/fim/
 import { PathNotFoundError } from "../fs-source.ts";
 import { UsageError } from "./errors.ts";
 import { completeCommand, COMPLETE_HELP } from "./complete.ts";
+import { evalCommand, EVAL_HELP } from "./eval.ts";
 import { exportCommand, EXPORT_HELP } from "./export.ts";
 import { tryCommand, TRY_HELP } from "./try.ts";
 import { renderCommand, RENDER_HELP } from "./render.ts";
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, { run: (argv: string[], io: Io) => Promise<number
   render: { run: renderCommand, help: RENDER_HELP, summary: "print the sample or prompt a format makes for one cursor" },
   train: { run: trainCommand, help: TRAIN_HELP, summary: "LoRA fine-tune a model folder on JSONL samples (PEFT adapter out)" },
   complete: { run: completeCommand, help: COMPLETE_HELP, summary: "the model's completion at a cursor" },
+  eval: { run: evalCommand, help: EVAL_HELP, summary: "exact match, edit similarity, stops, latency on held-out samples (model, GGUF)" },
   export: { run: exportCommand, help: EXPORT_HELP, summary: "GGUF (f32/f16/q8_0/q4_0), Ollama Modelfile, LoRA GGUF" },
   try: { run: tryCommand, help: TRY_HELP, summary: "the seed's three completion checks through llama.cpp" },
 };
@@ -39,7 +41,7 @@ ${Object.entries(COMMANDS)
 /** Typed errors about the user's files (their messages name the file, tensor or line): exit code 1, no stack. */
 const INPUT_ERRORS = new Set([
   "SafetensorsError", "ModelConfigError", "TokenizerError", "CheckpointError", "AdapterError", "DataError", "TrainingDivergedError",
-  "TokenizerExportError", "GgufError", "QuantizeError",
+  "TokenizerExportError", "GgufError", "QuantizeError", "EvalError",
 ]);
 
 /** Node's parseArgs errors carry a code; these are the user's typing, so usage errors. */

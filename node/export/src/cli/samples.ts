@@ -23,7 +23,7 @@ Cuts code into fill-in-the-middle training samples and writes them as JSONL
 Options:
   --format F            ${FORMAT_NAMES.join("|")} (default ${D.format})
   --count N             total samples over all files (default ${D.count})
-  --per-file K          K samples per usable file instead of a total (one pass)
+  --per-file K          K samples per usable file instead of a total
   --seed S              PRNG seed; same input + seed = identical output (default ${D.seed})
   --eval-fraction F     fraction of files held out for eval (default ${D.evalFraction})
   --out FILE            train samples (default: all samples to stdout)
@@ -35,6 +35,9 @@ Options:
   --incomplete-rate R   ctx family: share of incomplete-mode samples (default ${D.incompleteRate})
   --eot TOKEN           end-of-text token after the middle (default: the format's)
   --max-file-bytes N    skip larger files (default ${D.maxFileBytes})
+  --near-dup-threshold T  drop eval files whose token 5-gram Jaccard similarity to a train file is >= T
+                        (default ${D.nearDupThreshold}; counted as skipped near-duplicate)
+  --keep-near-duplicates  keep them instead
   --quiet               no progress or summary on stderr
 `;
 
@@ -42,6 +45,7 @@ Options:
 const FLAG_OF: Partial<Record<keyof DatasetOptions, string>> = {
   count: "--count", perFile: "--per-file", seed: "--seed", evalFraction: "--eval-fraction", spanUnit: "--span",
   fimRate: "--fim-rate", spmRate: "--spm-rate", incompleteRate: "--incomplete-rate", maxFileBytes: "--max-file-bytes",
+  nearDupThreshold: "--near-dup-threshold",
 };
 
 function evalPathFor(out: string): string {
@@ -77,7 +81,8 @@ export async function samplesCommand(argv: string[], io: Io): Promise<number> {
       "eval-fraction": { type: "string" }, out: { type: "string" }, "eval-out": { type: "string" },
       builtin: { type: "boolean" }, span: { type: "string" }, "fim-rate": { type: "string" },
       "spm-rate": { type: "string" }, "incomplete-rate": { type: "string" }, eot: { type: "string" },
-      "max-file-bytes": { type: "string" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
+      "max-file-bytes": { type: "string" }, "near-dup-threshold": { type: "string" }, "keep-near-duplicates": { type: "boolean" },
+      quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
     },
   });
   if (v.help) {
@@ -96,6 +101,8 @@ export async function samplesCommand(argv: string[], io: Io): Promise<number> {
       spanUnit: v.span, fimRate: numberFlag("fim-rate", v["fim-rate"]), spmRate: numberFlag("spm-rate", v["spm-rate"]),
       incompleteRate: numberFlag("incomplete-rate", v["incomplete-rate"]), eot: v.eot,
       maxFileBytes: numberFlag("max-file-bytes", v["max-file-bytes"]),
+      nearDupThreshold: numberFlag("near-dup-threshold", v["near-dup-threshold"]),
+      dropNearDuplicates: v["keep-near-duplicates"] ? false : undefined,
     }).filter(([, x]) => x !== undefined),
   );
   const source: FileSource = v.builtin ? builtinSource() : await directorySource(positionals);

@@ -1,0 +1,136 @@
+// FIM completion of held-out samples through llama.cpp (node-llama-cpp's prebuilt CPU binaries), so a GGUF export is
+// scored by an independent runtime on the very samples our engine is scored on (`fim eval --gguf`). The rules are
+// those of src/lib/train/complete.ts: the prompt from src/lib/fim buildPrompt (the sample's format, the same token
+// budget), tokenized by the GGUF's own tokenizer with special tokens parsed (BOS first when the model wants one);
+// greedy; stops on an end-of-generation token, a single-token stop string of the format, a stop string in the text,
+// "\n" in line mode, or the token limit; a completion that only repeats the suffix is dropped.
+// Not here: sampling with temperature, or llama.cpp's own infill API (`fim try` uses that for foreign GGUFs).
+
+import { buildPrompt, getFormat, markersOf } from "../../../../src/lib/fim/index.ts";
+import type { StopReason } from "../../../../src/lib/train/complete.ts";
+import type { SampleCompleter } from "../../../../src/lib/train/evaluate.ts";
+import { FORMAT_KEY } from "../export/gguf-export.ts";
+import type { LlamaContext, LlamaContextSequence, LlamaModel, Token, TokenBias } from "node-llama-cpp";
+
+export interface LlamaCompleterOptions {
+  /** Context in tokens; default min(2048, the model's), as our engine's generator. */
+  contextSize?: number;
+  /** Keep keys and values in F32 (llama.cpp's default is F16): for exact comparisons with our float32 engine. */
+  f32Cache?: boolean;
+  /** CPU threads for llama.cpp (default: node-llama-cpp's, every core). On a busy machine fewer can be faster. */
+  threads?: number;
+}
+
+export interface LlamaCompleter extends SampleCompleter {
+  /** The FIM format the GGUF was exported with (FIM Studio metadata), if it says. */
+  readonly format: string | undefined;
+  readonly contextSize: number;
+  /** The markers of `format` that are not one token of this GGUF's vocabulary (a span format needs them single). */
+  missingMarkers(format: string): string[];
+  dispose(): Promise<void>;
+}
+
+/** The FIM Studio format recorded in a GGUF's metadata (`fim export` writes it), if any. */
+export function ggufFormat(model: LlamaModel): string | undefined {
+  const [group, key] = FORMAT_KEY.split(".") as [string, string];
+  const meta = (model.fileInfo.metadata as unknown as Record<string, Record<string, unknown> | undefined>)[group];
+  return typeof meta?.[key] === "string" ? (meta[key] as string) : undefined;
+}
+
+/** Loads the GGUF on the CPU and returns a completer; dispose() frees the model and the llama.cpp instance. */
+export async function openLlamaCompleter(path: string, o: LlamaCompleterOptions = {}): Promise<LlamaCompleter> {
+  const { getLlama, LlamaLogLevel, TokenBias } = await import("node-llama-cpp");
+  const llama = await getLlama({ build: "never", gpu: false, logLevel: LlamaLogLevel.error });
+  const model = await llama.loadModel({ modelPath: path });
+  const contextSize = o.contextSize ?? Math.min(2048, model.trainContextSize);
+  const cache = o.f32Cache ? { experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32" } as const : {};
+  let context: LlamaContext;
+  try {
+    context = await model.createContext({ contextSize, ...cache, ...(o.threads ? { threads: o.threads } : {}) });
+  } catch (e) {
+    await model.dispose();
+    await llama.dispose();
+    throw e;
+  }
+  const sequence = context.getSequence();
+  // Our engine samples only ids its tokenizer has; the embedding's padding rows beyond them are exported as UNUSED
+  // "[PAD{i}]" tokens, which llama.cpp would sample too (an untrained model does): they are banned the same way.
+  const unused = [...model.iterateAllTokens()].filter((t) => model.getTokenAttributes(t).unused);
+  const bias = unused.length ? new TokenBias(model.tokenizer).set(unused, "never") : undefined;
+  const completer = llamaCompleter(model, sequence, contextSize, bias);
+  return {
+    ...completer,
+    format: ggufFormat(model),
+    contextSize,
+    async dispose() {
+      await context.dispose();
+      await model.dispose();
+      await llama.dispose();
+    },
+  };
+}
+
+/** The completer over a loaded model and one of its context sequences (tests may bring their own). */
+export function llamaCompleter(model: LlamaModel, sequence: LlamaContextSequence, contextSize: number, bias?: TokenBias): Omit<LlamaCompleter, "format" | "contextSize" | "dispose"> {
+  /** The id of `s` when it is one special token (one token only with special tokens parsed), as our tokenizer's added tokens. */
+  const specialId = (s: string): number | undefined => {
+    const ids = model.tokenize(s, true);
+    return ids.length === 1 && model.tokenize(s, false).length > 1 ? (ids[0] as number) : undefined;
+  };
+  const bos = model.tokens.shouldPrependBosToken && model.tokens.bos !== null ? [model.tokens.bos as number] : [];
+  return {
+    countTokens: (s) => model.tokenize(s, false).length,
+    missingMarkers(format) {
+      const f = getFormat(format);
+      if (f.family !== "span") return []; // the ctx markers are plain text for every tokenizer
+      return markersOf({ ...f, specials: [] }).filter((m) => specialId(m) === undefined);
+    },
+    async complete(req) {
+      const f = getFormat(req.format);
+      const { maxTokens } = req;
+      const built = buildPrompt({
+        format: f.name, document: req.prefix + req.suffix, cursor: req.prefix.length,
+        budget: { max: contextSize - maxTokens, measure: (s) => model.tokenize(s, true).length },
+      });
+      const single = req.mode === "line" || f.family === "cursor";
+      const stopStrings = single ? [...new Set(["\n", ...built.stop])] : built.stop;
+      const stopIds = new Set(built.stop.map(specialId).filter((x): x is number => x !== undefined));
+      const suffixHead = built.suffix.trimStart();
+      const repeatsSuffix = (t: string) => t.trim().length > 0 && suffixHead.startsWith(t.trimEnd());
+      const prompt = [...bos, ...(model.tokenize(built.prompt, true) as number[])];
+
+      await sequence.clearHistory();
+      const tokens = sequence.evaluate(prompt as Token[], { temperature: 0, yieldEogToken: true, tokenBias: bias });
+      const out: number[] = [];
+      let text = "";
+      let reason: StopReason = "max-tokens";
+      try {
+        for (let step = 0; step < maxTokens; step++) {
+          const next = await tokens.next();
+          if (next.done) break;
+          const id = next.value as number;
+          if (model.isEogToken(next.value) || stopIds.has(id)) {
+            reason = "stop-token";
+            break;
+          }
+          out.push(id);
+          text = model.detokenize(out as Token[], true); // special tokens as text, as our tokenizer decodes them
+          const hit = stopStrings.map((s) => text.indexOf(s)).filter((i) => i >= 0);
+          if (hit.length > 0) {
+            text = text.slice(0, Math.min(...hit));
+            reason = "stop-string";
+            break;
+          }
+          if (prompt.length + out.length >= contextSize) {
+            reason = "context-full";
+            break;
+          }
+        }
+      } finally {
+        await tokens.return();
+      }
+      if (repeatsSuffix(text)) return { text: "", stoppedBy: "repeats-suffix" };
+      return { text, stoppedBy: reason };
+    },
+  };
+}
