@@ -76,8 +76,9 @@ export function loadTokenizer(tokenizerJson: unknown, tokenizerConfig: unknown =
 
   return {
     encode: (text, opts = {}) => tok.encode(text, { add_special_tokens: opts.addSpecialTokens ?? true }).ids,
+    // @huggingface/tokenizers throws on an empty list
     decode: (ids, opts = {}) =>
-      tok.decode([...ids], { skip_special_tokens: opts.skipSpecialTokens ?? false, clean_up_tokenization_spaces: false }),
+      ids.length === 0 ? "" : tok.decode([...ids], { skip_special_tokens: opts.skipSpecialTokens ?? false, clean_up_tokenization_spaces: false }),
     tokenToId: (token) => tok.token_to_id(token),
     idToToken: (id) => tok.id_to_token(id),
     vocabSize,

@@ -44,6 +44,7 @@ describe("the small Qwen3 tokenizer", () => {
       "<|fim_prefix|>def add(a, b):\n    return <|fim_suffix|>\n<|fim_middle|>", // FIM markers are not "special" in Qwen
     );
     expect(tok.decode([2000, ...tok.encode("x")], { skipSpecialTokens: true })).toBe("x");
+    expect(tok.decode([])).toBe(""); // the library alone throws on []
   });
 
   it("markers of other formats are not single tokens", () => {

@@ -11,6 +11,7 @@ import { exportCommand, EXPORT_HELP } from "./export.ts";
 import { tryCommand, TRY_HELP } from "./try.ts";
 import { renderCommand, RENDER_HELP } from "./render.ts";
 import { samplesCommand, SAMPLES_HELP } from "./samples.ts";
+import { tokenizerCommand, TOKENIZER_HELP } from "./tokenizer.ts";
 import { trainCommand, TRAIN_HELP } from "./train.ts";
 
 export interface Io {
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, { run: (argv: string[], io: Io) => Promise<number
   eval: { run: evalCommand, help: EVAL_HELP, summary: "exact match, edit similarity, stops, latency on held-out samples (model, GGUF)" },
   export: { run: exportCommand, help: EXPORT_HELP, summary: "GGUF (f32/f16/q8_0/q4_0), Ollama Modelfile, LoRA GGUF" },
   try: { run: tryCommand, help: TRY_HELP, summary: "the seed's three completion checks through llama.cpp" },
+  tokenizer: { run: tokenizerCommand, help: TOKENIZER_HELP, summary: "train a byte-level BPE tokenizer on code (tokenizer.json, FIM markers as single tokens)" },
 };
 
 const HELP = `FIM Studio command line

@@ -1,0 +1,148 @@
+// `fim tokenizer`: trains a byte-level BPE tokenizer on code (files, folders, samples JSONL or the built-in corpus)
+// and writes tokenizer.json + tokenizer_config.json into a folder. The training is src/lib/model/bpe-train.ts;
+// this file only reads the inputs and reports.
+
+import { readFileSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { classifyFile, DEFAULT_DATASET_OPTIONS, SKIP_REASONS, type SkipReason } from "../../../../src/lib/fim/index.ts";
+import { BUILTIN_CORPUS } from "../../../../src/lib/fim/builtin.ts";
+import {
+  LLAMA_CPP_PRE, TOKENIZER_SPECIALS, tokenizerConfigOf, tokenizerJsonOf, trainBpe, WordCounts,
+} from "../../../../src/lib/model/bpe-train.ts";
+import { TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from "../../../../src/lib/model/tokenizer.ts";
+import { DataError } from "../../../../src/lib/train/data.ts";
+import { writeDirAtomic } from "../atomic-dir.ts";
+import { directorySource } from "../fs-source.ts";
+import { numberFlag, UsageError } from "./errors.ts";
+import type { Io } from "./main.ts";
+
+const DEFAULT_VOCAB = 6144;
+
+export const TOKENIZER_HELP = `Usage: fim tokenizer <dir|file|samples.jsonl...> --out DIR [options]
+       fim tokenizer --builtin --out DIR [options]
+
+Trains a byte-level BPE tokenizer on code and writes DIR/${TOKENIZER_FILE} and DIR/${TOKENIZER_CONFIG_FILE}.
+Pre-tokenizer: Qwen2's regex (llama.cpp "${LLAMA_CPP_PRE}": digits one by one), so \`fim export\` makes a GGUF
+llama.cpp tokenizes identically. Vocabulary: the 256 bytes (any text encodes), the learned merges, then
+${TOKENIZER_SPECIALS.length} special tokens, each one id: <|endoftext|> (eos), <|pad|> and every marker of every FIM format.
+Files are filtered as \`fim samples\` filters them (binary, unknown language, generated, minified, too small,
+too large); a *.jsonl argument is read as records, and their "text" is trained on (markers cut out).
+
+Options:
+  --input PATH          a file, folder or JSONL (repeatable; the same as a positional path)
+  --builtin             also the built-in corpus
+  --vocab-size N        tokens in all, specials included (default ${DEFAULT_VOCAB})
+  --min-frequency N     stop early when the best pair occurs fewer times (default 2)
+  --max-length N        model_max_length in ${TOKENIZER_CONFIG_FILE} (default 2048)
+  --max-file-bytes N    skip larger files (default ${DEFAULT_DATASET_OPTIONS.maxFileBytes})
+  --out DIR             the folder to write (replaced whole at the end)
+  --quiet               no progress or summary on stderr
+`;
+
+export async function tokenizerCommand(argv: string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      input: { type: "string", multiple: true }, builtin: { type: "boolean" }, "vocab-size": { type: "string" },
+      "min-frequency": { type: "string" }, "max-length": { type: "string" }, "max-file-bytes": { type: "string" },
+      out: { type: "string" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
+    },
+  });
+  if (v.help) {
+    io.stdout.write(TOKENIZER_HELP);
+    return 0;
+  }
+  const inputs = [...(v.input ?? []), ...positionals];
+  if (inputs.length === 0 && !v.builtin) throw new UsageError(`give files, folders or JSONL, or --builtin\n\n${TOKENIZER_HELP}`);
+  if (!v.out) throw new UsageError(`--out DIR is required\n\n${TOKENIZER_HELP}`);
+  if (!statSync(dirname(resolve(v.out)), { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`cannot write ${v.out}: its parent folder does not exist`);
+  const int = (flag: string, value: string | undefined, min: number) => {
+    const n = numberFlag(flag, value);
+    if (n !== undefined && !(Number.isInteger(n) && n >= min)) throw new UsageError(`--${flag} must be an integer >= ${min}, got "${value}"`);
+    return n;
+  };
+  const vocabSize = int("vocab-size", v["vocab-size"], 256 + TOKENIZER_SPECIALS.length) ?? DEFAULT_VOCAB;
+  const minFrequency = int("min-frequency", v["min-frequency"], 1);
+  const maxLength = int("max-length", v["max-length"], 1);
+  const maxFileBytes = int("max-file-bytes", v["max-file-bytes"], 1) ?? DEFAULT_DATASET_OPTIONS.maxFileBytes;
+  const log = (s: string) => void (!v.quiet && io.stderr.write(s));
+
+  const started = Date.now();
+  const counts = new WordCounts();
+  const skipped = Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number>;
+  let files = 0;
+  let records = 0;
+  let lastLine = started;
+  const progress = () => {
+    if (Date.now() - lastLine < 1000) return;
+    lastLine = Date.now();
+    log(`counting: ${files} files, ${records} records, ${(counts.bytes / 1e6).toFixed(1)} MB, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  };
+  if (v.builtin) for (const f of BUILTIN_CORPUS) (counts.add(f.text), files++);
+  const jsonl = inputs.filter((p) => p.endsWith(".jsonl"));
+  const paths = inputs.filter((p) => !p.endsWith(".jsonl"));
+  for (const p of jsonl) {
+    if (!statSync(p, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`no such file: ${p}`);
+    readFileSync(p, "utf8").split("\n").forEach((line, i) => {
+      if (!line.trim()) return;
+      let text: unknown;
+      try {
+        text = (JSON.parse(line) as { text?: unknown }).text;
+      } catch {
+        throw new DataError(p, i + 1, "not JSON");
+      }
+      if (typeof text !== "string") throw new DataError(p, i + 1, 'no "text" string');
+      counts.add(text);
+      records++;
+      progress();
+    });
+  }
+  if (paths.length > 0) {
+    for await (const f of (await directorySource(paths)).files()) {
+      if (f.size !== undefined && f.size > maxFileBytes) { // never read
+        skipped["too-large"]++;
+        continue;
+      }
+      const c = classifyFile(f.path, await f.read(), { banned: [], markers: [], maxFileBytes });
+      if (!c.ok) {
+        skipped[c.reason]++;
+        continue;
+      }
+      counts.add(c.text);
+      files++;
+      progress();
+    }
+  }
+  const skips = SKIP_REASONS.filter((r) => skipped[r] > 0).map((r) => `${r} ${skipped[r]}`);
+  log(`read ${files} files and ${records} records, ${(counts.bytes / 1e6).toFixed(2)} MB (skipped: ${skips.length ? skips.join(", ") : "none"}); ` +
+    `${counts.counts.size} distinct pieces, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  if (counts.bytes === 0) {
+    io.stderr.write(`fim tokenizer: error: no text to train on (skipped: ${skips.join(", ") || "none"})\n`);
+    return 1;
+  }
+
+  const trainStart = Date.now();
+  let printed = 0;
+  const model = trainBpe(counts, {
+    vocabSize, minFrequency,
+    onProgress: (p) => {
+      if (p.merges < printed + 1000) return;
+      printed = p.merges;
+      log(`merges: ${p.merges}, vocabulary ${p.vocab}/${p.target}, ${((Date.now() - trainStart) / 1000).toFixed(1)} s\n`);
+    },
+  });
+  const enc = new TextEncoder();
+  writeDirAtomic(v.out, new Map([
+    [TOKENIZER_FILE, enc.encode(JSON.stringify(tokenizerJsonOf(model)))],
+    [TOKENIZER_CONFIG_FILE, enc.encode(JSON.stringify(tokenizerConfigOf(model, { modelMaxLength: maxLength }), null, 2) + "\n")],
+  ]));
+  const total = model.vocab.length + model.specialTokens.length;
+  const s = model.stats;
+  log(`${model.merges.length} merges in ${((Date.now() - trainStart) / 1000).toFixed(1)} s: vocabulary ${total}` +
+    `${total < vocabSize ? ` (stopped early: no pair occurs ${minFrequency ?? 2} times)` : ""}, last merge seen ${s.lastMergeCount} times; ` +
+    `${(s.bytes / s.tokens).toFixed(2)} bytes per token on the training text\n` +
+    `wrote ${v.out}/${TOKENIZER_FILE} and ${TOKENIZER_CONFIG_FILE} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  return 0;
+}
