@@ -24,7 +24,8 @@ export async function createBackend(choice: BackendChoice): Promise<ChosenBacken
       return { be: be as unknown as Backend<unknown, unknown>, kind: "webgpu", note: `WebGPU (${be.ctx.adapter.info?.description || "adapter"}, ${f16})` };
     } catch (e) {
       if (choice === "webgpu") throw e;
-      return cpu(`WebGPU is not available here (${(e as Error).message}); training on the CPU instead`);
+      const why = (e as { reason?: string }).reason ?? (e as Error).message;
+      return cpu(`WebGPU is not available here (${why}); running on the CPU instead`);
     }
   }
   return cpu("the CPU backend was chosen");

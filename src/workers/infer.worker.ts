@@ -12,7 +12,7 @@ import { loadEngine, type Engine } from "../lib/train/engine.ts";
 import { detachLora, setLoraEnabled, type LoraConfig } from "../lib/train/lora.ts";
 import type { WeightFormat } from "../lib/train/quant.ts";
 import { createBackend, defaultWeights, disposeBackend, loseDevice, type BackendChoice, type ChosenBackend } from "./backends.ts";
-import { filesOf, type BytesProgress, type ModelSource } from "./model-source.ts";
+import { filesOf, throttled, type BytesProgress, type ModelSource } from "./model-source.ts";
 
 export interface LoadRequest {
   model: ModelSource;
@@ -125,31 +125,6 @@ function info(l: Loaded): ModelInfo {
   };
 }
 
-/**
- * Progress at most every 100 ms, not waited for (a slow page must not slow loading); flush() sends the last report
- * and resolves once the page has every report, so none arrives after the result.
- */
-function throttled<P>(fn: ((p: P) => void) | undefined): { report(p: P): void; flush(): Promise<void> } {
-  let last = 0;
-  let pending: P | undefined;
-  const sent: Promise<unknown>[] = [];
-  const send = (p: P) => void sent.push(Promise.resolve(fn?.(p)).catch(() => {}));
-  return {
-    report(p) {
-      pending = p;
-      if (performance.now() - last < 100) return;
-      last = performance.now();
-      send(p);
-      pending = undefined;
-    },
-    async flush() {
-      if (pending !== undefined) send(pending);
-      pending = undefined;
-      await Promise.all(sent);
-    },
-  };
-}
-
 const api = {
   /** Loads the model (replacing the one loaded before) and says which backend runs it and what the model is. */
   async load(req: LoadRequest, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
@@ -169,6 +144,7 @@ const api = {
         current = { backend, engine, contextLength, adapter: undefined, adapterOn: false };
         return info(current);
       } catch (e) {
+        await progress.flush(); // no report after the error
         await disposeBackend(backend);
         throw e;
       }

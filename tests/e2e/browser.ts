@@ -31,8 +31,13 @@ export function chromiumPath(): string {
   return path;
 }
 
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
+/**
+ * Headless Chromium. `webgpu: false` leaves out --enable-unsafe-webgpu: navigator.gpu is still there (page and
+ * workers) but requestAdapter() gives null, as on a browser whose GPU is blocklisted — for the CPU fallback tests.
+ */
+export async function launchBrowser(opts: { webgpu?: boolean } = {}): Promise<Browser> {
+  const args = opts.webgpu === false ? CHROMIUM_ARGS.filter((a) => a !== "--enable-unsafe-webgpu") : CHROMIUM_ARGS;
+  return chromium.launch({ executablePath: chromiumPath(), headless: true, args });
 }
 
 /** A free TCP port on 127.0.0.1 (asked from the OS, then released for the server to take). */

@@ -36,6 +36,7 @@ export class Inference {
   private engine: WebLlmEngine | null = null;
   private nextId = 1;
   private loading = 0;
+  private pending: { key: string; done: Promise<void> } | null = null;
 
   private remote(): Comlink.Remote<InferWorkerApi> {
     if (!this.api) {
@@ -45,10 +46,21 @@ export class Inference {
     return this.api;
   }
 
-  /** Loads `pick` unless it is what is loaded already; then brings the workspace's adapter in when it belongs to it. */
+  /**
+   * Loads `pick` unless it is loaded or loading already; then brings the workspace's adapter in when it belongs to it.
+   * A second call while the same model loads (the page's effect runs again as the status changes) waits for that load
+   * instead of starting another one, which would read and upload the weights twice.
+   */
   async ensure(pick: ModelPick): Promise<void> {
     const key = keyOf(pick);
-    if (key !== this.loadedKey || this.status === "error") await this.load(pick);
+    if (this.pending?.key === key) {
+      await this.pending.done;
+    } else if (key !== this.loadedKey || this.status === "error") {
+      const pending = { key, done: this.load(pick) };
+      this.pending = pending;
+      await pending.done;
+      if (this.pending === pending) this.pending = null;
+    }
     await this.syncAdapter();
   }
 
@@ -123,7 +135,9 @@ export class Inference {
   }
 
   private async completeOnce(req: CompletionRequest, signal?: AbortSignal): Promise<CompletionResult> {
-    if (this.status !== "ready") throw new Error(this.status === "loading" ? "the model is still loading" : "no model is loaded");
+    if (this.status !== "ready") {
+      throw new Error(this.status === "loading" ? "the model is still loading: wait until Model status says Ready" : "no model is loaded: choose one under Model");
+    }
     if (this.engine) {
       const r = await webLlmComplete(this.engine, { prefix: req.prefix, suffix: req.suffix, mode: req.mode }, signal);
       if (signal?.aborted) throw cancelledError();

@@ -5,8 +5,12 @@
 
 export class GpuUnavailableError extends Error {
   /** `then` says what happens next (a lost device: the caller decides, so it says nothing). */
-  constructor(why: string, then = " The CPU backend is used instead.") {
-    super(`WebGPU is not available: ${why}.${then}`);
+  constructor(
+    /** Why, in a few words ("no GPU adapter was found"), for callers that word the message themselves. */
+    readonly reason: string,
+    then = " The CPU backend is used instead.",
+  ) {
+    super(`WebGPU is not available: ${reason}.${then}`);
     this.name = "GpuUnavailableError";
   }
 }

@@ -1,0 +1,102 @@
+// The Playground's suggestion latency in headless Chromium, for scripts/bench.mjs (`npm run bench -- playground`).
+// Usage: node --import tsx tests/bench/latency-run.ts [KEYSTROKES] [MAX_TYPING_SECONDS]   (defaults: 50, no limit)
+// Starts the app's Vite dev server as the e2e tests do (tests/e2e/browser.ts) with the default model: the first one
+// public/models/index.json lists, or — until the embedded model exists — a random Qwen2-layout checkpoint (BENCH_DIMS,
+// the small real tokenizer of tests/fixtures) served as the only embedded model. Then, once with WebGPU switched off
+// (the CPU backend) and once with it on (SwiftShader here): opens the Playground, waits for the model, and types
+// KEYSTROKES characters at the end of the sample code, one at a time, each after the previous suggestion arrived (so
+// every pause is longer than the debounce) and was dismissed with Esc (so no keystroke types through a suggestion).
+// Every new character makes a new prefix, so no suggestion comes from the cache (cached ones would be dropped).
+// A backend that is still typing after MAX_TYPING_SECONDS stops there (SwiftShader can take seconds a suggestion).
+// Each suggestion's latency is the page's own User Timing measure "fim:suggestion" (Playground.svelte): t0 = end of
+// the debounce, t1 = ghost text in the DOM. Prints one JSON line per backend; progress goes to stderr.
+
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { SuggestionLatency } from "../../src/lib/editor/suggestion.ts";
+import { launchBrowser, openPage, ROOT, startApp } from "../e2e/browser.ts";
+import { makeModelsDir, type ModelsDir } from "../e2e/fixtures/models-dir.ts";
+
+/** The stand-in default model: the Benchmark suite's "small" geometry (src/lib/bench/presets.ts) in Qwen2's layout. */
+const BENCH_DIMS = { hidden_size: 128, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 32, intermediate_size: 384 };
+/** What is typed: a line of Python at the end of the sample code (which ends inside `for _ in range(n):`). */
+const TEXT = "        a, b = b, a + b  # the next Fibonacci pair; then the loop ends and fibonacci returns a";
+
+const keystrokes = Number(process.argv[2] ?? 50);
+const maxTypingSeconds = Number(process.argv[3] ?? Infinity);
+if (!(keystrokes > 0 && keystrokes <= TEXT.length)) throw new Error(`KEYSTROKES must be 1..${TEXT.length}`);
+
+interface ModelDescription {
+  id: string;
+  label: string;
+  embedded: boolean;
+  shape?: Record<string, number>;
+  bytes?: number;
+}
+
+const publicIndex = join(ROOT, "public/models/index.json");
+const listed = existsSync(publicIndex) ? ((JSON.parse(readFileSync(publicIndex, "utf8")) as { models?: ModelDescription[] }).models ?? []) : [];
+let models: ModelsDir | undefined;
+let model: ModelDescription;
+if (listed.length > 0) {
+  model = { ...listed[0]!, embedded: true };
+} else {
+  models = makeModelsDir({ architecture: "qwen2", dims: BENCH_DIMS }, "bench-random-qwen2", "Random Qwen2 C128 L2 (bench)");
+  const index = JSON.parse(readFileSync(join(models.dir, "index.json"), "utf8")) as { models: ModelDescription[] };
+  model = { ...index.models[0]!, embedded: false };
+}
+
+const app = await startApp("dev", models ? { modelsDir: models.dir } : {});
+try {
+  for (const backend of ["cpu", "webgpu"] as const) {
+    const started = performance.now();
+    const browser = await launchBrowser({ webgpu: backend === "webgpu" });
+    try {
+      const { page, errors } = await openPage(browser, app.url);
+      await page.goto(`${app.url}#/playground`);
+      process.stderr.write(`playground (${backend}): loading ${model.label} ...\n`);
+      try {
+        await page.getByTestId("inference-ready").waitFor({ timeout: 90_000 });
+      } catch (e) {
+        // Vite re-optimized its dependencies (another dev server sharing node_modules/.vite, or a newly found one):
+        // without HMR the page keeps its stale imports, so load it again, once.
+        if (!errors.some((x) => x.includes("Outdated Optimize Dep"))) throw e;
+        errors.length = 0;
+        await page.reload();
+        await page.getByTestId("inference-ready").waitFor({ timeout: 180_000 });
+      }
+      const loadSeconds = (performance.now() - started) / 1000;
+      const ready = ((await page.getByTestId("inference-ready").textContent()) ?? "").replace(/\s+/g, " ").trim();
+      const note = ((await page.getByTestId("inference-status").locator("p.muted").first().textContent()) ?? "").trim();
+      const ran = ready.includes("on the GPU") ? "webgpu" : ready.includes("on the CPU") ? "cpu" : "?";
+      if (ran !== backend) throw new Error(`asked for ${backend}, but the page says: ${ready} ${note}`);
+      const adapter = await page.evaluate(async () => {
+        const info = (await navigator.gpu?.requestAdapter())?.info;
+        return info ? { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description } : null;
+      });
+
+      await page.locator(".cm-content").click();
+      await page.keyboard.press("Control+End");
+      const count = () => page.evaluate(() => performance.getEntriesByName("fim:suggestion").length);
+      const samples: SuggestionLatency[] = [];
+      const typing = performance.now();
+      for (let i = 0; i < keystrokes && (performance.now() - typing) / 1000 < maxTypingSeconds; i++) {
+        const before = await count();
+        await page.keyboard.type(TEXT[i]!);
+        await page.waitForFunction((n) => performance.getEntriesByName("fim:suggestion").length > n, before, { timeout: 60_000, polling: 10 });
+        const latency = await page.evaluate(() => (performance.getEntriesByName("fim:suggestion").at(-1) as PerformanceMeasure).detail as SuggestionLatency);
+        samples.push(latency);
+        await page.keyboard.press("Escape");
+        if ((i + 1) % 10 === 0) process.stderr.write(`  ${i + 1} keystrokes, last ${Math.round(latency.ms)} ms\n`);
+      }
+      const typingSeconds = (performance.now() - typing) / 1000;
+      if (errors.length > 0) throw new Error(`the page reported errors:\n${errors.join("\n")}`);
+      console.log(JSON.stringify({ backend, model, ready, note, adapter, loadSeconds, typingSeconds, samples }));
+    } finally {
+      await browser.close();
+    }
+  }
+} finally {
+  await app.close();
+  models?.remove();
+}
