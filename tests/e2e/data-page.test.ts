@@ -6,52 +6,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser, openPage, startApp, type RunningApp } from "./browser.ts";
+import { PYTHON } from "./fixtures/python-sample.ts";
 
 const SHOTS_DIR = process.env.SHOTS_DIR || "/tmp/shots";
 
-/** A ~40-line Python file ending with a newline (ctx normalises a missing one). */
-const PYTHON = `"""Small inventory helpers used by the e2e test."""
-from dataclasses import dataclass, field
-
-
-@dataclass
-class Item:
-    name: str
-    price: float
-    quantity: int = 0
-    tags: list[str] = field(default_factory=list)
-
-    def total(self) -> float:
-        return self.price * self.quantity
-
-
-class Inventory:
-    def __init__(self) -> None:
-        self.items: dict[str, Item] = {}
-
-    def add(self, item: Item) -> None:
-        if item.name in self.items:
-            self.items[item.name].quantity += item.quantity
-        else:
-            self.items[item.name] = item
-
-    def remove(self, name: str, quantity: int = 1) -> bool:
-        item = self.items.get(name)
-        if item is None or item.quantity < quantity:
-            return False
-        item.quantity -= quantity
-        return True
-
-    def value(self) -> float:
-        return sum(item.total() for item in self.items.values())
-
-    def tagged(self, tag: str) -> list[Item]:
-        return [item for item in self.items.values() if tag in item.tags]
-
-
-def cheapest(items: list[Item]) -> Item | None:
-    return min(items, key=lambda item: item.price, default=None)
-`;
 
 let app: RunningApp;
 let browser: Browser;

@@ -17,6 +17,7 @@ import { getLlama, LlamaCompletion, LlamaLogLevel } from "node-llama-cpp";
 import { parseGguf } from "../../node/export/src/gguf/reader.ts";
 import { launchBrowser, openPage, startApp, type RunningApp } from "./browser.ts";
 import { makeModelsDir } from "./fixtures/models-dir.ts";
+import { PYTHON } from "./fixtures/python-sample.ts";
 
 /**
  * The embedded default model the journey runs on: served as /models/ ({dir}/index.json lists {id}). Until
@@ -37,46 +38,6 @@ const VIEWPORTS = [
   { width: 390, height: 844 },
 ];
 
-/** What the user pastes on the Data page: a ~40-line Python file. */
-const PYTHON = `"""Small inventory helpers."""
-from dataclasses import dataclass, field
-
-
-@dataclass
-class Item:
-    name: str
-    price: float
-    quantity: int = 0
-    tags: list[str] = field(default_factory=list)
-
-    def total(self) -> float:
-        return self.price * self.quantity
-
-
-class Inventory:
-    def __init__(self) -> None:
-        self.items: dict[str, Item] = {}
-
-    def add(self, item: Item) -> None:
-        if item.name in self.items:
-            self.items[item.name].quantity += item.quantity
-        else:
-            self.items[item.name] = item
-
-    def remove(self, name: str, quantity: int = 1) -> bool:
-        item = self.items.get(name)
-        if item is None or item.quantity < quantity:
-            return False
-        item.quantity -= quantity
-        return True
-
-    def value(self) -> float:
-        return sum(item.total() for item in self.items.values())
-
-
-def cheapest(items: list[Item]) -> Item | None:
-    return min(items, key=lambda item: item.price, default=None)
-`;
 
 let app: RunningApp;
 /** --enable-unsafe-webgpu: SwiftShader's adapter in pages and workers. */

@@ -5,7 +5,7 @@
 // same files give the same answer in any order, on any JS engine (32-bit integer hashing only).
 // Not here: near-duplicates within one side of the split (harmless for evaluation), or semantic clones.
 
-import { hashString } from "./prng.ts";
+import { fmix32 as mix, hashString } from "./prng.ts";
 
 /** Shingle length in tokens, MinHash size and LSH banding. bands × rows = permutations. */
 export const NEAR_DUP = {
@@ -28,15 +28,6 @@ export type Signature = Uint32Array;
  */
 export function codeTokens(text: string): string[] {
   return text.match(/[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu) ?? [];
-}
-
-function mix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /** The distinct hashes of the token n-grams of `text` (a text shorter than n tokens is one shingle; none if empty). */

@@ -12,8 +12,8 @@ export function hashString(s: string, seed = 0): number {
   return fmix32(h);
 }
 
-/** Murmur3's finaliser: spreads the bits of a 32-bit hash. */
-function fmix32(h: number): number {
+/** MurmurHash3's 32-bit finaliser: a bijection that mixes every input bit into every output bit. */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -1,0 +1,135 @@
+// model-card.ts — the default model's README.md (its model card) from the measured figures: what it is, the corpus
+// with every package's name, version and licence, the training settings and time, and the evaluation tables.
+// Pure: figures in, markdown out (eval-default.ts reads and writes the files).
+
+import type { EvalCliReport, SystemReport } from "../../node/export/src/cli/eval.ts";
+import type { CorpusPackage } from "./corpus.ts";
+import { MIX } from "./samples.ts";
+import { DEFAULT_LORA } from "../../src/lib/train/lora.ts";
+import { DEFAULT_TRAIN } from "../../src/lib/train/trainer.ts";
+import { DIMS, NAME, TRAIN } from "./settings.ts";
+
+export interface CardInputs {
+  heldOut: EvalCliReport;
+  before: EvalCliReport;
+  after: EvalCliReport;
+  q4: EvalCliReport;
+  corpus: { packages: CorpusPackage[]; builtinFiles: number; trainFiles: number; heldOutFiles: number; nearDuplicatesDropped: Record<string, unknown>; skipped: Record<string, number> };
+  tokenizer: { vocabSize: number; merges: number; bytesPerToken: number };
+  training: { steps: number; minutes: number; machine: string };
+  headlineTraining: { minutes: number };
+  config: Record<string, unknown>;
+  headline: { count: number; steps: number; warmup: number };
+}
+
+const f1 = (x: number) => x.toFixed(1);
+const system = (r: EvalCliReport, name: string): SystemReport => {
+  const s = r.systems.find((x) => x.name === name);
+  if (!s) throw new Error(`${r.data}: no "${name}" in the eval report`);
+  return s;
+};
+
+function row(label: string, o: SystemReport["overall"]): string {
+  return `| ${label} | ${o.n} | ${f1(o.exactMatch)} | ${f1(o.editSimilarity)} | ${o.stoppedProperly === null ? "—" : f1(o.stoppedProperly)} | ${o.msPerSample.toFixed(0)} |`;
+}
+const HEAD = "| | samples | exact match % | edit similarity | stopped % | ms/sample |\n|---|---:|---:|---:|---:|---:|";
+
+/** The headline table (also in the repository README): base, fine-tuned, its Q4_0 GGUF, the baselines. */
+export function headlineTable(i: Pick<CardInputs, "before" | "after" | "q4">): string {
+  return [
+    HEAD,
+    row("default model, before", system(i.before, "model").overall),
+    row("after LoRA (our engine)", system(i.after, "model").overall),
+    row("after LoRA, Q4_0 GGUF (llama.cpp)", system(i.q4, "gguf").overall),
+    row("baseline: empty line", system(i.before, "baseline empty").overall),
+    row("baseline: repeat previous line", system(i.before, "baseline previous-line").overall),
+  ].join("\n");
+}
+
+export function modelCard(i: CardInputs): { markdown: string; summary: string } {
+  const model = system(i.heldOut, "model");
+  const params = Number(i.config.vocab_size) * DIMS.hidden + DIMS.layers * (DIMS.hidden * DIMS.hidden * 2 +
+    DIMS.hidden * (DIMS.hidden / DIMS.heads) * DIMS.kvHeads * 2 + 3 * DIMS.hidden * DIMS.intermediate + 2 * DIMS.hidden) + DIMS.hidden;
+  const langs = Object.entries(model.byLanguage).sort((a, b) => b[1].n - a[1].n);
+  const base = (n: string) => system(i.heldOut, n).byLanguage;
+  const byLang = [
+    "| language | samples | model EM % | model ES | empty-line EM % | repeat-line EM % |",
+    "|---|---:|---:|---:|---:|---:|",
+    ...langs.map(([l, o]) => `| ${l} | ${o.n} | ${f1(o.exactMatch)} | ${f1(o.editSimilarity)} | ${f1(base("baseline empty")[l]?.exactMatch ?? 0)} | ${f1(base("baseline previous-line")[l]?.exactMatch ?? 0)} |`),
+  ].join("\n");
+  const licences = new Map<string, number>();
+  for (const p of i.corpus.packages) licences.set(p.license, (licences.get(p.license) ?? 0) + 1);
+  const mb = i.corpus.packages.reduce((a, p) => a + p.bytes, 0) / 1e6;
+  const d = DEFAULT_TRAIN;
+  const q4em = system(i.q4, "gguf").overall.exactMatch;
+  const afterEm = system(i.after, "model").overall.exactMatch;
+  const headline = headlineTable(i);
+
+  const markdown = `# ${NAME}
+
+The embedded default model of FIM Studio: a ${(params / 1e6).toFixed(1)}M-parameter Llama trained from scratch by FIM Studio's
+own engine (full-training mode, CPU) on permissively licensed code, so the app completes code with nothing downloaded.
+It is tiny: a starting point to fine-tune on your own code, and a fast model to try the app with, not a useful
+assistant on its own. Its numbers below are measured, not promised.
+
+- Architecture: \`LlamaForCausalLM\`, hidden ${DIMS.hidden}, ${DIMS.layers} layers, ${DIMS.heads} heads (${DIMS.kvHeads} key/value heads), SwiGLU MLP ${DIMS.intermediate}, RoPE θ 10000,
+  tied embeddings, context ${DIMS.context} (trained at ${TRAIN.context}), float32 safetensors.
+- Tokenizer: byte-level BPE trained by \`src/lib/model/bpe-train.ts\` on the training files: ${i.tokenizer.vocabSize} tokens (256 bytes,
+  ${i.tokenizer.merges} merges, the special tokens: \`<|endoftext|>\` and every FIM marker of the formats FIM Studio ships, each one token),
+  Qwen2's pre-tokenizer (llama.cpp \`qwen2\`), ${i.tokenizer.bytesPerToken.toFixed(2)} bytes per token on the training text.
+- FIM formats it was trained on: \`qwen\` (\`<|fim_prefix|>…<|fim_suffix|>…<|fim_middle|>…<|endoftext|>\`, character-level spans, 30% SPM
+  order, 10% plain left-to-right) and \`ctx\` (FIM Studio's cursor-context layout, 35% incomplete mode).
+
+## Training
+
+- Corpus: ${i.corpus.trainFiles + i.corpus.heldOutFiles + Object.keys(i.corpus.nearDuplicatesDropped).length} files, ${mb.toFixed(1)} MB of source from ${i.corpus.packages.length} npm packages this project installs
+  (licences: ${[...licences].sort((a, b) => b[1] - a[1]).map(([l, n]) => `${l} ${n}`).join(", ")}; the full list is below) and the ${i.corpus.builtinFiles} files of
+  FIM Studio's built-in synthetic corpus. Minified, generated and over-200-KB files and exact duplicates left out
+  (${Object.entries(i.corpus.skipped).map(([k, v]) => `${k} ${v}`).join(", ")}).
+- Split by file: ${i.corpus.heldOutFiles} files held out (~${TRAIN.heldOutFraction * 100}% by a hash of the path), and ${Object.keys(i.corpus.nearDuplicatesDropped).length} more held-out files dropped as
+  near-duplicates of training files (token 5-gram Jaccard ≥ 0.8).
+- Samples: ${TRAIN.samples} from ${TRAIN.windowLines}-line windows of the training files, ${MIX.map((m) => `${m.share * 100}% ${m.options.format}`).join(", ")}; ${TRAIN.heldOutSamples} from the held-out files.
+- Optimisation: ${i.training.steps} steps of batch ${TRAIN.batch} × up to ${TRAIN.context} tokens, loss on every token, AdamW (lr ${TRAIN.lr}, ${TRAIN.warmup} warm-up
+  steps then linear decay, weight decay ${DEFAULT_TRAIN.weightDecay}, clip ${DEFAULT_TRAIN.clip}), from a normal(0, 0.02) initialisation.
+- Time: ${i.training.minutes.toFixed(0)} minutes of training on ${i.training.machine} (the corpus, tokenizer and samples take under a minute).
+- Reproduce: \`npm run train:default -- --steps ${i.training.steps}\` (then \`npm run eval:default\` for the numbers below and this card).
+
+## Evaluation on held-out files
+
+\`fim eval\` on the ${i.heldOut.samples} FIM samples of the held-out files (greedy; a one-line middle is completed in line mode, others
+to an end token; exact match is whitespace-split equality). The baselines predict nothing, or repeat the line before
+the cursor's line.
+
+${HEAD}
+${row("this model", model.overall)}
+${row("baseline: empty line", system(i.heldOut, "baseline empty").overall)}
+${row("baseline: repeat previous line", system(i.heldOut, "baseline previous-line").overall)}
+
+By language:
+
+${byLang}
+
+## Fine-tuning on a code base it never saw
+
+FIM Studio's own app sources (\`src/\`, TypeScript, Svelte and WGSL; not in the corpus) cut by \`fim samples\` with the app's
+defaults (\`ctx\` format, 10% of the files held out, near-duplicates dropped; ${i.headline.count} samples in all), then LoRA-trained with
+\`fim train\` and the app's defaults (rank ${DEFAULT_LORA.r}, alpha ${DEFAULT_LORA.alpha}, every projection, lr ${d.lr}, batch ${d.batchSize} × ${d.gradAccum}, ${d.epochs} epochs, context ${d.contextLength}, loss on the middle) except two, to
+fit this machine's time: ${i.headline.steps} steps (${i.headline.steps * d.batchSize * d.gradAccum} samples, under one epoch) and ${i.headline.warmup} warm-up steps instead of 100: ${i.headlineTraining.minutes.toFixed(0)} minutes here. Exact match on the
+held-out files' ${i.before.samples} samples:
+
+${headline}
+
+The Q4_0 GGUF (\`fim export --quant q4_0\`, the adapter merged) run by llama.cpp is ${Math.abs(q4em - afterEm).toFixed(1)} points of exact match from our engine.
+
+## Packages in the corpus
+
+<details><summary>${i.corpus.packages.length} packages (name, version, licence, files used)</summary>
+
+| package | version | licence | files |
+|---|---|---|---:|
+${[...i.corpus.packages].sort((a, b) => a.name.localeCompare(b.name)).map((p) => `| ${p.name} | ${p.version} | ${p.license} | ${p.files} |`).join("\n")}
+
+</details>
+`;
+  return { markdown, summary: headline };
+}
