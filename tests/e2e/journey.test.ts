@@ -15,16 +15,14 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { getLlama, LlamaCompletion, LlamaLogLevel } from "node-llama-cpp";
 import { parseGguf } from "../../node/export/src/gguf/reader.ts";
-import { launchBrowser, openPage, startApp, type RunningApp } from "./browser.ts";
-import { makeModelsDir } from "./fixtures/models-dir.ts";
+import { launchBrowser, openPage, ROOT, startApp, type RunningApp } from "./browser.ts";
 import { PYTHON } from "./fixtures/python-sample.ts";
 
 /**
- * The embedded default model the journey runs on: served as /models/ ({dir}/index.json lists {id}). Until
- * public/models/ ships the real one (issue 7) it is the tiny random Qwen2 of the page tests; then this line becomes
- * `() => ({ dir: join(ROOT, "public/models"), id: "<its id>", remove() {} })`.
+ * The embedded default model the journey runs on: served as /models/ ({dir}/index.json lists {id} first): the real
+ * one the app ships, public/models/fim-tiny-code (tools/default-model/).
  */
-const embeddedDefault = (): EmbeddedModels => makeModelsDir();
+const embeddedDefault = (): EmbeddedModels => ({ dir: join(ROOT, "public/models"), id: "fim-tiny-code", remove() {} });
 
 interface EmbeddedModels {
   dir: string;

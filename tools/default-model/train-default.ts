@@ -117,7 +117,10 @@ const monitor = join(work, "heldout-monitor.jsonl");
 writeFileSync(monitor, readFileSync(heldJsonl, "utf8").split("\n").slice(0, 48).join("\n") + "\n");
 fim(["train", ...common, "--eval", monitor, "--out", trained, "--steps", String(steps), "--warmup", String(TRAIN.warmup), "--save-every", "50", ...resume]);
 const trainMinutes = (Date.now() - s) / 60000;
-writeFileSync(join(work, "training.json"), JSON.stringify({ steps, minutes: trainMinutes, resumed: resume.length > 0, machine: machine() }, null, 2));
+// a resumed (or extended: a larger --steps) run adds its time to the time of the runs before it
+const trainingFile = join(work, "training.json");
+const before = resume.length && existsSync(trainingFile) ? (JSON.parse(readFileSync(trainingFile, "utf8")) as { minutes: number }).minutes : 0;
+writeFileSync(trainingFile, JSON.stringify({ steps, minutes: before + trainMinutes, resumed: resume.length > 0, machine: machine() }, null, 2));
 log(`trained ${steps} steps in ${trainMinutes.toFixed(1)} min${resume.length ? " (resumed)" : ""}`);
 
 // 5. into public/models/
