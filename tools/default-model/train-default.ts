@@ -135,7 +135,7 @@ const index = existsSync(indexFile) ? (JSON.parse(readFileSync(indexFile, "utf8"
 const entry = {
   id: NAME, label: "FIM tiny code (embedded)", path: NAME, bytes,
   shape: { params: paramCount(dims), C: dims.hidden, L: dims.layers, H: dims.intermediate, V: dims.vocab },
-  description: "A 2.4M-parameter Llama trained by FIM Studio on permissively licensed JavaScript/TypeScript and the built-in corpus: small and fast, a starting point to fine-tune on your own code.",
+  description: "A 2.4M-parameter Llama trained by FIM Studio on permissively licensed JavaScript/TypeScript and the built-in corpus: small, fast and weak on its own (its card has the numbers): a starting point to fine-tune on your own code.",
 };
 index.models = [entry, ...index.models.filter((m) => m.id !== NAME)];
 writeFileSync(indexFile, JSON.stringify(index, null, 2) + "\n");
