@@ -173,6 +173,8 @@ async function openAt(page: Page, id: string, title: string) {
   await page.getByRole("heading", { level: 1, name: title }).waitFor();
   if (id === "train" || id === "playground") await page.getByTestId("embedded-select").waitFor();
   if (id === "playground") await page.getByTestId("inference-ready").waitFor({ timeout: 60_000 });
+  // the Benchmark page probes the device first; until then the WebGPU box is disabled and out of the Tab order
+  if (id === "benchmark") await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>("[data-testid=run-button]")?.disabled);
   await page.waitForTimeout(200); // fonts and the first effects settle
 }
 
