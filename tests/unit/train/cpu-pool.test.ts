@@ -5,6 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Rng } from "../../../src/lib/fim/prng.ts";
+import { attentionBackward, attentionForward } from "../../../src/lib/train/cpu/attention.ts";
 import { classifierBackward, classifierForward } from "../../../src/lib/train/cpu/classifier.ts";
 import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
 import { matmulBackward, matmulForward } from "../../../src/lib/train/cpu/matmul.ts";
@@ -76,7 +77,7 @@ describe("threads 2: bit-identical to the single-threaded kernels", () => {
     it(`matmulBackward ${name}, scale 1.7, adding into non-zero gradients`, () => {
       const rng = new Rng(7);
       const dout = rand(N * OC, rng), inp = rand(N * IC, rng), w = rand(OC * IC, rng);
-      dout[5] = 0; // the kernel skips zero gradients: must skip them the same way
+      dout[5] = 0; // a zero gradient (a masked token) takes no special path
       const g0 = [rand(N * IC, rng), rand(OC * IC, rng), rand(OC, rng)];
       const ref = g0.map((g, i) => (has[i] ? g.slice() : null));
       matmulBackward(ref[0]!, ref[1]!, ref[2]!, dout, inp, w, N, IC, OC, 1.7);
@@ -86,22 +87,48 @@ describe("threads 2: bit-identical to the single-threaded kernels", () => {
     });
   }
 
-  it("fused lm_head + cross-entropy, forward and backward (rows split)", () => {
-    const [N, C, V] = [9, 33, 1100];
-    const rng = new Rng(8);
-    const h = rand(N * C, rng), wte = rand(V * C, rng), dh0 = rand(N * C, rng);
-    const targets = Int32Array.from({ length: N }, (_, n) => (n === 4 ? -1 : (n * 131) % V));
-    const losses = new Float32Array(N), lse = new Float32Array(N), dh = dh0.slice();
-    classifierForward(losses, lse, h, wte, targets, N, C, V);
-    classifierBackward(dh, null, h, wte, targets, lse, 0.3, N, C, V);
-    const sh = be.upload(h), sw = be.upload(wte), st = be.uploadIds(targets);
-    const gl = be.alloc(N), gs = be.alloc(N), gdh = be.upload(dh0);
-    onWorkers(() => be.classifierForward(gl, gs, sh, sw, st, N, C, V));
-    onWorkers(() => be.classifierBackward(gdh, null, sh, sw, st, gs, 0.3, N, C, V));
-    expect(bits(gl)).toEqual(bits(losses));
-    expect(bits(gs)).toEqual(bits(lse));
-    expect(bits(gdh)).toEqual(bits(dh));
-  });
+  for (const full of [false, true]) {
+    it(`fused lm_head + cross-entropy, forward and backward (rows split${full ? "; dwte: vocabulary chunks split" : ""})`, () => {
+      const [N, C, V] = [9, 33, 1100];
+      const rng = new Rng(8);
+      const h = rand(N * C, rng), wte = rand(V * C, rng), dh0 = rand(N * C, rng), dw0 = rand(V * C, rng);
+      const targets = Int32Array.from({ length: N }, (_, n) => (n === 4 ? -1 : (n * 131) % V));
+      const losses = new Float32Array(N), lse = new Float32Array(N), dh = dh0.slice(), dw = full ? dw0.slice() : null;
+      classifierForward(losses, lse, h, wte, targets, N, C, V);
+      classifierBackward(dh, dw, h, wte, targets, lse, 0.3, N, C, V);
+      const sh = be.upload(h), sw = be.upload(wte), st = be.uploadIds(targets);
+      const gl = be.alloc(N), gs = be.alloc(N), gdh = be.upload(dh0), gdw = full ? be.upload(dw0) : null;
+      onWorkers(() => be.classifierForward(gl, gs, sh, sw, st, N, C, V));
+      onWorkers(() => be.classifierBackward(gdh, gdw, sh, sw, st, gs, 0.3, N, C, V));
+      expect(bits(gl)).toEqual(bits(losses));
+      expect(bits(gs)).toEqual(bits(lse));
+      expect(bits(gdh)).toEqual(bits(dh));
+      if (full) expect(bits(gdw!)).toEqual(bits(dw!));
+    });
+  }
+
+  // training (Tq = Tk) and a cache (Tq < Tk <= kvStride); B * NKV groups of 3 and 4, split unevenly
+  for (const d of [
+    { B: 3, Tq: 37, Tk: 37, kvStride: 37, NH: 4, NKV: 1, HS: 16 },
+    { B: 2, Tq: 9, Tk: 50, kvStride: 61, NH: 6, NKV: 2, HS: 24 },
+  ]) {
+    it(`attention forward and backward, B ${d.B} NKV ${d.NKV} Tq ${d.Tq} Tk ${d.Tk} (sequence x kv-head groups split)`, () => {
+      const rng = new Rng(10);
+      const nq = d.B * d.Tq * d.NH * d.HS, nkv = d.B * d.kvStride * d.NKV * d.HS;
+      const q = rand(nq, rng), k = rand(nkv, rng), v = rand(nkv, rng), dout = rand(nq, rng);
+      const g0 = [rand(nq, rng), rand(nkv, rng), rand(nkv, rng)];
+      const out = new Float32Array(nq), lse = new Float32Array(d.B * d.NH * d.Tq), ref = g0.map((g) => g.slice());
+      attentionForward(out, lse, q, k, v, d);
+      attentionBackward(ref[0]!, ref[1]!, ref[2]!, dout, q, k, v, out, lse, d);
+      const [sq, sk, sv] = [q, k, v].map((a) => be.upload(a));
+      const gout = be.alloc(nq), glse = be.alloc(d.B * d.NH * d.Tq), got = g0.map((g) => be.upload(g));
+      onWorkers(() => be.attentionForward(gout, glse, sq!, sk!, sv!, d));
+      onWorkers(() => be.attentionBackward(got[0]!, got[1]!, got[2]!, be.upload(dout), sq!, sk!, sv!, gout, glse, d));
+      expect(bits(gout)).toEqual(bits(out));
+      expect(bits(glse)).toEqual(bits(lse));
+      for (let i = 0; i < 3; i++) expect(bits(got[i]!)).toEqual(bits(ref[i]!));
+    });
+  }
 
   it("arrays not on a SharedArrayBuffer run inline, with the same result", () => {
     const rng = new Rng(9);

@@ -5,18 +5,24 @@
 import type { AttentionDims } from "../backend.ts";
 import type { Arr } from "./types.ts";
 
+// Both kernels walk (sequence b, key/value head kh) groups, g = b * NKV + kh; a group writes only its own rows of
+// out/lse/dq (its query heads) and of dk/dv, so the pool (pool.ts) hands threads disjoint ranges [gStart, gEnd)
+// and each element is summed in the same order as in one call.
+
 // q (B,Tq,NH,HS), k v (B,kvStride,NKV,HS) -> out (B,Tq,NH,HS), lse (B,NH,Tq)
-export function attentionForward(out: Arr, lse: Arr, q: Arr, k: Arr, v: Arr, d: AttentionDims, scores?: Float64Array): void {
-  const { B, Tq, Tk, kvStride, NH, NKV, HS } = d;
+export function attentionForward(
+  out: Arr, lse: Arr, q: Arr, k: Arr, v: Arr, d: AttentionDims, scores?: Float64Array, gStart = 0, gEnd = d.B * d.NKV,
+): void {
+  const { Tq, Tk, kvStride, NH, NKV, HS } = d;
   const rep = NH / NKV;
   const sc = 1 / Math.sqrt(HS);
   const s = scores && scores.length >= Tk ? scores : new Float64Array(Tk);
-  for (let b = 0; b < B; b++) {
+  for (let g = gStart; g < gEnd; g++) {
+    const b = Math.floor(g / NKV), kh = g % NKV;
     for (let t = 0; t < Tq; t++) {
       const last = Tk - Tq + t; // sees keys 0..last
-      for (let h = 0; h < NH; h++) {
+      for (let h = kh * rep; h < (kh + 1) * rep; h++) {
         const qi = ((b * Tq + t) * NH + h) * HS;
-        const kh = Math.floor(h / rep);
         let max = -Infinity;
         for (let j = 0; j <= last; j++) {
           const ki = ((b * kvStride + j) * NKV + kh) * HS;
@@ -46,17 +52,17 @@ export function attentionForward(out: Arr, lse: Arr, q: Arr, k: Arr, v: Arr, d: 
 //   P_j = exp(s_j - lse), dP_j = dout . v_j, D = dout . out, dS_j = P_j (dP_j - D)
 //   dq += sc * sum_j dS_j k_j,  dk_j += sc * dS_j q,  dv_j += P_j dout
 export function attentionBackward(
-  dq: Arr, dk: Arr, dv: Arr, dout: Arr, q: Arr, k: Arr, v: Arr, out: Arr, lse: Arr, d: AttentionDims,
+  dq: Arr, dk: Arr, dv: Arr, dout: Arr, q: Arr, k: Arr, v: Arr, out: Arr, lse: Arr, d: AttentionDims, gStart = 0, gEnd = d.B * d.NKV,
 ): void {
-  const { B, Tq, Tk, kvStride, NH, NKV, HS } = d;
+  const { Tq, Tk, kvStride, NH, NKV, HS } = d;
   const rep = NH / NKV;
   const sc = 1 / Math.sqrt(HS);
-  for (let b = 0; b < B; b++) {
+  for (let g = gStart; g < gEnd; g++) {
+    const b = Math.floor(g / NKV), kh = g % NKV;
     for (let t = 0; t < Tq; t++) {
       const last = Tk - Tq + t;
-      for (let h = 0; h < NH; h++) {
+      for (let h = kh * rep; h < (kh + 1) * rep; h++) {
         const qi = ((b * Tq + t) * NH + h) * HS;
-        const kh = Math.floor(h / rep);
         const l = lse[(b * NH + h) * Tq + t]!;
         let D = 0;
         for (let i = 0; i < HS; i++) D += dout[qi + i]! * out[qi + i]!;

@@ -2,7 +2,7 @@
 // folded into a running max / sum-exp per row, so the (N, V) logits never exist. Backward recomputes each chunk
 // from the saved log-sum-exp.
 
-import { matmulForward } from "./matmul.ts";
+import { matmulBackward, matmulForward } from "./matmul.ts";
 import type { Arr, Ids } from "./types.ts";
 
 export const VOCAB_CHUNK = 512;
@@ -36,27 +36,29 @@ export function classifierForward(losses: Arr, lse: Arr, h: Arr, wte: Arr, targe
 }
 
 // d(sum_n dloss * losses_n) -> dh (N,C) +=, dwte (V,C) +=;  dlogit_v = dloss * (softmax_v - [v == y])
+// Per vocabulary chunk: recompute the logits (N,w), turn them into dlogits in place, then one matmulBackward gives
+// dh += dlogits @ wte_chunk and dwte_chunk += dlogits^T @ h. The pool (pool.ts) splits the same work two ways,
+// rows for dh and chunks for dwte, with the same arithmetic per element, so its result has these bits.
 export function classifierBackward(
-  dh: Arr, dwte: Arr | null, h: Arr, wte: Arr, targets: Ids, lse: Arr, dloss: number, N: number, C: number, V: number,
+  dh: Arr | null, dwte: Arr | null, h: Arr, wte: Arr, targets: Ids, lse: Arr, dloss: number, N: number, C: number, V: number,
+  chunkStart = 0, chunkEnd = Math.ceil(V / VOCAB_CHUNK),
 ): void {
-  const logits = new Float64Array(N * VOCAB_CHUNK);
-  for (let v0 = 0; v0 < V; v0 += VOCAB_CHUNK) {
+  const dlogits = new Float64Array(N * VOCAB_CHUNK);
+  for (let c = chunkStart; c < chunkEnd; c++) {
+    const v0 = c * VOCAB_CHUNK;
     const w = Math.min(VOCAB_CHUNK, V - v0);
     const wc = wte.subarray(v0 * C, (v0 + w) * C);
-    matmulForward(logits, h, wc, null, N, C, w);
+    matmulForward(dlogits, h, wc, null, N, C, w);
     for (let n = 0; n < N; n++) {
       const y = targets[n]!;
-      if (y < 0) continue;
-      const l = lse[n]!;
-      for (let j = 0; j < w; j++) {
-        const g = dloss * (Math.exp(logits[n * w + j]! - l) - (v0 + j === y ? 1 : 0));
-        const wr = j * C;
-        const hr = n * C;
-        for (let i = 0; i < C; i++) {
-          dh[hr + i] = dh[hr + i]! + g * wc[wr + i]!;
-          if (dwte) dwte[(v0 + j) * C + i] = dwte[(v0 + j) * C + i]! + g * h[hr + i]!;
-        }
+      const row = n * w;
+      if (y < 0) {
+        dlogits.fill(0, row, row + w);
+        continue;
       }
+      const l = lse[n]!;
+      for (let j = 0; j < w; j++) dlogits[row + j] = dloss * (Math.exp(dlogits[row + j]! - l) - (v0 + j === y ? 1 : 0));
     }
+    matmulBackward(dh, dwte ? dwte.subarray(v0 * C, (v0 + w) * C) : null, null, dlogits, h, wc, N, C, w);
   }
 }

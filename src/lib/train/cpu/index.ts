@@ -126,6 +126,7 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     ropeBackward(dinp, dout, invFreq, pos, N, NH, HS);
   }
   attentionForward(out: Float32Array, lse: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, d: AttentionDims): void {
+    if (this.pool?.attentionForward(out, lse, q, k, v, d)) return;
     if (this.scores.length < d.Tk) this.scores = new Float64Array(d.Tk);
     attentionForward(out, lse, q, k, v, d, this.scores);
   }
@@ -133,6 +134,7 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     dq: Float32Array, dk: Float32Array, dv: Float32Array, dout: Float32Array, q: Float32Array, k: Float32Array,
     v: Float32Array, out: Float32Array, lse: Float32Array, d: AttentionDims,
   ): void {
+    if (this.pool?.attentionBackward(dq, dk, dv, dout, q, k, v, out, lse, d)) return;
     attentionBackward(dq, dk, dv, dout, q, k, v, out, lse, d);
   }
   swigluForward(out: Float32Array, gate: Float32Array, up: Float32Array, n: number): void {
@@ -154,7 +156,7 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     dh: Float32Array, dwte: Float32Array | null, h: Float32Array, wte: Float32Array, targets: Int32Array, lse: Float32Array,
     dloss: number, N: number, C: number, V: number,
   ): void {
-    if (!dwte && this.pool?.classifierBackward(dh, h, wte, targets, lse, dloss, N, C, V)) return;
+    if (this.pool?.classifierBackward(dh, dwte, h, wte, targets, lse, dloss, N, C, V)) return;
     classifierBackward(dh, dwte, h, wte, targets, lse, dloss, N, C, V);
   }
   logits(out: Float32Array, h: Float32Array, wte: Float32Array, N: number, C: number, V: number): void {

@@ -1,4 +1,4 @@
-// A pool of threads that share the CPU backend's big matmuls (and the lm_head inside the fused cross-entropy),
+// A pool of threads that share the CPU backend's big matmuls, the lm_head inside the fused cross-entropy and attention,
 // while every Backend call stays synchronous. Not a general task queue: the backend calls one of the split
 // methods below; it returns false when the call should run inline (pool not ready, too little work, a buffer not
 // on a SharedArrayBuffer, a shape that does not split exactly).
@@ -25,7 +25,9 @@
 // they are ready, calls run inline; `ready()` resolves once they have. A worker that throws marks the call failed
 // and the caller throws; a worker that dies outright (out of memory) would leave the caller waiting.
 
-import { classifierBackward, classifierForward } from "./classifier.ts";
+import type { AttentionDims } from "../backend.ts";
+import { attentionBackward, attentionForward } from "./attention.ts";
+import { classifierBackward, classifierForward, VOCAB_CHUNK } from "./classifier.ts";
 import { matmulBackward, matmulForward } from "./matmul.ts";
 import type { Arr, Ids } from "./types.ts";
 
@@ -43,7 +45,15 @@ export type Task =
     N: number; IC: number; OC: number; scale: number; rowStart: number; rowEnd: number; ocStart: number; ocEnd: number;
   }
   | { kind: "classifierForward"; losses: Arr; lse: Arr; h: Arr; wte: Arr; targets: Ids; N: number; C: number; V: number }
-  | { kind: "classifierBackward"; dh: Arr; h: Arr; wte: Arr; targets: Ids; lse: Arr; dloss: number; N: number; C: number; V: number };
+  | {
+    kind: "classifierBackward"; dh: Arr | null; dwte: Arr | null; h: Arr; wte: Arr; targets: Ids; lse: Arr; dloss: number;
+    N: number; C: number; V: number; chunkStart: number; chunkEnd: number;
+  }
+  | { kind: "attentionForward"; out: Arr; lse: Arr; q: Arr; k: Arr; v: Arr; d: AttentionDims; gStart: number; gEnd: number }
+  | {
+    kind: "attentionBackward"; dq: Arr; dk: Arr; dv: Arr; dout: Arr; q: Arr; k: Arr; v: Arr; out: Arr; lse: Arr; d: AttentionDims;
+    gStart: number; gEnd: number;
+  };
 
 /** Caller -> worker. Workers only answer "ready" (once); results and completion go through shared memory. */
 export type PoolMessage = { kind: "init"; ctrl: Int32Array; errorText: Uint8Array } | { kind: "run"; task: Task };
@@ -57,7 +67,11 @@ export function runTask(t: Task): void {
     case "classifierForward":
       return classifierForward(t.losses, t.lse, t.h, t.wte, t.targets, t.N, t.C, t.V);
     case "classifierBackward":
-      return classifierBackward(t.dh, null, t.h, t.wte, t.targets, t.lse, t.dloss, t.N, t.C, t.V);
+      return classifierBackward(t.dh, t.dwte, t.h, t.wte, t.targets, t.lse, t.dloss, t.N, t.C, t.V, t.chunkStart, t.chunkEnd);
+    case "attentionForward":
+      return attentionForward(t.out, t.lse, t.q, t.k, t.v, t.d, undefined, t.gStart, t.gEnd);
+    case "attentionBackward":
+      return attentionBackward(t.dq, t.dk, t.dv, t.dout, t.q, t.k, t.v, t.out, t.lse, t.d, t.gStart, t.gEnd);
   }
 }
 
@@ -200,12 +214,37 @@ export class ThreadPool {
     })));
   }
 
-  // -> dh (N,C) +=; only without dwte (LoRA), whose rows every token adds into
-  classifierBackward(dh: Arr, h: Arr, wte: Arr, targets: Ids, lse: Arr, dloss: number, N: number, C: number, V: number): boolean {
-    if (!this.active || N < this.threads || N * C * V < MIN_PARALLEL_MACS || !allShared(dh, h, wte, targets, lse)) return false;
-    return this.run(ranges(N, this.threads, 1).map(([a, b]) => ({
-      kind: "classifierBackward", dh: dh.subarray(a * C, b * C), h: h.subarray(a * C, b * C), wte, targets: targets.subarray(a, b),
-      lse: lse.subarray(a, b), dloss, N: b - a, C, V,
+  // -> dh (N,C) += with rows split among the threads; then, in full training, dwte (V,C) += with the vocabulary
+  // chunks split (each thread recomputes its chunks' logits for every row, since every token adds into every row)
+  classifierBackward(
+    dh: Arr, dwte: Arr | null, h: Arr, wte: Arr, targets: Ids, lse: Arr, dloss: number, N: number, C: number, V: number,
+  ): boolean {
+    if (!this.active || N < this.threads || N * C * V < MIN_PARALLEL_MACS || !allShared(dh, dwte, h, wte, targets, lse)) return false;
+    const chunks = Math.ceil(V / VOCAB_CHUNK);
+    this.run(ranges(N, this.threads, 1).map(([a, b]) => ({
+      kind: "classifierBackward", dh: dh.subarray(a * C, b * C), dwte: null, h: h.subarray(a * C, b * C), wte,
+      targets: targets.subarray(a, b), lse: lse.subarray(a, b), dloss, N: b - a, C, V, chunkStart: 0, chunkEnd: chunks,
+    })));
+    if (dwte) {
+      this.run(ranges(chunks, this.threads, 1).map(([chunkStart, chunkEnd]) => ({
+        kind: "classifierBackward", dh: null, dwte, h, wte, targets, lse, dloss, N, C, V, chunkStart, chunkEnd,
+      })));
+    }
+    return true;
+  }
+
+  // causal GQA attention: threads take ranges of (sequence, key/value head) groups, which write disjoint rows
+  attentionForward(out: Arr, lse: Arr, q: Arr, k: Arr, v: Arr, d: AttentionDims): boolean {
+    const groups = d.B * d.NKV;
+    if (!this.active || groups < 2 || attentionMacs(d) < MIN_PARALLEL_MACS || !allShared(out, lse, q, k, v)) return false;
+    return this.run(ranges(groups, this.threads, 1).map(([gStart, gEnd]) => ({ kind: "attentionForward", out, lse, q, k, v, d, gStart, gEnd })));
+  }
+
+  attentionBackward(dq: Arr, dk: Arr, dv: Arr, dout: Arr, q: Arr, k: Arr, v: Arr, out: Arr, lse: Arr, d: AttentionDims): boolean {
+    const groups = d.B * d.NKV;
+    if (!this.active || groups < 2 || attentionMacs(d) < MIN_PARALLEL_MACS || !allShared(dq, dk, dv, dout, q, k, v, out, lse)) return false;
+    return this.run(ranges(groups, this.threads, 1).map(([gStart, gEnd]) => ({
+      kind: "attentionBackward", dq, dk, dv, dout, q, k, v, out, lse, d, gStart, gEnd,
     })));
   }
 
@@ -235,6 +274,11 @@ export class ThreadPool {
 export function ranges(n: number, parts: number, align: number): [number, number][] {
   const step = Math.ceil(n / parts / align) * align;
   return Array.from({ length: parts }, (_, i) => [Math.min(n, i * step), Math.min(n, (i + 1) * step)]);
+}
+
+/** Multiply-adds of one attention forward (scores and the weighted sum, over the causal triangle). */
+function attentionMacs(d: AttentionDims): number {
+  return 2 * d.B * d.NH * d.HS * d.Tq * (d.Tk - (d.Tq - 1) / 2);
 }
 
 function allShared(...arrs: (Arr | Ids | null)[]): boolean {
