@@ -4,6 +4,7 @@
 
 import type { EvalCliReport, SystemReport } from "../../node/export/src/cli/eval.ts";
 import type { CorpusPackage } from "./corpus.ts";
+import { exactMatch } from "../../src/lib/fim/metrics.ts";
 import { MIX } from "./samples.ts";
 import { DEFAULT_LORA } from "../../src/lib/train/lora.ts";
 import { DEFAULT_TRAIN } from "../../src/lib/train/trainer.ts";
@@ -17,7 +18,7 @@ export interface CardInputs {
   q4?: EvalCliReport;
   corpus: { packages: CorpusPackage[]; builtinFiles: number; trainFiles: number; heldOutFiles: number; nearDuplicatesDropped: Record<string, unknown>; skipped: Record<string, number> };
   tokenizer: { vocabSize: number; merges: number; bytesPerToken: number };
-  training: { steps: number; minutes: number; machine: string };
+  training: { steps: number; minutes: number; machine: string; resumed?: boolean };
   headlineTraining?: { minutes: number };
   config: Record<string, unknown>;
   headline: { count: number; steps: number; warmup: number };
@@ -46,6 +47,18 @@ export function headlineTable(i: Pick<CardInputs, "before" | "after" | "q4">): s
     row("baseline: empty line", system(i.before, "baseline empty").overall),
     row("baseline: repeat previous line", system(i.before, "baseline previous-line").overall),
   ].join("\n");
+}
+
+/** What the exact matches were: a tiny model's few hits are mostly closing braces and blank lines, and a reader should see that. */
+export function exactMatches(s: SystemReport): string {
+  const hits = s.predictions.filter((p) => exactMatch(p.prediction, p.reference));
+  if (hits.length === 0) return "No completion matched exactly.";
+  const counts = new Map<string, number>();
+  for (const h of hits) {
+    const shown = h.reference.trim() === "" ? "(only whitespace)" : `\`${h.reference.trim()}\``;
+    counts.set(shown, (counts.get(shown) ?? 0) + 1);
+  }
+  return `The ${hits.length} exact matches, by reference: ${[...counts].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r} × ${n}`).join(", ")}.`;
 }
 
 export function modelCard(i: CardInputs): { markdown: string; summary: string } {
@@ -94,7 +107,10 @@ assistant on its own. Its numbers below are measured, not promised.
 - Optimisation: ${i.training.steps} steps of batch ${TRAIN.batch} × up to ${TRAIN.context} tokens, loss on every token, AdamW (lr ${TRAIN.lr}, ${TRAIN.warmup} warm-up
   steps then linear decay, weight decay ${DEFAULT_TRAIN.weightDecay}, clip ${DEFAULT_TRAIN.clip}), from a normal(0, 0.02) initialisation.
 - Time: ${i.training.minutes.toFixed(0)} minutes of training on ${i.training.machine} (the corpus, tokenizer and samples take under a minute).
-- Reproduce: \`npm run train:default -- --steps ${i.training.steps}\` (then \`npm run eval:default\` for the numbers below and this card).
+- Reproduce: \`npm run train:default -- --steps ${i.training.steps}\` (then \`npm run eval:default\` for the numbers below and this card).${i.training.resumed ? `
+  These weights were trained in parts (a run resumed with a larger \`--steps\`, on an engine that got faster in
+  between), so their learning rate followed a stretched schedule: a fresh run follows one schedule and lands near,
+  not on, these weights.` : ""}
 
 ## Evaluation on held-out files
 
@@ -106,6 +122,8 @@ ${HEAD}
 ${row("this model", model.overall)}
 ${row("baseline: empty line", system(i.heldOut, "baseline empty").overall)}
 ${row("baseline: repeat previous line", system(i.heldOut, "baseline previous-line").overall)}
+
+${exactMatches(model)}
 
 By language:
 

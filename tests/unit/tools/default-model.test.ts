@@ -10,7 +10,7 @@ import { folderFiles } from "../../../src/lib/model/node-folder.ts";
 import { loadCheckpoint } from "../../../src/lib/model/index.ts";
 import type { EvalCliReport } from "../../../node/export/src/cli/eval.ts";
 import { isHeldOut, looksMinified, splitCorpus } from "../../../tools/default-model/corpus.ts";
-import { modelCard } from "../../../tools/default-model/model-card.ts";
+import { exactMatches, modelCard } from "../../../tools/default-model/model-card.ts";
 import { paramCount, writeInitialModel } from "../../../tools/default-model/init-model.ts";
 import { toWindows, windowPath } from "../../../tools/default-model/windows.ts";
 import { smallTokenizer } from "../../fixtures/small-tokenizer.ts";
@@ -105,6 +105,17 @@ describe("default model pipeline", () => {
     expect(md).toContain("licences: MIT 1, BSD-3-Clause 1");
     expect(card.summary).toContain("| after LoRA, Q4_0 GGUF (llama.cpp) | 50 | 19.0 |");
     expect(md).toContain("is 1.0 points of exact match from our engine");
+    expect(md).toContain("No completion matched exactly.");
+    expect(md).not.toContain("trained in parts");
+  });
+
+  it("the card says what the exact matches were", () => {
+    const p = (reference: string, prediction: string) => ({ path: "a.js", language: "javascript", reference, prediction, stoppedBy: "end-token", ms: 1 });
+    const model = {
+      name: "model", source: "m", overall: { n: 4, exactMatch: 75, editSimilarity: 80, stoppedProperly: 100, msPerSample: 1 }, byLanguage: {},
+      predictions: [p("}\n", "    }"), p("  }\n", "}"), p("\n", "\t\t"), p("return x;\n", "return y;")],
+    };
+    expect(exactMatches(model)).toBe("The 3 exact matches, by reference: `}` × 2, (only whitespace) × 1.");
   });
 });
 
