@@ -110,7 +110,7 @@ describe("default model pipeline", () => {
   });
 
   it("the card says what the exact matches were", () => {
-    const p = (reference: string, prediction: string) => ({ path: "a.js", language: "javascript", reference, prediction, stoppedBy: "end-token", ms: 1 });
+    const p = (reference: string, prediction: string) => ({ path: "a.js", language: "javascript", reference, prediction, stoppedBy: "stop-token" as const, ms: 1 });
     const model = {
       name: "model", source: "m", overall: { n: 4, exactMatch: 75, editSimilarity: 80, stoppedProperly: 100, msPerSample: 1 }, byLanguage: {},
       predictions: [p("}\n", "    }"), p("  }\n", "}"), p("\n", "\t\t"), p("return x;\n", "return y;")],
