@@ -108,9 +108,8 @@ assistant on its own. Its numbers below are measured, not promised.
   steps then linear decay, weight decay ${DEFAULT_TRAIN.weightDecay}, clip ${DEFAULT_TRAIN.clip}), from a normal(0, 0.02) initialisation.
 - Time: ${i.training.minutes.toFixed(0)} minutes of training on ${i.training.machine} (the corpus, tokenizer and samples take under a minute).
 - Reproduce: \`npm run train:default -- --steps ${i.training.steps}\` (then \`npm run eval:default\` for the numbers below and this card).${i.training.resumed ? `
-  These weights were trained in parts (a run resumed with a larger \`--steps\`, on an engine that got faster in
-  between), so their learning rate followed a stretched schedule: a fresh run follows one schedule and lands near,
-  not on, these weights.` : ""}
+  These weights were trained in parts (a run resumed with a larger \`--steps\`), so their learning rate followed a
+  stretched schedule: a fresh run follows one schedule and lands near, not on, these weights.` : ""}
 
 ## Evaluation on held-out files
 
