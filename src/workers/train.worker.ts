@@ -8,7 +8,7 @@ import { TRAINER_STATE } from "../lib/train/adapter.ts";
 import { parseJsonl, tokenizeSample, type TokenizedSample } from "../lib/train/data.ts";
 import { evaluateCompletions, type EvalReport } from "../lib/train/evaluate.ts";
 import { loadEngine } from "../lib/train/engine.ts";
-import { DEFAULT_LORA, type LoraConfig } from "../lib/train/lora.ts";
+import { defaultLora, type LoraConfig } from "../lib/train/lora.ts";
 import { OpfsStore } from "../lib/train/opfs-store.ts";
 import type { WeightFormat } from "../lib/train/quant.ts";
 import { TrainingSession, type SessionProgress, type SessionState } from "../lib/train/session.ts";
@@ -112,7 +112,7 @@ const api = {
         if (p.evalLoss !== undefined && session) onEvent({ type: "eval-loss", evalLosses: [...session.evalLosses] });
       };
       session = new TrainingSession(be, engine.model, samples, store, {
-        train, lora: { ...DEFAULT_LORA, ...job.lora }, baseModel: job.baseModel ?? (job.model.kind === "hub" ? job.model.repo : "model"),
+        train, lora: { ...defaultLora(engine.model), ...job.lora }, baseModel: job.baseModel ?? (job.model.kind === "hub" ? job.model.repo : "model"),
         format: records[0]!.format, checkpointEvery: job.checkpointEvery ?? 25, onProgress: onStep,
         evalSamples, evalEvery: job.evalEvery,
       });

@@ -2,11 +2,11 @@
 // much work each measurement does. "tiny" is for tests, "small" fits a software GPU (SwiftShader runs ~0.1 GFLOP/s),
 // "real" is SmolLM2-135M's shape, for real GPUs (the CPU engine bench in tests/bench/engine-run.ts uses it too).
 
-import { parseModelConfig, type ModelConfig } from "../model/config.ts";
+import { parseLlamaConfig, type LlamaConfig } from "../model/config.ts";
 
 export interface PresetSpec {
   description: string;
-  config: ModelConfig;
+  config: LlamaConfig;
   /** Training: B sequences of T tokens per step, LoRA rank r on all 7 projections, `trainSteps` steps timed. */
   B: number;
   T: number;
@@ -20,8 +20,8 @@ export interface PresetSpec {
   minRepMs: number;
 }
 
-const llama = (over: Record<string, unknown>): ModelConfig =>
-  parseModelConfig({
+const llama = (over: Record<string, unknown>): LlamaConfig =>
+  parseLlamaConfig({
     architectures: ["LlamaForCausalLM"], rms_norm_eps: 1e-5, rope_theta: 10000, tie_word_embeddings: true,
     hidden_act: "silu", max_position_embeddings: 8192, ...over,
   });

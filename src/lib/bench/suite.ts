@@ -8,9 +8,9 @@
 import { Rng } from "../fim/prng.ts";
 import type { Backend } from "../train/backend.ts";
 import type { TokenizedSample } from "../train/data.ts";
-import { Generator } from "../train/generate.ts";
-import { attachLora, DEFAULT_LORA } from "../train/lora.ts";
-import type { Transformer, TransformerDims } from "../train/model.ts";
+import { attachLora, defaultLora } from "../train/lora.ts";
+import type { CausalLM } from "../train/causal-lm.ts";
+import type { TransformerDims } from "../train/model.ts";
 import { fillUniform, randomModel } from "../train/random-model.ts";
 import { argmax } from "../train/sampling.ts";
 import { DEFAULT_TRAIN, Trainer } from "../train/trainer.ts";
@@ -130,9 +130,9 @@ async function timeKernel<T, I>(be: Backend<T, I>, c: KernelCase, spec: PresetSp
 const randomIds = (rng: Rng, n: number, V: number) => Array.from({ length: n }, () => Math.floor(rng.next() * V));
 
 /** Prefill of a random prompt, then greedy decoding, on the base model; a full warm-up run first. */
-async function timeGeneration<T, I>(model: Transformer<T, I>, spec: PresetSpec, rng: Rng) {
-  const V = model.d.V;
-  const gen = new Generator(model, spec.promptTokens + spec.decodeTokens);
+async function timeGeneration<T, I>(model: CausalLM<T, I>, spec: PresetSpec, rng: Rng) {
+  const V = model.V;
+  const gen = model.decoder(spec.promptTokens + spec.decodeTokens);
   const run = async (prompt: number[]) => {
     gen.reset();
     let t = now();
@@ -148,13 +148,13 @@ async function timeGeneration<T, I>(model: Transformer<T, I>, spec: PresetSpec, 
 }
 
 /** LoRA training steps on random token sequences (every token carries loss); one warm-up step first. */
-async function timeTraining<T, I>(be: Backend<T, I>, model: Transformer<T, I>, spec: PresetSpec, rng: Rng) {
+async function timeTraining<T, I>(be: Backend<T, I>, model: CausalLM<T, I>, spec: PresetSpec, rng: Rng) {
   const r = spec.loraRank;
-  const params = attachLora(be, model.w, { ...DEFAULT_LORA, r, alpha: 2 * r }, SEED);
+  const params = attachLora(be, model.w, { ...defaultLora(model), r, alpha: 2 * r }, SEED);
   // B = 0 (PEFT's start) would let a kernel skip work that a trained adapter needs
   for (const p of params) if (p.name.includes("lora_B")) be.write(p.buf, fillUniform(new Float32Array(p.n), rng, 0.02));
   const samples: TokenizedSample[] = Array.from({ length: spec.B * (spec.trainSteps + 1) }, () => {
-    const ids = Int32Array.from(randomIds(rng, spec.T + 1, model.d.V));
+    const ids = Int32Array.from(randomIds(rng, spec.T + 1, model.V));
     return { ids: ids.subarray(0, spec.T), targets: ids.subarray(1), lossTokens: spec.T };
   });
   const trainer = new Trainer(be, model, params, samples, {

@@ -8,6 +8,9 @@
 
 import { ARCHITECTURE_NAMES, architectureForModelType, ARCHITECTURES, type ArchitectureName, isArchitectureName } from "./architectures.ts";
 import { ModelConfigError } from "./errors.ts";
+import { isMamba, MAMBA_ARCHITECTURE, type MambaConfig, parseMambaConfig } from "./mamba-config.ts";
+
+export type { MambaConfig } from "./mamba-config.ts";
 
 export const CONFIG_FILE = "config.json";
 
@@ -20,30 +23,39 @@ export interface Llama3RopeScaling {
   original_max_position_embeddings: number;
 }
 
-export interface ModelConfig {
-  architecture: ArchitectureName;
+/** The fields every architecture has (both families). */
+interface CommonConfig {
   model_type: string;
   vocab_size: number; // V
   hidden_size: number; // C
-  intermediate_size: number; // I, the MLP width
   num_hidden_layers: number; // L
-  num_attention_heads: number; // NH
-  num_key_value_heads: number; // NKV, = NH when absent (no grouped-query attention)
-  head_dim: number; // HS, = C / NH when absent
-  rms_norm_eps: number;
-  rope_theta: number; // 10000 when absent
-  rope_scaling: Llama3RopeScaling | null; // null: plain RoPE
   max_position_embeddings: number;
-  tie_word_embeddings: boolean; // true: lm_head reuses embed_tokens
-  hidden_act: "silu";
-  /** Which attention projections carry a bias (from the architecture row and `attention_bias`). */
-  bias: { q: boolean; k: boolean; v: boolean; o: boolean };
+  tie_word_embeddings: boolean; // true: lm_head reuses the embeddings
   bos_token_id: number | null;
   /** eos_token_id as a list (config.json may hold one id or several). */
   eos_token_ids: number[];
   torch_dtype: string | null; // the dtype the weights were saved in, e.g. "bfloat16"
   /** The parsed config.json, for fields this type does not carry (export writes some of them back). */
   raw: Readonly<Record<string, unknown>>;
+}
+
+/** A checkpoint of either family; `family` tells them apart. */
+export type ModelConfig = LlamaConfig | MambaConfig;
+
+/** Llama-family decoder-only transformers (Llama, Qwen2). */
+export interface LlamaConfig extends CommonConfig {
+  family: "llama";
+  architecture: ArchitectureName;
+  intermediate_size: number; // I, the MLP width
+  num_attention_heads: number; // NH
+  num_key_value_heads: number; // NKV, = NH when absent (no grouped-query attention)
+  head_dim: number; // HS, = C / NH when absent
+  rms_norm_eps: number;
+  rope_theta: number; // 10000 when absent
+  rope_scaling: Llama3RopeScaling | null; // null: plain RoPE
+  hidden_act: "silu";
+  /** Which attention projections carry a bias (from the architecture row and `attention_bias`). */
+  bias: { q: boolean; k: boolean; v: boolean; o: boolean };
 }
 
 /** Values that change the math in ways we do not implement. */
@@ -54,7 +66,7 @@ const REFUSED: readonly { field: string; refuse: (v: unknown) => boolean; why: s
   { field: "hidden_act", refuse: (v) => v != null && v !== "silu", why: "only the SiLU (SwiGLU) MLP is implemented: use a model whose hidden_act is \"silu\"" },
 ];
 
-type Raw = Record<string, unknown>;
+export type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Parse and validate config.json. `file` names it in errors (e.g. a path). */
@@ -64,26 +76,11 @@ export function parseModelConfig(json: unknown, file = CONFIG_FILE): ModelConfig
   };
   if (!isObject(json)) return fail("(top level)", "not a JSON object: download config.json again");
   const raw = json;
+  if (isMamba(raw, fail)) return parseMambaConfig(raw, fieldReaders(raw, fail), fail);
   const architecture = pickArchitecture(raw, fail);
   const row = ARCHITECTURES[architecture];
   for (const r of REFUSED) if (r.refuse(raw[r.field])) fail(r.field, `${JSON.stringify(raw[r.field])}: ${r.why}`);
-
-  const int = (field: string, fallback?: number): number => {
-    const v = raw[field] ?? fallback;
-    if (v === undefined) return fail(field, "missing: every config.json saved by transformers has it; download the file again");
-    if (typeof v !== "number" || !Number.isSafeInteger(v) || v <= 0) return fail(field, `${JSON.stringify(v)} is not a positive integer`);
-    return v;
-  };
-  const num = (field: string, fallback: number): number => {
-    const v = raw[field] ?? fallback;
-    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) return fail(field, `${JSON.stringify(v)} is not a positive number`);
-    return v;
-  };
-  const bool = (field: string, fallback: boolean): boolean => {
-    const v = raw[field] ?? fallback;
-    if (typeof v !== "boolean") return fail(field, `${JSON.stringify(v)} is not true or false`);
-    return v;
-  };
+  const { int, num, bool } = fieldReaders(raw, fail);
 
   const hidden_size = int("hidden_size");
   const num_attention_heads = int("num_attention_heads");
@@ -103,6 +100,7 @@ export function parseModelConfig(json: unknown, file = CONFIG_FILE): ModelConfig
   if (row.slidingWindow) checkSlidingWindow(raw, num_hidden_layers, max_position_embeddings, fail);
 
   return {
+    family: "llama",
     architecture,
     model_type: row.model_type,
     vocab_size: int("vocab_size"),
@@ -125,10 +123,38 @@ export function parseModelConfig(json: unknown, file = CONFIG_FILE): ModelConfig
   };
 }
 
-type Fail = (field: string, problem: string) => never;
+export type Fail = (field: string, problem: string) => never;
+
+export interface FieldReaders {
+  /** A positive integer; `fallback` when absent, else a "missing" error. */
+  int(field: string, fallback?: number): number;
+  num(field: string, fallback: number): number;
+  bool(field: string, fallback: boolean): boolean;
+}
+
+export function fieldReaders(raw: Raw, fail: Fail): FieldReaders {
+  return {
+    int(field, fallback) {
+      const v = raw[field] ?? fallback;
+      if (v === undefined) return fail(field, "missing: every config.json saved by transformers has it; download the file again");
+      if (typeof v !== "number" || !Number.isSafeInteger(v) || v <= 0) return fail(field, `${JSON.stringify(v)} is not a positive integer`);
+      return v;
+    },
+    num(field, fallback) {
+      const v = raw[field] ?? fallback;
+      if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) return fail(field, `${JSON.stringify(v)} is not a positive number`);
+      return v;
+    },
+    bool(field, fallback) {
+      const v = raw[field] ?? fallback;
+      if (typeof v !== "boolean") return fail(field, `${JSON.stringify(v)} is not true or false`);
+      return v;
+    },
+  };
+}
 
 function pickArchitecture(raw: Raw, fail: Fail): ArchitectureName {
-  const supported = `FIM Studio runs ${ARCHITECTURE_NAMES.join(", ")}`;
+  const supported = `FIM Studio runs ${[...ARCHITECTURE_NAMES, MAMBA_ARCHITECTURE].join(", ")}`;
   const list = raw.architectures;
   if (Array.isArray(list) && list.length > 0) {
     const name = list[0];
@@ -150,7 +176,7 @@ export function tokenIds(raw: Raw, field: string, fail: Fail): number[] {
   return list as number[];
 }
 
-function parseRope(raw: Raw, defaultTheta: number, fail: Fail): Pick<ModelConfig, "rope_theta" | "rope_scaling"> {
+function parseRope(raw: Raw, defaultTheta: number, fail: Fail): Pick<LlamaConfig, "rope_theta" | "rope_scaling"> {
   // transformers v5 keeps theta and the scaling in rope_parameters; v4 in rope_theta and rope_scaling.
   const v5 = isObject(raw.rope_parameters);
   const field = v5 ? "rope_parameters" : "rope_scaling";
@@ -201,4 +227,15 @@ function checkSlidingWindow(raw: Raw, layers: number, maxPositions: number, fail
         "sliding-window attention is not implemented; use a checkpoint with use_sliding_window false",
     );
   }
+}
+
+/** `c` as a Llama-family config, or an error saying that `what` is implemented for that family only. */
+export function requireLlama(c: ModelConfig, what: string): LlamaConfig {
+  if (c.family !== "llama") throw new Error(`${what} is implemented for Llama-family models (${ARCHITECTURE_NAMES.join(", ")}), not ${c.architecture}`);
+  return c;
+}
+
+/** parseModelConfig for callers that only take Llama-family models (presets, tests). */
+export function parseLlamaConfig(json: unknown, file = CONFIG_FILE): LlamaConfig {
+  return requireLlama(parseModelConfig(json, file), file);
 }

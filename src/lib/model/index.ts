@@ -18,7 +18,7 @@ export {
   ARCHITECTURE_NAMES, architectureForModelType, ARCHITECTURES, isArchitectureName, type ArchitectureName, type ArchitectureRow,
   type BiasRule,
 } from "./architectures.ts";
-export { CONFIG_FILE, parseModelConfig, tokenIds, type Llama3RopeScaling, type ModelConfig } from "./config.ts";
+export { CONFIG_FILE, parseLlamaConfig, parseModelConfig, requireLlama, tokenIds, type Llama3RopeScaling, type LlamaConfig, type MambaConfig, type ModelConfig } from "./config.ts";
 export { ropeInvFreq, type RopeConfig } from "./rope.ts";
 export {
   dimSizes, expectedTensors, layerTensorName, TENSOR_TEMPLATES, type Dim, type ExpectedTensor, type TensorCondition,

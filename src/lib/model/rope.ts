@@ -7,9 +7,9 @@
 // Computed in float64; transformers computes in float32, so its values differ from these by float32 rounding
 // (about 1e-7 relative). Not here: applying the rotation (the engine does that).
 
-import type { ModelConfig } from "./config.ts";
+import type { LlamaConfig } from "./config.ts";
 
-export type RopeConfig = Pick<ModelConfig, "head_dim" | "rope_theta" | "rope_scaling">;
+export type RopeConfig = Pick<LlamaConfig, "head_dim" | "rope_theta" | "rope_scaling">;
 
 /** inv_freq, HS / 2 values, for channel pairs (i, i + HS/2) as transformers' rotate_half pairs them. */
 export function ropeInvFreq(config: RopeConfig): Float64Array {

@@ -1,13 +1,15 @@
 // The tensors a Llama-family checkpoint holds, as name templates with symbolic shapes (Hugging Face names, as
 // transformers saves them; `{i}` is the layer index). `expectedTensors(config)` expands them for one ModelConfig.
-// Shape legend: V vocab, C hidden, I MLP width, Q = NH * HS (query width), KV = NKV * HS (key/value width).
+// Shape legend: V vocab, C hidden, I MLP width, Q = NH * HS (query width), KV = NKV * HS (key/value width);
+// Mamba: DI inner width, XZ = 2 * DI (in_proj's x and gate halves), DS state size, K conv width, R dt rank,
+// XP = R + 2 * DS (x_proj's dt, B and C), 1 a unit axis (conv1d's channel-group axis).
 // Not here: reading tensors (checkpoint.ts).
 
 import type { ModelConfig } from "./config.ts";
 
-export type Dim = "V" | "C" | "I" | "Q" | "KV";
+export type Dim = "V" | "C" | "I" | "Q" | "KV" | "DI" | "XZ" | "DS" | "K" | "R" | "XP" | "1";
 /** When a tensor is present: always, only with that projection's bias, or only when lm_head is not tied. */
-export type TensorCondition = "always" | "qBias" | "kBias" | "vBias" | "oBias" | "untied";
+export type TensorCondition = "always" | "qBias" | "kBias" | "vBias" | "oBias" | "untied" | "mambaBias" | "convBias";
 
 export interface TensorTemplate {
   name: string;
@@ -34,27 +36,46 @@ export const TENSOR_TEMPLATES: readonly TensorTemplate[] = [
   { name: "lm_head.weight", shape: ["V", "C"], when: "untied" },
 ];
 
+// transformers' modeling_mamba.py (MambaForCausalLM: backbone.embeddings, layers.{i}.norm + mixer, norm_f).
+export const MAMBA_TENSOR_TEMPLATES: readonly TensorTemplate[] = [
+  { name: "backbone.embeddings.weight", shape: ["V", "C"], when: "always" },
+  { name: "backbone.layers.{i}.norm.weight", shape: ["C"], when: "always" },
+  { name: "backbone.layers.{i}.mixer.in_proj.weight", shape: ["XZ", "C"], when: "always" },
+  { name: "backbone.layers.{i}.mixer.in_proj.bias", shape: ["XZ"], when: "mambaBias" },
+  { name: "backbone.layers.{i}.mixer.conv1d.weight", shape: ["DI", "1", "K"], when: "always" },
+  { name: "backbone.layers.{i}.mixer.conv1d.bias", shape: ["DI"], when: "convBias" },
+  { name: "backbone.layers.{i}.mixer.x_proj.weight", shape: ["XP", "DI"], when: "always" },
+  { name: "backbone.layers.{i}.mixer.dt_proj.weight", shape: ["DI", "R"], when: "always" },
+  { name: "backbone.layers.{i}.mixer.dt_proj.bias", shape: ["DI"], when: "always" },
+  { name: "backbone.layers.{i}.mixer.A_log", shape: ["DI", "DS"], when: "always" },
+  { name: "backbone.layers.{i}.mixer.D", shape: ["DI"], when: "always" },
+  { name: "backbone.layers.{i}.mixer.out_proj.weight", shape: ["C", "DI"], when: "always" },
+  { name: "backbone.layers.{i}.mixer.out_proj.bias", shape: ["C"], when: "mambaBias" },
+  { name: "backbone.norm_f.weight", shape: ["C"], when: "always" },
+  { name: "lm_head.weight", shape: ["V", "C"], when: "untied" },
+];
+
 export interface ExpectedTensor {
   name: string;
   shape: number[];
 }
 
+/** Sizes of the dims; those of the other family are NaN (no template of this family uses them). */
 export function dimSizes(c: ModelConfig): Record<Dim, number> {
-  return {
-    V: c.vocab_size,
-    C: c.hidden_size,
-    I: c.intermediate_size,
-    Q: c.num_attention_heads * c.head_dim,
-    KV: c.num_key_value_heads * c.head_dim,
-  };
+  const common = { V: c.vocab_size, C: c.hidden_size, I: c.intermediate_size, "1": 1 };
+  const none = { Q: NaN, KV: NaN, DI: NaN, XZ: NaN, DS: NaN, K: NaN, R: NaN, XP: NaN };
+  if (c.family === "mamba") {
+    const DI = c.intermediate_size;
+    return { ...common, ...none, DI, XZ: 2 * DI, DS: c.state_size, K: c.conv_kernel, R: c.time_step_rank, XP: c.time_step_rank + 2 * c.state_size };
+  }
+  return { ...common, ...none, Q: c.num_attention_heads * c.head_dim, KV: c.num_key_value_heads * c.head_dim };
 }
 
 function applies(when: TensorCondition, c: ModelConfig): boolean {
+  if (when === "always") return true;
+  if (when === "untied") return !c.tie_word_embeddings;
+  if (c.family === "mamba") return when === "mambaBias" ? c.use_bias : when === "convBias" ? c.use_conv_bias : false;
   switch (when) {
-    case "always":
-      return true;
-    case "untied":
-      return !c.tie_word_embeddings;
     case "qBias":
       return c.bias.q;
     case "kBias":
@@ -63,7 +84,14 @@ function applies(when: TensorCondition, c: ModelConfig): boolean {
       return c.bias.v;
     case "oBias":
       return c.bias.o;
+    default:
+      return false;
   }
+}
+
+/** The template table of the config's family. */
+export function tensorTemplates(c: ModelConfig): readonly TensorTemplate[] {
+  return c.family === "mamba" ? MAMBA_TENSOR_TEMPLATES : TENSOR_TEMPLATES;
 }
 
 /** Every tensor the config needs, in template order, layer by layer. */
@@ -71,9 +99,10 @@ export function expectedTensors(config: ModelConfig): ExpectedTensor[] {
   const dims = dimSizes(config);
   const out: ExpectedTensor[] = [];
   const add = (t: TensorTemplate, name: string) => out.push({ name, shape: t.shape.map((d) => dims[d]) });
-  const perLayer = TENSOR_TEMPLATES.filter((t) => t.name.includes("{i}") && applies(t.when, config));
+  const templates = tensorTemplates(config);
+  const perLayer = templates.filter((t) => t.name.includes("{i}") && applies(t.when, config));
   let layersDone = false;
-  for (const t of TENSOR_TEMPLATES) {
+  for (const t of templates) {
     if (!applies(t.when, config)) continue;
     if (!t.name.includes("{i}")) add(t, t.name);
     else if (!layersDone) {

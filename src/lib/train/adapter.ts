@@ -5,8 +5,8 @@
 import { parseSafetensors, readTensor } from "../model/safetensors.ts";
 import { writeSafetensors, type TensorToWrite } from "../model/safetensors-write.ts";
 import type { Backend } from "./backend.ts";
-import { attachLora, peftName, type LoraConfig, type Param } from "./lora.ts";
-import { BLOCK_LINEARS, type BlockLinear, type TransformerWeights } from "./model.ts";
+import type { LinearBlocks } from "./causal-lm.ts";
+import { attachLora, checkTargets, peftName, type LoraConfig, type Param } from "./lora.ts";
 import type { Moments } from "./trainer.ts";
 
 export const ADAPTER_CONFIG = "adapter_config.json";
@@ -46,11 +46,10 @@ export async function saveAdapter<T, I>(be: Backend<T, I>, params: Param<T>[], c
 }
 
 /** Shapes of the LoRA tensors under their PEFT names: A (r, IC), B (OC, r). */
-export function loraShapes<T>(w: TransformerWeights<T>): Map<string, number[]> {
+export function loraShapes<T>(w: LinearBlocks<T>): Map<string, number[]> {
   const m = new Map<string, number[]>();
   for (const b of w.blocks) {
-    for (const which of BLOCK_LINEARS) {
-      const lin = b.lin[which];
+    for (const lin of Object.values(b.lin)) {
       if (!lin.lora) continue;
       m.set(peftName(lin.name, "A"), [lin.lora.R, lin.IC]);
       m.set(peftName(lin.name, "B"), [lin.OC, lin.lora.R]);
@@ -77,11 +76,11 @@ export function parseAdapterConfig(bytes: Uint8Array | undefined): { lora: LoraC
   if (typeof j.lora_alpha !== "number") fail("lora_alpha", "missing or not a number");
   const mods = j.target_modules;
   const targets = (Array.isArray(mods) ? mods : fail("target_modules", "must be a list of module names")) as string[];
-  for (const t of targets) if (!(BLOCK_LINEARS as readonly string[]).includes(t)) fail("target_modules", `"${t}" is not one of ${BLOCK_LINEARS.join(", ")}`);
+  for (const t of targets) if (typeof t !== "string" || !/^\w+$/.test(t)) fail("target_modules", `${JSON.stringify(t)} is not a module name (regex and "all-linear" targets are not supported)`);
   if (j.rank_pattern && Object.keys(j.rank_pattern as object).length) fail("rank_pattern", "per-module ranks are not supported");
   if (j.alpha_pattern && Object.keys(j.alpha_pattern as object).length) fail("alpha_pattern", "per-module alphas are not supported");
   return {
-    lora: { r: j.r as number, alpha: j.lora_alpha as number, rslora: j.use_rslora === true, targets: targets as BlockLinear[] },
+    lora: { r: j.r as number, alpha: j.lora_alpha as number, rslora: j.use_rslora === true, targets },
     baseModel: typeof j.base_model_name_or_path === "string" ? j.base_model_name_or_path : null,
   };
 }
@@ -90,8 +89,13 @@ export function parseAdapterConfig(bytes: Uint8Array | undefined): { lora: LoraC
  * Attaches the adapter in `files` to the model: every tensor must name an adapted module of this model and have
  * its shape (an adapter trained on another base fails here, naming the tensor). Returns the trainable params.
  */
-export async function loadAdapter<T, I>(be: Backend<T, I>, w: TransformerWeights<T>, files: Files): Promise<{ params: Param<T>[]; lora: LoraConfig }> {
+export async function loadAdapter<T, I>(be: Backend<T, I>, w: LinearBlocks<T>, files: Files): Promise<{ params: Param<T>[]; lora: LoraConfig }> {
   const { lora } = parseAdapterConfig(files.get(ADAPTER_CONFIG));
+  try {
+    checkTargets(w, lora.targets, "target_modules");
+  } catch (e) {
+    throw new AdapterError(ADAPTER_CONFIG, `${(e as Error).message} (is the adapter for another base model?)`);
+  }
   const bytes = files.get(ADAPTER_WEIGHTS);
   if (!bytes) throw new AdapterError(ADAPTER_WEIGHTS, "not found beside adapter_config.json");
   const index = parseSafetensors(bytes, ADAPTER_WEIGHTS);

@@ -4,7 +4,8 @@
 //
 // Shape legend (every kernel comment uses it):
 //   B batch, T time (sequence), N = B*T tokens, C channels (hidden), V vocab, H MLP hidden (intermediate),
-//   NH query heads, NKV key/value heads, HS head size, L layers, IC/OC in/out channels, R LoRA rank.
+//   NH query heads, NKV key/value heads, HS head size, L layers, IC/OC in/out channels, R LoRA rank;
+//   Mamba: DI inner channels, DS state size per inner channel, K conv width.
 // Conventions:
 //   - Buffers are flat, row-major, float32 (`T`), or int32 ids (`I`).
 //   - Forward kernels overwrite `out` unless `accumulate` is set.
@@ -43,6 +44,21 @@ export interface AttentionDims {
   NKV: number;
   HS: number;
 }
+
+/** Shapes of the selective scan (Mamba-1). */
+export interface ScanDims {
+  B: number;
+  T: number;
+  DI: number; // inner channels, scanned independently
+  DS: number; // state size per channel
+}
+
+/**
+ * Time steps between the scan's saved states: the forward pass keeps h at the start of every chunk, the backward pass
+ * recomputes the states inside one chunk at a time, so memory is (B, ceil(T / SCAN_CHUNK), DI, DS), not (B, T, DI, DS).
+ */
+export const SCAN_CHUNK = 64;
+export const scanChunks = (T: number): number => Math.ceil(T / SCAN_CHUNK);
 
 export interface Backend<T, I = T> {
   readonly name: string;
@@ -97,6 +113,36 @@ export interface Backend<T, I = T> {
   swigluForward(out: T, gate: T, up: T, n: number): void;
   /** dout (n) -> dgate (n) +=, dup (n) += */
   swigluBackward(dgate: T, dup: T, dout: T, gate: T, up: T, n: number): void;
+
+  /**
+   * src (N, srcStride) columns [srcCol, srcCol + width) -> dst (N, dstStride) columns [dstCol, dstCol + width);
+   * overwrites, or adds with `accumulate` (a column split's backward is the copy back with accumulate).
+   */
+  copyColumns(dst: T, src: T, N: number, width: number, dstStride: number, dstCol: number, srcStride: number, srcCol: number, accumulate?: boolean): void;
+
+  /**
+   * Mamba's causal depthwise conv with SiLU: x (B,T,DI), weight (DI,K), bias (DI) ->
+   * out[b,t,c] = silu(bias[c] + sum_k weight[c,k] * x[b, t-K+1+k, c]), inputs before t = 0 being 0, or, with `state`
+   * (B = 1 only: inference), the K-1 previous inputs state (K-1,DI), which is then overwritten with the last K-1 inputs.
+   */
+  conv1dForward(out: T, x: T, weight: T, bias: T | null, B: number, T: number, DI: number, K: number, state?: T | null): void;
+  /** dout (B,T,DI) -> dx (B,T,DI) +=, dweight (DI,K) +=, dbias (DI) += (each optional; the pre-activation is recomputed) */
+  conv1dBackward(dx: T | null, dweight: T | null, dbias: T | null, dout: T, x: T, weight: T, bias: T | null, B: number, T: number, DI: number, K: number): void;
+
+  /**
+   * Mamba-1's selective scan, sequential over t, independent over (b, c, s):
+   *   delta = softplus(dt[b,t,c]), A = -exp(Alog[c,s]),
+   *   h[s] = exp(delta * A) * h[s] + delta * Bm[b,t,s] * u[b,t,c],   y[b,t,c] = sum_s h[s] * Cm[b,t,s] + D[c] * u[b,t,c]
+   * u dt (B,T,DI), Alog (DI,DS), Bm Cm (B,T,DS), D (DI) -> y (B,T,DI), hs (B, scanChunks(T), DI, DS) the state at the
+   * start of each chunk (training; null in inference). h starts at 0, or (B = 1) at `state` (DI,DS), which then
+   * receives the final h.
+   */
+  scanForward(y: T, hs: T | null, u: T, dt: T, Alog: T, Bm: T, Cm: T, D: T, d: ScanDims, state?: T | null): void;
+  /** dy (B,T,DI) -> du ddt (B,T,DI) +=, dBm dCm (B,T,DS) +=, dAlog (DI,DS) +=, dD (DI) += (dAlog, dD optional) */
+  scanBackward(
+    du: T, ddt: T, dAlog: T | null, dBm: T, dCm: T, dD: T | null,
+    dy: T, u: T, dt: T, Alog: T, Bm: T, Cm: T, D: T, hs: T, d: ScanDims,
+  ): void;
 
   /** a (n) += b (n)  (residual add; its backward is the identity on both branches) */
   addInPlace(a: T, b: T, n: number): void;

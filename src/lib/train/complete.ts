@@ -7,7 +7,7 @@
 import { buildPrompt, FORMAT_NAMES, getFormat, markersOf } from "../fim/index.ts";
 import { Rng } from "../fim/prng.ts";
 import type { ModelTokenizer } from "../model/tokenizer.ts";
-import type { Generator } from "./generate.ts";
+import type { Decoder } from "./causal-lm.ts";
 import { sampleToken } from "./sampling.ts";
 
 export interface CompletionRequest {
@@ -30,7 +30,7 @@ export interface CompletionRequest {
 
 export interface CompletionModel<T, I> {
   tokenizer: ModelTokenizer;
-  generator: Generator<T, I>;
+  generator: Decoder<T, I>;
   /** End-of-sequence ids of the model (tokenizer_config + generation_config). */
   eosIds: readonly number[];
 }

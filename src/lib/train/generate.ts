@@ -2,12 +2,13 @@
 // prefix with the last one (the next keystroke in an editor) only runs the tokens after the shared part.
 
 import type { Backend } from "./backend.ts";
-import { Transformer, Workspace, type KvTarget } from "./model.ts";
+import type { Decoder } from "./causal-lm.ts";
+import { type Transformer, Workspace, type KvTarget } from "./model.ts";
 
 /** Tokens run per forward call while filling the cache. */
 export const PREFILL_CHUNK = 32;
 
-export class Generator<T, I> {
+export class Generator<T, I> implements Decoder<T, I> {
   private readonly ws: Workspace<T, I>;
   private readonly caches: KvTarget<T>[];
   private readonly logitsBuf: T;

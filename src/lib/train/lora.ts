@@ -1,19 +1,33 @@
 // LoRA set-up: which modules get an adapter, its initialisation, and the list of trainable parameters under
 // PEFT's names (base_model.model.<module>.lora_A.weight), so checkpoints are PEFT adapters as they stand.
-// Defaults from the pipeline seed: rank 16, alpha 32, all attention and MLP projections.
+// Defaults from the pipeline seed: rank 16, alpha 32, every linear module of a block (a transformer's attention and
+// MLP projections; Mamba's in_proj, x_proj, dt_proj, out_proj). Written against LinearBlocks, so it serves both.
 
 import { Rng } from "../fim/prng.ts";
 import type { Backend } from "./backend.ts";
-import { BLOCK_LINEARS, type BlockLinear, type TransformerWeights } from "./model.ts";
+import type { LinearBlocks } from "./causal-lm.ts";
+import { BLOCK_LINEARS, type TransformerWeights } from "./model.ts";
 
 export interface LoraConfig {
   r: number; // rank (seed: 16)
   alpha: number; // scale numerator (seed: 32)
   rslora: boolean; // scale alpha / sqrt(r) instead of alpha / r (Kalajdzievski 2023)
-  targets: readonly BlockLinear[]; // seed: all attention and FFN projections
+  targets: readonly string[]; // module names (q_proj, in_proj, ...); seed: every linear of a block
 }
 
+/** The seed's defaults for a transformer; for another architecture, set targets to its model's linearNames. */
 export const DEFAULT_LORA: Readonly<LoraConfig> = { r: 16, alpha: 32, rslora: false, targets: BLOCK_LINEARS };
+
+/** The seed's defaults for `model`: every linear module of its blocks. */
+export function defaultLora(model: { linearNames: readonly string[] }): LoraConfig {
+  return { ...DEFAULT_LORA, targets: [...model.linearNames] };
+}
+
+/** Throws unless every target is a linear module of the blocks of `w`. */
+export function checkTargets<T>(w: LinearBlocks<T>, targets: readonly string[], where = "LoRA targets"): void {
+  const names = Object.keys(w.blocks[0]?.lin ?? {});
+  for (const t of targets) if (!names.includes(t)) throw new Error(`${where}: "${t}" is not a linear module of this model (one of ${names.join(", ")})`);
+}
 
 export function loraScale(c: LoraConfig): number {
   return c.rslora ? c.alpha / Math.sqrt(c.r) : c.alpha / c.r;
@@ -30,12 +44,13 @@ export interface Param<T> {
  * Adds a LoRA branch to every target linear: A ~ U(-1/sqrt(IC), 1/sqrt(IC)) (PEFT's kaiming_uniform_ with a = sqrt(5)),
  * B = 0, so the adapted model starts equal to the base. Deterministic given the seed.
  */
-export function attachLora<T, I>(be: Backend<T, I>, w: TransformerWeights<T>, c: LoraConfig, seed: number): Param<T>[] {
+export function attachLora<T, I>(be: Backend<T, I>, w: LinearBlocks<T>, c: LoraConfig, seed: number): Param<T>[] {
+  checkTargets(w, c.targets);
   const params: Param<T>[] = [];
   const scale = loraScale(c);
   for (const b of w.blocks) {
     for (const which of c.targets) {
-      const lin = b.lin[which];
+      const lin = b.lin[which]!;
       const rng = Rng.forKey(seed, lin.name);
       const bound = 1 / Math.sqrt(lin.IC);
       const a = new Float32Array(c.r * lin.IC);
@@ -57,15 +72,14 @@ export function peftName(module: string, ab: "A" | "B"): string {
 }
 
 /** Turns the adapters on or off (base vs fine-tuned without reloading). */
-export function setLoraEnabled<T>(w: TransformerWeights<T>, enabled: boolean): void {
-  for (const b of w.blocks) for (const which of BLOCK_LINEARS) b.lin[which].loraEnabled = enabled;
+export function setLoraEnabled<T>(w: LinearBlocks<T>, enabled: boolean): void {
+  for (const b of w.blocks) for (const lin of Object.values(b.lin)) lin.loraEnabled = enabled;
 }
 
 /** Removes every adapter and frees its buffers (before another adapter is loaded in its place). */
-export function detachLora<T, I>(be: Backend<T, I>, w: TransformerWeights<T>): void {
+export function detachLora<T, I>(be: Backend<T, I>, w: LinearBlocks<T>): void {
   for (const b of w.blocks) {
-    for (const which of BLOCK_LINEARS) {
-      const lin = b.lin[which];
+    for (const lin of Object.values(b.lin)) {
       if (!lin.lora) continue;
       for (const buf of [lin.lora.A, lin.lora.B, lin.lora.dA, lin.lora.dB]) be.free(buf);
       delete lin.lora;

@@ -5,6 +5,8 @@
 // This file holds the math; weights come from checkpoint.ts, LoRA set-up from lora.ts.
 
 import type { AttentionDims, Backend } from "./backend.ts";
+import type { CausalLM, TrainWorkspace } from "./causal-lm.ts";
+import { Generator } from "./generate.ts";
 import { linearBackward, linearForward, type Linear } from "./linear.ts";
 
 export interface TransformerDims {
@@ -64,7 +66,7 @@ interface Scratch<T> {
 }
 
 /** Buffers for one (B, T) shape, allocated once and reused every step. */
-export class Workspace<T, I> {
+export class Workspace<T, I> implements TrainWorkspace<T, I> {
   readonly N: number;
   readonly xs: T[]; // L+1 residual streams (N,C): block inputs, then the final one
   readonly acts: BlockActs<T>[]; // one per block, or one shared when recomputing
@@ -99,8 +101,14 @@ export class Workspace<T, I> {
   }
 }
 
+/** Where a block keeps its LoRA hiddens: one (cap, R) buffer per adapted linear, by module name. */
+export interface LoraActs<T> {
+  loraH: Partial<Record<string, { buf: T; R: number }>>;
+  cap: number; // tokens the buffers hold
+}
+
 /** The LoRA hidden buffer of `which` in `a`, made (or remade for a new rank) on first use; null without LoRA. */
-function loraHidden<T, I>(be: Backend<T, I>, a: BlockActs<T>, which: BlockLinear, lin: Linear<T>): T | null {
+export function loraHidden<T, I>(be: Backend<T, I>, a: LoraActs<T>, which: string, lin: Linear<T>): T | null {
   const r = lin.lora && lin.loraEnabled !== false ? lin.lora.R : 0;
   if (r === 0) return null;
   const h = a.loraH[which];
@@ -112,7 +120,7 @@ function loraHidden<T, I>(be: Backend<T, I>, a: BlockActs<T>, which: BlockLinear
 }
 
 /** Scratch for d(loraH), big enough for the largest rank used so far. */
-function loraScratch<T, I>(be: Backend<T, I>, s: Scratch<T>, cap: number, lin: Linear<T>): T | null {
+export function loraScratch<T, I>(be: Backend<T, I>, s: { dloraH: { buf: T; R: number } | null }, cap: number, lin: Linear<T>): T | null {
   const r = lin.lora && lin.loraEnabled !== false ? lin.lora.R : 0;
   if (r === 0) return null;
   if (!s.dloraH || s.dloraH.R < r) {
@@ -130,12 +138,27 @@ export interface KvTarget<T> {
   offset: number; // rows already in the cache
 }
 
-export class Transformer<T, I> {
+export class Transformer<T, I> implements CausalLM<T, I> {
+  readonly family = "llama";
+  readonly linearNames = BLOCK_LINEARS;
+
   constructor(
     readonly be: Backend<T, I>,
     readonly d: TransformerDims,
     readonly w: TransformerWeights<T>,
   ) {}
+
+  get V(): number {
+    return this.d.V;
+  }
+
+  workspace(B: number, T: number, recompute: boolean): Workspace<T, I> {
+    return new Workspace(this.be, this.d, B, T, recompute);
+  }
+
+  decoder(maxContext: number): Generator<T, I> {
+    return new Generator(this, maxContext);
+  }
 
   // x (N,C) -> y (N,C); fills acts. With `kv`, keys/values are appended to a cache and attention reads it.
   blockForward(l: number, x: T, y: T, a: BlockActs<T>, B: number, T: number, pos: I, kv?: KvTarget<T>): void {

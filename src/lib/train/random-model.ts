@@ -1,23 +1,23 @@
 // A model with random weights, built straight onto a backend from a config: for timing the engine without a
-// checkpoint (the benchmark suite, tests/bench). Weights ~ uniform with the given std, norms 1. One tensor is
-// made at a time, so the host holds at most the largest tensor besides what the backend keeps.
-// Not here: tests' tiny models with known weights (tests/unit/train/tiny-model.ts), loading checkpoints (weights.ts).
+// checkpoint (the benchmark suite, tests/bench). Weights ~ uniform with the given std, norms 1; Mamba's A_log, D and
+// dt_proj.bias get transformers' initial values (A = -(1..DS), D = 1, dt = softplus^-1 of a step in [0.001, 0.1]) so
+// the recurrence is stable. One tensor is made at a time, so the host holds at most the largest tensor besides what
+// the backend keeps. Not here: tests' tiny models with known weights (tests/unit/train/tiny-model.ts).
 
 import { Rng } from "../fim/prng.ts";
-import type { ModelConfig } from "../model/config.ts";
+import type { LlamaConfig, MambaConfig, ModelConfig } from "../model/config.ts";
+import { expectedTensors } from "../model/tensors.ts";
 import type { Backend } from "./backend.ts";
-import { BLOCK_LINEARS, Transformer } from "./model.ts";
-import { dimsOf, LINEAR_MODULE, linearShape, loadWeights } from "./weights.ts";
+import type { CausalLM } from "./causal-lm.ts";
+import type { Mamba } from "./mamba.ts";
+import type { Transformer } from "./model.ts";
+import { loadModel } from "./weights.ts";
 
-/** Elements in the tensor `name` (a Hugging Face name that loadWeights asks for) of a model with config `c`. */
+/** Elements in the tensor `name` (a Hugging Face name that the loader asks for) of a model with config `c`. */
 export function weightLength(c: ModelConfig, name: string): number {
-  const d = dimsOf(c);
-  if (name === "model.embed_tokens.weight" || name === "lm_head.weight") return d.V * d.C;
-  if (name.endsWith("norm.weight")) return d.C; // input_layernorm, post_attention_layernorm, model.norm
-  const which = BLOCK_LINEARS.find((k) => name.endsWith(`.${LINEAR_MODULE[k]}.weight`) || name.endsWith(`.${LINEAR_MODULE[k]}.bias`));
-  if (!which) throw new Error(`weightLength: ${name} is not a tensor of this model`);
-  const [IC, OC] = linearShape(d, which);
-  return name.endsWith(".bias") ? OC : IC * OC;
+  const t = expectedTensors(c).find((e) => e.name === name);
+  if (!t) throw new Error(`weightLength: ${name} is not a tensor of this model`);
+  return t.shape.reduce((a, b) => a * b, 1);
 }
 
 /** Fills `a` uniformly in (-s, s) with s = std * sqrt(3), which has standard deviation `std`. */
@@ -27,11 +27,24 @@ export function fillUniform(a: Float32Array, rng: Rng, std: number): Float32Arra
   return a;
 }
 
-/** A Transformer with random weights (std `std`, norms 1) on `be`. */
-export async function randomModel<T, I>(be: Backend<T, I>, c: ModelConfig, rng: Rng, std = 0.02): Promise<Transformer<T, I>> {
-  const w = await loadWeights(be, c, async (name) => {
-    const a = new Float32Array(weightLength(c, name));
-    return name.endsWith("norm.weight") ? a.fill(1) : fillUniform(a, rng, std);
-  });
-  return new Transformer(be, dimsOf(c), w);
+/** The value of a freshly initialised tensor `name` of `c`: norms 1, Mamba's SSM parameters as transformers sets them. */
+export function initialTensor(c: ModelConfig, name: string, rng: Rng, std: number): Float32Array {
+  const a = new Float32Array(weightLength(c, name));
+  if (name.endsWith("norm.weight") || name.endsWith("norm_f.weight") || name.endsWith(".D")) return a.fill(1);
+  if (c.family === "mamba" && name.endsWith(".A_log")) return a.map((_, i) => Math.log(1 + (i % c.state_size)));
+  if (c.family === "mamba" && name.endsWith("dt_proj.bias")) {
+    return a.map(() => {
+      const dt = Math.exp(Math.log(0.001) + rng.next() * (Math.log(0.1) - Math.log(0.001)));
+      return dt + Math.log(-Math.expm1(-dt)); // softplus^-1(dt)
+    });
+  }
+  return fillUniform(a, rng, std);
+}
+
+/** A model of either family with random weights (std `std`, norms 1) on `be`. */
+export async function randomModel<T, I>(be: Backend<T, I>, c: LlamaConfig, rng: Rng, std?: number): Promise<Transformer<T, I>>;
+export async function randomModel<T, I>(be: Backend<T, I>, c: MambaConfig, rng: Rng, std?: number): Promise<Mamba<T, I>>;
+export async function randomModel<T, I>(be: Backend<T, I>, c: ModelConfig, rng: Rng, std?: number): Promise<CausalLM<T, I>>;
+export async function randomModel<T, I>(be: Backend<T, I>, c: ModelConfig, rng: Rng, std = 0.02): Promise<CausalLM<T, I>> {
+  return loadModel(be, c, async (name) => initialTensor(c, name, rng, std));
 }

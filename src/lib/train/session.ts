@@ -7,7 +7,7 @@ import { loadAdapter, loadTrainerState, loraShapes, saveAdapter, saveTrainerStat
 import type { Backend } from "./backend.ts";
 import type { TokenizedSample } from "./data.ts";
 import { attachLora, type LoraConfig, type Param } from "./lora.ts";
-import type { Transformer } from "./model.ts";
+import type { CausalLM } from "./causal-lm.ts";
 import { Trainer, type TrainConfig } from "./trainer.ts";
 
 /** Where checkpoints go: a flat set of named files, replaced as a whole. */
@@ -73,7 +73,7 @@ export class TrainingSession<T, I> {
 
   constructor(
     readonly be: Backend<T, I>,
-    readonly model: Transformer<T, I>,
+    readonly model: CausalLM<T, I>,
     readonly samples: readonly TokenizedSample[],
     readonly store: CheckpointStore,
     readonly o: SessionOptions,

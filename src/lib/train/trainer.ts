@@ -6,7 +6,7 @@ import { Rng } from "../fim/prng.ts";
 import type { Backend } from "./backend.ts";
 import type { TokenizedSample } from "./data.ts";
 import type { Param } from "./lora.ts";
-import { Workspace, type Transformer } from "./model.ts";
+import type { CausalLM, TrainWorkspace } from "./causal-lm.ts";
 
 export interface TrainConfig {
   lr: number; // seed: 2e-4
@@ -61,7 +61,7 @@ export interface Moments<T> {
 }
 
 export class Trainer<T, I> {
-  readonly ws: Workspace<T, I>;
+  readonly ws: TrainWorkspace<T, I>;
   readonly moments: Moments<T>[];
   readonly totalSteps: number;
   step = 0;
@@ -71,14 +71,14 @@ export class Trainer<T, I> {
 
   constructor(
     readonly be: Backend<T, I>,
-    readonly model: Transformer<T, I>,
+    readonly model: CausalLM<T, I>,
     readonly params: Param<T>[],
     readonly samples: readonly TokenizedSample[],
     readonly c: TrainConfig,
   ) {
     if (samples.length === 0) throw new Error("no training samples");
     this.T = Math.min(c.contextLength, Math.max(...samples.map((s) => s.ids.length)));
-    this.ws = new Workspace(be, model.d, c.batchSize, this.T, c.recompute);
+    this.ws = model.workspace(c.batchSize, this.T, c.recompute);
     this.moments = params.map((p) => ({ m: be.alloc(p.n, `m:${p.name}`), v: be.alloc(p.n, `v:${p.name}`) }));
     const perStep = c.batchSize * c.gradAccum;
     this.totalSteps = c.steps ?? Math.ceil((c.epochs * samples.length) / perStep);

@@ -1,12 +1,16 @@
 // Checkpoint tensors (Hugging Face names) → the engine's TransformerWeights on a backend. The names are the
 // checkpoint's own; the one table here maps each block linear to its module path.
 
-import type { ModelConfig } from "../model/config.ts";
+import type { LlamaConfig, MambaConfig, ModelConfig } from "../model/config.ts";
 import { ropeInvFreq } from "../model/rope.ts";
 import type { Backend } from "./backend.ts";
+import type { CausalLM } from "./causal-lm.ts";
+import { enableFullTraining, type Param } from "./lora.ts";
+import { Mamba } from "./mamba.ts";
+import { enableMambaFullTraining, loadMambaWeights, mambaDimsOf, namedMambaWeights } from "./mamba-weights.ts";
 import type { Linear } from "./linear.ts";
 import type { WeightFormat } from "./quant.ts";
-import { BLOCK_LINEARS, type BlockLinear, type BlockWeights, type TransformerDims, type TransformerWeights } from "./model.ts";
+import { BLOCK_LINEARS, type BlockLinear, type BlockWeights, Transformer, type TransformerDims, type TransformerWeights } from "./model.ts";
 
 /** Module path of each block linear under `model.layers.{l}.` */
 export const LINEAR_MODULE: Record<BlockLinear, string> = {
@@ -14,7 +18,32 @@ export const LINEAR_MODULE: Record<BlockLinear, string> = {
   gate_proj: "mlp.gate_proj", up_proj: "mlp.up_proj", down_proj: "mlp.down_proj",
 };
 
-export function dimsOf(c: ModelConfig): TransformerDims {
+type Get = (name: string) => Promise<Float32Array>;
+
+/** The model of a checkpoint of either family, its weights loaded through `get`. */
+export async function loadModel<T, I>(be: Backend<T, I>, c: LlamaConfig, get: Get, opts?: WeightOptions): Promise<Transformer<T, I>>;
+export async function loadModel<T, I>(be: Backend<T, I>, c: MambaConfig, get: Get, opts?: WeightOptions): Promise<Mamba<T, I>>;
+export async function loadModel<T, I>(be: Backend<T, I>, c: ModelConfig, get: Get, opts?: WeightOptions): Promise<CausalLM<T, I>>;
+export async function loadModel<T, I>(be: Backend<T, I>, c: ModelConfig, get: Get, opts: WeightOptions = {}): Promise<CausalLM<T, I>> {
+  if (c.family === "mamba") return new Mamba(be, mambaDimsOf(c), await loadMambaWeights(be, c, get, opts));
+  return new Transformer(be, dimsOf(c), await loadWeights(be, c, get, opts));
+}
+
+/** Every weight of a model by its HF name (a tied lm_head once). */
+export function namedModelWeights<T, I>(m: CausalLM<T, I>): [string, T][] {
+  if (m instanceof Mamba) return namedMambaWeights(m.w);
+  if (m instanceof Transformer) return namedWeights(m.w);
+  throw new Error(`namedModelWeights: unknown model family ${m.family}`);
+}
+
+/** Full-parameter training of either family: a gradient for every weight. */
+export function enableModelFullTraining<T, I>(be: Backend<T, I>, m: CausalLM<T, I>): Param<T>[] {
+  if (m instanceof Mamba) return enableMambaFullTraining(be, m.w, m.d);
+  if (m instanceof Transformer) return enableFullTraining(be, m.w, m.d.V, m.d.C);
+  throw new Error(`enableModelFullTraining: unknown model family ${m.family}`);
+}
+
+export function dimsOf(c: LlamaConfig): TransformerDims {
   return {
     V: c.vocab_size, C: c.hidden_size, L: c.num_hidden_layers, NH: c.num_attention_heads, NKV: c.num_key_value_heads,
     HS: c.head_dim, H: c.intermediate_size, eps: c.rms_norm_eps,
@@ -45,7 +74,7 @@ export interface WeightOptions {
 
 /** Loads every tensor through `get` (HF name → float32 data) onto the backend. */
 export async function loadWeights<T, I>(
-  be: Backend<T, I>, c: ModelConfig, get: (name: string) => Promise<Float32Array>, opts: WeightOptions = {},
+  be: Backend<T, I>, c: LlamaConfig, get: (name: string) => Promise<Float32Array>, opts: WeightOptions = {},
 ): Promise<TransformerWeights<T>> {
   const d = dimsOf(c);
   const format = opts.weights ?? "f32";

@@ -62,7 +62,7 @@ async function compareGreedy(url: string, n: number) {
     let logits = await gen.prompt(engine.checkpoint.tokenizer.encode("<|fim_prefix|>def f(x):\n    <|fim_suffix|>\n<|fim_middle|>"));
     const ids: number[] = [];
     for (let i = 0; i < n; i++) {
-      ids.push(argmax(logits, engine.model.d.V));
+      ids.push(argmax(logits, engine.model.V));
       logits = await gen.append([ids[i]!]);
     }
     out.push(ids);

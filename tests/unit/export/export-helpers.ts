@@ -11,9 +11,9 @@ import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
 import { loadEngine } from "../../../src/lib/train/engine.ts";
 import { loraShapes } from "../../../src/lib/train/adapter.ts";
 import { attachLora, DEFAULT_LORA, type LoraConfig } from "../../../src/lib/train/lora.ts";
-import { Transformer } from "../../../src/lib/train/model.ts";
+import type { CausalLM } from "../../../src/lib/train/causal-lm.ts";
 import { argmax } from "../../../src/lib/train/sampling.ts";
-import { dimsOf, loadWeights } from "../../../src/lib/train/weights.ts";
+import { loadModel } from "../../../src/lib/train/weights.ts";
 import { openAtomic } from "../../../node/export/src/atomic-writer.ts";
 import { decodeTensor, encodeTensor } from "../../../node/export/src/gguf/quantize.ts";
 import { exportGguf, mergedTensor, type AdapterSource } from "../../../node/export/src/export/gguf-export.ts";
@@ -51,7 +51,7 @@ export async function writeGguf(name: string, files: Record<string, Uint8Array |
 }
 
 /** Our engine on the weights the GGUF holds: adapter merged, each tensor encoded to its GGUF type and decoded. */
-export async function engineOnExport(cp: Checkpoint, type: ExportType, adapter?: AdapterSource): Promise<Transformer<Float32Array, Int32Array>> {
+export async function engineOnExport(cp: Checkpoint, type: ExportType, adapter?: AdapterSource): Promise<CausalLM<Float32Array, Int32Array>> {
   const plan = planTensors(cp.config, cp.tensors, type);
   const weights = new Map<string, Float32Array>();
   for (const t of plan) {
@@ -61,28 +61,25 @@ export async function engineOnExport(cp: Checkpoint, type: ExportType, adapter?:
     weights.set(t.hf, decodeTensor(t.type, encodeTensor(t.type, data, rows), data.length));
   }
   const be = new CpuBackend();
-  const w = await loadWeights(be, cp.config, async (n) => weights.get(n)!);
-  return new Transformer(be, dimsOf(cp.config), w);
+  return loadModel(be, cp.config, async (n) => weights.get(n)!);
 }
 
 /** Greedy continuation of `prompt` by our engine. */
-export async function greedy(model: Transformer<Float32Array, Int32Array>, prompt: number[], n: number): Promise<number[]> {
-  const { Generator } = await import("../../../src/lib/train/generate.ts");
-  const gen = new Generator(model, prompt.length + n + 1);
+export async function greedy(model: CausalLM<Float32Array, Int32Array>, prompt: number[], n: number): Promise<number[]> {
+  const gen = model.decoder(prompt.length + n + 1);
   let logits = await gen.prompt(prompt);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
-    out.push(argmax(logits, model.d.V));
+    out.push(argmax(logits, model.V));
     logits = await gen.append([out[i]!]);
   }
   return out;
 }
 
 /** Our engine's argmax after each prefix of `ids` (teacher forcing). */
-export async function argmaxPerPosition(model: Transformer<Float32Array, Int32Array>, ids: number[]): Promise<number[]> {
-  const { Generator } = await import("../../../src/lib/train/generate.ts");
-  const gen = new Generator(model, ids.length + 1);
+export async function argmaxPerPosition(model: CausalLM<Float32Array, Int32Array>, ids: number[]): Promise<number[]> {
+  const gen = model.decoder(ids.length + 1);
   const out: number[] = [];
-  for (let t = 1; t <= ids.length; t++) out.push(argmax(await gen.prompt(ids.slice(0, t)), model.d.V));
+  for (let t = 1; t <= ids.length; t++) out.push(argmax(await gen.prompt(ids.slice(0, t)), model.V));
   return out;
 }

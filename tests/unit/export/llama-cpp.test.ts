@@ -16,9 +16,8 @@ import { attachLora } from "../../../src/lib/train/lora.ts";
 import { openAtomic } from "../../../node/export/src/atomic-writer.ts";
 import { exportLoraGguf } from "../../../node/export/src/export/lora-gguf.ts";
 import { argmaxPerPosition, engineOnExport, randomAdapter, sharpFiles, tmp, writeGguf } from "./export-helpers.ts";
-import { Generator } from "../../../src/lib/train/generate.ts";
 import { argmax } from "../../../src/lib/train/sampling.ts";
-import type { Transformer } from "../../../src/lib/train/model.ts";
+import type { CausalLM } from "../../../src/lib/train/causal-lm.ts";
 import { tinyCheckpointFiles } from "../../fixtures/tiny-checkpoint.ts";
 import { join } from "node:path";
 import type { TinyCheckpointOptions } from "../../fixtures/tiny-checkpoint.ts";
@@ -40,13 +39,13 @@ const F32_CACHE = { experimentalKvCacheKeyType: "F32", experimentalKvCacheValueT
 const TIE = { f32: 0.01, f16: 0.03 } as const;
 
 /** Our engine follows llama.cpp's tokens; returns how many steps differed (each must be a tie) and the rest's check. */
-async function followAndCompare(model: Transformer<Float32Array, Int32Array>, prompt: number[], theirs: number[], tie: number = TIE.f32) {
-  const gen = new Generator(model, prompt.length + theirs.length + 1);
+async function followAndCompare(model: CausalLM<Float32Array, Int32Array>, prompt: number[], theirs: number[], tie: number = TIE.f32) {
+  const gen = model.decoder(prompt.length + theirs.length + 1);
   let logits = await gen.prompt(prompt);
   let ties = 0;
   const ours: number[] = [];
   for (const t of theirs) {
-    const a = argmax(logits, model.d.V);
+    const a = argmax(logits, model.V);
     ours.push(a);
     if (a !== t) {
       expect(logits[a]! - logits[t]!, `llama.cpp chose ${t}, we ${a}`).toBeLessThan(tie);

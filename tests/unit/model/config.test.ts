@@ -2,7 +2,7 @@
 // the per-architecture bias rules, and every refusal with its exact message.
 
 import { describe, expect, it } from "vitest";
-import { ModelConfigError, parseModelConfig } from "../../../src/lib/model/index.ts";
+import { ModelConfigError, parseLlamaConfig as parseModelConfig } from "../../../src/lib/model/index.ts";
 
 // As published on the Hugging Face Hub (meta-llama/Llama-3.2-1B, Qwen/Qwen2.5-Coder-0.5B).
 const LLAMA_3_2_1B = {
@@ -27,7 +27,7 @@ describe("real configs", () => {
     const { raw, ...c } = parseModelConfig(LLAMA_3_2_1B);
     expect(raw).toBe(LLAMA_3_2_1B);
     expect(c).toEqual({
-      architecture: "LlamaForCausalLM", model_type: "llama", vocab_size: 128256, hidden_size: 2048, intermediate_size: 8192,
+      family: "llama", architecture: "LlamaForCausalLM", model_type: "llama", vocab_size: 128256, hidden_size: 2048, intermediate_size: 8192,
       num_hidden_layers: 16, num_attention_heads: 32, num_key_value_heads: 8, head_dim: 64, rms_norm_eps: 1e-5,
       rope_theta: 500000,
       rope_scaling: { rope_type: "llama3", factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 },
@@ -85,7 +85,7 @@ describe("refusals", () => {
   const MIN = { architectures: ["LlamaForCausalLM"], vocab_size: 100, hidden_size: 64, intermediate_size: 128, num_hidden_layers: 2, num_attention_heads: 4 };
   const CASES: [string, Record<string, unknown>, string][] = [
     ["an unknown architecture", { ...MIN, architectures: ["MistralForCausalLM"] },
-      'config.json: architectures: "MistralForCausalLM" is not supported (FIM Studio runs LlamaForCausalLM, Qwen2ForCausalLM): pick a model of one of these'],
+      'config.json: architectures: "MistralForCausalLM" is not supported (FIM Studio runs LlamaForCausalLM, Qwen2ForCausalLM, MambaForCausalLM): pick a model of one of these'],
     ["Qwen3", { ...MIN, architectures: ["Qwen3ForCausalLM"] }, 'config.json: architectures: "Qwen3ForCausalLM" is not supported'],
     ["linear RoPE", { ...MIN, rope_scaling: { type: "linear", factor: 2 } },
       'config.json: rope_scaling.rope_type: "linear" is not implemented (FIM Studio implements default and llama3 RoPE): use a model with one of those'],

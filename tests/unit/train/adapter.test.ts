@@ -51,7 +51,8 @@ describe("PEFT adapters", () => {
     const base = { peft_type: "LORA", r: 4, lora_alpha: 8, target_modules: ["q_proj"] };
     expect(() => parseAdapterConfig(undefined)).toThrow(/adapter_config\.json: not found/);
     expect(() => parseAdapterConfig(enc({ ...base, peft_type: "IA3" }))).toThrow('adapter_config.json: peft_type: "IA3" is not supported: only LORA adapters load');
-    expect(() => parseAdapterConfig(enc({ ...base, target_modules: ["c_attn"] }))).toThrow(/target_modules: "c_attn" is not one of/);
+    expect(() => parseAdapterConfig(enc({ ...base, target_modules: "all-linear" }))).toThrow(/target_modules: must be a list/);
+    expect(() => parseAdapterConfig(enc({ ...base, target_modules: ["all-linear"] }))).toThrow(/"all-linear" is not a module name/);
     expect(() => parseAdapterConfig(enc({ ...base, use_dora: true }))).toThrow(/use_dora/);
     expect(() => parseAdapterConfig(enc({ ...base, rank_pattern: { q_proj: 8 } }))).toThrow(/rank_pattern/);
     const { files } = await trained();
@@ -59,6 +60,8 @@ describe("PEFT adapters", () => {
     const bytes = files.get(ADAPTER_WEIGHTS)!;
     const index = parseSafetensors(bytes);
     const fewer = await Promise.all(index.tensors.slice(1).map(async (e) => ({ name: e.name, dtype: "F32" as const, shape: e.shape, data: (await readTensor(bytes, e)).data })));
+    const gpt2 = new Map([...files, [ADAPTER_CONFIG, enc({ ...base, target_modules: ["c_attn"] })]]);
+    await expect(loadAdapter(fresh.model.be, fresh.model.w, gpt2)).rejects.toThrow(/adapter_config\.json: target_modules: "c_attn" is not a linear module of this model \(one of q_proj, .*\) \(is the adapter for another base model\?\)/);
     await expect(loadAdapter(fresh.model.be, fresh.model.w, new Map([...files, [ADAPTER_WEIGHTS, writeSafetensors(fewer)]]))).rejects.toThrow(/adapter_model\.safetensors: tensor .* is missing \(1 missing in all\)/);
   });
 });

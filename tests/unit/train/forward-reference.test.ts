@@ -24,7 +24,7 @@ describe("forward pass against the float64 reference", () => {
       const ids = engine.checkpoint.tokenizer.encode("def add(a, b):\n    return a + b\n");
       const weights = new Map(tinyWeights(opts).map((t) => [t.name, t.data]));
       const ref = referenceLogits(tinyConfig(opts) as unknown as RefConfig, weights, ids);
-      const V = engine.model.d.V;
+      const V = engine.model.V;
       const gen = engine.generator(64);
       for (let t = 1; t <= ids.length; t++) {
         const logits = await gen.prompt(ids.slice(0, t)); // reuses the cache: one new token per call
@@ -46,11 +46,11 @@ describe("forward pass against the float64 reference", () => {
     const gen = engine.generator(64);
     let logits = await gen.prompt(prompt);
     for (let i = 0; i < 8; i++) {
-      ours.push(argmax(logits, engine.model.d.V));
+      ours.push(argmax(logits, engine.model.V));
       logits = await gen.append([ours[i]!]);
     }
     const ref: number[] = [];
-    const V = engine.model.d.V;
+    const V = engine.model.V;
     for (let i = 0; i < 8; i++) {
       const seq = [...prompt, ...ref];
       const all = referenceLogits(tinyConfig(opts) as unknown as RefConfig, weights, seq);

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../../src/lib/fim/prng.ts";
-import { parseModelConfig } from "../../../src/lib/model/config.ts";
+import { parseLlamaConfig as parseModelConfig } from "../../../src/lib/model/config.ts";
 import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
 import { randomModel, weightLength } from "../../../src/lib/train/random-model.ts";
 import { namedWeights } from "../../../src/lib/train/weights.ts";

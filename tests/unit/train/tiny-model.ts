@@ -2,20 +2,20 @@
 // engine objects built from them on a CPU backend (float32 or float64).
 
 import { Rng } from "../../../src/lib/fim/prng.ts";
-import { parseModelConfig, type ModelConfig } from "../../../src/lib/model/config.ts";
+import { parseLlamaConfig, type LlamaConfig } from "../../../src/lib/model/config.ts";
 import type { Backend } from "../../../src/lib/train/backend.ts";
 import { Transformer, Workspace, type BlockLinear } from "../../../src/lib/train/model.ts";
 import { dimsOf, linearShape, loadWeights, LINEAR_MODULE } from "../../../src/lib/train/weights.ts";
 
-export function tinyConfig(over: Record<string, unknown> = {}): ModelConfig {
-  return parseModelConfig({
+export function tinyConfig(over: Record<string, unknown> = {}): LlamaConfig {
+  return parseLlamaConfig({
     architectures: ["LlamaForCausalLM"], vocab_size: 50, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 2,
     num_attention_heads: 4, num_key_value_heads: 2, rms_norm_eps: 1e-5, rope_theta: 10000, tie_word_embeddings: false,
     hidden_act: "silu", max_position_embeddings: 64, ...over,
   });
 }
 
-export function randomWeights(c: ModelConfig, seed: number, std = 0.3): Map<string, Float32Array> {
+export function randomWeights(c: LlamaConfig, seed: number, std = 0.3): Map<string, Float32Array> {
   const rng = new Rng(seed);
   const d = dimsOf(c);
   const m = new Map<string, Float32Array>();
@@ -37,7 +37,7 @@ export function randomWeights(c: ModelConfig, seed: number, std = 0.3): Map<stri
   return m;
 }
 
-export async function buildModel<T, I>(be: Backend<T, I>, c: ModelConfig, weights: Map<string, Float32Array>) {
+export async function buildModel<T, I>(be: Backend<T, I>, c: LlamaConfig, weights: Map<string, Float32Array>) {
   const w = await loadWeights(be, c, async (name) => {
     const t = weights.get(name);
     if (!t) throw new Error(`test weights lack ${name}`);

@@ -10,9 +10,9 @@ import { loadAdapter, loadTrainerState, loraShapes, saveAdapter, saveTrainerStat
 import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
 import { tokenizeSample } from "../../../src/lib/train/data.ts";
 import { loadEngine } from "../../../src/lib/train/engine.ts";
-import { attachLora, DEFAULT_LORA, enableFullTraining, type LoraConfig } from "../../../src/lib/train/lora.ts";
+import { attachLora, DEFAULT_LORA, type LoraConfig } from "../../../src/lib/train/lora.ts";
 import { DEFAULT_TRAIN, Trainer, lrAt, type TrainConfig } from "../../../src/lib/train/trainer.ts";
-import { namedWeights } from "../../../src/lib/train/weights.ts";
+import { enableModelFullTraining, namedModelWeights, namedWeights } from "../../../src/lib/train/weights.ts";
 import { tinyCheckpointFiles } from "../../fixtures/tiny-checkpoint.ts";
 
 const LORA: LoraConfig = { ...DEFAULT_LORA, r: 4, alpha: 8 };
@@ -36,7 +36,7 @@ describe("LoRA training", () => {
     const { be, engine, samples, params } = await setup();
     // The fixture's std-0.02 init gives near-uniform logits that a rank-4 adapter cannot sharpen in 20 steps
     // (measured: 7.67 -> 7.50); a base with 20x larger weights stands in for a trained one.
-    for (const [name, buf] of namedWeights(engine.model.w)) if (!name.includes("norm")) for (let i = 0; i < buf.length; i++) buf[i]! *= 20;
+    for (const [name, buf] of namedModelWeights(engine.model)) if (!name.includes("norm")) for (let i = 0; i < buf.length; i++) buf[i]! *= 20;
     const t = new Trainer(be, engine.model, params, samples, { ...CFG, gradAccum: 1, steps: 20 });
     const losses: number[] = [];
     for (let i = 0; i < 20; i++) losses.push((await t.trainStep()).loss);
@@ -46,7 +46,7 @@ describe("LoRA training", () => {
 
   it("full training drives the loss down: the last 3 of 24 steps average at most 60% of the first 3", async () => {
     const { be, engine, samples } = await setup();
-    const params = enableFullTraining(be, engine.model.w, engine.model.d.V, engine.model.d.C);
+    const params = enableModelFullTraining(be, engine.model);
     const t = new Trainer(be, engine.model, params, samples, { ...CFG, lr: 1e-2, gradAccum: 1, steps: 24 });
     const losses: number[] = [];
     for (let i = 0; i < 24; i++) losses.push((await t.trainStep()).loss);
@@ -84,7 +84,7 @@ describe("LoRA training", () => {
   it("a non-finite loss skips the step without touching the weights", async () => {
     const { be, engine, samples, params } = await setup();
     const t = new Trainer(be, engine.model, params, samples, CFG);
-    engine.model.w.lnf[0] = NaN;
+    namedModelWeights(engine.model).find(([n]) => n === "model.norm.weight")![1][0] = NaN;
     const before = Array.from(params[0]!.buf);
     const r = await t.trainStep();
     expect(r.skipped).toBe(true);

@@ -7,7 +7,7 @@ import { writeSafetensors } from "../../../../src/lib/model/safetensors-write.ts
 import type { Files } from "../../../../src/lib/train/adapter.ts";
 import type { Backend } from "../../../../src/lib/train/backend.ts";
 import type { Engine } from "../../../../src/lib/train/engine.ts";
-import { namedWeights } from "../../../../src/lib/train/weights.ts";
+import { namedModelWeights } from "../../../../src/lib/train/weights.ts";
 
 /** Files copied from the base folder unchanged (config.json gets torch_dtype float32). */
 const COPIED = ["tokenizer.json", "tokenizer_config.json", "generation_config.json", "special_tokens_map.json"];
@@ -15,7 +15,7 @@ const COPIED = ["tokenizer.json", "tokenizer_config.json", "generation_config.js
 export async function saveFullModel<T, I>(be: Backend<T, I>, engine: Engine<T, I>, baseDir: string): Promise<Files> {
   const shapes = new Map(engine.checkpoint.tensors.map((t) => [t.name, t.shape]));
   const tensors = [];
-  for (const [name, buf] of namedWeights(engine.model.w)) {
+  for (const [name, buf] of namedModelWeights(engine.model)) {
     const shape = shapes.get(name)!;
     tensors.push({ name, dtype: "F32" as const, shape, data: await be.read(buf, shape.reduce((a, b) => a * b, 1)) });
   }

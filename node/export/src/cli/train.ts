@@ -7,8 +7,8 @@ import {
   loadAdapter, loadTrainerState, loraShapes, saveAdapter, saveTrainerState, type Files,
 } from "../../../../src/lib/train/adapter.ts";
 import { parseJsonl, tokenizeSample, type TokenizedSample } from "../../../../src/lib/train/data.ts";
-import { attachLora, DEFAULT_LORA, enableFullTraining, type LoraConfig } from "../../../../src/lib/train/lora.ts";
-import { BLOCK_LINEARS, type BlockLinear } from "../../../../src/lib/train/model.ts";
+import { attachLora, checkTargets, DEFAULT_LORA, type LoraConfig } from "../../../../src/lib/train/lora.ts";
+import { enableModelFullTraining } from "../../../../src/lib/train/weights.ts";
 import { DEFAULT_TRAIN, Trainer, type TrainConfig } from "../../../../src/lib/train/trainer.ts";
 import { writeDirAtomic } from "../atomic-dir.ts";
 import { saveFullModel } from "./save-model.ts";
@@ -29,7 +29,7 @@ Options:
   --steps N | --epochs E
   --resume             continue the run saved in ADAPTER_DIR exactly where it stopped
   --lr X  --warmup N (short runs want fewer than the seed's 100)  --batch-size N  --grad-accum N  --context N  --clip X  --weight-decay X  --seed S
-  --rank R  --alpha A  --rslora  --targets q_proj,k_proj,...
+  --rank R  --alpha A  --rslora  --targets q_proj,k_proj,... (default: every linear of a block; Mamba: in_proj,x_proj,dt_proj,out_proj)
   --loss-on middle|all
   --full               train every weight instead of LoRA; ADAPTER_DIR becomes a full model folder (HF layout)
   --recompute          recompute activations per block (less memory, ~1.3x time)
@@ -53,8 +53,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   for (const k of ["model", "data", "out"]) if (!s(k)) throw new UsageError(`--${k} is required\n\n${TRAIN_HELP}`);
   const lossOn = s("loss-on") ?? "middle";
   if (lossOn !== "middle" && lossOn !== "all") throw new UsageError(`--loss-on must be "middle" or "all", got "${lossOn}"`);
-  const targets = (s("targets")?.split(",") ?? [...BLOCK_LINEARS]) as BlockLinear[];
-  for (const t of targets) if (!BLOCK_LINEARS.includes(t)) throw new UsageError(`--targets: "${t}" is not one of ${BLOCK_LINEARS.join(", ")}`);
+  const targets = s("targets")?.split(","); // checked against the model's modules once it is loaded
   const pos = (flag: string, x: number | undefined, int = true) => {
     if (x !== undefined && (!(x > 0) || (int && !Number.isInteger(x)))) throw new UsageError(`--${flag} must be a positive ${int ? "integer" : "number"}, got ${x}`);
     return x;
@@ -77,7 +76,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     r: pos("rank", numberFlag("rank", s("rank"))) ?? DEFAULT_LORA.r,
     alpha: pos("alpha", numberFlag("alpha", s("alpha")), false) ?? DEFAULT_LORA.alpha,
     rslora: v.rslora === true,
-    targets,
+    targets: targets ?? [],
   };
   const saveEvery = pos("save-every", numberFlag("save-every", s("save-every")));
   const out = s("out")!;
@@ -112,7 +111,13 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   let params;
   let resumeFiles: Files | undefined;
   if (v.resume) resumeFiles = readFolder(out, "--resume");
-  if (v.full) params = enableFullTraining(be, engine.model.w, engine.model.d.V, engine.model.d.C);
+  if (!targets) lora.targets = [...engine.model.linearNames];
+  try {
+    checkTargets(engine.model.w, lora.targets, "--targets");
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (v.full) params = enableModelFullTraining(be, engine.model);
   else if (resumeFiles) params = (await loadAdapter(be, engine.model.w, resumeFiles)).params;
   else params = attachLora(be, engine.model.w, lora, cfg.seed);
   const trainer = new Trainer(be, engine.model, params, train, cfg);

@@ -3,6 +3,7 @@
 // model size. Runs in Node and in the browser (the sink decides where the bytes go).
 
 import type { Checkpoint } from "../../../../src/lib/model/checkpoint.ts";
+import { requireLlama } from "../../../../src/lib/model/config.ts";
 import { ADAPTER_WEIGHTS, AdapterError } from "../../../../src/lib/train/adapter.ts";
 import type { LoraConfig } from "../../../../src/lib/train/lora.ts";
 import { loraScale, peftName } from "../../../../src/lib/train/lora.ts";
@@ -49,7 +50,7 @@ export interface ExportSummary {
 
 /** The architecture's metadata rows. */
 export function archKv(cp: Checkpoint, o: ExportOptions): KvEntry[] {
-  const c = cp.config;
+  const c = requireLlama(cp.config, "GGUF export");
   const kv: KvEntry[] = [
     { row: KEY.ARCHITECTURE, value: GGUF_ARCH[c.architecture]! },
     { row: KEY.NAME, value: o.name },
@@ -78,7 +79,7 @@ function addAll(w: GgufWriter, kv: readonly KvEntry[], arch: string): void {
 
 /** One planned tensor as float32 in the checkpoint's own row order, with the adapter merged. */
 export async function mergedTensor(cp: Checkpoint, t: PlannedTensor, adapter?: AdapterSource): Promise<Float32Array> {
-  if (t.hf === null) return ropeFactors(cp.config);
+  if (t.hf === null) return ropeFactors(requireLlama(cp.config, "rope_freqs"));
   const data = (await cp.weights.get(t.hf)).data;
   const which = t.loraModule?.split(".").pop();
   if (!adapter || !t.loraModule || !(adapter.lora.targets as readonly string[]).includes(which!)) return data;

@@ -4,8 +4,9 @@
 // permutation as the weight they adapt. llama.cpp scales by alpha / R, so rsLoRA's alpha / sqrt(R) is written as
 // alpha' = alpha * sqrt(R).
 
-import type { ModelConfig } from "../../../../src/lib/model/config.ts";
+import { type ModelConfig, requireLlama } from "../../../../src/lib/model/config.ts";
 import { peftName } from "../../../../src/lib/train/lora.ts";
+import type { BlockLinear } from "../../../../src/lib/train/model.ts";
 import { LINEAR_MODULE } from "../../../../src/lib/train/weights.ts";
 import { ggufNameOf, KEY } from "../gguf/constants.ts";
 import { encodeTensor } from "../gguf/quantize.ts";
@@ -14,7 +15,8 @@ import type { AdapterSource } from "./gguf-export.ts";
 import { permuteRowsForLlama } from "./permute.ts";
 import { GGUF_ARCH } from "./plan.ts";
 
-export async function exportLoraGguf(config: ModelConfig, adapter: AdapterSource, sink: ByteSink, name: string): Promise<number> {
+export async function exportLoraGguf(anyConfig: ModelConfig, adapter: AdapterSource, sink: ByteSink, name: string): Promise<number> {
+  const config = requireLlama(anyConfig, "LoRA GGUF export");
   const arch = GGUF_ARCH[config.architecture]!;
   const { lora } = adapter;
   const w = new GgufWriter(sink);
@@ -26,7 +28,7 @@ export async function exportLoraGguf(config: ModelConfig, adapter: AdapterSource
   const tensors: { name: string; shape: number[]; data: Float32Array }[] = [];
   for (let l = 0; l < config.num_hidden_layers; l++) {
     for (const which of lora.targets) {
-      const module = `model.layers.${l}.${LINEAR_MODULE[which]}`;
+      const module = `model.layers.${l}.${LINEAR_MODULE[which as BlockLinear]}`;
       const A = await adapter.tensor(peftName(module, "A"));
       const B = await adapter.tensor(peftName(module, "B"));
       if (!A || !B) throw new Error(`adapter: ${peftName(module, A ? "B" : "A")} is missing`);

@@ -2,7 +2,7 @@
 // comes from, its shape, the stored type, and the transforms on the way (LoRA merge, llama's Q/K row order).
 // Type rules follow llama-quantize for the output tensor; see TYPE_RULES.
 
-import type { ModelConfig } from "../../../../src/lib/model/config.ts";
+import { type LlamaConfig, type ModelConfig, requireLlama } from "../../../../src/lib/model/config.ts";
 import { ropeInvFreq } from "../../../../src/lib/model/rope.ts";
 import { ggufNameOf, LLAMA_FILE_TYPE, type GgmlTypeName } from "../gguf/constants.ts";
 import { canEncode } from "../gguf/quantize.ts";
@@ -40,13 +40,14 @@ export interface PlannedTensor {
 }
 
 /** rope_freqs for Llama 3's "llama3" scaling: llama.cpp divides each base frequency by its factor. */
-export function ropeFactors(c: ModelConfig): Float32Array {
+export function ropeFactors(c: LlamaConfig): Float32Array {
   const scaled = ropeInvFreq(c);
   const base = ropeInvFreq({ ...c, rope_scaling: null });
   return Float32Array.from(base, (b, i) => b / scaled[i]!);
 }
 
-export function planTensors(c: ModelConfig, tensors: readonly { name: string; shape: number[] }[], type: ExportType): PlannedTensor[] {
+export function planTensors(config: ModelConfig, tensors: readonly { name: string; shape: number[] }[], type: ExportType): PlannedTensor[] {
+  const c = requireLlama(config, "GGUF export");
   const arch = GGUF_ARCH[c.architecture]!;
   const rule = TYPE_RULES[type];
   const out: PlannedTensor[] = [];

@@ -5,16 +5,18 @@
 // `new CpuBackend("f32", { threads: 2 })` shares the big matmuls with worker threads (pool.ts): buffers are then
 // allocated on SharedArrayBuffers, calls stay synchronous, and results are bit-identical to threads: 1.
 
-import type { AdamWParams, AttentionDims, Backend, MatmulOptions } from "../backend.ts";
+import type { AdamWParams, AttentionDims, Backend, MatmulOptions, ScanDims } from "../backend.ts";
 import { frozenValues, type WeightFormat } from "../quant.ts";
 import { attentionBackward, attentionForward } from "./attention.ts";
 import { classifierBackward, classifierForward } from "./classifier.ts";
+import { conv1dBackward, conv1dForward } from "./conv1d.ts";
 import { embeddingBackward, embeddingForward } from "./embedding.ts";
 import { matmulBackward, matmulForward } from "./matmul.ts";
 import { adamw, sumSquares } from "./optim.ts";
 import { ThreadPool } from "./pool.ts";
 import { rmsnormBackward, rmsnormForward } from "./rmsnorm.ts";
 import { ropeBackward, ropeForward } from "./rope.ts";
+import { scanBackward, scanForward } from "./scan.ts";
 import { swigluBackward, swigluForward } from "./swiglu.ts";
 
 export interface CpuBackendOptions {
@@ -142,6 +144,42 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
   }
   swigluBackward(dgate: Float32Array, dup: Float32Array, dout: Float32Array, gate: Float32Array, up: Float32Array, n: number): void {
     swigluBackward(dgate, dup, dout, gate, up, n);
+  }
+  copyColumns(
+    dst: Float32Array, src: Float32Array, N: number, width: number, dstStride: number, dstCol: number, srcStride: number, srcCol: number,
+    accumulate = false,
+  ): void {
+    for (let r = 0; r < N; r++) {
+      const o = r * dstStride + dstCol;
+      const i = r * srcStride + srcCol;
+      if (accumulate) for (let j = 0; j < width; j++) dst[o + j] = dst[o + j]! + src[i + j]!;
+      else dst.set(src.subarray(i, i + width), o);
+    }
+  }
+  conv1dForward(
+    out: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array | null, B: number, T: number, DI: number, K: number,
+    state: Float32Array | null = null,
+  ): void {
+    conv1dForward(out, x, weight, bias, B, T, DI, K, state);
+  }
+  conv1dBackward(
+    dx: Float32Array | null, dweight: Float32Array | null, dbias: Float32Array | null, dout: Float32Array, x: Float32Array,
+    weight: Float32Array, bias: Float32Array | null, B: number, T: number, DI: number, K: number,
+  ): void {
+    conv1dBackward(dx, dweight, dbias, dout, x, weight, bias, B, T, DI, K);
+  }
+  scanForward(
+    y: Float32Array, hs: Float32Array | null, u: Float32Array, dt: Float32Array, Alog: Float32Array, Bm: Float32Array, Cm: Float32Array,
+    D: Float32Array, d: ScanDims, state: Float32Array | null = null,
+  ): void {
+    scanForward(y, hs, u, dt, Alog, Bm, Cm, D, d, state);
+  }
+  scanBackward(
+    du: Float32Array, ddt: Float32Array, dAlog: Float32Array | null, dBm: Float32Array, dCm: Float32Array, dD: Float32Array | null,
+    dy: Float32Array, u: Float32Array, dt: Float32Array, Alog: Float32Array, Bm: Float32Array, Cm: Float32Array, D: Float32Array,
+    hs: Float32Array, d: ScanDims,
+  ): void {
+    scanBackward(du, ddt, dAlog, dBm, dCm, dD, dy, u, dt, Alog, Bm, Cm, D, hs, d);
   }
   addInPlace(a: Float32Array, b: Float32Array, n: number): void {
     for (let i = 0; i < n; i++) a[i] = a[i]! + b[i]!;

@@ -3,7 +3,7 @@
 // a result is read (`read`), so a training step is one submission; only the loss and metrics come back to the CPU.
 // Every kernel is tested against the CPU backend (tests/e2e/webgpu-*.test.ts). Not here: device set-up (context.ts).
 
-import type { AdamWParams, AttentionDims, Backend, MatmulOptions } from "../backend.ts";
+import type { AdamWParams, AttentionDims, Backend, MatmulOptions, ScanDims } from "../backend.ts";
 import { packWeight, type WeightFormat } from "../quant.ts";
 import { GpuContext } from "./context.ts";
 import * as attention from "./kernels/attention.ts";
@@ -14,6 +14,7 @@ import * as matmul from "./kernels/matmul.ts";
 import * as optim from "./kernels/optim.ts";
 import * as rmsnorm from "./kernels/rmsnorm.ts";
 import * as rope from "./kernels/rope.ts";
+import * as ssm from "./kernels/ssm.ts";
 
 type B = GPUBuffer;
 
@@ -106,6 +107,23 @@ export class WebGpuBackend implements Backend<B, B> {
   }
   swigluBackward(dgate: B, dup: B, dout: B, gate: B, up: B, n: number): void {
     elementwise.swigluBackward(this.ctx, dgate, dup, dout, gate, up, n);
+  }
+  copyColumns(dst: B, src: B, N: number, width: number, dstStride: number, dstCol: number, srcStride: number, srcCol: number, accumulate = false): void {
+    ssm.copyColumns(this.ctx, dst, src, N, width, dstStride, dstCol, srcStride, srcCol, accumulate);
+  }
+  conv1dForward(out: B, x: B, weight: B, bias: B | null, B: number, T: number, DI: number, K: number, state: B | null = null): void {
+    ssm.conv1dForward(this.ctx, out, x, weight, bias, B, T, DI, K, state);
+  }
+  conv1dBackward(dx: B | null, dweight: B | null, dbias: B | null, dout: B, x: B, weight: B, bias: B | null, B: number, T: number, DI: number, K: number): void {
+    ssm.conv1dBackward(this.ctx, dx, dweight, dbias, dout, x, weight, bias, B, T, DI, K);
+  }
+  scanForward(y: B, hs: B | null, u: B, dt: B, Alog: B, Bm: B, Cm: B, D: B, d: ScanDims, state: B | null = null): void {
+    ssm.scanForward(this.ctx, y, hs, u, dt, Alog, Bm, Cm, D, d, state);
+  }
+  scanBackward(
+    du: B, ddt: B, dAlog: B | null, dBm: B, dCm: B, dD: B | null, dy: B, u: B, dt: B, Alog: B, Bm: B, Cm: B, D: B, hs: B, d: ScanDims,
+  ): void {
+    ssm.scanBackward(this.ctx, du, ddt, dAlog, dBm, dCm, dD, dy, u, dt, Alog, Bm, Cm, D, hs, d);
   }
   addInPlace(a: B, b: B, n: number): void {
     elementwise.addInPlace(this.ctx, a, b, n);

@@ -1,0 +1,50 @@
+// What the trainer, the LoRA code, the decoders and the engine need of a model, whatever its architecture: the
+// transformer (model.ts) and Mamba (mamba.ts) both implement CausalLM, so there is one training loop, one adapter
+// format and one completion path for both.
+
+import type { Backend } from "./backend.ts";
+import type { Linear } from "./linear.ts";
+
+/** Buffers for one (B, T) training shape. The trainer writes ids, targets (-1 = no loss) and positions. */
+export interface TrainWorkspace<T, I> {
+  readonly B: number;
+  readonly T: number;
+  readonly N: number; // B * T
+  readonly ids: I;
+  readonly targets: I;
+  readonly pos: I;
+  readonly losses: T; // (N) after forward
+}
+
+/** The blocks' linear modules by checkpoint name (q_proj, in_proj, ...): what LoRA adapts. */
+export interface LinearBlocks<T> {
+  readonly blocks: readonly { readonly lin: Readonly<Record<string, Linear<T>>> }[];
+}
+
+/** Incremental decoding of one sequence: a KV cache (transformer) or a recurrent state (Mamba). */
+export interface Decoder<T, I> {
+  readonly be: Backend<T, I>;
+  readonly maxContext: number;
+  /** Tokens the decoder has run since the last reset. */
+  readonly length: number;
+  reset(): void;
+  /** Makes the decoder hold exactly `ids`, reusing what it can of the previous prompt; logits after the last id. */
+  prompt(ids: readonly number[]): Promise<Float32Array>;
+  /** Runs `ids` after what it holds; logits after the last id. */
+  append(ids: readonly number[]): Promise<Float32Array>;
+}
+
+export interface CausalLM<T, I> {
+  readonly be: Backend<T, I>;
+  readonly family: "llama" | "mamba";
+  readonly V: number;
+  readonly w: LinearBlocks<T>;
+  /** Linear module names of a block, in checkpoint order: the LoRA targets "all-linear" means. */
+  readonly linearNames: readonly string[];
+  workspace(B: number, T: number, recompute: boolean): TrainWorkspace<T, I>;
+  /** Fills ws.losses from ws.ids / ws.targets / ws.pos. */
+  forward(ws: TrainWorkspace<T, I>): void;
+  /** Accumulates d(dloss * sum(losses)) into every trainable gradient. Call after forward(ws). */
+  backward(ws: TrainWorkspace<T, I>, dloss: number): void;
+  decoder(maxContext: number): Decoder<T, I>;
+}

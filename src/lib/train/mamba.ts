@@ -1,0 +1,246 @@
+// Mamba-1 (transformers' MambaForCausalLM), written once against the Backend interface like the transformer in
+// model.ts. A block is a forward/backward pair:
+//   x (N,C) -> ln = rmsnorm(x) -> xz = in_proj(ln) (N,2DI) -> split: u0 = xz[:, :DI], z = xz[:, DI:]
+//   u = silu(causal depthwise conv1d(u0))                  (N,DI)
+//   xdbl = x_proj(u) (N, R+2DS) -> split: dtLow (N,R), Bm (N,DS), Cm (N,DS)
+//   dt = dt_proj(dtLow) + bias (N,DI);  y = selective scan(u, softplus(dt), A = -exp(A_log), Bm, Cm, D)  (N,DI)
+//   g = y * silu(z);  out = x + out_proj(g)
+// Training runs whole sequences with zero initial state; inference (mamba-decode.ts) carries per-layer recurrent
+// states (conv (K-1,DI), ssm (DI,DS)) from call to call instead of a KV cache.
+
+import { type Backend, scanChunks, type ScanDims } from "./backend.ts";
+import type { CausalLM, Decoder, TrainWorkspace } from "./causal-lm.ts";
+import { linearBackward, linearForward, type Linear } from "./linear.ts";
+import { MambaDecoder } from "./mamba-decode.ts";
+import { loraHidden, type LoraActs, loraScratch } from "./model.ts";
+
+export interface MambaDims {
+  V: number; // vocab
+  C: number; // hidden
+  L: number; // layers
+  DI: number; // inner width
+  DS: number; // state size
+  K: number; // conv width
+  R: number; // dt rank
+  eps: number; // RMSNorm epsilon
+}
+
+/** The 4 linear modules of a mixer, by their checkpoint names (and LoRA/PEFT target names). */
+export const MAMBA_LINEARS = ["in_proj", "x_proj", "dt_proj", "out_proj"] as const;
+export type MambaLinear = (typeof MAMBA_LINEARS)[number];
+
+export interface MambaBlockWeights<T> {
+  norm: T; // (C)
+  conv: T; // (DI,K)
+  convBias: T | null; // (DI)
+  Alog: T; // (DI,DS)
+  D: T; // (DI)
+  lin: Record<MambaLinear, Linear<T>>; // dt_proj always has a bias
+  // full training
+  dnorm?: T;
+  dconv?: T;
+  dconvBias?: T;
+  dAlog?: T;
+  dD?: T;
+}
+
+export interface MambaWeights<T> {
+  wte: T; // (V,C)
+  lnf: T; // norm_f (C)
+  lmHead: T; // (V,C); the same buffer as wte when tied
+  blocks: MambaBlockWeights<T>[];
+  dwte?: T;
+  dlnf?: T;
+  dlmHead?: T;
+}
+
+/** Recurrent state of one layer during inference. */
+export interface MambaState<T> {
+  conv: T; // (K-1, DI) the last K-1 conv inputs
+  ssm: T; // (DI, DS)
+}
+
+/** Activations of one block for N = B*T tokens. */
+interface MambaActs<T> extends LoraActs<T> {
+  ln: T; rstd: T; // (N,C) (N)
+  xz: T; // (N,2DI)
+  u0: T; z: T; // (N,DI) conv input, gate
+  u: T; // (N,DI) conv output
+  xdbl: T; // (N,R+2DS)
+  dtLow: T; Bm: T; Cm: T; // (N,R) (N,DS) (N,DS)
+  dt: T; // (N,DI) before softplus
+  y: T; // (N,DI) scan output
+  hs: T; // (B, scanChunks(T), DI, DS) scan states at chunk starts
+  g: T; // (N,DI) gated
+}
+
+interface MambaScratch<T> {
+  dg: T; dz: T; dy: T; du: T; ddt: T; du0: T; // (N,DI)
+  dBm: T; dCm: T; // (N,DS)
+  ddtLow: T; // (N,R)
+  dxdbl: T; // (N,R+2DS)
+  dxz: T; // (N,2DI)
+  dln: T; // (N,C)
+  dloraH: { buf: T; R: number } | null;
+}
+
+export class MambaWorkspace<T, I> implements TrainWorkspace<T, I> {
+  readonly N: number;
+  readonly xs: T[]; // L+1 residual streams (N,C)
+  readonly acts: MambaActs<T>[]; // one per block, or one shared when recomputing
+  readonly scratch: MambaScratch<T>;
+  readonly lnf: T; readonly rstdf: T; readonly losses: T; readonly lseCE: T; readonly dres: T;
+  readonly ids: I; readonly targets: I; readonly pos: I;
+
+  constructor(be: Backend<T, I>, d: MambaDims, readonly B: number, readonly T: number, recompute: boolean, saveStates = true) {
+    const N = (this.N = B * T);
+    const XP = d.R + 2 * d.DS;
+    this.xs = Array.from({ length: d.L + 1 }, (_, i) => be.alloc(N * d.C, `x${i}`));
+    const mk = (l: number): MambaActs<T> => ({
+      ln: be.alloc(N * d.C, `b${l}.ln`), rstd: be.alloc(N), xz: be.alloc(N * 2 * d.DI), u0: be.alloc(N * d.DI), z: be.alloc(N * d.DI),
+      u: be.alloc(N * d.DI), xdbl: be.alloc(N * XP), dtLow: be.alloc(N * d.R), Bm: be.alloc(N * d.DS), Cm: be.alloc(N * d.DS),
+      dt: be.alloc(N * d.DI), y: be.alloc(N * d.DI), hs: be.alloc(saveStates ? B * scanChunks(T) * d.DI * d.DS : 1),
+      g: be.alloc(N * d.DI), loraH: {}, cap: N,
+    });
+    this.acts = Array.from({ length: recompute ? 1 : d.L }, (_, l) => mk(l));
+    const nd = () => be.alloc(N * d.DI);
+    this.scratch = {
+      dg: nd(), dz: nd(), dy: nd(), du: nd(), ddt: nd(), du0: nd(), dBm: be.alloc(N * d.DS), dCm: be.alloc(N * d.DS),
+      ddtLow: be.alloc(N * d.R), dxdbl: be.alloc(N * XP), dxz: be.alloc(N * 2 * d.DI), dln: be.alloc(N * d.C), dloraH: null,
+    };
+    this.lnf = be.alloc(N * d.C);
+    this.rstdf = be.alloc(N);
+    this.losses = be.alloc(N);
+    this.lseCE = be.alloc(N);
+    this.dres = be.alloc(N * d.C);
+    this.ids = be.uploadIds(new Int32Array(N));
+    this.targets = be.uploadIds(new Int32Array(N));
+    this.pos = be.uploadIds(new Int32Array(N));
+  }
+}
+
+export class Mamba<T, I> implements CausalLM<T, I> {
+  readonly family = "mamba";
+  readonly linearNames = MAMBA_LINEARS;
+
+  constructor(
+    readonly be: Backend<T, I>,
+    readonly d: MambaDims,
+    readonly w: MambaWeights<T>,
+  ) {}
+
+  get V(): number {
+    return this.d.V;
+  }
+
+  workspace(B: number, T: number, recompute: boolean): MambaWorkspace<T, I> {
+    return new MambaWorkspace(this.be, this.d, B, T, recompute);
+  }
+
+  decoder(maxContext: number): Decoder<T, I> {
+    return new MambaDecoder(this, maxContext);
+  }
+
+  // x (N,C) -> out (N,C); fills acts. With `state` (B = 1), the conv and scan start from it and leave theirs in it.
+  blockForward(l: number, x: T, out: T, a: MambaActs<T>, B: number, T: number, state?: MambaState<T>): void {
+    const { be, d } = this;
+    const bw = this.w.blocks[l]!;
+    const { lin } = bw;
+    const N = B * T;
+    const XP = d.R + 2 * d.DS;
+    be.rmsnormForward(a.ln, a.rstd, x, bw.norm, N, d.C, d.eps);
+    linearForward(be, lin.in_proj, a.xz, a.ln, N, loraHidden(be, a, "in_proj", lin.in_proj));
+    be.copyColumns(a.u0, a.xz, N, d.DI, d.DI, 0, 2 * d.DI, 0);
+    be.copyColumns(a.z, a.xz, N, d.DI, d.DI, 0, 2 * d.DI, d.DI);
+    be.conv1dForward(a.u, a.u0, bw.conv, bw.convBias, B, T, d.DI, d.K, state?.conv ?? null);
+    linearForward(be, lin.x_proj, a.xdbl, a.u, N, loraHidden(be, a, "x_proj", lin.x_proj));
+    be.copyColumns(a.dtLow, a.xdbl, N, d.R, d.R, 0, XP, 0);
+    be.copyColumns(a.Bm, a.xdbl, N, d.DS, d.DS, 0, XP, d.R);
+    be.copyColumns(a.Cm, a.xdbl, N, d.DS, d.DS, 0, XP, d.R + d.DS);
+    linearForward(be, lin.dt_proj, a.dt, a.dtLow, N, loraHidden(be, a, "dt_proj", lin.dt_proj));
+    const dims: ScanDims = { B, T, DI: d.DI, DS: d.DS };
+    be.scanForward(a.y, state ? null : a.hs, a.u, a.dt, bw.Alog, a.Bm, a.Cm, bw.D, dims, state?.ssm ?? null);
+    be.swigluForward(a.g, a.z, a.y, N * d.DI); // g = silu(z) * y
+    be.copy(out, x, N * d.C);
+    linearForward(be, lin.out_proj, out, a.g, N, loraHidden(be, a, "out_proj", lin.out_proj), true); // out = x + out_proj(g)
+  }
+
+  // dres (N,C) = dL/dout on entry, dL/dx on exit
+  blockBackward(l: number, x: T, dres: T, a: MambaActs<T>, s: MambaScratch<T>, B: number, T: number): void {
+    const { be, d } = this;
+    const bw = this.w.blocks[l]!;
+    const { lin } = bw;
+    const N = B * T;
+    const XP = d.R + 2 * d.DS;
+    const nDI = N * d.DI;
+    const scr = (m: Linear<T>) => loraScratch(be, s, a.cap, m);
+    // out = x + out_proj(g)
+    be.zero(s.dg, nDI);
+    linearBackward(be, lin.out_proj, s.dg, dres, a.g, N, loraHidden(be, a, "out_proj", lin.out_proj), scr(lin.out_proj));
+    // g = silu(z) * y
+    be.zero(s.dz, nDI);
+    be.zero(s.dy, nDI);
+    be.swigluBackward(s.dz, s.dy, s.dg, a.z, a.y, nDI);
+    // y = scan(u, dt, A_log, Bm, Cm, D)
+    be.zero(s.du, nDI);
+    be.zero(s.ddt, nDI);
+    be.zero(s.dBm, N * d.DS);
+    be.zero(s.dCm, N * d.DS);
+    be.scanBackward(s.du, s.ddt, bw.dAlog ?? null, s.dBm, s.dCm, bw.dD ?? null, s.dy, a.u, a.dt, bw.Alog, a.Bm, a.Cm, bw.D, a.hs, { B, T, DI: d.DI, DS: d.DS });
+    // dt = dt_proj(dtLow); xdbl = [dtLow | Bm | Cm] = x_proj(u)
+    be.zero(s.ddtLow, N * d.R);
+    linearBackward(be, lin.dt_proj, s.ddtLow, s.ddt, a.dtLow, N, loraHidden(be, a, "dt_proj", lin.dt_proj), scr(lin.dt_proj));
+    be.copyColumns(s.dxdbl, s.ddtLow, N, d.R, XP, 0, d.R, 0);
+    be.copyColumns(s.dxdbl, s.dBm, N, d.DS, XP, d.R, d.DS, 0);
+    be.copyColumns(s.dxdbl, s.dCm, N, d.DS, XP, d.R + d.DS, d.DS, 0);
+    linearBackward(be, lin.x_proj, s.du, s.dxdbl, a.u, N, loraHidden(be, a, "x_proj", lin.x_proj), scr(lin.x_proj));
+    // u = silu(conv(u0))
+    be.zero(s.du0, nDI);
+    be.conv1dBackward(s.du0, bw.dconv ?? null, bw.dconvBias ?? null, s.du, a.u0, bw.conv, bw.convBias, B, T, d.DI, d.K);
+    // xz = [u0 | z] = in_proj(ln)
+    be.copyColumns(s.dxz, s.du0, N, d.DI, 2 * d.DI, 0, d.DI, 0);
+    be.copyColumns(s.dxz, s.dz, N, d.DI, 2 * d.DI, d.DI, d.DI, 0);
+    be.zero(s.dln, N * d.C);
+    linearBackward(be, lin.in_proj, s.dln, s.dxz, a.ln, N, loraHidden(be, a, "in_proj", lin.in_proj), scr(lin.in_proj));
+    be.rmsnormBackward(dres, bw.dnorm ?? null, s.dln, x, bw.norm, a.rstd, N, d.C); // dres = dL/dx
+  }
+
+  forward(ws: MambaWorkspace<T, I>): void {
+    const { be, d } = this;
+    const N = ws.N;
+    be.embeddingForward(ws.xs[0]!, ws.ids, this.w.wte, N, d.C);
+    for (let l = 0; l < d.L; l++) this.blockForward(l, ws.xs[l]!, ws.xs[l + 1]!, ws.acts[l] ?? ws.acts[0]!, ws.B, ws.T);
+    be.rmsnormForward(ws.lnf, ws.rstdf, ws.xs[d.L]!, this.w.lnf, N, d.C, d.eps);
+    be.classifierForward(ws.losses, ws.lseCE, ws.lnf, this.w.lmHead, ws.targets, N, d.C, d.V);
+  }
+
+  backward(ws: MambaWorkspace<T, I>, dloss: number): void {
+    const { be, d } = this;
+    const N = ws.N;
+    const recompute = ws.acts.length === 1 && d.L > 1;
+    be.zero(ws.scratch.dln, N * d.C);
+    be.classifierBackward(ws.scratch.dln, this.w.dlmHead ?? null, ws.lnf, this.w.lmHead, ws.targets, ws.lseCE, dloss, N, d.C, d.V);
+    be.zero(ws.dres, N * d.C);
+    be.rmsnormBackward(ws.dres, this.w.dlnf ?? null, ws.scratch.dln, ws.xs[d.L]!, this.w.lnf, ws.rstdf, N, d.C);
+    for (let l = d.L - 1; l >= 0; l--) {
+      const a = ws.acts[l] ?? ws.acts[0]!;
+      if (recompute && l < d.L - 1) this.blockForward(l, ws.xs[l]!, ws.xs[l + 1]!, a, ws.B, ws.T);
+      this.blockBackward(l, ws.xs[l]!, ws.dres, a, ws.scratch, ws.B, ws.T);
+    }
+    if (this.w.dwte) be.embeddingBackward(this.w.dwte, ws.dres, ws.ids, N, d.C);
+  }
+
+  /**
+   * Inference on one sequence: ws.ids[0..T) continue the sequence the per-layer `states` summarize (they are updated).
+   * Writes the logits (V) of the last token to `logits`; `row` `rowNorm` (C), `rstd` (1) are scratch.
+   */
+  forwardStateful(ws: MambaWorkspace<T, I>, T: number, states: readonly MambaState<T>[], logits: T, row: T, rowNorm: T, rstd: T): void {
+    const { be, d } = this;
+    if (ws.B !== 1 || T > ws.T) throw new Error(`forwardStateful: workspace (${ws.B}, ${ws.T}) cannot take (1, ${T})`);
+    be.embeddingForward(ws.xs[0]!, ws.ids, this.w.wte, T, d.C);
+    for (let l = 0; l < d.L; l++) this.blockForward(l, ws.xs[l]!, ws.xs[l + 1]!, ws.acts[l] ?? ws.acts[0]!, 1, T, states[l]);
+    be.copy(row, ws.xs[d.L]!, d.C, 0, (T - 1) * d.C);
+    be.rmsnormForward(rowNorm, rstd, row, this.w.lnf, 1, d.C, d.eps);
+    be.logits(logits, rowNorm, this.w.lmHead, 1, d.C, d.V);
+  }
+}

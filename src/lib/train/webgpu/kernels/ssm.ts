@@ -1,0 +1,158 @@
+// Mamba's kernels on the GPU, matching CpuBackend's copyColumns, cpu/conv1d.ts and cpu/scan.ts:
+//   copy_columns.wgsl   a column block from one matrix into another (the in_proj split, and its backward)
+//   conv1d.wgsl         the causal depthwise conv + SiLU, forward (with the inference state) and backward
+//   scan_forward.wgsl   the selective scan, one thread per (b, channel) walking t, saving h at each chunk start
+//   scan_backward.wgsl  its adjoint, chunk by chunk from the saved states, then race-free reductions for the
+//                       gradients that sum over channels (dBm, dCm) or over the batch (dAlog, dD)
+// The scan kernels are compiled per state size DS (a prelude declares it and SCAN_CHUNK as WGSL constants), so each
+// thread keeps its DS states in a private array. Scratch buffers come from the context's pool (keyed by size) and go
+// back to it once encoded: later kernels are encoded after these, so reusing them is safe.
+
+import { SCAN_CHUNK, scanChunks, type ScanDims } from "../../backend.ts";
+import type { GpuContext, Params } from "../context.ts";
+import conv1dWgsl from "./conv1d.wgsl?raw";
+import copyColumnsWgsl from "./copy_columns.wgsl?raw";
+import scanBackwardWgsl from "./scan_backward.wgsl?raw";
+import scanCommonWgsl from "./scan_common.wgsl?raw";
+import scanForwardWgsl from "./scan_forward.wgsl?raw";
+import { grid } from "./elementwise.ts";
+
+const WG = 64;
+/** Most channels per workgroup of the scan. */
+const SCAN_WG = 64;
+
+/** The scan's WGSL as compiled for state size DS: the constants, the shared helpers, then the kernel file. */
+export function scanSources(DS: number): { forward: string; backward: string } {
+  const prelude = `const DS: u32 = ${DS}u;\nconst CHUNK: u32 = ${SCAN_CHUNK}u;\n${scanCommonWgsl}\n`;
+  return { forward: prelude + scanForwardWgsl, backward: prelude + scanBackwardWgsl };
+}
+
+/** Channels per scan workgroup: a power of two whose backward sums, (2 * DS, WG) floats, fit the workgroup memory. */
+export function scanWorkgroup(limits: GPUSupportedLimits, DS: number): number {
+  let wg = Math.min(SCAN_WG, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
+  while (wg > 1 && 2 * DS * wg * 4 > limits.maxComputeWorkgroupStorageSize) wg /= 2;
+  return wg;
+}
+
+// src (N, srcStride) columns [srcCol, srcCol + width) -> dst (N, dstStride) columns [dstCol, dstCol + width); = or +=
+export function copyColumns(
+  ctx: GpuContext, dst: GPUBuffer, src: GPUBuffer, N: number, width: number, dstStride: number, dstCol: number,
+  srcStride: number, srcCol: number, accumulate: boolean,
+): void {
+  if (N * width === 0) return;
+  if (dst === src) throw new Error(`copyColumns: ${dst.label} is both source and destination; the GPU needs two buffers`);
+  const params: Params = [
+    ["u32", N], ["u32", width], ["u32", dstStride], ["u32", dstCol], ["u32", srcStride], ["u32", srcCol], ["u32", accumulate ? 1 : 0],
+  ];
+  ctx.dispatch(ctx.pipeline("ssm:copy_columns", copyColumnsWgsl, { WG }), [dst, src], params, grid(ctx, Math.ceil((N * width) / WG)));
+}
+
+function conv1dPipeline(ctx: GpuContext, entry: "forward" | "state" | "dpre" | "dx" | "dweight" | "dbias"): GPUComputePipeline {
+  return ctx.pipeline(`ssm:conv1d:${entry}`, conv1dWgsl, { WG }, entry);
+}
+
+const conv1dParams = (B: number, T: number, DI: number, K: number, bias: boolean, state: boolean): Params => [
+  ["u32", B], ["u32", T], ["u32", DI], ["u32", K], ["u32", bias ? 1 : 0], ["u32", state ? 1 : 0],
+];
+
+// x (B,T,DI), weight (DI,K), bias (DI) -> out (B,T,DI); state (K-1,DI) read, then overwritten with the last K-1 inputs
+export function conv1dForward(
+  ctx: GpuContext, out: GPUBuffer, x: GPUBuffer, weight: GPUBuffer, bias: GPUBuffer | null,
+  B: number, T: number, DI: number, K: number, state: GPUBuffer | null,
+): void {
+  if (state && B !== 1) throw new Error(`conv1dForward: a state needs B = 1, got B = ${B}`);
+  const n = B * T * DI;
+  if (n === 0) return;
+  const params = conv1dParams(B, T, DI, K, bias !== null, state !== null);
+  // absent bias and state: weight and x stand in (read-only bindings may share a buffer), never read
+  ctx.dispatch(conv1dPipeline(ctx, "forward"), [out, x, weight, bias ?? weight, state ?? x], params, grid(ctx, Math.ceil(n / WG)));
+  if (state && K > 1) ctx.dispatch(conv1dPipeline(ctx, "state"), [state, x], params, grid(ctx, Math.ceil(DI / WG)));
+}
+
+// dout (B,T,DI) -> dx (B,T,DI) +=, dweight (DI,K) +=, dbias (DI) += (each optional)
+export function conv1dBackward(
+  ctx: GpuContext, dx: GPUBuffer | null, dweight: GPUBuffer | null, dbias: GPUBuffer | null, dout: GPUBuffer, x: GPUBuffer,
+  weight: GPUBuffer, bias: GPUBuffer | null, B: number, T: number, DI: number, K: number,
+): void {
+  const n = B * T * DI;
+  if (n === 0 || (!dx && !dweight && !dbias)) return;
+  const params = conv1dParams(B, T, DI, K, bias !== null, false);
+  const dpre = ctx.buffer(n * 4, "ssm:conv1d:dpre"); // dL/d(pre-activation), from the first pass to the others
+  ctx.dispatch(conv1dPipeline(ctx, "dpre"), [dpre, dout, x, weight, bias ?? weight], params, grid(ctx, Math.ceil(n / WG)));
+  if (dx) ctx.dispatch(conv1dPipeline(ctx, "dx"), [dx, dpre, weight], params, grid(ctx, Math.ceil(n / WG)));
+  if (dweight) ctx.dispatch(conv1dPipeline(ctx, "dweight"), [dweight, dpre, x], params, grid(ctx, Math.ceil((DI * K) / WG)));
+  if (dbias) ctx.dispatch(conv1dPipeline(ctx, "dbias"), [dbias, dpre], params, grid(ctx, Math.ceil(DI / WG)));
+  ctx.release(dpre);
+}
+
+/** [Alog (DI,DS) | D (DI) | Bm (B,T,DS) | Cm (B,T,DS)] in one scratch buffer: the scan kernels' `pack`. */
+function pack(ctx: GpuContext, Alog: GPUBuffer, D: GPUBuffer, Bm: GPUBuffer, Cm: GPUBuffer, d: ScanDims): GPUBuffer {
+  const { B, T, DI, DS } = d;
+  const parts: [GPUBuffer, number][] = [[Alog, DI * DS], [D, DI], [Bm, B * T * DS], [Cm, B * T * DS]];
+  const buf = ctx.buffer(parts.reduce((a, [, n]) => a + n, 0) * 4, "ssm:scan:pack");
+  let at = 0;
+  for (const [src, n] of parts) {
+    if (n > 0) ctx.copy(buf, src, n * 4, at * 4);
+    at += n;
+  }
+  return buf;
+}
+
+function scanParams(d: ScanDims, nG: number, hs: boolean, state: boolean): Params {
+  return [
+    ["u32", d.B], ["u32", d.T], ["u32", d.DI], ["u32", scanChunks(d.T)], ["u32", nG], ["u32", hs ? 1 : 0], ["u32", state ? 1 : 0],
+  ];
+}
+
+function scanPipeline(ctx: GpuContext, kind: "forward" | "backward", entry: string, DS: number): GPUComputePipeline {
+  const wg = scanWorkgroup(ctx.limits, DS);
+  return ctx.pipeline(`ssm:scan_${kind}:${entry}:DS${DS}`, scanSources(DS)[kind], { WG: wg }, entry);
+}
+
+// u dt (B,T,DI), Alog (DI,DS), Bm Cm (B,T,DS), D (DI) -> y (B,T,DI), hs (B,nChunks,DI,DS); state (DI,DS) when B = 1
+export function scanForward(
+  ctx: GpuContext, y: GPUBuffer, hs: GPUBuffer | null, u: GPUBuffer, dt: GPUBuffer, Alog: GPUBuffer, Bm: GPUBuffer,
+  Cm: GPUBuffer, D: GPUBuffer, d: ScanDims, state: GPUBuffer | null,
+): void {
+  const { B, T, DI, DS } = d;
+  if (state && B !== 1) throw new Error(`scanForward: a state needs B = 1, got B = ${B}`);
+  if (B * T * DI * DS === 0) return;
+  const wg = scanWorkgroup(ctx.limits, DS);
+  const p = pack(ctx, Alog, D, Bm, Cm, d);
+  // absent hs and state: two distinct small stand-ins (writable bindings may not share a buffer), never touched
+  const hsBuf = hs ?? ctx.buffer(16, "ssm:scan:no-hs");
+  const stateBuf = state ?? ctx.buffer(16, "ssm:scan:no-state");
+  ctx.dispatch(scanPipeline(ctx, "forward", "main", DS), [y, hsBuf, stateBuf, u, dt, p], scanParams(d, 0, hs !== null, state !== null), [
+    Math.ceil(DI / wg), B,
+  ]);
+  for (const b of [p, ...(hs ? [] : [hsBuf]), ...(state ? [] : [stateBuf])]) ctx.release(b);
+}
+
+// dy (B,T,DI) -> du ddt (B,T,DI) +=, dBm dCm (B,T,DS) +=, dAlog (DI,DS) +=, dD (DI) += (dAlog, dD optional)
+export function scanBackward(
+  ctx: GpuContext, du: GPUBuffer, ddt: GPUBuffer, dAlog: GPUBuffer | null, dBm: GPUBuffer, dCm: GPUBuffer, dD: GPUBuffer | null,
+  dy: GPUBuffer, u: GPUBuffer, dt: GPUBuffer, Alog: GPUBuffer, Bm: GPUBuffer, Cm: GPUBuffer, D: GPUBuffer, hs: GPUBuffer,
+  d: ScanDims,
+): void {
+  const { B, T, DI, DS } = d;
+  if (B * T * DI * DS === 0) return;
+  const wg = scanWorkgroup(ctx.limits, DS);
+  const nG = Math.ceil(DI / wg);
+  // scratch = [h (B, SCAN_CHUNK, DS, DI) | part (B, T, nG, 2, DS) | pp (B, DI, DS+1)], as scan_backward.wgsl reads it
+  const floats = B * SCAN_CHUNK * DS * DI + B * T * nG * 2 * DS + B * DI * (DS + 1);
+  if (floats * 4 > ctx.limits.maxStorageBufferBindingSize) {
+    throw new RangeError(
+      `scanBackward: its scratch (${floats * 4} bytes for B ${B}, T ${T}, DI ${DI}, DS ${DS}) exceeds this GPU's ` +
+        `maxStorageBufferBindingSize (${ctx.limits.maxStorageBufferBindingSize}); use a smaller batch`,
+    );
+  }
+  const scratch = ctx.buffer(floats * 4, "ssm:scan:scratch");
+  const p = pack(ctx, Alog, D, Bm, Cm, d);
+  const params = scanParams(d, nG, true, false);
+  ctx.dispatch(scanPipeline(ctx, "backward", "main", DS), [du, ddt, scratch, dy, u, dt, hs, p], params, [nG, B]);
+  ctx.dispatch(scanPipeline(ctx, "backward", "dbc", DS), [dBm, dCm, scratch], params, grid(ctx, Math.ceil((B * T * DS) / wg)));
+  if (dAlog) ctx.dispatch(scanPipeline(ctx, "backward", "dalog", DS), [dAlog, scratch], params, grid(ctx, Math.ceil((DI * DS) / wg)));
+  if (dD) ctx.dispatch(scanPipeline(ctx, "backward", "dd", DS), [dD, scratch], params, grid(ctx, Math.ceil(DI / wg)));
+  ctx.release(scratch);
+  ctx.release(p);
+}
