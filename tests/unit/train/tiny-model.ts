@@ -4,6 +4,7 @@
 import { Rng } from "../../../src/lib/fim/prng.ts";
 import { parseLlamaConfig, type LlamaConfig } from "../../../src/lib/model/config.ts";
 import type { Backend } from "../../../src/lib/train/backend.ts";
+import type { TrainWorkspace } from "../../../src/lib/train/causal-lm.ts";
 import { Transformer, Workspace, type BlockLinear } from "../../../src/lib/train/model.ts";
 import { dimsOf, linearShape, loadWeights, LINEAR_MODULE } from "../../../src/lib/train/weights.ts";
 
@@ -47,7 +48,7 @@ export async function buildModel<T, I>(be: Backend<T, I>, c: LlamaConfig, weight
 }
 
 /** Fills a workspace with ids/targets/positions for B sequences. */
-export function fillBatch<T, I>(be: Backend<T, I>, ws: Workspace<T, I>, seqs: number[][], targets: number[][]): void {
+export function fillBatch<T, I>(be: Backend<T, I>, ws: TrainWorkspace<T, I>, seqs: number[][], targets: number[][]): void {
   const N = ws.N;
   const ids = new Int32Array(N), tg = new Int32Array(N), pos = new Int32Array(N);
   seqs.forEach((s, b) => s.forEach((id, t) => {
