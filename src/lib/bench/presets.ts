@@ -2,7 +2,7 @@
 // much work each measurement does. "tiny" is for tests, "small" fits a software GPU (SwiftShader runs ~0.1 GFLOP/s),
 // "real" is SmolLM2-135M's shape, for real GPUs (the CPU engine bench in tests/bench/engine-run.ts uses it too).
 
-import { parseLlamaConfig, type LlamaConfig } from "../model/config.ts";
+import { parseLlamaConfig, parseModelConfig, type LlamaConfig, type MambaConfig } from "../model/config.ts";
 
 export interface PresetSpec {
   description: string;
@@ -52,3 +52,9 @@ export const PRESETS = {
 
 export type PresetName = keyof typeof PRESETS;
 export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
+
+/** state-spaces/mamba-130m-hf's config.json, as far as the math goes: the Mamba next to SMOLLM2_135M (similar size). */
+export const MAMBA_130M = parseModelConfig({
+  architectures: ["MambaForCausalLM"], vocab_size: 50280, hidden_size: 768, num_hidden_layers: 24, intermediate_size: 1536,
+  state_size: 16, conv_kernel: 4, expand: 2, time_step_rank: 48, use_bias: false, use_conv_bias: true, layer_norm_epsilon: 1e-5,
+}) as MambaConfig;
