@@ -39,6 +39,22 @@ const generate = async () => {
 await generate();
 const g = await generate();
 
+// A keystroke in the ctx format: the cursor sits inside the «CTX» block near the prompt's start (~10 lines of local
+// context before it), so everything after it changes; a KV cache and Mamba's saved states both resume from the shared
+// prefix (Mamba from the last state saved at a multiple of 32 tokens). Prompt of KEY_PROMPT tokens, keystroke at
+// token KEY_AT; then a keystroke at the very end (typing after the «MIDDLE» marker, as a continuation would).
+const KEY_PROMPT = 512, KEY_AT = 100;
+const kgen = model.decoder(KEY_PROMPT + 8);
+const base = ids(KEY_PROMPT);
+const timed = async (p: number[]) => {
+  const t = performance.now();
+  await kgen.prompt(p);
+  return { ms: performance.now() - t, ran: "lastRun" in kgen ? (kgen as { lastRun: number }).lastRun : null };
+};
+const cold = await timed(base);
+const mid = await timed([...base.slice(0, KEY_AT), 7, ...base.slice(KEY_AT + 1)]);
+const end = await timed([...base.slice(0, KEY_AT), 7, ...base.slice(KEY_AT + 1), 9]);
+
 const params = attachLora(be, model.w, { ...defaultLora(model), r: 16, alpha: 32 }, 1);
 for (const p of params) if (p.name.includes("lora_B")) be.write(p.buf, fillUniform(new Float32Array(p.n), rng, 0.02));
 const samples: TokenizedSample[] = Array.from({ length: STEPS + 1 }, () => {
@@ -52,6 +68,7 @@ for (let s = 0; s < STEPS; s++) await trainer.trainStep();
 const trainS = (performance.now() - t0) / 1000;
 console.log(JSON.stringify({
   arch, threads: be.threads, layers: config.num_hidden_layers, prefillTokPerS: PROMPT / g.prefill, decodeTokPerS: DECODE / g.decode,
-  trainTokPerS: (STEPS * T) / trainS, maxRssMB: process.resourceUsage().maxRSS / 1024,
+  trainTokPerS: (STEPS * T) / trainS, keyPrompt: KEY_PROMPT, keyAt: KEY_AT, coldMs: cold.ms, keyMidMs: mid.ms, keyMidRan: mid.ran,
+  keyEndMs: end.ms, keyEndRan: end.ran, maxRssMB: process.resourceUsage().maxRSS / 1024,
 }));
 await be.dispose();

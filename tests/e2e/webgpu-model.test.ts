@@ -1,15 +1,19 @@
-// A whole tiny model on the WebGPU backend (SwiftShader in headless Chromium) against the CPU backend: one training
-// step's loss and every LoRA gradient, ten steps' loss curve, and greedy decoding's token ids.
+// A whole tiny model (a Qwen2 transformer and a Mamba) on the WebGPU backend (SwiftShader in headless Chromium) against
+// the CPU backend: one training step's loss and every LoRA gradient, ten steps' loss curve, and greedy decoding's token ids.
 
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { tinyCheckpointFiles } from "../fixtures/tiny-checkpoint.ts";
+import { tinyMambaFiles } from "../fixtures/tiny-mamba.ts";
 import { launchBrowser, openPage, ROOT, startApp, type RunningApp } from "./browser.ts";
 
 const MODEL_DIR = join(ROOT, "tests/e2e/.tmp-models/webgpu-model");
-const URL_PATH = "/tests/e2e/.tmp-models/webgpu-model/";
+const MODELS = {
+  "qwen2 transformer": { dir: "qwen2", files: () => tinyCheckpointFiles({ architecture: "qwen2" }) },
+  mamba: { dir: "mamba", files: () => tinyMambaFiles({ weightScale: 4 }) },
+};
 let app: RunningApp;
 let browser: Browser;
 let page: Page;
@@ -17,9 +21,12 @@ let page: Page;
 beforeAll(async () => {
   rmSync(MODEL_DIR, { recursive: true, force: true });
   mkdirSync(MODEL_DIR, { recursive: true });
-  const files = tinyCheckpointFiles({ architecture: "qwen2" });
-  for (const [name, data] of Object.entries(files)) writeFileSync(join(MODEL_DIR, name), data);
-  writeFileSync(join(MODEL_DIR, "manifest.json"), JSON.stringify({ files: Object.keys(files) }));
+  for (const m of Object.values(MODELS)) {
+    const files = m.files();
+    mkdirSync(join(MODEL_DIR, m.dir), { recursive: true });
+    for (const [name, data] of Object.entries(files)) writeFileSync(join(MODEL_DIR, m.dir, name), data);
+    writeFileSync(join(MODEL_DIR, m.dir, "manifest.json"), JSON.stringify({ files: Object.keys(files) }));
+  }
   [app, browser] = await Promise.all([startApp(), launchBrowser()]);
   page = (await openPage(browser, app.url)).page;
   await page.goto(`${app.url}tests/e2e/harness/webgpu-model.html`);
@@ -37,7 +44,8 @@ type Api = {
   compareGreedy(url: string, n: number): Promise<{ gpu: number[]; cpu: number[] }>;
 };
 
-describe("the whole model on WebGPU matches the CPU backend", () => {
+describe.each(Object.entries(MODELS))("the whole model on WebGPU matches the CPU backend: %s", (_, m) => {
+  const URL_PATH = `/tests/e2e/.tmp-models/webgpu-model/${m.dir}/`;
   test("one training step: loss and every LoRA gradient; ten steps: the loss curve", async () => {
     const r = await page.evaluate((u) => (window as unknown as { webgpuModel: Api }).webgpuModel.compareStep(u), URL_PATH);
     expect(Math.abs(r.lossGpu - r.lossCpu) / r.lossCpu).toBeLessThan(1e-4);

@@ -1,4 +1,4 @@
-// Harness for tests/e2e/webgpu-model.test.ts: loads a tiny checkpoint (served by the dev server) onto the WebGPU and
+// Harness for tests/e2e/webgpu-model.test.ts: loads a tiny checkpoint (transformer or Mamba, served by the dev server) onto the WebGPU and
 // the CPU backend, and compares one training step (loss, every LoRA gradient), ten steps of training (the loss
 // curves), and greedy decoding (the token ids).
 
@@ -8,7 +8,7 @@ import type { Backend } from "../../../src/lib/train/backend.ts";
 import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
 import { tokenizeSample, type TokenizedSample } from "../../../src/lib/train/data.ts";
 import { loadEngine } from "../../../src/lib/train/engine.ts";
-import { attachLora, DEFAULT_LORA } from "../../../src/lib/train/lora.ts";
+import { attachLora, defaultLora } from "../../../src/lib/train/lora.ts";
 import { argmax } from "../../../src/lib/train/sampling.ts";
 import { DEFAULT_TRAIN, Trainer } from "../../../src/lib/train/trainer.ts";
 import { WebGpuBackend } from "../../../src/lib/train/webgpu/backend.ts";
@@ -20,7 +20,7 @@ async function setup(be: AnyBackend, url: string) {
   const text = "def add(a, b):\n    total = a + b\n    return total\n\n\ndef sub(a, b):\n    return a - b\n";
   const recs = sampleFile({ path: "a.py", text, language: "python" }, 8, "qwen", { seed: 1, spanUnit: "lines", fimRate: 1, spmRate: 0, incompleteRate: 0.35, eot: undefined }, "train");
   const samples = recs.map((r) => tokenizeSample(r, engine.checkpoint.tokenizer, { contextLength: 96, lossOn: "middle" })).filter((s): s is TokenizedSample => !!s);
-  const params = attachLora(be, engine.model.w, { ...DEFAULT_LORA, r: 2, alpha: 4 }, 3);
+  const params = attachLora(be, engine.model.w, { ...defaultLora(engine.model), r: 2, alpha: 4 }, 3);
   // B = 0 would make every dA zero: give B values so both gradients are exercised
   for (const p of params) if (p.name.includes("lora_B")) be.write(p.buf, Float32Array.from({ length: p.n }, (_, i) => Math.sin(i + p.n) * 0.05));
   const trainer = new Trainer(be, engine.model, params, samples, { ...DEFAULT_TRAIN, lr: 1e-2, warmupSteps: 1, batchSize: 2, gradAccum: 1, steps: 10, contextLength: 96 });
@@ -59,7 +59,8 @@ async function compareGreedy(url: string, n: number) {
   for (const be of [(await WebGpuBackend.create()) as unknown as AnyBackend, new CpuBackend() as unknown as AnyBackend]) {
     const engine = await loadEngine(be, urlFiles(url));
     const gen = engine.generator(128);
-    let logits = await gen.prompt(engine.checkpoint.tokenizer.encode("<|fim_prefix|>def f(x):\n    <|fim_suffix|>\n<|fim_middle|>"));
+    const prompt = engine.model.family === "mamba" ? "«CTX»def f(x):\n    «CURSOR»«/CTX»«PREFIX»def f(x):\n    «SUFFIX»«MIDDLE»" : "<|fim_prefix|>def f(x):\n    <|fim_suffix|>\n<|fim_middle|>";
+    let logits = await gen.prompt(engine.checkpoint.tokenizer.encode(prompt));
     const ids: number[] = [];
     for (let i = 0; i < n; i++) {
       ids.push(argmax(logits, engine.model.V));
