@@ -11,9 +11,11 @@ import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
 import { matmulBackward, matmulForward } from "../../../src/lib/train/cpu/matmul.ts";
 import { MIN_PARALLEL_MACS, ranges } from "../../../src/lib/train/cpu/pool.ts";
 import { Generator } from "../../../src/lib/train/generate.ts";
-import { attachLora } from "../../../src/lib/train/lora.ts";
+import { attachLora, defaultLora } from "../../../src/lib/train/lora.ts";
+import { parseModelConfig } from "../../../src/lib/model/config.ts";
+import { tinyMambaConfig, tinyMambaWeights } from "../../fixtures/tiny-mamba.ts";
 import { BLOCK_LINEARS, Workspace } from "../../../src/lib/train/model.ts";
-import { dimsOf } from "../../../src/lib/train/weights.ts";
+import { dimsOf, loadModel } from "../../../src/lib/train/weights.ts";
 import { buildModel, fillBatch, randomWeights, tinyConfig } from "./tiny-model.ts";
 
 /** The exact bits of a float array (a copy, so shared and unshared arrays compare alike). */
@@ -179,6 +181,39 @@ describe("a whole model: threads 1 and 2 agree exactly", () => {
     const gen = new Generator(model, 64);
     const logits = [await gen.prompt(seqs[0]!.slice(0, 40 - 1)), await gen.append([5])];
     return { losses: ws.losses.slice(), grads: params.map((p) => p.grad.slice()), logits };
+  }
+
+  it("losses, LoRA gradients and decoding logits", async () => {
+    const one = await run(1);
+    const before = be.pool!.dispatched;
+    const two = await run(2);
+    expect(be.pool!.dispatched).toBeGreaterThan(before);
+    expect(bits(two.losses)).toEqual(bits(one.losses));
+    two.grads.forEach((g, i) => expect(bits(g)).toEqual(bits(one.grads[i]!)));
+    two.logits.forEach((l, i) => expect(bits(l)).toEqual(bits(one.logits[i]!)));
+  });
+});
+
+describe("a whole Mamba: threads 1 and 2 agree exactly", () => {
+  // inner width 192 (three scan groups of 64, split 2 + 1), 40 tokens per sequence: the scan goes to the pool
+  const opts = { dims: { hidden_size: 96, intermediate_size: 192, state_size: 16, time_step_rank: 6 }, weightScale: 2 };
+  const config = parseModelConfig(tinyMambaConfig(opts));
+  const weights = new Map(tinyMambaWeights(opts).map((t) => [t.name, t.data]));
+  const seqs = [0, 1].map((b) => Array.from({ length: 40 }, (_, t) => (b * 97 + t * 31) % 500));
+  const targets = seqs.map((s) => s.map((_, t) => (t % 5 === 0 ? -1 : s[(t + 1) % s.length]!)));
+
+  async function run(threads: number) {
+    const b = threads === 1 ? new CpuBackend("f32") : be;
+    const model = await loadModel(b, config, async (n) => weights.get(n)!);
+    const params = attachLora(b, model.w, { ...defaultLora(model), r: 8, alpha: 16 }, 1);
+    for (const p of params) if (p.name.includes("lora_B")) p.buf.fill(0.01);
+    const ws = model.workspace(2, 40, false);
+    fillBatch(b, ws, seqs, targets);
+    model.forward(ws);
+    model.backward(ws, 1 / 60);
+    const gen = model.decoder(64);
+    const logits = [await gen.prompt(seqs[0]!.slice(0, 39)), await gen.append([5])];
+    return { losses: (ws.losses as Float32Array).slice(), grads: params.map((p) => p.grad.slice()), logits };
   }
 
   it("losses, LoRA gradients and decoding logits", async () => {

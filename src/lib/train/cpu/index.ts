@@ -13,11 +13,14 @@ import { conv1dBackward, conv1dForward } from "./conv1d.ts";
 import { embeddingBackward, embeddingForward } from "./embedding.ts";
 import { matmulBackward, matmulForward } from "./matmul.ts";
 import { adamw, sumSquares } from "./optim.ts";
-import { ThreadPool } from "./pool.ts";
+import { ranges, ThreadPool } from "./pool.ts";
 import { rmsnormBackward, rmsnormForward } from "./rmsnorm.ts";
 import { ropeBackward, ropeForward } from "./rope.ts";
 import { scanBackward, scanForward } from "./scan.ts";
 import { swigluBackward, swigluForward } from "./swiglu.ts";
+
+/** Channels per group in the scan's backward: the unit of its thread split and of its fixed-order dB/dC sum. */
+const SCAN_GROUP = 64;
 
 export interface CpuBackendOptions {
   /**
@@ -33,6 +36,7 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
   /** The worker pool, or null when single-threaded. */
   readonly pool: ThreadPool | null;
   private scores = new Float64Array(0);
+  private scanParts: Float32Array = new Float32Array(0); // per-group dBm, dCm of the scan's backward
   private readonly Ctor: Float32ArrayConstructor;
 
   constructor(readonly precision: "f32" | "f64" = "f32", opts: CpuBackendOptions = {}) {
@@ -172,6 +176,7 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     y: Float32Array, hs: Float32Array | null, u: Float32Array, dt: Float32Array, Alog: Float32Array, Bm: Float32Array, Cm: Float32Array,
     D: Float32Array, d: ScanDims, state: Float32Array | null = null,
   ): void {
+    if (this.pool?.scanForward(y, hs, u, dt, Alog, Bm, Cm, D, d, state)) return;
     scanForward(y, hs, u, dt, Alog, Bm, Cm, D, d, state);
   }
   scanBackward(
@@ -179,7 +184,28 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     dy: Float32Array, u: Float32Array, dt: Float32Array, Alog: Float32Array, Bm: Float32Array, Cm: Float32Array, D: Float32Array,
     hs: Float32Array, d: ScanDims,
   ): void {
-    scanBackward(du, ddt, dAlog, dBm, dCm, dD, dy, u, dt, Alog, Bm, Cm, D, hs, d);
+    // dBm and dCm are sums over channels: each group of SCAN_GROUP channels sums into its own partial, and the
+    // partials are added in group order, so one thread and many give the same bits
+    const groups = Math.ceil(d.DI / SCAN_GROUP);
+    const n = d.B * d.T * d.DS;
+    if (this.scanParts.length < groups * n) this.scanParts = this.alloc(groups * n * 2);
+    const partB = this.scanParts.subarray(0, groups * n);
+    const partC = this.scanParts.subarray(groups * n, 2 * groups * n);
+    partB.fill(0);
+    partC.fill(0);
+    const split = ranges(groups, this.threads, 1).map(([g0, g1]) => ({ g0, g1 }));
+    if (!this.pool?.scanBackwardGroups(split, SCAN_GROUP, partB, partC, du, ddt, dAlog, dD, dy, u, dt, Alog, Bm, Cm, D, hs, d)) {
+      for (let g = 0; g < groups; g++) {
+        scanBackward(du, ddt, dAlog, partB.subarray(g * n, (g + 1) * n), partC.subarray(g * n, (g + 1) * n), dD,
+          dy, u, dt, Alog, Bm, Cm, D, hs, d, g * SCAN_GROUP, Math.min(d.DI, (g + 1) * SCAN_GROUP));
+      }
+    }
+    for (let g = 0; g < groups; g++) {
+      for (let i = 0; i < n; i++) {
+        dBm[i] = dBm[i]! + partB[g * n + i]!;
+        dCm[i] = dCm[i]! + partC[g * n + i]!;
+      }
+    }
   }
   addInPlace(a: Float32Array, b: Float32Array, n: number): void {
     for (let i = 0; i < n; i++) a[i] = a[i]! + b[i]!;

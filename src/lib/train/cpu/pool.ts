@@ -25,10 +25,11 @@
 // they are ready, calls run inline; `ready()` resolves once they have. A worker that throws marks the call failed
 // and the caller throws; a worker that dies outright (out of memory) would leave the caller waiting.
 
-import type { AttentionDims } from "../backend.ts";
+import type { AttentionDims, ScanDims } from "../backend.ts";
 import { attentionBackward, attentionForward } from "./attention.ts";
 import { classifierBackward, classifierForward, VOCAB_CHUNK } from "./classifier.ts";
 import { matmulBackward, matmulForward } from "./matmul.ts";
+import { scanBackward, scanForward } from "./scan.ts";
 import type { Arr, Ids } from "./types.ts";
 
 /** Below this many multiply-adds a call runs inline: posting, waking a thread and waiting costs ~30-60 µs. */
@@ -53,7 +54,16 @@ export type Task =
   | {
     kind: "attentionBackward"; dq: Arr; dk: Arr; dv: Arr; dout: Arr; q: Arr; k: Arr; v: Arr; out: Arr; lse: Arr; d: AttentionDims;
     gStart: number; gEnd: number;
-  };
+  }
+  | {
+    kind: "scanForward"; y: Arr; hs: Arr | null; u: Arr; dt: Arr; Alog: Arr; Bm: Arr; Cm: Arr; D: Arr; d: ScanDims; state: Arr | null;
+    c0: number; c1: number;
+  }
+  | {
+    kind: "scanBackward"; du: Arr; ddt: Arr; dAlog: Arr | null; dBm: Arr; dCm: Arr; dD: Arr | null; dy: Arr; u: Arr; dt: Arr; Alog: Arr;
+    Bm: Arr; Cm: Arr; D: Arr; hs: Arr; d: ScanDims; c0: number; c1: number;
+  }
+  | { kind: "sequence"; tasks: Task[] }; // run one after another on the same thread
 
 /** Caller -> worker. Workers only answer "ready" (once); results and completion go through shared memory. */
 export type PoolMessage = { kind: "init"; ctrl: Int32Array; errorText: Uint8Array } | { kind: "run"; task: Task };
@@ -72,6 +82,12 @@ export function runTask(t: Task): void {
       return attentionForward(t.out, t.lse, t.q, t.k, t.v, t.d, undefined, t.gStart, t.gEnd);
     case "attentionBackward":
       return attentionBackward(t.dq, t.dk, t.dv, t.dout, t.q, t.k, t.v, t.out, t.lse, t.d, t.gStart, t.gEnd);
+    case "scanForward":
+      return scanForward(t.y, t.hs, t.u, t.dt, t.Alog, t.Bm, t.Cm, t.D, t.d, t.state, t.c0, t.c1);
+    case "scanBackward":
+      return scanBackward(t.du, t.ddt, t.dAlog, t.dBm, t.dCm, t.dD, t.dy, t.u, t.dt, t.Alog, t.Bm, t.Cm, t.D, t.hs, t.d, t.c0, t.c1);
+    case "sequence":
+      for (const s of t.tasks) runTask(s);
   }
 }
 
@@ -246,6 +262,34 @@ export class ThreadPool {
     return this.run(ranges(groups, this.threads, 1).map(([gStart, gEnd]) => ({
       kind: "attentionBackward", dq, dk, dv, dout, q, k, v, out, lse, d, gStart, gEnd,
     })));
+  }
+
+  // Mamba's scan: threads take ranges of channels, which write disjoint columns (and state rows)
+  scanForward(y: Arr, hs: Arr | null, u: Arr, dt: Arr, Alog: Arr, Bm: Arr, Cm: Arr, D: Arr, d: ScanDims, state: Arr | null): boolean {
+    if (!this.active || d.DI < this.threads || d.B * d.T * d.DI * d.DS < MIN_PARALLEL_MACS || !allShared(y, hs, u, dt, Alog, Bm, Cm, D, state)) return false;
+    return this.run(ranges(d.DI, this.threads, 1).map(([c0, c1]) => ({ kind: "scanForward", y, hs, u, dt, Alog, Bm, Cm, D, d, state, c0, c1 })));
+  }
+
+  /**
+   * The scan's backward over channel groups [g0, g1) of `group` channels; `partB`, `partC` (nGroups, B*T*DS) take each
+   * group's dBm / dCm (the caller zeroes them and adds them up in group order, so any split sums alike).
+   */
+  scanBackwardGroups(
+    tasks: { g0: number; g1: number }[], group: number, partB: Arr, partC: Arr,
+    du: Arr, ddt: Arr, dAlog: Arr | null, dD: Arr | null, dy: Arr, u: Arr, dt: Arr, Alog: Arr, Bm: Arr, Cm: Arr, D: Arr, hs: Arr, d: ScanDims,
+  ): boolean {
+    if (!this.active || !allShared(partB, partC, du, ddt, dAlog, dD, dy, u, dt, Alog, Bm, Cm, D, hs)) return false;
+    const n = d.B * d.T * d.DS;
+    const all: Task[] = [];
+    for (const { g0, g1 } of tasks) {
+      for (let g = g0; g < g1; g++) {
+        all.push({
+          kind: "scanBackward", du, ddt, dAlog, dBm: partB.subarray(g * n, (g + 1) * n), dCm: partC.subarray(g * n, (g + 1) * n), dD,
+          dy, u, dt, Alog, Bm, Cm, D, hs, d, c0: g * group, c1: Math.min(d.DI, (g + 1) * group),
+        });
+      }
+    }
+    return this.run(tasks.map(({ g0, g1 }) => ({ kind: "sequence", tasks: all.slice(g0, g1) }))); // a thread's groups in order
   }
 
   /** tasks[0] runs here, tasks[i] on worker i - 1; returns when all are done. */

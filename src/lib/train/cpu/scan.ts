@@ -7,6 +7,7 @@
 // recomputes the chunk's states from the saved one, and runs the recurrence's adjoint:
 //   g = dL/dh_t:  g += dy_t * C_t;  then d(delta) += g * (A * a * h_{t-1} + B_t * u_t),  dA += g * delta * a * h_{t-1},
 //   dB_t += g * delta * u_t,  du_t += g * delta * B_t,  g <- g * a  (dL/dh_{t-1});  ddt = d(delta) * sigmoid(dt).
+// Both take a channel range [c0, c1) so the CPU backend can split channels between threads (index.ts, pool.ts).
 
 import { SCAN_CHUNK, type ScanDims } from "../backend.ts";
 import type { Arr } from "./types.ts";
@@ -17,6 +18,7 @@ const dsoftplus = (x: number) => (x > 20 ? 1 : 1 / (1 + Math.exp(-x)));
 // u dt (B,T,DI), Alog (DI,DS), Bm Cm (B,T,DS), D (DI) -> y (B,T,DI), hs (B,nChunks,DI,DS); state (DI,DS) when B = 1
 export function scanForward(
   y: Arr, hs: Arr | null, u: Arr, dt: Arr, Alog: Arr, Bm: Arr, Cm: Arr, D: Arr, d: ScanDims, state: Arr | null,
+  c0 = 0, c1 = d.DI,
 ): void {
   const { B, T, DI, DS } = d;
   if (state && B !== 1) throw new Error(`scanForward: a state needs B = 1, got B = ${B}`);
@@ -24,7 +26,7 @@ export function scanForward(
   const h = new Float64Array(DS);
   const A = new Float64Array(DS);
   for (let b = 0; b < B; b++) {
-    for (let c = 0; c < DI; c++) {
+    for (let c = c0; c < c1; c++) {
       for (let s = 0; s < DS; s++) {
         A[s] = -Math.exp(Alog[c * DS + s]!);
         h[s] = state ? state[c * DS + s]! : 0;
@@ -54,6 +56,7 @@ export function scanForward(
 export function scanBackward(
   du: Arr, ddt: Arr, dAlog: Arr | null, dBm: Arr, dCm: Arr, dD: Arr | null,
   dy: Arr, u: Arr, dt: Arr, Alog: Arr, Bm: Arr, Cm: Arr, D: Arr, hs: Arr, d: ScanDims,
+  c0 = 0, c1 = d.DI,
 ): void {
   const { B, T, DI, DS } = d;
   const nC = Math.ceil(T / SCAN_CHUNK);
@@ -62,7 +65,7 @@ export function scanBackward(
   const g = new Float64Array(DS);
   const hbuf = new Float64Array((SCAN_CHUNK + 1) * DS); // row i: the state after i steps of the chunk
   for (let b = 0; b < B; b++) {
-    for (let c = 0; c < DI; c++) {
+    for (let c = c0; c < c1; c++) {
       for (let s = 0; s < DS; s++) {
         A[s] = -Math.exp(Alog[c * DS + s]!);
         dA[s] = 0;
