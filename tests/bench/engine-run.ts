@@ -14,6 +14,7 @@ import { SMOLLM2_135M } from "../../src/lib/bench/presets.ts";
 import { Rng } from "../../src/lib/fim/prng.ts";
 import { CpuBackend } from "../../src/lib/train/cpu/index.ts";
 import { matmulBackward, matmulForward, matmulForwardNaive } from "../../src/lib/train/cpu/matmul.ts";
+import { LastRowLogits } from "../../src/lib/train/causal-lm.ts";
 import { Generator } from "../../src/lib/train/generate.ts";
 import { attachLora, DEFAULT_LORA } from "../../src/lib/train/lora.ts";
 import { Workspace, type KvTarget } from "../../src/lib/train/model.ts";
@@ -118,7 +119,7 @@ async function decodeJob(threads: number): Promise<void> {
     return { k, v, kvStride: CTX + STEPS, offset: CTX };
   });
   const ws = new Workspace(be, d, 1, 1, true);
-  const out = be.alloc(d.V), row = be.alloc(d.C), rowNorm = be.alloc(d.C), rstd = be.alloc(1);
+  const head = new LastRowLogits(be, d.C, d.V);
   let id = argmax(logits);
   const m1k = mark();
   t = performance.now();
@@ -126,8 +127,8 @@ async function decodeJob(threads: number): Promise<void> {
     be.writeIds(ws.ids, Int32Array.of(id));
     be.writeIds(ws.pos, Int32Array.of(CTX + s));
     for (const c of caches) c.offset = CTX + s;
-    model.forwardCached(ws, 1, caches, out, row, rowNorm, rstd);
-    id = argmax(out);
+    model.forwardCached(ws, 1, caches, head);
+    id = argmax(await head.read());
   }
   const decode1k = (performance.now() - t) / 1000;
   emit({ job: "decode", threads: be.threads, layers: d.L, context: CTX, decodeTokPerS: STEPS / decode1k, cores: coresSince(m1k), maxRssMB: maxRssMB() });

@@ -48,3 +48,34 @@ export interface CausalLM<T, I> {
   backward(ws: TrainWorkspace<T, I>, dloss: number): void;
   decoder(maxContext: number): Decoder<T, I>;
 }
+
+/** Inference scratch shared by the decoders: the logits (V) of a sequence's last row, through the final norm and lm_head. */
+export class LastRowLogits<T, I> {
+  readonly logits: T; // (V)
+  private readonly row: T; // (C)
+  private readonly rowNorm: T; // (C)
+  private readonly rstd: T; // (1)
+
+  constructor(
+    readonly be: Backend<T, I>,
+    readonly C: number,
+    readonly V: number,
+  ) {
+    this.logits = be.alloc(V, "logits");
+    this.row = be.alloc(C);
+    this.rowNorm = be.alloc(C);
+    this.rstd = be.alloc(1);
+  }
+
+  // x (T,C) -> logits (V) of row T-1 = lmHead @ rmsnorm(x[T-1], lnf)
+  run(x: T, T: number, lnf: T, lmHead: T, eps: number): void {
+    const { be, C, V } = this;
+    be.copy(this.row, x, C, 0, (T - 1) * C);
+    be.rmsnormForward(this.rowNorm, this.rstd, this.row, lnf, 1, C, eps);
+    be.logits(this.logits, this.rowNorm, lmHead, 1, C, V);
+  }
+
+  read(): Promise<Float32Array> {
+    return this.be.read(this.logits, this.V);
+  }
+}

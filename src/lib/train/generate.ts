@@ -2,7 +2,7 @@
 // prefix with the last one (the next keystroke in an editor) only runs the tokens after the shared part.
 
 import type { Backend } from "./backend.ts";
-import type { Decoder } from "./causal-lm.ts";
+import { type Decoder, LastRowLogits } from "./causal-lm.ts";
 import { type Transformer, Workspace, type KvTarget } from "./model.ts";
 
 /** Tokens run per forward call while filling the cache. */
@@ -11,10 +11,7 @@ export const PREFILL_CHUNK = 32;
 export class Generator<T, I> implements Decoder<T, I> {
   private readonly ws: Workspace<T, I>;
   private readonly caches: KvTarget<T>[];
-  private readonly logitsBuf: T;
-  private readonly row: T;
-  private readonly rowNorm: T;
-  private readonly rstd: T;
+  private readonly head: LastRowLogits<T, I>;
   private cached: number[] = [];
 
   constructor(
@@ -27,10 +24,7 @@ export class Generator<T, I> implements Decoder<T, I> {
     this.caches = Array.from({ length: d.L }, (_, l) => ({
       k: be.alloc(maxContext * kv, `cache.k${l}`), v: be.alloc(maxContext * kv, `cache.v${l}`), kvStride: maxContext, offset: 0,
     }));
-    this.logitsBuf = be.alloc(d.V, "logits");
-    this.row = be.alloc(d.C);
-    this.rowNorm = be.alloc(d.C);
-    this.rstd = be.alloc(1);
+    this.head = new LastRowLogits(be, d.C, d.V);
   }
 
   get be(): Backend<T, I> {
@@ -68,9 +62,9 @@ export class Generator<T, I> implements Decoder<T, I> {
       be.writeIds(this.ws.ids, Int32Array.from(chunk));
       be.writeIds(this.ws.pos, Int32Array.from(chunk, (_, i) => offset + i));
       for (const c of this.caches) c.offset = offset;
-      this.model.forwardCached(this.ws, chunk.length, this.caches, this.logitsBuf, this.row, this.rowNorm, this.rstd);
+      this.model.forwardCached(this.ws, chunk.length, this.caches, this.head);
       this.cached.push(...chunk);
     }
-    return be.read(this.logitsBuf, this.model.d.V);
+    return this.head.read();
   }
 }

@@ -4,7 +4,7 @@
 // editor) resumes from the last copy inside the shared part and runs only the tokens after it.
 
 import type { Backend } from "./backend.ts";
-import type { Decoder } from "./causal-lm.ts";
+import { type Decoder, LastRowLogits } from "./causal-lm.ts";
 import { type Mamba, type MambaState, MambaWorkspace } from "./mamba.ts";
 
 /** Tokens per forward call, and the spacing of the saved states (a chunk ends on every multiple of it). */
@@ -16,10 +16,7 @@ export class MambaDecoder<T, I> implements Decoder<T, I> {
   /** Saved states by the prompt position they follow (a multiple of SNAPSHOT_EVERY). */
   private readonly snapshots = new Map<number, MambaState<T>[]>();
   private readonly spare: MambaState<T>[][] = [];
-  private readonly logitsBuf: T;
-  private readonly row: T;
-  private readonly rowNorm: T;
-  private readonly rstd: T;
+  private readonly head: LastRowLogits<T, I>;
   private cached: number[] = [];
   /** Tokens the last prompt() ran (the rest came from a saved state): what a keystroke costs. */
   lastRun = 0;
@@ -31,10 +28,7 @@ export class MambaDecoder<T, I> implements Decoder<T, I> {
     const { be, d } = model;
     this.ws = new MambaWorkspace(be, d, 1, SNAPSHOT_EVERY, true, false);
     this.states = this.newStates();
-    this.logitsBuf = be.alloc(d.V, "logits");
-    this.row = be.alloc(d.C);
-    this.rowNorm = be.alloc(d.C);
-    this.rstd = be.alloc(1);
+    this.head = new LastRowLogits(be, d.C, d.V);
   }
 
   get be(): Backend<T, I> {
@@ -100,7 +94,7 @@ export class MambaDecoder<T, I> implements Decoder<T, I> {
       const n = Math.min(ids.length - s, SNAPSHOT_EVERY - (pos % SNAPSHOT_EVERY)); // end chunks on multiples
       const chunk = ids.slice(s, s + n);
       be.writeIds(this.ws.ids, Int32Array.from(chunk));
-      this.model.forwardStateful(this.ws, n, this.states, this.logitsBuf, this.row, this.rowNorm, this.rstd);
+      this.model.forwardStateful(this.ws, n, this.states, this.head);
       this.cached.push(...chunk);
       s += n;
       const end = this.cached.length;
@@ -110,6 +104,6 @@ export class MambaDecoder<T, I> implements Decoder<T, I> {
         this.snapshots.set(end, snap);
       }
     }
-    return be.read(this.logitsBuf, this.model.d.V);
+    return this.head.read();
   }
 }

@@ -9,7 +9,7 @@
 // states (conv (K-1,DI), ssm (DI,DS)) from call to call instead of a KV cache.
 
 import { type Backend, scanChunks, type ScanDims } from "./backend.ts";
-import type { CausalLM, Decoder, TrainWorkspace } from "./causal-lm.ts";
+import type { CausalLM, Decoder, LastRowLogits, TrainWorkspace } from "./causal-lm.ts";
 import { linearBackward, linearForward, type Linear } from "./linear.ts";
 import { MambaDecoder } from "./mamba-decode.ts";
 import { loraHidden, type LoraActs, loraScratch } from "./model.ts";
@@ -232,15 +232,13 @@ export class Mamba<T, I> implements CausalLM<T, I> {
 
   /**
    * Inference on one sequence: ws.ids[0..T) continue the sequence the per-layer `states` summarize (they are updated).
-   * Writes the logits (V) of the last token to `logits`; `row` `rowNorm` (C), `rstd` (1) are scratch.
+   * Leaves the logits (V) of the last token in `head`.
    */
-  forwardStateful(ws: MambaWorkspace<T, I>, T: number, states: readonly MambaState<T>[], logits: T, row: T, rowNorm: T, rstd: T): void {
+  forwardStateful(ws: MambaWorkspace<T, I>, T: number, states: readonly MambaState<T>[], head: LastRowLogits<T, I>): void {
     const { be, d } = this;
     if (ws.B !== 1 || T > ws.T) throw new Error(`forwardStateful: workspace (${ws.B}, ${ws.T}) cannot take (1, ${T})`);
     be.embeddingForward(ws.xs[0]!, ws.ids, this.w.wte, T, d.C);
     for (let l = 0; l < d.L; l++) this.blockForward(l, ws.xs[l]!, ws.xs[l + 1]!, ws.acts[l] ?? ws.acts[0]!, 1, T, states[l]);
-    be.copy(row, ws.xs[d.L]!, d.C, 0, (T - 1) * d.C);
-    be.rmsnormForward(rowNorm, rstd, row, this.w.lnf, 1, d.C, d.eps);
-    be.logits(logits, rowNorm, this.w.lmHead, 1, d.C, d.V);
+    head.run(ws.xs[d.L]!, T, this.w.lnf, this.w.lmHead, d.eps);
   }
 }

@@ -5,7 +5,7 @@
 // This file holds the math; weights come from checkpoint.ts, LoRA set-up from lora.ts.
 
 import type { AttentionDims, Backend } from "./backend.ts";
-import type { CausalLM, TrainWorkspace } from "./causal-lm.ts";
+import type { CausalLM, LastRowLogits, TrainWorkspace } from "./causal-lm.ts";
 import { Generator } from "./generate.ts";
 import { linearBackward, linearForward, type Linear } from "./linear.ts";
 
@@ -243,19 +243,16 @@ export class Transformer<T, I> implements CausalLM<T, I> {
 
   /**
    * Inference on one sequence: ws.ids[0..T) at positions offset..offset+T-1 (ws.pos set by the caller), keys and
-   * values appended to the per-block caches. Writes the logits (V) of the last token to `logits`; `row` (C) and
-   * `rowNorm` (C), `rstd` (1) are scratch.
+   * values appended to the per-block caches. Leaves the logits (V) of the last token in `head`.
    */
-  forwardCached(ws: Workspace<T, I>, T: number, caches: readonly KvTarget<T>[], logits: T, row: T, rowNorm: T, rstd: T): void {
+  forwardCached(ws: Workspace<T, I>, T: number, caches: readonly KvTarget<T>[], head: LastRowLogits<T, I>): void {
     const { be, d } = this;
     if (ws.B !== 1 || T > ws.T) throw new Error(`forwardCached: workspace (${ws.B}, ${ws.T}) cannot take (1, ${T})`);
     be.embeddingForward(ws.xs[0]!, ws.ids, this.w.wte, T, d.C);
     for (let l = 0; l < d.L; l++) {
       this.blockForward(l, ws.xs[l]!, ws.xs[l + 1]!, ws.acts[l] ?? ws.acts[0]!, 1, T, ws.pos, caches[l]);
     }
-    be.copy(row, ws.xs[d.L]!, d.C, 0, (T - 1) * d.C);
-    be.rmsnormForward(rowNorm, rstd, row, this.w.lnf, 1, d.C, d.eps);
-    be.logits(logits, rowNorm, this.w.lmHead, 1, d.C, d.V);
+    head.run(ws.xs[d.L]!, T, this.w.lnf, this.w.lmHead, d.eps);
   }
 
   /** Accumulates d(dloss * sum(losses)) into every trainable gradient. Call after forward(ws). */
