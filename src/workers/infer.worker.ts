@@ -12,12 +12,18 @@ import { loadEngine, type Engine } from "../lib/train/engine.ts";
 import { detachLora, setLoraEnabled, type LoraConfig } from "../lib/train/lora.ts";
 import type { WeightFormat } from "../lib/train/quant.ts";
 import { createBackend, defaultWeights, disposeBackend, loseDevice, type BackendChoice, type ChosenBackend } from "./backends.ts";
+import { MeasuredDecoder, type PromptCost } from "./measured-decoder.ts";
 import { filesOf, throttled, type BytesProgress, type ModelSource } from "./model-source.ts";
+
+export type { PromptCost };
 
 export interface LoadRequest {
   model: ModelSource;
   backend: BackendChoice;
-  /** KV cache size in tokens (prompt + completion); default min(2048, the model's max_position_embeddings). */
+  /**
+   * Tokens a completion may hold (prompt + completion): the KV cache's size, or a recurrent model's limit; default
+   * min(2048, the model's max_position_embeddings).
+   */
   contextLength?: number;
   /** How the block linears are stored (quant.ts); "auto" (default): f16 on a GPU with shader-f16, else f32. */
   weights?: WeightFormat | "auto";
@@ -30,6 +36,8 @@ export interface ModelInfo {
   /** Why this backend, in plain words. */
   note: string;
   architecture: string;
+  /** "llama": a transformer with a KV cache; "mamba": a recurrent state (constant size, saved every 32 prompt tokens). */
+  family: "llama" | "mamba";
   modelType: string;
   vocabSize: number;
   layers: number;
@@ -71,12 +79,16 @@ export interface CompleteResult {
   ms: number;
   /** "cancelled" when cancel(id) stopped it; `text` is then what was streamed so far. */
   stoppedBy: StopReason;
+  /** What the prompt cost: its tokens, those run (the rest reused from the KV cache or recurrent state), the time. */
+  prompt?: PromptCost;
 }
 
 interface Loaded {
   backend: ChosenBackend;
   engine: Engine<unknown, unknown>;
   contextLength: number;
+  /** The engine's decoder, measured: every completion goes through it. */
+  decoder: MeasuredDecoder<unknown, unknown>;
   adapter: AdapterInfo | undefined;
   adapterOn: boolean;
 }
@@ -85,7 +97,7 @@ let current: Loaded | undefined;
 const requests = new Map<number, AbortController>();
 let busy: Promise<void> = Promise.resolve();
 
-/** Runs `fn` after every earlier call has finished (one model, one KV cache); a request cancelled while waiting skips. */
+/** Runs `fn` after every earlier call has finished (one model, one decoder); a request cancelled while waiting skips. */
 async function exclusive<R>(fn: () => Promise<R>, signal?: AbortSignal, skipped?: () => R): Promise<R> {
   const before = busy;
   let release!: () => void;
@@ -119,7 +131,7 @@ function info(l: Loaded): ModelInfo {
   const { config, tokenizer } = l.engine.checkpoint;
   const fimFormats = nativeFormats(tokenizer);
   return {
-    backend: l.backend.kind, note: l.backend.note, architecture: config.architecture, modelType: config.model_type,
+    backend: l.backend.kind, note: l.backend.note, architecture: config.architecture, family: config.family, modelType: config.model_type,
     vocabSize: config.vocab_size, layers: config.num_hidden_layers, hidden: config.hidden_size, contextLength: l.contextLength,
     fimFormats, defaultFormat: (l.adapterOn ? l.adapter?.format : undefined) ?? fimFormats[0]?.format ?? DEFAULT_FORMAT,
   };
@@ -140,8 +152,8 @@ const api = {
         });
         await progress.flush();
         const contextLength = req.contextLength ?? Math.min(2048, engine.checkpoint.config.max_position_embeddings);
-        engine.generator(contextLength);
-        current = { backend, engine, contextLength, adapter: undefined, adapterOn: false };
+        const decoder = new MeasuredDecoder(engine.generator(contextLength));
+        current = { backend, engine, contextLength, decoder, adapter: undefined, adapterOn: false };
         return info(current);
       } catch (e) {
         await progress.flush(); // no report after the error
@@ -162,7 +174,7 @@ const api = {
       const be = l.backend.be;
       const model = l.engine.model;
       detachLora(be, model.w);
-      l.engine.generator(l.contextLength).reset(); // the cached keys and values came from other weights
+      l.decoder.reset(); // the cached keys and values (or the saved states) came from other weights
       l.adapter = undefined;
       l.adapterOn = false;
       if (!files) return null;
@@ -185,7 +197,7 @@ const api = {
       if (on && !l.adapter) throw new Error("no adapter loaded: call setAdapter(files) first");
       if (l.adapterOn === on) return;
       setLoraEnabled(l.engine.model.w, (l.adapterOn = on));
-      l.engine.generator(l.contextLength).reset();
+      l.decoder.reset();
     });
   },
 
@@ -239,8 +251,9 @@ async function run(l: Loaded, req: CompleteRequest, signal: AbortSignal, onText?
   let tokens = 0;
   let text = "";
   const sent: Promise<unknown>[] = []; // the pieces' deliveries, not waited for until the end
+  l.decoder.clear();
   const it = complete(
-    { tokenizer: l.engine.checkpoint.tokenizer, generator: l.engine.generator(l.contextLength), eosIds: l.engine.checkpoint.stopIds },
+    { tokenizer: l.engine.checkpoint.tokenizer, generator: l.decoder, eosIds: l.engine.checkpoint.stopIds },
     {
       prefix: req.prefix, suffix: req.suffix, format: req.format ?? info(l).defaultFormat, mode: req.mode ?? "line",
       maxTokens: req.maxTokens, temperature: req.temperature, topP: req.topP, seed: req.seed, signal,
@@ -255,7 +268,8 @@ async function run(l: Loaded, req: CompleteRequest, signal: AbortSignal, onText?
     if (r.done) {
       const ms = performance.now() - started;
       await Promise.all(sent);
-      return { id: req.id, text, tokens, ms, stoppedBy: r.value };
+      const prompt = l.decoder.last; // set by complete()'s prompt(), if it got that far
+      return { id: req.id, text, tokens, ms, stoppedBy: r.value, ...(prompt && { prompt }) };
     }
     text += r.value;
     sent.push(Promise.resolve(onText?.(r.value)).catch(() => {}));

@@ -56,6 +56,8 @@ export interface EvalSummary {
 
 export type TrainEvent =
   | { type: "backend"; kind: "webgpu" | "cpu"; note: string }
+  /** The loaded model: its architecture (config.json) and the linear modules LoRA adapts. */
+  | { type: "model"; architecture: string; family: "llama" | "mamba"; layers: number; loraTargets: string[] }
   /** loaded/total: bytes of the file being downloaded or read, while the model loads. */
   | { type: "loading"; message: string; loaded?: number; total?: number }
   | { type: "started"; totalSteps: number; losses: number[]; evalLosses: [number, number][] }
@@ -101,6 +103,9 @@ const api = {
       const files = filesOf(job.model, (p) => bytes.report({ type: "loading", message: `Loading the model: ${p.file}`, loaded: p.loaded, total: p.total }));
       const engine = await loadEngine(be, files, { weights: defaultWeights(backend, job.weights) }).finally(() => bytes.flush());
       const tk = engine.checkpoint.tokenizer;
+      const lora = { ...defaultLora(engine.model), ...job.lora };
+      const { config } = engine.checkpoint;
+      onEvent({ type: "model", architecture: config.architecture, family: config.family, layers: config.num_hidden_layers, loraTargets: [...lora.targets] });
       const tokenize = (rs: readonly SampleRecord[]) => rs
         .map((r) => tokenizeSample(r, tk, { contextLength: train.contextLength, lossOn: "middle" }))
         .filter((s): s is TokenizedSample => s !== undefined);
@@ -112,7 +117,7 @@ const api = {
         if (p.evalLoss !== undefined && session) onEvent({ type: "eval-loss", evalLosses: [...session.evalLosses] });
       };
       session = new TrainingSession(be, engine.model, samples, store, {
-        train, lora: { ...defaultLora(engine.model), ...job.lora }, baseModel: job.baseModel ?? (job.model.kind === "hub" ? job.model.repo : "model"),
+        train, lora, baseModel: job.baseModel ?? (job.model.kind === "hub" ? job.model.repo : "model"),
         format: records[0]!.format, checkpointEvery: job.checkpointEvery ?? 25, onProgress: onStep,
         evalSamples, evalEvery: job.evalEvery,
       });

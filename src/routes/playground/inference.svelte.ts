@@ -6,7 +6,7 @@
 import * as Comlink from "comlink";
 import type { Completer, CompletionRequest, CompletionResult } from "../../lib/editor/suggestion.ts";
 import { createWebLlmEngine, webLlmComplete, type WebLlmEngine } from "../../lib/webllm/completer.ts";
-import type { InferWorkerApi, LoadProgress, ModelInfo } from "../../workers/infer.worker.ts";
+import type { InferWorkerApi, LoadProgress, ModelInfo, PromptCost } from "../../workers/infer.worker.ts";
 import { keyOf, labelOf, sourceOf, type ModelPick } from "../shared/modelPicker.svelte.ts";
 import { workspace } from "../shared/workspace.svelte.ts";
 
@@ -30,6 +30,8 @@ export class Inference {
   adapterOn = $state(false);
   loadedKey = $state<string | null>(null);
   loadedLabel = $state("");
+  /** What the prompt of the last answered request cost in the worker (tokens run vs reused, ms); null for web-llm. */
+  lastPrompt = $state.raw<PromptCost | null>(null);
 
   private worker: Worker | null = null;
   private api: Comlink.Remote<InferWorkerApi> | null = null;
@@ -75,6 +77,7 @@ export class Inference {
     this.adapterLoaded = false;
     this.adapterOn = false;
     this.loadedKey = null;
+    this.lastPrompt = null;
     try {
       if (this.engine) await this.engine.unload().catch(() => {});
       this.engine = null;
@@ -150,6 +153,7 @@ export class Inference {
     try {
       const r = await api.complete({ id, prefix: req.prefix, suffix: req.suffix, mode: req.mode, maxTokens: MAX_TOKENS[req.mode] });
       if (r.stoppedBy === "cancelled") throw cancelledError();
+      if (!signal?.aborted) this.lastPrompt = r.prompt ?? null;
       return { text: r.text, ms: r.ms };
     } finally {
       signal?.removeEventListener("abort", onAbort);

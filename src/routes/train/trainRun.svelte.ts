@@ -22,6 +22,8 @@ export class TrainRun {
   totalSteps = $state(0);
   backendNote = $state("");
   backendKind = $state<"webgpu" | "cpu" | null>(null);
+  /** The loaded model's architecture and LoRA targets, once the worker has loaded it. */
+  model = $state.raw<{ architecture: string; family: "llama" | "mamba"; layers: number; loraTargets: string[] } | null>(null);
   /** Loading the model, resuming, a lost device: the latest such message. */
   notice = $state("");
   /** While the model loads: bytes of the file being downloaded (a Hub model) or read, when the worker says. */
@@ -93,6 +95,7 @@ export class TrainRun {
     this.after = null;
     this.totalSteps = 0;
     this.resumedFrom = null;
+    this.model = null;
     const s = job.settings;
     const request: TrainJob = {
       model: source,
@@ -149,6 +152,9 @@ export class TrainRun {
       case "loading":
         this.notice = e.message;
         this.loadBytes = e.loaded === undefined ? null : { loaded: e.loaded, total: e.total };
+        break;
+      case "model":
+        this.model = { architecture: e.architecture, family: e.family, layers: e.layers, loraTargets: e.loraTargets };
         break;
       case "resumed":
         this.resumedFrom = e.step;
