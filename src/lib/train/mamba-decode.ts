@@ -1,7 +1,9 @@
 // Autoregressive decoding for Mamba: a constant-size recurrent state per layer (conv (K-1,DI) + ssm (DI,DS)) instead
 // of a KV cache. A recurrent state cannot be cut back to a shorter prefix, so the decoder keeps copies of it every
 // SNAPSHOT_EVERY tokens of the prompt; a new prompt that shares a prefix with the last one (the next keystroke in an
-// editor) resumes from the last copy inside the shared part and runs only the tokens after it.
+// editor) resumes from the last copy inside the shared part and runs only the tokens after it. It also keeps one copy
+// at the exact point where the last prompt parted from the one before (the cursor, in the ctx formats' «CTX» block),
+// so the keystroke after that resumes right there instead of at the grid point before it.
 
 import type { Backend } from "./backend.ts";
 import { type Decoder, LastRowLogits } from "./causal-lm.ts";
@@ -53,7 +55,7 @@ export class MambaDecoder<T, I> implements Decoder<T, I> {
   }
 
   private dropSnapshotsAfter(pos: number): void {
-    for (const [p, s] of this.snapshots) if (p > pos) (this.snapshots.delete(p), this.spare.push(s));
+    for (const p of [...this.snapshots.keys()]) if (p > pos) this.dropSnapshot(p);
   }
 
   reset(): void {
@@ -77,9 +79,26 @@ export class MambaDecoder<T, I> implements Decoder<T, I> {
       this.cached.length = from;
     }
     const start = this.cached.length;
-    const logits = await this.append(ids.slice(start));
+    if (keep > start && keep % SNAPSHOT_EVERY !== 0) {
+      // run up to where this prompt parts from the last one and keep the state there (one such copy at a time)
+      await this.append(ids.slice(start, keep));
+      for (const p of this.snapshots.keys()) if (p % SNAPSHOT_EVERY !== 0) this.dropSnapshot(p);
+      this.saveSnapshot(keep);
+    }
+    const logits = await this.append(ids.slice(this.cached.length));
     this.lastRun = ids.length - start;
     return logits;
+  }
+
+  private saveSnapshot(pos: number): void {
+    const snap = this.spare.pop() ?? this.newStates();
+    this.copyStates(snap, this.states);
+    this.snapshots.set(pos, snap);
+  }
+
+  private dropSnapshot(pos: number): void {
+    const s = this.snapshots.get(pos);
+    if (s) (this.snapshots.delete(pos), this.spare.push(s));
   }
 
   async append(ids: readonly number[]): Promise<Float32Array> {
@@ -98,11 +117,7 @@ export class MambaDecoder<T, I> implements Decoder<T, I> {
       this.cached.push(...chunk);
       s += n;
       const end = this.cached.length;
-      if (end % SNAPSHOT_EVERY === 0 && !this.snapshots.has(end)) {
-        const snap = this.spare.pop() ?? this.newStates();
-        this.copyStates(snap, this.states);
-        this.snapshots.set(end, snap);
-      }
+      if (end % SNAPSHOT_EVERY === 0 && !this.snapshots.has(end)) this.saveSnapshot(end);
     }
     return this.head.read();
   }

@@ -147,12 +147,16 @@ describe("the recurrent decoder", () => {
     expect(gen.lastRun).toBe(ids.length);
     const edited = [...ids.slice(0, 70), 42, ...ids.slice(71)]; // a keystroke at token 70
     const resumed = await gen.prompt(edited);
-    expect(gen.lastRun).toBe(edited.length - 64); // saved states at 32 and 64: resumes at 64
+    expect(gen.lastRun).toBe(edited.length - 64); // saved states at 32 and 64: resumes at 64, keeps one at 70
     const appended = await gen.prompt([...edited, 7]);
     expect(gen.lastRun).toBe(1);
     const fresh = engine.model.decoder(256);
     expect(Array.from(resumed)).toEqual(Array.from(await fresh.prompt(edited)));
     expect(Array.from(appended)).toEqual(Array.from(await fresh.append([7])));
+    const typed = [...edited.slice(0, 71), 43, ...edited.slice(71)]; // the next keystroke, just after the last one
+    const next = await gen.prompt(typed);
+    expect(gen.lastRun).toBe(typed.length - 70); // from the copy kept where the previous prompt parted
+    expect(Array.from(next)).toEqual(Array.from(await engine.model.decoder(256).prompt(typed)));
     await gen.prompt(ids.slice(0, 10)); // shorter than any saved state: from the start
     expect(gen.lastRun).toBe(10);
   }, 60_000);
