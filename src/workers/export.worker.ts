@@ -147,7 +147,7 @@ async function loadModel(folder: PickedFolder): Promise<LoadedModel> {
   if (model?.key === key) return model;
   const files = checkpointFiles(folder);
   const cp = await loadCheckpoint(files);
-  if (!GGUF_ARCH[cp.config.architecture]) throw new Error(`config.json: ${cp.config.architecture} has no GGUF export yet (Llama and Qwen2 do)`);
+  if (!GGUF_ARCH[cp.config.architecture]) throw new Error(`config.json: ${cp.config.architecture} has no GGUF export yet (Llama, Qwen2 and Mamba do)`);
   const top = topLevel(folder);
   const sourceBytes = [...top].filter(([n]) => n.endsWith(".safetensors")).reduce((s, [, f]) => s + f.size, 0);
   model = {

@@ -1,9 +1,10 @@
 // The export itself: a checkpoint (and optionally a LoRA adapter) → one GGUF file, streamed. Tensors are read,
-// merged, permuted, quantised and written one at a time, so peak memory stays near the largest tensor whatever the
-// model size. Runs in Node and in the browser (the sink decides where the bytes go).
+// merged, transformed (llama's Q/K row order, Mamba's A = -exp(A_log)), quantised and written one at a time, so peak
+// memory stays near the largest tensor whatever the model size. Runs in Node and in the browser (the sink decides
+// where the bytes go). Metadata rows per family: FAMILY_KV.
 
 import type { Checkpoint } from "../../../../src/lib/model/checkpoint.ts";
-import { requireLlama } from "../../../../src/lib/model/config.ts";
+import type { LlamaConfig, MambaConfig, ModelConfig } from "../../../../src/lib/model/config.ts";
 import { ADAPTER_WEIGHTS, AdapterError } from "../../../../src/lib/train/adapter.ts";
 import type { LoraConfig } from "../../../../src/lib/train/lora.ts";
 import { loraScale, peftName } from "../../../../src/lib/train/lora.ts";
@@ -12,7 +13,7 @@ import { encodeTensor } from "../gguf/quantize.ts";
 import { GgufWriter, type ByteSink } from "../gguf/writer.ts";
 import { mergeLora } from "./merge.ts";
 import { permuteRowsForLlama } from "./permute.ts";
-import { GGUF_ARCH, planTensors, ropeFactors, TYPE_RULES, type ExportType, type PlannedTensor } from "./plan.ts";
+import { GGUF_ARCH, planTensors, ropeFactors, TYPE_RULES, UnsupportedExportError, type ExportType, type PlannedTensor } from "./plan.ts";
 import { tokenizerKv, type KvEntry } from "./tokenizer-kv.ts";
 
 /** Our own metadata key: the FIM format the model was trained with. */
@@ -48,38 +49,66 @@ export interface ExportSummary {
   warnings: string[];
 }
 
-/** The architecture's metadata rows. */
-export function archKv(cp: Checkpoint, o: ExportOptions): KvEntry[] {
-  const c = requireLlama(cp.config, "GGUF export");
-  const kv: KvEntry[] = [
-    { row: KEY.ARCHITECTURE, value: GGUF_ARCH[c.architecture]! },
-    { row: KEY.NAME, value: o.name },
-    { row: KEY.FILE_TYPE, value: TYPE_RULES[o.type].fileType },
-    { row: KEY.QUANTIZATION_VERSION, value: 2 },
-    { row: KEY.VOCAB_SIZE, value: c.vocab_size },
+/**
+ * The family's own metadata rows, as llama.cpp's converter writes them (convert_hf_to_gguf.py LlamaModel /
+ * Qwen2Model / MambaModel set_gguf_parameters). Mamba: context_length 2^20 (the converter's "arbitrary value":
+ * a recurrent model has no position limit), feed_forward_length and head_count 0 ("unused, but seemingly required
+ * when loading"), the four ssm sizes, and ssm.dt_b_c_rms false (no RMS norm on dt/B/C: that is Falcon-Mamba).
+ */
+const FAMILY_KV: { [F in ModelConfig["family"]]: (c: Extract<ModelConfig, { family: F }>) => KvEntry[] } = {
+  llama: (c: LlamaConfig) => [
     { row: KEY.CONTEXT_LENGTH, value: c.max_position_embeddings },
-    { row: KEY.EMBEDDING_LENGTH, value: c.hidden_size },
-    { row: KEY.BLOCK_COUNT, value: c.num_hidden_layers },
     { row: KEY.FEED_FORWARD_LENGTH, value: c.intermediate_size },
     { row: KEY.HEAD_COUNT, value: c.num_attention_heads },
     { row: KEY.HEAD_COUNT_KV, value: c.num_key_value_heads },
     { row: KEY.ROPE_FREQ_BASE, value: c.rope_theta },
     { row: KEY.ROPE_DIMENSION_COUNT, value: c.head_dim },
     { row: KEY.LAYERNORM_RMS_EPS, value: c.rms_norm_eps },
+    ...(c.head_dim * c.num_attention_heads !== c.hidden_size
+      ? [{ row: KEY.KEY_LENGTH, value: c.head_dim }, { row: KEY.VALUE_LENGTH, value: c.head_dim }]
+      : []),
+  ],
+  mamba: (c: MambaConfig) => [
+    { row: KEY.CONTEXT_LENGTH, value: 2 ** 20 },
+    { row: KEY.FEED_FORWARD_LENGTH, value: 0 },
+    { row: KEY.HEAD_COUNT, value: 0 },
+    { row: KEY.SSM_CONV_KERNEL, value: c.conv_kernel },
+    { row: KEY.SSM_INNER_SIZE, value: c.intermediate_size },
+    { row: KEY.SSM_STATE_SIZE, value: c.state_size },
+    { row: KEY.SSM_TIME_STEP_RANK, value: c.time_step_rank },
+    { row: KEY.LAYERNORM_RMS_EPS, value: c.layer_norm_epsilon },
+    { row: KEY.SSM_DT_B_C_RMS, value: false },
+  ],
+};
+
+/** The architecture's metadata rows: the common ones, then the family's. */
+export function archKv(cp: Checkpoint, o: ExportOptions): KvEntry[] {
+  const c = cp.config;
+  const arch = GGUF_ARCH[c.architecture];
+  if (!arch) throw new UnsupportedExportError(`config.json: architecture ${c.architecture} has no GGUF export`);
+  return [
+    { row: KEY.ARCHITECTURE, value: arch },
+    { row: KEY.NAME, value: o.name },
+    { row: KEY.FILE_TYPE, value: TYPE_RULES[o.type].fileType },
+    { row: KEY.QUANTIZATION_VERSION, value: 2 },
+    { row: KEY.VOCAB_SIZE, value: c.vocab_size },
+    { row: KEY.EMBEDDING_LENGTH, value: c.hidden_size },
+    { row: KEY.BLOCK_COUNT, value: c.num_hidden_layers },
+    ...(FAMILY_KV[c.family] as (c: ModelConfig) => KvEntry[])(c),
   ];
-  if (c.head_dim * c.num_attention_heads !== c.hidden_size) {
-    kv.push({ row: KEY.KEY_LENGTH, value: c.head_dim }, { row: KEY.VALUE_LENGTH, value: c.head_dim });
-  }
-  return kv;
 }
 
 function addAll(w: GgufWriter, kv: readonly KvEntry[], arch: string): void {
   for (const e of kv) w.addKey(e.row, e.value as never, arch);
 }
 
-/** One planned tensor as float32 in the checkpoint's own row order, with the adapter merged. */
+/** One planned tensor as float32 in the checkpoint's own layout, with the adapter merged (computed ones as computed). */
 export async function mergedTensor(cp: Checkpoint, t: PlannedTensor, adapter?: AdapterSource): Promise<Float32Array> {
-  if (t.hf === null) return ropeFactors(requireLlama(cp.config, "rope_freqs"));
+  if (t.hf === null) {
+    if (t.computed === "rope_freqs" && cp.config.family === "llama") return ropeFactors(cp.config);
+    if (t.computed === "zeros") return new Float32Array(t.shape.reduce((a, b) => a * b, 1));
+    throw new Error(`${t.gguf}: nothing says how to compute it for ${cp.config.architecture}`);
+  }
   const data = (await cp.weights.get(t.hf)).data;
   const which = t.loraModule?.split(".").pop();
   if (!adapter || !t.loraModule || !(adapter.lora.targets as readonly string[]).includes(which!)) return data;
@@ -96,16 +125,16 @@ export async function mergedTensor(cp: Checkpoint, t: PlannedTensor, adapter?: A
   return mergeLora(data, A.data, B.data, OC, IC, adapter.lora.r, loraScale(adapter.lora));
 }
 
-/** What the GGUF holds for a tensor, as float32: merged, then in llama.cpp's row order. */
+/** What the GGUF holds for a tensor, as float32: merged, then in llama.cpp's row order, or A = -exp(A_log). */
 async function tensorData(cp: Checkpoint, t: PlannedTensor, o: ExportOptions): Promise<Float32Array> {
   const data = await mergedTensor(cp, t, o.adapter);
+  if (t.negExp) return data.map((x) => -Math.exp(x));
   return t.permuteHeads ? permuteRowsForLlama(data, t.permuteHeads, t.shape.length === 2 ? t.shape[1]! : 1) : data;
 }
 
 export async function exportGguf(cp: Checkpoint, tokenizerJson: Record<string, unknown>, tokenizerConfig: Record<string, unknown>, sink: ByteSink, o: ExportOptions): Promise<ExportSummary> {
-  const arch = GGUF_ARCH[cp.config.architecture];
-  if (!arch) throw new Error(`config.json: architecture ${cp.config.architecture} has no GGUF export`);
   const plan = planTensors(cp.config, cp.tensors, o.type);
+  const arch = GGUF_ARCH[cp.config.architecture]!;
   const w = new GgufWriter(sink, { alignment: GGUF_DEFAULT_ALIGNMENT }); // written out as general.alignment = 32
   addAll(w, archKv(cp, o), arch);
   addAll(w, tokenizerKv(tokenizerJson, tokenizerConfig, cp.config, { format: o.format, pre: o.pre }), arch);

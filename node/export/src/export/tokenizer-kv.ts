@@ -18,35 +18,49 @@ export class TokenizerExportError extends Error {
 
 /**
  * Pre-tokenizer names llama.cpp accepts (llama-vocab.cpp), recognised by the pre-tokenizer of tokenizer.json:
- * the split regex (Llama 3 keeps digit runs of up to 3, Qwen2 single digits) or, for SmolLM/StarCoder, the
- * Digits(individual) + ByteLevel sequence.
+ * the split regex (Llama 3 keeps digit runs of up to 3, Qwen2 single digits), for SmolLM/StarCoder the
+ * Digits(individual) + ByteLevel sequence, and a lone ByteLevel step that splits with GPT-2's own regex: the
+ * GPT-NeoX tokenizer (Mamba, Pythia; NFC normalizer) is "olmo", the name convert_hf_to_gguf.py gives its hash
+ * (the same as MPT's: both rows match and the later wins), and GPT-2's is "gpt-2". llama.cpp runs gpt-2, mpt and
+ * olmo with the same regex.
  */
 const PRE_TOKENIZERS: readonly { name: string; matches: (p: PreTokenizer) => boolean }[] = [
   { name: "llama-bpe", matches: (p) => p.regexes.some((r) => r.includes("\\p{N}{1,3}") && r.startsWith("(?i:'s|'t|'re|'ve|'m|'ll|'d)")) },
   { name: "qwen2", matches: (p) => p.regexes.some((r) => r.startsWith("(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}|")) },
   { name: "smollm", matches: (p) => p.types.includes("Digits") && p.types.includes("ByteLevel") && p.regexes.length === 0 },
+  { name: "olmo", matches: (p) => gpt2Regex(p) && p.normalizers.includes("NFC") },
+  { name: "gpt-2", matches: (p) => gpt2Regex(p) && p.normalizers.length === 0 },
 ];
 
 interface PreTokenizer {
   types: string[];
   regexes: string[];
+  /** ByteLevel steps that split with GPT-2's regex (use_regex, true when absent). */
+  byteLevelRegex: number;
+  /** The normalizer's step types (tokenizer.json "normalizer"). */
+  normalizers: string[];
 }
 
-/** The pre-tokenizer's step types and split regexes, from tokenizer.json's (possibly nested) pre_tokenizer. */
-function preTokenizerOf(node: unknown, out: PreTokenizer = { types: [], regexes: [] }): PreTokenizer {
-  if (Array.isArray(node)) node.forEach((n) => preTokenizerOf(n, out));
+/** Nothing but one ByteLevel step with GPT-2's regex. */
+const gpt2Regex = (p: PreTokenizer) => p.types.length === 1 && p.types[0] === "ByteLevel" && p.byteLevelRegex === 1 && p.regexes.length === 0;
+
+/** The step types, split regexes and ByteLevel regex use of a (possibly nested) pre_tokenizer or normalizer. */
+function stepsOf(node: unknown, out: PreTokenizer = { types: [], regexes: [], byteLevelRegex: 0, normalizers: [] }): PreTokenizer {
+  if (Array.isArray(node)) node.forEach((n) => stepsOf(n, out));
   else if (node && typeof node === "object") {
     const o = node as Raw;
     if (typeof o.type === "string") out.types.push(o.type);
+    if (o.type === "ByteLevel" && o.use_regex !== false) out.byteLevelRegex++;
     const re = (o.pattern as Raw | undefined)?.Regex;
     if (typeof re === "string") out.regexes.push(re);
-    for (const v of Object.values(o)) if (typeof v === "object") preTokenizerOf(v, out);
+    for (const v of Object.values(o)) if (typeof v === "object") stepsOf(v, out);
   }
   return out;
 }
 
 export function detectPre(tokenizerJson: Raw): string {
-  const pre = preTokenizerOf(tokenizerJson.pre_tokenizer);
+  const pre = stepsOf(tokenizerJson.pre_tokenizer);
+  pre.normalizers = stepsOf(tokenizerJson.normalizer).types;
   const row = PRE_TOKENIZERS.find((r) => r.matches(pre));
   if (!row) {
     throw new TokenizerExportError(

@@ -1,6 +1,6 @@
 // The GGUF file format as tables with their wire numbers: value types, tensor types and their block sizes, token
 // types, file types, the metadata keys we write (with the value type llama.cpp's converter gives each) and the
-// tensor names of the llama / qwen2 architectures with the Hugging Face module each comes from.
+// tensor names of the llama / qwen2 / mamba architectures with the Hugging Face module each comes from.
 // Sources: llama.cpp gguf-py/gguf/constants.py (GGUF_MAGIC, GGUFValueType, GGMLQuantizationType, GGML_QUANT_SIZES,
 // TokenType, LlamaFileType, Keys, TENSOR_NAMES, MODEL_TENSORS), gguf-py/gguf/gguf_writer.py (the add_* helpers'
 // value types), gguf-py/gguf/tensor_mapping.py (Hugging Face names), ggml docs/gguf.md (the layout).
@@ -101,7 +101,7 @@ export interface KeyRow {
   readonly itemType?: GgufValueTypeName;
 }
 
-/** The keys an exported llama / qwen2 model carries (Keys, typed as in gguf_writer.py's add_* helpers). */
+/** The keys an exported llama / qwen2 / mamba model carries (Keys, typed as in gguf_writer.py's add_* helpers). */
 export const KEY = {
   ARCHITECTURE: { key: "general.architecture", type: "STRING" },
   NAME: { key: "general.name", type: "STRING" },
@@ -123,6 +123,11 @@ export const KEY = {
   ROPE_SCALING_TYPE: { key: "{arch}.rope.scaling.type", type: "STRING" },
   ROPE_SCALING_FACTOR: { key: "{arch}.rope.scaling.factor", type: "FLOAT32" },
   ROPE_SCALING_ORIG_CTX_LEN: { key: "{arch}.rope.scaling.original_context_length", type: "UINT32" },
+  SSM_CONV_KERNEL: { key: "{arch}.ssm.conv_kernel", type: "UINT32" },
+  SSM_INNER_SIZE: { key: "{arch}.ssm.inner_size", type: "UINT32" },
+  SSM_STATE_SIZE: { key: "{arch}.ssm.state_size", type: "UINT32" },
+  SSM_TIME_STEP_RANK: { key: "{arch}.ssm.time_step_rank", type: "UINT32" },
+  SSM_DT_B_C_RMS: { key: "{arch}.ssm.dt_b_c_rms", type: "BOOL" },
   TOKENIZER_MODEL: { key: "tokenizer.ggml.model", type: "STRING" },
   TOKENIZER_PRE: { key: "tokenizer.ggml.pre", type: "STRING" },
   TOKENS: { key: "tokenizer.ggml.tokens", type: "ARRAY", itemType: "STRING" },
@@ -152,27 +157,45 @@ export function keyFor(row: KeyRow, arch?: string): string {
   return row.key.replace("{arch}", arch);
 }
 
+/** The model families of src/lib/model/config.ts, whose checkpoints name their tensors differently. */
+export type HfFamily = "llama" | "mamba";
+
+interface TensorRow {
+  readonly gguf: string;
+  /** The Hugging Face module per family (transformers' LlamaForCausalLM / Qwen2ForCausalLM, MambaForCausalLM). */
+  readonly hf: Readonly<Partial<Record<HfFamily, string>>>;
+  /** The name is the whole tensor name, with no `.weight` / `.bias` (Mamba's A_log and D; ssm_a and ssm_d). */
+  readonly bare?: true;
+}
+
 /**
- * One row per tensor of the llama / qwen2 graphs: the GGUF name (TENSOR_NAMES) and the Hugging Face module it is
- * converted from (tensor_mapping.py; transformers' LlamaForCausalLM / Qwen2ForCausalLM). `{bid}` is the layer index
- * in both. Names here lack the `.weight` / `.bias` suffix, which carries over unchanged. rope_freqs has no Hugging
- * Face tensor: converters compute it from rope_scaling (Llama 3.1 style).
+ * One row per tensor of the llama / qwen2 / mamba graphs: the GGUF name (TENSOR_NAMES) and the Hugging Face module it
+ * is converted from, per family (tensor_mapping.py). `{bid}` is the layer index in both. Names here lack the `.weight`
+ * / `.bias` suffix, which carries over unchanged, except for bare rows. rope_freqs has no Hugging Face tensor:
+ * converters compute it from rope_scaling (Llama 3.1 style).
  */
 export const TENSORS = {
-  TOKEN_EMBD: { gguf: "token_embd", hf: "model.embed_tokens" },
-  OUTPUT_NORM: { gguf: "output_norm", hf: "model.norm" },
-  OUTPUT: { gguf: "output", hf: "lm_head" },
-  ROPE_FREQS: { gguf: "rope_freqs", hf: null },
-  ATTN_NORM: { gguf: "blk.{bid}.attn_norm", hf: "model.layers.{bid}.input_layernorm" },
-  ATTN_Q: { gguf: "blk.{bid}.attn_q", hf: "model.layers.{bid}.self_attn.q_proj" },
-  ATTN_K: { gguf: "blk.{bid}.attn_k", hf: "model.layers.{bid}.self_attn.k_proj" },
-  ATTN_V: { gguf: "blk.{bid}.attn_v", hf: "model.layers.{bid}.self_attn.v_proj" },
-  ATTN_OUT: { gguf: "blk.{bid}.attn_output", hf: "model.layers.{bid}.self_attn.o_proj" },
-  FFN_NORM: { gguf: "blk.{bid}.ffn_norm", hf: "model.layers.{bid}.post_attention_layernorm" },
-  FFN_GATE: { gguf: "blk.{bid}.ffn_gate", hf: "model.layers.{bid}.mlp.gate_proj" },
-  FFN_UP: { gguf: "blk.{bid}.ffn_up", hf: "model.layers.{bid}.mlp.up_proj" },
-  FFN_DOWN: { gguf: "blk.{bid}.ffn_down", hf: "model.layers.{bid}.mlp.down_proj" },
-} as const satisfies Record<string, { gguf: string; hf: string | null }>;
+  TOKEN_EMBD: { gguf: "token_embd", hf: { llama: "model.embed_tokens", mamba: "backbone.embeddings" } },
+  OUTPUT_NORM: { gguf: "output_norm", hf: { llama: "model.norm", mamba: "backbone.norm_f" } },
+  OUTPUT: { gguf: "output", hf: { llama: "lm_head", mamba: "lm_head" } },
+  ROPE_FREQS: { gguf: "rope_freqs", hf: {} },
+  ATTN_NORM: { gguf: "blk.{bid}.attn_norm", hf: { llama: "model.layers.{bid}.input_layernorm", mamba: "backbone.layers.{bid}.norm" } },
+  ATTN_Q: { gguf: "blk.{bid}.attn_q", hf: { llama: "model.layers.{bid}.self_attn.q_proj" } },
+  ATTN_K: { gguf: "blk.{bid}.attn_k", hf: { llama: "model.layers.{bid}.self_attn.k_proj" } },
+  ATTN_V: { gguf: "blk.{bid}.attn_v", hf: { llama: "model.layers.{bid}.self_attn.v_proj" } },
+  ATTN_OUT: { gguf: "blk.{bid}.attn_output", hf: { llama: "model.layers.{bid}.self_attn.o_proj" } },
+  FFN_NORM: { gguf: "blk.{bid}.ffn_norm", hf: { llama: "model.layers.{bid}.post_attention_layernorm" } },
+  FFN_GATE: { gguf: "blk.{bid}.ffn_gate", hf: { llama: "model.layers.{bid}.mlp.gate_proj" } },
+  FFN_UP: { gguf: "blk.{bid}.ffn_up", hf: { llama: "model.layers.{bid}.mlp.up_proj" } },
+  FFN_DOWN: { gguf: "blk.{bid}.ffn_down", hf: { llama: "model.layers.{bid}.mlp.down_proj" } },
+  SSM_IN: { gguf: "blk.{bid}.ssm_in", hf: { mamba: "backbone.layers.{bid}.mixer.in_proj" } },
+  SSM_CONV1D: { gguf: "blk.{bid}.ssm_conv1d", hf: { mamba: "backbone.layers.{bid}.mixer.conv1d" } },
+  SSM_X: { gguf: "blk.{bid}.ssm_x", hf: { mamba: "backbone.layers.{bid}.mixer.x_proj" } },
+  SSM_DT: { gguf: "blk.{bid}.ssm_dt", hf: { mamba: "backbone.layers.{bid}.mixer.dt_proj" } },
+  SSM_A: { gguf: "blk.{bid}.ssm_a", hf: { mamba: "backbone.layers.{bid}.mixer.A_log" }, bare: true },
+  SSM_D: { gguf: "blk.{bid}.ssm_d", hf: { mamba: "backbone.layers.{bid}.mixer.D" }, bare: true },
+  SSM_OUT: { gguf: "blk.{bid}.ssm_out", hf: { mamba: "backbone.layers.{bid}.mixer.out_proj" } },
+} as const satisfies Record<string, TensorRow>;
 
 export type TensorKind = keyof typeof TENSORS;
 
@@ -182,18 +205,24 @@ export const ARCH_TENSORS = {
     "FFN_NORM", "FFN_GATE", "FFN_DOWN", "FFN_UP"],
   qwen2: ["TOKEN_EMBD", "OUTPUT_NORM", "OUTPUT", "ROPE_FREQS", "ATTN_NORM", "ATTN_Q", "ATTN_K", "ATTN_V", "ATTN_OUT",
     "FFN_NORM", "FFN_GATE", "FFN_DOWN", "FFN_UP"],
+  mamba: ["TOKEN_EMBD", "OUTPUT_NORM", "OUTPUT", "ATTN_NORM", "SSM_IN", "SSM_CONV1D", "SSM_X", "SSM_DT", "SSM_A",
+    "SSM_D", "SSM_OUT"],
 } as const satisfies Record<string, readonly TensorKind[]>;
 
 export const TENSOR_SUFFIXES = ["weight", "bias"] as const;
 export type TensorSuffix = (typeof TENSOR_SUFFIXES)[number];
 
-/** The GGUF name of a tensor: `tensorName("ATTN_Q", 3)` is "blk.3.attn_q.weight". */
+const ROWS = Object.entries(TENSORS) as [TensorKind, TensorRow][];
+const isBare = (kind: TensorKind) => (TENSORS[kind] as TensorRow).bare === true;
+
+/** The GGUF name of a tensor: `tensorName("ATTN_Q", 3)` is "blk.3.attn_q.weight", `tensorName("SSM_A", 0)` "blk.0.ssm_a". */
 export function tensorName(kind: TensorKind, bid?: number, suffix: TensorSuffix = "weight"): string {
   const base: string = TENSORS[kind].gguf;
   if (base.includes("{bid}") !== (bid !== undefined)) {
     throw new Error(`${kind}: ${bid === undefined ? "needs a layer index" : "takes no layer index"}`);
   }
-  return `${base.replace("{bid}", String(bid))}.${suffix}`;
+  const name = base.replace("{bid}", String(bid));
+  return isBare(kind) ? name : `${name}.${suffix}`;
 }
 
 // ---- Derived: Hugging Face name <-> GGUF name, both ways, from the one TENSORS table.
@@ -203,30 +232,29 @@ interface NamePattern {
   re: RegExp;
 }
 
-const ROWS = Object.entries(TENSORS) as [TensorKind, { gguf: string; hf: string | null }][];
-
-/** A template as a pattern over full names: `{bid}` is captured, then the suffix. */
+/** A template as a pattern over full names: `{bid}` is captured, then the suffix (none for bare rows). */
 function compile(kind: TensorKind, template: string): NamePattern {
   const body = template.replace(/[.]/g, "\\.").replace("{bid}", "(\\d+)");
-  return { kind, re: new RegExp(`^${body}\\.(${TENSOR_SUFFIXES.join("|")})$`) };
+  return { kind, re: new RegExp(isBare(kind) ? `^${body}$` : `^${body}\\.(${TENSOR_SUFFIXES.join("|")})$`) };
 }
 
-const BY_HF = ROWS.flatMap(([kind, row]) => (row.hf === null ? [] : [compile(kind, row.hf)]));
+const BY_HF = ROWS.flatMap(([kind, row]) => Object.values(row.hf).map((hf) => compile(kind, hf)));
 const BY_GGUF = ROWS.map(([kind, row]) => compile(kind, row.gguf));
 
 interface NameParts {
   kind: TensorKind;
   bid?: number;
-  suffix: TensorSuffix;
+  /** null for bare names. */
+  suffix: TensorSuffix | null;
 }
 
 function parse(table: NamePattern[], name: string): NameParts | undefined {
   for (const { kind, re } of table) {
     const m = re.exec(name);
     if (!m) continue;
-    return m.length === 3
-      ? { kind, bid: Number(m[1]), suffix: m[2] as TensorSuffix }
-      : { kind, suffix: m[1] as TensorSuffix };
+    const hasBid = TENSORS[kind].gguf.includes("{bid}");
+    const suffix = isBare(kind) ? null : (m[hasBid ? 2 : 1] as TensorSuffix);
+    return hasBid ? { kind, bid: Number(m[1]), suffix } : { kind, suffix };
   }
   return undefined;
 }
@@ -234,14 +262,16 @@ function parse(table: NamePattern[], name: string): NameParts | undefined {
 /** "model.layers.3.self_attn.q_proj.weight" -> "blk.3.attn_q.weight"; undefined for a name the table lacks. */
 export function ggufNameOf(hfName: string): string | undefined {
   const p = parse(BY_HF, hfName);
-  return p && tensorName(p.kind, p.bid, p.suffix);
+  return p && tensorName(p.kind, p.bid, p.suffix ?? undefined);
 }
 
-/** "blk.3.attn_q.weight" -> "model.layers.3.self_attn.q_proj.weight"; undefined for rope_freqs and unknown names. */
-export function hfNameOf(ggufName: string): string | undefined {
+/** "blk.3.attn_q.weight" -> "model.layers.3.self_attn.q_proj.weight" (the family's name); undefined for rope_freqs and unknown names. */
+export function hfNameOf(ggufName: string, family: HfFamily = "llama"): string | undefined {
   const p = parse(BY_GGUF, ggufName);
-  const hf: string | null | undefined = p && TENSORS[p.kind].hf;
-  return p && hf ? `${hf.replace("{bid}", String(p.bid))}.${p.suffix}` : undefined;
+  const hf: string | undefined = p && (TENSORS[p.kind] as TensorRow).hf[family];
+  if (!p || !hf) return undefined;
+  const name = hf.replace("{bid}", String(p.bid));
+  return p.suffix ? `${name}.${p.suffix}` : name;
 }
 
 /** The table row, layer index and suffix of a GGUF tensor name, e.g. { kind: "ATTN_Q", bid: 3, suffix: "weight" }. */
