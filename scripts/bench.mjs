@@ -222,9 +222,10 @@ function mambaBench() {
   printTable("Mamba next to a transformer of similar size: CPU backend, whole models, tokens/s (one process per model):",
     ["figure", "model", "threads", "tokens/s", "expected", "vs transformer", "peak RSS MB"], rows, [
       "Random weights; the same code paths as a loaded checkpoint. Decode: the transformer appends to a KV cache, Mamba",
-      "updates its constant-size recurrent state. Mamba's scan and conv run on one thread; the matmuls on the pool.",
+      "updates its constant-size recurrent state. The matmuls and Mamba's scan run on the pool; the conv on one thread.",
       "Prompt processing: a keystroke inside the «CTX» block changes everything after it, so both models re-run the",
-      "prompt from the shared prefix (the transformer from the exact token, Mamba from its last saved state, every 32).",
+      "prompt from the shared prefix (the transformer from the exact token, Mamba from its last saved state). For this row",
+      "\"vs transformer\" is a ratio of times: below 1 is faster.",
       `Load average ${fmt(load0, 2)} before, ${fmt(loadavg()[0], 2)} after.`,
     ]);
 }
