@@ -9,15 +9,10 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getLlama, LlamaCompletion, LlamaLogLevel, type Llama } from "node-llama-cpp";
-import { memoryFiles } from "../../../src/lib/model/files.ts";
-import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
-import { loadEngine } from "../../../src/lib/train/engine.ts";
-import { attachLora } from "../../../src/lib/train/lora.ts";
 import { openAtomic } from "../../../node/export/src/atomic-writer.ts";
 import { exportLoraGguf } from "../../../node/export/src/export/lora-gguf.ts";
 import { argmaxPerPosition, engineOnExport, randomAdapter, sharpFiles, tmp, writeGguf } from "./export-helpers.ts";
-import { argmax } from "../../../src/lib/train/sampling.ts";
-import type { CausalLM } from "../../../src/lib/train/causal-lm.ts";
+import { CODE, engineWithAdapter, followAndCompare, llamaRunner, TIE } from "./llama-cpp-helpers.ts";
 import { tinyCheckpointFiles } from "../../fixtures/tiny-checkpoint.ts";
 import { join } from "node:path";
 import type { TinyCheckpointOptions } from "../../fixtures/tiny-checkpoint.ts";
@@ -31,63 +26,7 @@ afterAll(async () => llama?.dispose());
 /** llama.cpp keeps keys and values in F16 by default; our engine keeps float32. */
 const F32_CACHE = { experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32" } as const;
 
-/**
- * How close two logits must be for a different greedy choice to count as a tie. With F16 weights llama.cpp's CPU
- * matmul also rounds the activations to F16 (ggml's vec_dot type for F16 is F16), a relative error of ~5e-4 per
- * input that reaches the logits as a few hundredths; with F32 everything stays F32.
- */
-const TIE = { f32: 0.01, f16: 0.03 } as const;
-
-/** Our engine follows llama.cpp's tokens; returns how many steps differed (each must be a tie) and the rest's check. */
-async function followAndCompare(model: CausalLM<Float32Array, Int32Array>, prompt: number[], theirs: number[], tie: number = TIE.f32) {
-  const gen = model.decoder(prompt.length + theirs.length + 1);
-  let logits = await gen.prompt(prompt);
-  let ties = 0;
-  const ours: number[] = [];
-  for (const t of theirs) {
-    const a = argmax(logits, model.V);
-    ours.push(a);
-    if (a !== t) {
-      expect(logits[a]! - logits[t]!, `llama.cpp chose ${t}, we ${a}`).toBeLessThan(tie);
-      ties++;
-    }
-    logits = await gen.append([t]);
-  }
-  expect(new Set(ours).size).toBeGreaterThan(3); // a real sequence, not one token repeated
-  expect(ties).toBeLessThanOrEqual(2);
-}
-
-const CODE = "def binary_search(items, target):\n    lo, hi = 0, len(items) - 1\n    while lo <= hi:\n        mid = (lo + hi) // 2\n";
-
-async function llamaGreedy(path: string, prompt: number[], n: number, lora?: string): Promise<number[]> {
-  const model = await llama.loadModel({ modelPath: path });
-  const ctx = await model.createContext({ contextSize: 256, ...F32_CACHE, ...(lora ? { lora: { adapters: [{ filePath: lora }] } } : {}) });
-  const out: number[] = [];
-  for await (const t of ctx.getSequence().evaluate(prompt as never, { temperature: 0 })) {
-    out.push(t as number);
-    if (out.length >= n) break;
-  }
-  await ctx.dispose();
-  await model.dispose();
-  return out;
-}
-
-async function llamaArgmaxPerPosition(path: string, ids: number[]): Promise<number[]> {
-  const model = await llama.loadModel({ modelPath: path });
-  const ctx = await model.createContext({ contextSize: 256, ...F32_CACHE });
-  // Probabilities are a softmax of the logits, so their argmax is the logits' argmax.
-  const res = await ctx.getSequence().controlledEvaluate(ids.map((t) => [t, { generateNext: { probabilities: true } }] as never));
-  const out = res.map((r) => {
-    const probs = (r as { next: { probabilities: Map<number, number> } }).next.probabilities;
-    let best = -1;
-    let bestV = -Infinity;
-    for (const [tok, v] of probs) if (v > bestV || (v === bestV && tok < best)) [best, bestV] = [tok, v];
-    return best;
-  });
-  await ctx.dispose();
-  await model.dispose();
-  return out;
-}
+const { greedy: llamaGreedy, argmaxPerPosition: llamaArgmaxPerPosition } = llamaRunner(() => llama, { contextSize: 256, ...F32_CACHE });
 
 const VARIANTS: [string, TinyCheckpointOptions][] = [
   ["qwen2", { architecture: "qwen2" }],
@@ -119,12 +58,8 @@ describe("llama.cpp runs our F32/F16 exports exactly like our engine (32 greedy 
       const out = openAtomic(loraPath);
       await exportLoraGguf(cp.config, adapter, out, "tiny-lora");
       await out.commit();
-      const be = new CpuBackend();
-      const engine = await loadEngine(be, memoryFiles(files));
-      const params = attachLora(be, engine.model.w, adapter.lora, 0);
-      for (const p of params) be.write(p.buf, (await adapter.tensor(p.name))!.data);
       const prompt = cp.tokenizer.encode(CODE);
-      await followAndCompare(engine.model, prompt, await llamaGreedy(path, prompt, 32, loraPath));
+      await followAndCompare(await engineWithAdapter(files, adapter), prompt, await llamaGreedy(path, prompt, 32, loraPath));
     }, 120_000);
   }
 });

@@ -29,20 +29,17 @@ import { expectedTensors } from "../../../src/lib/model/tensors.ts";
 import { writeSafetensors } from "../../../src/lib/model/safetensors-write.ts";
 import { adapterConfigJson } from "../../../src/lib/train/adapter.ts";
 import type { CausalLM } from "../../../src/lib/train/causal-lm.ts";
-import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
-import { loadEngine } from "../../../src/lib/train/engine.ts";
-import { attachLora, DEFAULT_LORA, peftName, type LoraConfig } from "../../../src/lib/train/lora.ts";
+import { DEFAULT_LORA, peftName, type LoraConfig } from "../../../src/lib/train/lora.ts";
 import { MAMBA_LINEARS } from "../../../src/lib/train/mamba.ts";
-import { argmax } from "../../../src/lib/train/sampling.ts";
 import { openAtomic } from "../../../node/export/src/atomic-writer.ts";
 import { main } from "../../../node/export/src/cli/main.ts";
-import type { AdapterSource } from "../../../node/export/src/export/gguf-export.ts";
 import { exportLoraGguf } from "../../../node/export/src/export/lora-gguf.ts";
 import { planTensors, UnsupportedExportError, type ExportType } from "../../../node/export/src/export/plan.ts";
 import { GGUF_VALUE_TYPE } from "../../../node/export/src/gguf/constants.ts";
 import { parseGguf, tensorBytes } from "../../../node/export/src/gguf/reader.ts";
 import { TINY_MAMBA_DIMS, tinyMambaFiles, writeTinyMamba, type TinyMambaOptions } from "../../fixtures/tiny-mamba.ts";
 import { argmaxPerPosition, engineOnExport, randomAdapter, tmp, writeGguf } from "./export-helpers.ts";
+import { CODE, engineWithAdapter, followAndCompare, llamaRunner, TIE } from "./llama-cpp-helpers.ts";
 
 const T = GGUF_VALUE_TYPE;
 const { hidden_size: C, num_hidden_layers: L, intermediate_size: DI, state_size: DS, conv_kernel: K, time_step_rank: R } = TINY_MAMBA_DIMS;
@@ -55,68 +52,12 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => llama?.dispose());
 
-const CODE = "def binary_search(items, target):\n    lo, hi = 0, len(items) - 1\n    while lo <= hi:\n        mid = (lo + hi) // 2\n";
-const CONTEXT = { contextSize: 256, threads: 1 } as const;
+const { greedy: llamaGreedy, argmaxPerPosition: llamaArgmaxPerPosition } = llamaRunner(() => llama, { contextSize: 256, threads: 1 });
 
-/** How close our two best logits must be for llama.cpp's other choice to count as a tie (see llama-cpp.test.ts). */
-const TIE = { f32: 0.01, f16: 0.03 } as const;
-
-async function llamaGreedy(path: string, prompt: number[], n: number, lora?: string): Promise<number[]> {
-  const model = await llama.loadModel({ modelPath: path });
-  const ctx = await model.createContext({ ...CONTEXT, ...(lora ? { lora: { adapters: [{ filePath: lora }] } } : {}) });
-  const out: number[] = [];
-  for await (const t of ctx.getSequence().evaluate(prompt as never, { temperature: 0 })) {
-    out.push(t as number);
-    if (out.length >= n) break;
-  }
-  await ctx.dispose();
-  await model.dispose();
-  return out;
-}
-
-async function llamaArgmaxPerPosition(path: string, ids: number[]): Promise<number[]> {
-  const model = await llama.loadModel({ modelPath: path });
-  const ctx = await model.createContext(CONTEXT);
-  const res = await ctx.getSequence().controlledEvaluate(ids.map((t) => [t, { generateNext: { probabilities: true } }] as never));
-  const out = res.map((r) => {
-    const probs = (r as { next: { probabilities: Map<number, number> } }).next.probabilities;
-    let best = -1;
-    let bestV = -Infinity;
-    for (const [tok, v] of probs) if (v > bestV || (v === bestV && tok < best)) [best, bestV] = [tok, v];
-    return best;
-  });
-  await ctx.dispose();
-  await model.dispose();
-  return out;
-}
-
-/** Our engine follows llama.cpp's tokens; each step where it would choose otherwise must be a tie, at most 2. */
-async function followAndCompare(model: CausalLM<Float32Array, Int32Array>, prompt: number[], theirs: number[], tie: number) {
+/** followAndCompare on llama.cpp's 32 greedy tokens (an early end of generation would make the check shorter). */
+async function follow32(model: CausalLM<Float32Array, Int32Array>, prompt: number[], theirs: number[], tie: number) {
   expect(theirs.length).toBe(32);
-  const gen = model.decoder(prompt.length + theirs.length + 1);
-  let logits = await gen.prompt(prompt);
-  let ties = 0;
-  const ours: number[] = [];
-  for (const t of theirs) {
-    const a = argmax(logits, model.V);
-    ours.push(a);
-    if (a !== t) {
-      expect(logits[a]! - logits[t]!, `llama.cpp chose ${t}, we ${a}`).toBeLessThan(tie);
-      ties++;
-    }
-    logits = await gen.append([t]);
-  }
-  expect(new Set(ours).size).toBeGreaterThan(3); // a real sequence, not one token repeated
-  expect(ties).toBeLessThanOrEqual(2);
-}
-
-/** Our engine on the checkpoint with the adapter attached (not merged). */
-async function engineWithAdapter(files: Record<string, Uint8Array | string>, adapter: AdapterSource) {
-  const be = new CpuBackend();
-  const engine = await loadEngine(be, memoryFiles(files));
-  const params = attachLora(be, engine.model.w, adapter.lora, 0);
-  for (const p of params) be.write(p.buf, (await adapter.tensor(p.name))!.data);
-  return engine.model;
+  await followAndCompare(model, prompt, theirs, tie);
 }
 
 const configOf = (opts: TinyMambaOptions) => parseModelConfig(JSON.parse(tinyMambaFiles(opts)["config.json"] as string));
@@ -264,7 +205,7 @@ describe("mamba: llama.cpp runs our F32/F16 exports exactly like our engine (32 
         const files = tinyMambaFiles({ ...opts, weightScale: SHARP });
         const { path, cp } = await writeGguf(`mamba-${name}-${type}.gguf`.replace(/ /g, "_"), files, type);
         const prompt = cp.tokenizer.encode(CODE);
-        await followAndCompare(await engineOnExport(cp, type), prompt, await llamaGreedy(path, prompt, 32), TIE[type]);
+        await follow32(await engineOnExport(cp, type), prompt, await llamaGreedy(path, prompt, 32), TIE[type]);
       }, 120_000);
     }
   }
@@ -275,7 +216,7 @@ describe("mamba: llama.cpp runs our F32/F16 exports exactly like our engine (32 
     const { path, cp } = await writeGguf("mamba-lora-merged-f32.gguf", files, "f32", adapter);
     const prompt = cp.tokenizer.encode(CODE);
     const theirs = await llamaGreedy(path, prompt, 32);
-    await followAndCompare(await engineWithAdapter(files, adapter), prompt, theirs, TIE.f32);
+    await follow32(await engineWithAdapter(files, adapter), prompt, theirs, TIE.f32);
     const base = await llamaGreedy((await writeGguf("mamba-lora-base-f32.gguf", files, "f32")).path, prompt, 32);
     expect(theirs).not.toEqual(base); // the adapter changes the tokens
   }, 120_000);
@@ -285,7 +226,7 @@ describe("mamba: llama.cpp runs our F32/F16 exports exactly like our engine (32 
     const adapter = await randomAdapter(files, MAMBA_LORA);
     const { path, cp } = await writeGguf("mamba-lora-merged-f16.gguf", files, "f16", adapter);
     const prompt = cp.tokenizer.encode(CODE);
-    await followAndCompare(await engineOnExport(cp, "f16", adapter), prompt, await llamaGreedy(path, prompt, 32), TIE.f16);
+    await follow32(await engineOnExport(cp, "f16", adapter), prompt, await llamaGreedy(path, prompt, 32), TIE.f16);
   }, 120_000);
 
   it("the LoRA GGUF applied by llama.cpp (--lora) equals our engine with the adapter attached", async () => {
@@ -297,7 +238,7 @@ describe("mamba: llama.cpp runs our F32/F16 exports exactly like our engine (32 
     await exportLoraGguf(cp.config, adapter, out, "tiny-mamba-lora");
     await out.commit();
     const prompt = cp.tokenizer.encode(CODE);
-    await followAndCompare(await engineWithAdapter(files, adapter), prompt, await llamaGreedy(path, prompt, 32, loraPath), TIE.f32);
+    await follow32(await engineWithAdapter(files, adapter), prompt, await llamaGreedy(path, prompt, 32, loraPath), TIE.f32);
   }, 120_000);
 });
 
