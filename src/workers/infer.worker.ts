@@ -143,20 +143,23 @@ const api = {
     return exclusive(async () => {
       if (current) await disposeBackend(current.backend);
       current = undefined;
-      const progress = throttled(onProgress);
+      // one throttle per stream: on a fast load one shared throttle would keep only the tensor counts and drop the bytes
+      const bytes = throttled(onProgress);
+      const tensors = throttled(onProgress);
+      const flush = async () => (await bytes.flush(), await tensors.flush());
       const backend = await createBackend(req.backend);
       try {
-        const engine = await loadEngine(backend.be, filesOf(req.model, (p) => progress.report({ phase: "bytes", ...p })), {
+        const engine = await loadEngine(backend.be, filesOf(req.model, (p) => bytes.report({ phase: "bytes", ...p })), {
           weights: defaultWeights(backend, req.weights),
-          onTensor: (done, total) => progress.report({ phase: "tensors", done, total }),
+          onTensor: (done, total) => tensors.report({ phase: "tensors", done, total }),
         });
-        await progress.flush();
+        await flush();
         const contextLength = req.contextLength ?? Math.min(2048, engine.checkpoint.config.max_position_embeddings);
         const decoder = new MeasuredDecoder(engine.generator(contextLength));
         current = { backend, engine, contextLength, decoder, adapter: undefined, adapterOn: false };
         return info(current);
       } catch (e) {
-        await progress.flush(); // no report after the error
+        await flush(); // no report after the error
         await disposeBackend(backend);
         throw e;
       }
