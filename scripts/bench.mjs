@@ -213,7 +213,7 @@ function mambaBench() {
         fmt(MAMBA_EXPECTED[r.arch][key], 1), fmt(v / ref[`${key}TokPerS`], 2), fmt(r.maxRssMB, 0)]);
     }
   }
-  const ran = (r, field) => (r[field] === null ? "" : ` (ran ${r[field]} tokens)`);
+  const ran = (r, field) => ` (ran ${r[field]} tokens)`;
   for (const r of results) {
     rows.push([`prompt processing, ${r.keyPrompt}-token prompt: cold / keystroke at token ${r.keyAt}${ran(r, "keyMidRan")} / at the end${ran(r, "keyEndRan")}, ms`,
       r.arch === "mamba" ? "Mamba-130m shape (24 layers)" : "SmolLM2-135M shape (30 layers)", r.threads,

@@ -15,8 +15,6 @@ export interface PromptCost {
 }
 
 export class MeasuredDecoder<T, I> implements Decoder<T, I> {
-  /** What the inner decoder holds, as seen through this wrapper: a KV cache reuses exactly the shared prefix. */
-  private held: number[] = [];
   /** The cost of the last prompt(), undefined before one ran (or after clear()). */
   last: PromptCost | undefined;
 
@@ -31,6 +29,9 @@ export class MeasuredDecoder<T, I> implements Decoder<T, I> {
   get length(): number {
     return this.inner.length;
   }
+  get lastRun(): number {
+    return this.inner.lastRun;
+  }
 
   /** Forgets the last cost (before a request, so a request that never prompted reports none). */
   clear(): void {
@@ -39,27 +40,16 @@ export class MeasuredDecoder<T, I> implements Decoder<T, I> {
 
   reset(): void {
     this.inner.reset();
-    this.held = [];
   }
 
   async prompt(ids: readonly number[]): Promise<Float32Array> {
-    let keep = 0;
-    while (keep < this.held.length && keep < ids.length && this.held[keep] === ids[keep]) keep++;
-    keep = Math.min(keep, ids.length - 1); // as the decoders do: one token at least runs, for the logits
     const t0 = performance.now();
-    this.held = []; // unknown until prompt() succeeds
     const logits = await this.inner.prompt(ids);
-    const ms = performance.now() - t0;
-    this.held = [...ids];
-    // A recurrent decoder (MambaDecoder) goes back to a saved state and says how many tokens it ran from there.
-    const lastRun = (this.inner as { lastRun?: unknown }).lastRun;
-    this.last = { tokens: ids.length, ran: typeof lastRun === "number" ? lastRun : ids.length - keep, ms };
+    this.last = { tokens: ids.length, ran: this.inner.lastRun, ms: performance.now() - t0 };
     return logits;
   }
 
-  async append(ids: readonly number[]): Promise<Float32Array> {
-    const logits = await this.inner.append(ids);
-    this.held.push(...ids);
-    return logits;
+  append(ids: readonly number[]): Promise<Float32Array> {
+    return this.inner.append(ids);
   }
 }

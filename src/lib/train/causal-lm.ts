@@ -27,11 +27,23 @@ export interface Decoder<T, I> {
   readonly maxContext: number;
   /** Tokens the decoder has run since the last reset. */
   readonly length: number;
+  /** Tokens the last prompt() ran; the others were reused (a KV cache, a saved recurrent state). */
+  readonly lastRun: number;
   reset(): void;
   /** Makes the decoder hold exactly `ids`, reusing what it can of the previous prompt; logits after the last id. */
   prompt(ids: readonly number[]): Promise<Float32Array>;
   /** Runs `ids` after what it holds; logits after the last id. */
   append(ids: readonly number[]): Promise<Float32Array>;
+}
+
+/**
+ * How many leading tokens of a new prompt a decoder holding `held` can keep: the shared prefix, less the last token of
+ * `ids` if it is all shared (at least one token must run to produce logits).
+ */
+export function reusablePrefix(held: readonly number[], ids: readonly number[]): number {
+  let keep = 0;
+  while (keep < held.length && keep < ids.length && held[keep] === ids[keep]) keep++;
+  return Math.min(keep, ids.length - 1);
 }
 
 export interface CausalLM<T, I> {

@@ -2,7 +2,7 @@
 // prefix with the last one (the next keystroke in an editor) only runs the tokens after the shared part.
 
 import type { Backend } from "./backend.ts";
-import { type Decoder, LastRowLogits } from "./causal-lm.ts";
+import { type Decoder, LastRowLogits, reusablePrefix } from "./causal-lm.ts";
 import { type Transformer, Workspace, type KvTarget } from "./model.ts";
 
 /** Tokens run per forward call while filling the cache. */
@@ -13,6 +13,8 @@ export class Generator<T, I> implements Decoder<T, I> {
   private readonly caches: KvTarget<T>[];
   private readonly head: LastRowLogits<T, I>;
   private cached: number[] = [];
+  /** Tokens the last prompt() ran (the rest were in the cache). */
+  lastRun = 0;
 
   constructor(
     readonly model: Transformer<T, I>,
@@ -43,11 +45,11 @@ export class Generator<T, I> implements Decoder<T, I> {
   /** Makes the cache hold exactly `ids` (reusing the shared prefix) and returns the logits after the last one. */
   async prompt(ids: readonly number[]): Promise<Float32Array> {
     if (ids.length === 0) throw new Error("prompt: no tokens");
-    let keep = 0;
-    while (keep < this.cached.length && keep < ids.length && this.cached[keep] === ids[keep]) keep++;
-    keep = Math.min(keep, ids.length - 1); // at least one token must run to produce logits
+    const keep = reusablePrefix(this.cached, ids);
     this.cached.length = keep;
-    return this.append(ids.slice(keep));
+    const logits = await this.append(ids.slice(keep));
+    this.lastRun = ids.length - keep;
+    return logits;
   }
 
   /** Appends tokens to the cache and returns the logits after the last one. */

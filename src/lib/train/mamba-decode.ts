@@ -6,7 +6,7 @@
 // so the keystroke after that resumes right there instead of at the grid point before it.
 
 import type { Backend } from "./backend.ts";
-import { type Decoder, LastRowLogits } from "./causal-lm.ts";
+import { type Decoder, LastRowLogits, reusablePrefix } from "./causal-lm.ts";
 import { type Mamba, type MambaState, MambaWorkspace } from "./mamba.ts";
 
 /** Tokens per forward call, and the spacing of the saved states (a chunk ends on every multiple of it). */
@@ -65,9 +65,7 @@ export class MambaDecoder<T, I> implements Decoder<T, I> {
 
   async prompt(ids: readonly number[]): Promise<Float32Array> {
     if (ids.length === 0) throw new Error("prompt: no tokens");
-    let keep = 0;
-    while (keep < this.cached.length && keep < ids.length && this.cached[keep] === ids[keep]) keep++;
-    keep = Math.min(keep, ids.length - 1); // at least one token must run to produce logits
+    const keep = reusablePrefix(this.cached, ids);
     if (keep < this.cached.length) {
       // go back to the last saved state inside the shared prefix (or the empty state)
       let from = 0;

@@ -28,6 +28,7 @@ describe("forward pass against the float64 reference", () => {
       const gen = engine.generator(64);
       for (let t = 1; t <= ids.length; t++) {
         const logits = await gen.prompt(ids.slice(0, t)); // reuses the cache: one new token per call
+        expect(gen.lastRun).toBe(1);
         const row = ref.subarray((t - 1) * V, t * V);
         const scale = Math.max(...Array.from(row, Math.abs));
         let worst = 0;
