@@ -7,12 +7,10 @@
 import * as Comlink from "comlink";
 import { droppedFiles } from "../lib/model/browser-files.ts";
 import { loadCheckpoint, type Checkpoint } from "../lib/model/checkpoint.ts";
-import { parseSafetensors, readTensor } from "../lib/model/safetensors.ts";
 import { TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from "../lib/model/tokenizer.ts";
-import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, parseAdapterConfig, TRAINER_STATE } from "../lib/train/adapter.ts";
-import { peftName } from "../lib/train/lora.ts";
+import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, matchAdapter, readAdapter, TRAINER_STATE } from "../lib/train/adapter.ts";
 import { FORMATS } from "../lib/fim/index.ts";
-import { exportGguf, type AdapterSource, type ExportProgress } from "../../node/export/src/export/gguf-export.ts";
+import { adaptableModules, exportGguf, type AdapterSource, type ExportProgress } from "../../node/export/src/export/gguf-export.ts";
 import { exportLoraGguf } from "../../node/export/src/export/lora-gguf.ts";
 import { EXPORT_TYPES, GGUF_ARCH, planTensors, type ExportType } from "../../node/export/src/export/plan.ts";
 import { GGUF_DEFAULT_ALIGNMENT } from "../../node/export/src/gguf/constants.ts";
@@ -164,45 +162,24 @@ async function loadAdapter(folder: PickedFolder): Promise<LoadedAdapter> {
   const key = keyOf(folder);
   if (adapter?.key === key) return adapter;
   const top = topLevel(folder);
-  const configFile = top.get(ADAPTER_CONFIG);
-  const weightsFile = top.get(ADAPTER_WEIGHTS);
-  if (!configFile) throw new Error(`${ADAPTER_CONFIG} not found in ${folder.label}: pick the folder the training wrote (it holds ${ADAPTER_CONFIG} and ${ADAPTER_WEIGHTS})`);
-  if (!weightsFile) throw new Error(`${ADAPTER_WEIGHTS} not found in ${folder.label}: pick the folder the training wrote`);
-  const { lora } = parseAdapterConfig(new Uint8Array(await configFile.arrayBuffer()));
-  const bytes = new Uint8Array(await weightsFile.arrayBuffer());
-  const index = parseSafetensors(bytes, `${folder.label}/${ADAPTER_WEIGHTS}`);
-  // The CLI's reader (adapterFromFolder): some PEFT versions save "...lora_A.default.weight".
-  const source: AdapterSource = {
-    lora,
-    async tensor(name) {
-      const e = index.byName.get(name) ?? index.byName.get(name.replace(/\.weight$/, ".default.weight"));
-      return e ? { shape: e.shape, data: (await readTensor(bytes, e)).data } : undefined;
-    },
-  };
-  const stateFile = top.get(TRAINER_STATE);
-  const stated = stateFile ? (await jsonOf(stateFile, TRAINER_STATE)).format : undefined;
-  const format = typeof stated === "string" && FORMATS[stated] ? stated : undefined;
+  if (!top.get(ADAPTER_CONFIG)) throw new Error(`${ADAPTER_CONFIG} not found in ${folder.label}: pick the folder the training wrote (it holds ${ADAPTER_CONFIG} and ${ADAPTER_WEIGHTS})`);
+  if (!top.get(ADAPTER_WEIGHTS)) throw new Error(`${ADAPTER_WEIGHTS} not found in ${folder.label}: pick the folder the training wrote`);
+  const files = new Map<string, Uint8Array>();
+  for (const name of [ADAPTER_CONFIG, ADAPTER_WEIGHTS, TRAINER_STATE]) {
+    const f = top.get(name);
+    if (f) files.set(name, new Uint8Array(await f.arrayBuffer()));
+  }
+  const source = await readAdapter(files, folder.label);
+  const { lora } = source;
+  const format = source.format && FORMATS[source.format] ? source.format : undefined;
   const info: AdapterInfo = { label: folder.label, r: lora.r, alpha: lora.alpha, rslora: lora.rslora, targets: [...lora.targets], format };
   adapter = { key, source, format, info };
   return adapter;
 }
 
-/** Every adapted module of the model has A (r, IC) and B (OC, r) in the adapter: else it is for another base. */
-async function checkAdapterFits(m: LoadedModel, a: LoadedAdapter): Promise<void> {
-  const { lora } = a.source;
-  for (const t of planTensors(m.cp.config, m.cp.tensors, "f32")) {
-    const which = t.loraModule?.split(".").pop();
-    if (!t.loraModule || !(lora.targets as readonly string[]).includes(which!)) continue;
-    const [OC, IC] = t.shape as [number, number];
-    for (const [ab, want] of [["A", [lora.r, IC]], ["B", [OC, lora.r]]] as const) {
-      const name = peftName(t.loraModule, ab);
-      const got = await a.source.tensor(name);
-      if (!got) throw new Error(`${ADAPTER_WEIGHTS} has no tensor ${name}: this adapter was trained for another model`);
-      if (got.shape.join(",") !== want.join(",")) {
-        throw new Error(`${ADAPTER_WEIGHTS}: ${name} has shape [${got.shape.join(", ")}] but this model needs [${want.join(", ")}]: the adapter was trained for another model`);
-      }
-    }
-  }
+/** The adapter fits the model (every target, tensor and shape): else it is for another base, and nothing is exported. */
+function checkAdapterFits(m: LoadedModel, a: LoadedAdapter): void {
+  matchAdapter(a.source, adaptableModules(planTensors(m.cp.config, m.cp.tensors, "f32")));
 }
 
 // ---- sizes -----------------------------------------------------------------------------------------------------
@@ -334,7 +311,7 @@ const api = {
     if (!adapterFolder) return { model: modelResult, adapter: null };
     try {
       const a = await loadAdapter(adapterFolder);
-      if (m) await checkAdapterFits(m, a);
+      if (m) checkAdapterFits(m, a);
       return { model: modelResult, adapter: { ok: true, value: a.info } };
     } catch (e) {
       return { model: modelResult, adapter: { ok: false, error: problem(e) } };
@@ -352,7 +329,7 @@ const api = {
     try {
       const m = await loadModel(req.model);
       const a = req.adapter ? await loadAdapter(req.adapter) : null;
-      if (a) await checkAdapterFits(m, a);
+      if (a) checkAdapterFits(m, a);
       const blobSink = write ? null : new BlobSink(controller.signal);
       const sink = write ? new PageSink(write, controller.signal) : blobSink!;
       let last = 0;

@@ -4,4 +4,6 @@
 import { register } from "tsx/esm/api";
 register();
 const { main } = await import("../src/cli/main.ts");
+const { installSignalCleanup } = await import("../src/temp-files.ts");
+installSignalCleanup();
 process.exitCode = await main(process.argv.slice(2));

@@ -1,14 +1,16 @@
 // Writes a folder of files under a temporary name and swaps it into place at the end, so an interrupted run
-// leaves either the old folder or the new one, never a half-written one.
+// leaves either the old folder or the new one, never a half-written one. Which folders may be replaced at all
+// is the caller's check (output-paths.ts checkOutputDir).
 
 import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
+import { releaseTemp, tempPath } from "./temp-files.ts";
 
 export function writeDirAtomic(dir: string, files: ReadonlyMap<string, Uint8Array>, keep: readonly string[] = []): void {
   const parent = dirname(dir);
   if (!statSync(parent, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`cannot write ${dir}: folder ${parent} does not exist`);
-  const tmp = join(parent, `.${basename(dir)}.partial-${process.pid}`);
-  const old = join(parent, `.${basename(dir)}.old-${process.pid}`);
+  const tmp = tempPath(dir);
+  const old = tempPath(dir, "old");
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
   try {
@@ -22,5 +24,8 @@ export function writeDirAtomic(dir: string, files: ReadonlyMap<string, Uint8Arra
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
+  } finally {
+    releaseTemp(tmp);
+    releaseTemp(old);
   }
 }

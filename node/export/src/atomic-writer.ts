@@ -4,7 +4,7 @@
 // the speed of a default fs.WriteStream, whose 16 KB buffer made the generator wait on "drain" a third of the time.
 
 import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { releaseTemp, tempPath } from "./temp-files.ts";
 
 export interface AtomicFile {
   readonly path: string;
@@ -17,9 +17,18 @@ export interface AtomicFile {
 
 const BATCH = 1 << 20;
 
+/** Lets the event loop turn after each batch, so SIGINT/SIGTERM (temp-files.ts) can stop a long synchronous job. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export function openAtomic(path: string): AtomicFile {
-  const tmp = join(dirname(path), `.${basename(path)}.partial-${process.pid}`);
-  let fd: number | undefined = openSync(tmp, "w");
+  const tmp = tempPath(path);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, "w");
+  } catch (e) {
+    releaseTemp(tmp);
+    throw e;
+  }
   let pending: string[] = [];
   let pendingLength = 0;
   const flush = () => {
@@ -38,21 +47,26 @@ export function openAtomic(path: string): AtomicFile {
       if (typeof chunk !== "string") {
         flush();
         writeSync(fd, chunk);
-        return;
+        return turn();
       }
       pending.push(chunk);
       pendingLength += chunk.length;
-      if (pendingLength >= BATCH) flush();
+      if (pendingLength >= BATCH) {
+        flush();
+        return turn();
+      }
     },
     async commit() {
       flush();
       close();
       renameSync(tmp, path);
+      releaseTemp(tmp);
     },
     async abort() {
       pending = [];
       close();
       rmSync(tmp, { force: true });
+      releaseTemp(tmp);
     },
   };
 }

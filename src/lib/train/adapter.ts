@@ -6,7 +6,7 @@ import { parseSafetensors, readTensor } from "../model/safetensors.ts";
 import { writeSafetensors, type TensorToWrite } from "../model/safetensors-write.ts";
 import type { Backend } from "./backend.ts";
 import type { LinearBlocks } from "./causal-lm.ts";
-import { attachLora, checkTargets, peftName, type LoraConfig, type Param } from "./lora.ts";
+import { attachLora, peftName, type LoraConfig, type Param } from "./lora.ts";
 import type { Moments } from "./trainer.ts";
 
 export const ADAPTER_CONFIG = "adapter_config.json";
@@ -38,7 +38,11 @@ export function adapterConfigJson(c: LoraConfig, baseModel: string): Record<stri
 /** The adapter files: config + A and B of every adapted module (float32). */
 export async function saveAdapter<T, I>(be: Backend<T, I>, params: Param<T>[], c: LoraConfig, baseModel: string, shapes: Map<string, number[]>): Promise<Files> {
   const tensors: TensorToWrite[] = [];
-  for (const p of params) tensors.push({ name: p.name, dtype: "F32", shape: shapes.get(p.name)!, data: await be.read(p.buf, p.n) });
+  for (const p of params) {
+    const data = await be.read(p.buf, p.n);
+    if (data.some((x) => !Number.isFinite(x))) throw new AdapterError(ADAPTER_WEIGHTS, `tensor ${p.name} holds non-finite values: the run diverged; the adapter is not saved (lower the learning rate)`);
+    tensors.push({ name: p.name, dtype: "F32", shape: shapes.get(p.name)!, data });
+  }
   return new Map([
     [ADAPTER_CONFIG, enc(adapterConfigJson(c, baseModel))],
     [ADAPTER_WEIGHTS, writeSafetensors(tensors, { format: "pt" }, ADAPTER_WEIGHTS)],
@@ -85,37 +89,94 @@ export function parseAdapterConfig(bytes: Uint8Array | undefined): { lora: LoraC
   };
 }
 
+/** An adapter as read from its files: checked config, every tensor (float32, finite) under its canonical PEFT name. */
+export interface ReadAdapter {
+  lora: LoraConfig;
+  baseModel: string | null;
+  /** The FIM format of its training data, when trainer_state.json says. */
+  format?: string;
+  tensors: Map<string, { shape: number[]; data: Float32Array }>;
+  /** The same, as an export's adapter source. */
+  tensor(name: string): Promise<{ shape: number[]; data: Float32Array } | undefined>;
+}
+
+/** A linear of a model that an adapter may adapt: its module path and (out, in) features. */
+export interface AdaptableModule {
+  name: string;
+  OC: number;
+  IC: number;
+}
+
+/**
+ * The one reader of adapter folders (CLI, workers, export): config checked, tensor names canonical (some PEFT
+ * versions save "...lora_A.default.weight"), every value finite. `label` prefixes file names in errors.
+ */
+export async function readAdapter(files: Files, label = ""): Promise<ReadAdapter> {
+  const at = (f: string) => (label ? `${label}/${f}` : f);
+  let parsed;
+  try {
+    parsed = parseAdapterConfig(files.get(ADAPTER_CONFIG));
+  } catch (e) {
+    throw label && e instanceof AdapterError ? new AdapterError(label, e.message) : e;
+  }
+  const bytes = files.get(ADAPTER_WEIGHTS);
+  if (!bytes) throw new AdapterError(at(ADAPTER_WEIGHTS), "not found beside adapter_config.json");
+  const index = parseSafetensors(bytes, at(ADAPTER_WEIGHTS));
+  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const e of index.tensors) {
+    const name = e.name.replace(/\.lora_([AB])\.default\.weight$/, ".lora_$1.weight");
+    const data = (await readTensor(bytes, e)).data;
+    const bad = data.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) throw new AdapterError(at(ADAPTER_WEIGHTS), `tensor ${e.name} holds a non-finite value (${data[bad]} at index ${bad}): the run that wrote it diverged; train again with a lower learning rate`);
+    tensors.set(name, { shape: e.shape, data });
+  }
+  const state = files.get(TRAINER_STATE);
+  const format = state ? parseTrainerState(state, at(TRAINER_STATE)).format : undefined;
+  return { ...parsed, format, tensors, tensor: async (name) => tensors.get(name) };
+}
+
+/**
+ * Checks the adapter against a model's linears: every target names a linear of the model, every adapted module
+ * has A (r, IC) and B (OC, r), and every tensor of the adapter is consumed (an adapter for another base model
+ * fails here, naming the module or tensor, instead of being dropped silently).
+ */
+export function matchAdapter(a: Pick<ReadAdapter, "lora" | "tensors">, modules: readonly AdaptableModule[]): void {
+  const kinds = [...new Set(modules.map((m) => m.name.split(".").pop()!))];
+  for (const t of a.lora.targets) {
+    if (!kinds.includes(t)) throw new AdapterError(ADAPTER_CONFIG, `target_modules: "${t}" is not a linear module of this model (one of ${kinds.join(", ")}) (is the adapter for another base model?)`);
+  }
+  const want = new Map<string, number[]>();
+  for (const m of modules) {
+    if (!a.lora.targets.includes(m.name.split(".").pop()!)) continue;
+    want.set(peftName(m.name, "A"), [a.lora.r, m.IC]);
+    want.set(peftName(m.name, "B"), [m.OC, a.lora.r]);
+  }
+  for (const [name, t] of a.tensors) {
+    const shape = want.get(name);
+    if (!shape) throw new AdapterError(ADAPTER_WEIGHTS, `tensor ${name} matches no adapted module of this model (is the adapter for another base model?)`);
+    if (t.shape.join(",") !== shape.join(",")) {
+      throw new AdapterError(ADAPTER_WEIGHTS, `tensor ${name} has shape [${t.shape}] but this model needs [${shape}] (an adapter for another base model?)`);
+    }
+  }
+  const missing = [...want.keys()].filter((n) => !a.tensors.has(n));
+  if (missing.length > 0) throw new AdapterError(ADAPTER_WEIGHTS, `tensor ${missing[0]} is missing (${missing.length} missing in all)`);
+}
+
+/** The linears of a loaded model, as matchAdapter takes them. */
+export function modulesOf<T>(w: LinearBlocks<T>): AdaptableModule[] {
+  return w.blocks.flatMap((b) => Object.values(b.lin).map((lin) => ({ name: lin.name, OC: lin.OC, IC: lin.IC })));
+}
+
 /**
  * Attaches the adapter in `files` to the model: every tensor must name an adapted module of this model and have
  * its shape (an adapter trained on another base fails here, naming the tensor). Returns the trainable params.
  */
-export async function loadAdapter<T, I>(be: Backend<T, I>, w: LinearBlocks<T>, files: Files): Promise<{ params: Param<T>[]; lora: LoraConfig }> {
-  const { lora } = parseAdapterConfig(files.get(ADAPTER_CONFIG));
-  try {
-    checkTargets(w, lora.targets, "target_modules");
-  } catch (e) {
-    throw new AdapterError(ADAPTER_CONFIG, `${(e as Error).message} (is the adapter for another base model?)`);
-  }
-  const bytes = files.get(ADAPTER_WEIGHTS);
-  if (!bytes) throw new AdapterError(ADAPTER_WEIGHTS, "not found beside adapter_config.json");
-  const index = parseSafetensors(bytes, ADAPTER_WEIGHTS);
-  const params = attachLora(be, w, lora, 0);
-  const shapes = loraShapes(w);
-  const byName = new Map(params.map((p) => [p.name, p]));
-  for (const e of index.tensors) {
-    // PEFT may save with the adapter name ("...lora_A.default.weight") in some versions
-    const name = e.name.replace(/\.lora_([AB])\.default\.weight$/, ".lora_$1.weight");
-    const p = byName.get(name);
-    if (!p) throw new AdapterError(ADAPTER_WEIGHTS, `tensor ${e.name} matches no adapted module of this model (is the adapter for another base model?)`);
-    const want = shapes.get(name)!;
-    if (e.shape.join(",") !== want.join(",")) {
-      throw new AdapterError(ADAPTER_WEIGHTS, `tensor ${e.name} has shape [${e.shape}] but this model needs [${want}] (an adapter for another base model?)`);
-    }
-    be.write(p.buf, (await readTensor(bytes, e)).data);
-    byName.delete(name);
-  }
-  if (byName.size > 0) throw new AdapterError(ADAPTER_WEIGHTS, `tensor ${[...byName.keys()][0]} is missing (${byName.size} missing in all)`);
-  return { params, lora };
+export async function loadAdapter<T, I>(be: Backend<T, I>, w: LinearBlocks<T>, files: Files | ReadAdapter): Promise<{ params: Param<T>[]; lora: LoraConfig }> {
+  const a = files instanceof Map ? await readAdapter(files) : files;
+  matchAdapter(a, modulesOf(w));
+  const params = attachLora(be, w, a.lora, 0);
+  for (const p of params) be.write(p.buf, a.tensors.get(p.name)!.data);
+  return { params, lora: a.lora };
 }
 
 export interface TrainerState {
@@ -128,6 +189,31 @@ export interface TrainerState {
   evalLosses?: [number, number][];
   /** The FIM format of the training data (export writes the model's FIM metadata from it). */
   format?: string;
+  /** The settings a resumed run must keep (absent in older checkpoints). */
+  run?: { batchSize: number; gradAccum: number; contextLength: number; lossOn: string; full: boolean };
+}
+
+/** trainer_state.json, checked field by field (a corrupt one names the file and field). */
+export function parseTrainerState(bytes: Uint8Array, file: string): TrainerState {
+  let j: Record<string, unknown>;
+  try {
+    j = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new AdapterError(file, `not valid JSON (${(e as Error).message}); the run cannot resume from it`);
+  }
+  if (typeof j !== "object" || j === null || Array.isArray(j)) throw new AdapterError(file, "not a JSON object");
+  const fail = (field: string, why: string): never => {
+    throw new AdapterError(file, `${field}: ${why}`);
+  };
+  const count = (k: string) => (Number.isSafeInteger(j[k]) && (j[k] as number) >= 0 ? (j[k] as number) : fail(k, `${JSON.stringify(j[k])} is not a count`));
+  const step = count("step");
+  const totalSteps = count("totalSteps");
+  if (step > totalSteps) fail("step", `${step} is past totalSteps ${totalSteps}`);
+  if (!Number.isFinite(j.seed)) fail("seed", `${JSON.stringify(j.seed)} is not a number`);
+  if (!Array.isArray(j.losses) || j.losses.some((x) => typeof x !== "number" && x !== null)) fail("losses", "must be a list of numbers");
+  if (j.format !== undefined && typeof j.format !== "string") fail("format", `${JSON.stringify(j.format)} is not a format name`);
+  if (j.run !== undefined && (typeof j.run !== "object" || j.run === null)) fail("run", "must be an object");
+  return { ...(j as unknown as TrainerState), step, totalSteps };
 }
 
 /** Optimizer moments (m, v per parameter) and the step. */
@@ -148,7 +234,7 @@ export async function loadTrainerState<T, I>(be: Backend<T, I>, params: Param<T>
   const st = files.get(TRAINER_STATE);
   const opt = files.get(OPTIMIZER_STATE);
   if (!st || !opt) throw new AdapterError(st ? OPTIMIZER_STATE : TRAINER_STATE, "not found: the folder holds no resumable run");
-  const state = JSON.parse(new TextDecoder().decode(st)) as TrainerState;
+  const state = parseTrainerState(st, TRAINER_STATE);
   const index = parseSafetensors(opt, OPTIMIZER_STATE);
   for (let i = 0; i < params.length; i++) {
     for (const [suffix, buf] of [["exp_avg", moments[i]!.m], ["exp_avg_sq", moments[i]!.v]] as const) {

@@ -16,8 +16,17 @@ export function argmax(logits: ArrayLike<number>, n = logits.length): number {
   return best;
 }
 
+/** The model computed NaN or Inf: its weights (or an adapter's) hold non-finite values. */
+export class NonFiniteLogitsError extends Error {
+  constructor(index: number, value: number) {
+    super(`the model's output is not finite (logit ${index} is ${value}): the checkpoint or adapter holds NaN or Inf weights, so no completion can be made`);
+    this.name = "NonFiniteLogitsError";
+  }
+}
+
 /** A token id drawn from softmax(logits / temperature), restricted to the top-p nucleus. */
 export function sampleToken(logits: ArrayLike<number>, o: SamplingOptions, rng: Rng, n = logits.length): number {
+  for (let i = 0; i < n; i++) if (!Number.isFinite(logits[i]!)) throw new NonFiniteLogitsError(i, logits[i]!);
   if (o.temperature <= 0) return argmax(logits, n);
   let max = -Infinity;
   for (let i = 0; i < n; i++) if (logits[i]! > max) max = logits[i]!;

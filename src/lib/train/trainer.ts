@@ -1,5 +1,6 @@
 // The training loop: deterministic batches, gradient accumulation, global-norm clipping, AdamW with linear
-// warmup and decay (transformers' get_linear_schedule_with_warmup), non-finite steps skipped and counted.
+// warmup and decay (transformers' get_linear_schedule_with_warmup). A non-finite loss or gradient norm stops the run
+// (maxBadSteps in a row; 1 by default), before the update, so the weights and the last checkpoint stay finite.
 // Works for LoRA (params = the adapters) and full training (params = every weight) alike.
 
 import { Rng } from "../fim/prng.ts";
@@ -23,13 +24,13 @@ export interface TrainConfig {
   eps: number;
   seed: number;
   recompute: boolean; // activation recomputation per block, for large models
-  /** Consecutive non-finite steps that stop the run. */
+  /** Consecutive non-finite steps that stop the run (1: the first one; the update is never applied). */
   maxBadSteps: number;
 }
 
 export const DEFAULT_TRAIN: Readonly<TrainConfig> = {
   lr: 2e-4, warmupSteps: 100, batchSize: 4, gradAccum: 2, epochs: 3, contextLength: 1024, clip: 1.0,
-  weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, seed: 1, recompute: false, maxBadSteps: 5,
+  weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, seed: 1, recompute: false, maxBadSteps: 1,
 };
 
 /** Learning rate for the update at 0-based `step` (transformers: the first update uses lr * 0 during warmup). */
@@ -48,8 +49,18 @@ export interface StepResult {
 }
 
 export class TrainingDivergedError extends Error {
-  constructor(n: number, step: number) {
-    super(`training stopped at step ${step}: ${n} steps in a row had a non-finite loss or gradient; lower the learning rate`);
+  /** The step that went non-finite (1-based). */
+  readonly step: number;
+  /** `message` replaces the default one (a caller adding what it kept). */
+  constructor(n: number, step: number, loss: number, gradNorm: number, lr: number, message?: string) {
+    const what = !Number.isFinite(loss) ? `loss ${loss}` : `gradient norm ${gradNorm}`;
+    super(
+      message ??
+      `training stopped at step ${step}: ${n > 1 ? `${n} steps in a row had a non-finite loss or gradient (last: ${what})` : `${what} is not finite`}; ` +
+        `the weights from before this step are kept. Try a lower learning rate (now ${lr.toExponential(2)}), a lower clip, ` +
+        `or check the base model's weights for NaN`,
+    );
+    this.step = step;
     this.name = "TrainingDivergedError";
   }
 }
@@ -154,7 +165,7 @@ export class Trainer<T, I> {
     const lr = lrAt(this.step, this.totalSteps, c);
     this.step++;
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-      if (++this.bad >= c.maxBadSteps) throw new TrainingDivergedError(this.bad, this.step);
+      if (++this.bad >= c.maxBadSteps) throw new TrainingDivergedError(this.bad, this.step, loss, gradNorm, c.lr);
       return { step: this.step, loss, gradNorm, lr, tokens, skipped: true };
     }
     this.bad = 0;

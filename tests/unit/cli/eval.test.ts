@@ -83,7 +83,7 @@ describe("baselines on a hand-made JSONL", () => {
       [["--data", data], 2, "give --model DIR, --gguf FILE, --baselines, or several"],
       [["--data", data, "--baselines", "--mode", "words"], 2, '--mode must be one of span, line, multiline, got "words"'],
       [["--data", data, "--adapter", "x"], 2, "--adapter needs --model"],
-      [["--data", data, "--baselines", "--limit", "0"], 2, "--limit must be a positive integer, got 0"],
+      [["--data", data, "--baselines", "--limit", "0"], 2, '--limit must be an integer from 1 to 10000000, got "0"'],
       [["--data", data, "--gguf", join(dir, "none.gguf")], 2, "--gguf: no such file"],
       [["--data", join(dir, "none.jsonl"), "--baselines"], 2, "--data: no such file"],
     ];

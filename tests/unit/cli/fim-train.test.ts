@@ -117,7 +117,7 @@ describe("fim train", () => {
 
   it("usage errors", async () => {
     expect((await fim("train", "--data", data, "--out", "x")).stderr).toContain("--model is required");
-    expect((await fim("train", "--model", model, "--data", data, "--out", "x", "--loss-on", "some")).stderr).toContain('--loss-on must be "middle" or "all"');
+    expect((await fim("train", "--model", model, "--data", data, "--out", "x", "--loss-on", "some")).stderr).toContain('--loss-on must be one of middle, all, got "some"');
     expect((await fim("train", "--model", model, "--data", data, "--out", "x", "--targets", "q_proj,wq")).stderr).toContain('--targets: "wq" is not a linear module of this model (one of q_proj, k_proj');
     expect((await fim("train", "--model", model, "--data", "/no.jsonl", "--out", "x")).stderr).toContain("--data: no such file: /no.jsonl");
     expect((await fim("complete", "--model", "/no/model", "--format", "qwen", "--prefix", "x")).stderr).toContain("--model: no such folder: /no/model");

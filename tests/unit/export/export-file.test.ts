@@ -124,7 +124,7 @@ describe("fim export", () => {
   it.each([
     [["--quant", "q5_k"], '--quant must be one of f32, f16, q8_0, q4_0, got "q5_k"'],
     [["--quant", "q4_0", "--lora-gguf", "x.gguf"], "--lora-gguf needs --adapter"],
-    [["--quant", "q4_0", "--format", "nope"], 'unknown format "nope"'],
+    [["--quant", "q4_0", "--format", "nope"], '--format must be one of ctx, ctx-seed'],
   ])("usage error %#", async (args, message) => {
     const r = await fim("export", "--model", model, "--out", join(tmp, "never.gguf"), ...args);
     expect(r.code).toBe(2);

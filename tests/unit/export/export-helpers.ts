@@ -36,7 +36,7 @@ export async function randomAdapter(files: Record<string, Uint8Array | string>, 
   for (const p of params) if (p.name.includes("lora_B")) for (let i = 0; i < p.n; i++) p.buf[i] = (rng.next() - 0.5) * 0.5;
   const shapes = loraShapes(engine.model.w);
   const byName = new Map(params.map((p) => [p.name, { shape: shapes.get(p.name)!, data: p.buf.slice() }]));
-  return { lora, tensor: async (n) => byName.get(n) };
+  return { lora, tensors: byName, tensor: async (n) => byName.get(n) };
 }
 
 export async function writeGguf(name: string, files: Record<string, Uint8Array | string>, type: ExportType, adapter?: AdapterSource, format = "qwen") {

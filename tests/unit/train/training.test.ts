@@ -81,17 +81,20 @@ describe("LoRA training", () => {
     expect([0, 1, 2, 3, 4, 6, 8, 12].map((s) => lrAt(s, 12, c))).toEqual([0, 0.25, 0.5, 0.75, 1, 0.75, 0.5, 0]);
   });
 
-  it("a non-finite loss skips the step without touching the weights", async () => {
+  it("a non-finite loss stops the run at that step without touching the weights", async () => {
     const { be, engine, samples, params } = await setup();
     const t = new Trainer(be, engine.model, params, samples, CFG);
     namedModelWeights(engine.model).find(([n]) => n === "model.norm.weight")![1][0] = NaN;
     const before = Array.from(params[0]!.buf);
-    const r = await t.trainStep();
-    expect(r.skipped).toBe(true);
+    await expect(t.trainStep()).rejects.toThrow(/^training stopped at step 1: loss NaN is not finite; the weights from before this step are kept/);
     expect(Array.from(params[0]!.buf)).toEqual(before);
-    await t.trainStep();
-    await t.trainStep();
-    await t.trainStep();
-    await expect(t.trainStep()).rejects.toThrow(/5 steps in a row had a non-finite loss/);
+  }, 60_000);
+  it("with maxBadSteps > 1, non-finite steps are skipped until that many in a row", async () => {
+    const { be, engine, samples, params } = await setup();
+    const t = new Trainer(be, engine.model, params, samples, { ...CFG, maxBadSteps: 3 });
+    namedModelWeights(engine.model).find(([n]) => n === "model.norm.weight")![1][0] = NaN;
+    expect((await t.trainStep()).skipped).toBe(true);
+    expect((await t.trainStep()).skipped).toBe(true);
+    await expect(t.trainStep()).rejects.toThrow(/3 steps in a row had a non-finite loss or gradient/);
   }, 60_000);
 });

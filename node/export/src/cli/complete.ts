@@ -1,45 +1,48 @@
 // `fim complete`: the model's completion at a cursor, streamed to stdout.
 
-import { parseArgs } from "node:util";
+import { FORMAT_NAMES } from "../../../../src/lib/fim/index.ts";
 import { loadAdapter } from "../../../../src/lib/train/adapter.ts";
-import { cursorOffset, numberFlag, UsageError } from "./errors.ts";
-import { loadModel, readFolder, readText } from "./load.ts";
+import { readAdapterFolder } from "./adapter-folder.ts";
+import { cursorOffset, UsageError } from "./errors.ts";
+import { flagHelp, parseFlags, type FlagSpec } from "./flags.ts";
+import { loadModel, readText } from "./load.ts";
 import type { Io } from "./main.ts";
+
+export const COMPLETE_FLAGS = [
+  { name: "model", type: "string", arg: "DIR", help: "the Hugging Face model folder" },
+  { name: "adapter", type: "string", arg: "DIR", help: "a LoRA adapter folder (PEFT) to apply" },
+  { name: "format", type: "string", choices: FORMAT_NAMES, help: "the FIM format the model was trained with" },
+  { name: "file", type: "string", arg: "PATH", help: "the file the cursor is in (with --line and --col)" },
+  { name: "line", type: "int", min: 1, max: 100_000_000, help: "the cursor's line, 1-based" },
+  { name: "col", type: "int", min: 1, max: 100_000_000, help: "the cursor's column, 1-based" },
+  { name: "prefix", type: "string", arg: "TEXT", help: "the text before the cursor (instead of --file)" },
+  { name: "suffix", type: "string", arg: "TEXT", help: "the text after the cursor" },
+  { name: "mode", type: "string", choices: ["line", "multiline"], default: "line", help: "stop at the end of the line (always so for ctx formats) or at an end token" },
+  { name: "max-tokens", type: "int", min: 1, max: 65_536, default: 64, help: "tokens to generate at most" },
+  { name: "temperature", type: "number", min: 0, max: 100, default: 0, help: "0 = greedy" },
+  { name: "top-p", type: "number", above: 0, max: 1, default: 1, help: "nucleus sampling" },
+  { name: "seed", type: "int", min: 0, max: 2 ** 32 - 1, help: "sampling seed" },
+  { name: "verbose", type: "boolean", help: "the stop reason on stderr" },
+] as const satisfies readonly FlagSpec[];
 
 export const COMPLETE_HELP = `Usage: fim complete --model DIR [--adapter DIR] --format F (--file PATH --line L --col C | --prefix P [--suffix S])
 
 Prints the model's completion for a cursor (line and column 1-based, as in editors).
 
-Options:
-  --mode line|multiline   stop at the end of the line (default; always so for ctx formats) or at an end token
-  --max-tokens N          (default 64)
-  --temperature T         0 = greedy (default)
-  --top-p P  --seed S
-  --verbose               the stop reason on stderr
-`;
+${flagHelp(COMPLETE_FLAGS)}`;
 
 export async function completeCommand(argv: string[], io: Io): Promise<number> {
-  const { values: v } = parseArgs({
-    args: argv,
-    options: {
-      model: { type: "string" }, adapter: { type: "string" }, format: { type: "string" }, file: { type: "string" },
-      line: { type: "string" }, col: { type: "string" }, prefix: { type: "string" }, suffix: { type: "string" },
-      mode: { type: "string" }, "max-tokens": { type: "string" }, temperature: { type: "string" }, "top-p": { type: "string" },
-      seed: { type: "string" }, verbose: { type: "boolean" }, help: { type: "boolean", short: "h" },
-    },
-  });
+  const { values: v } = parseFlags(COMPLETE_FLAGS, argv);
   if (v.help) {
     io.stdout.write(COMPLETE_HELP);
     return 0;
   }
   if (!v.format) throw new UsageError(`--format is required\n\n${COMPLETE_HELP}`);
-  if (v.mode !== undefined && v.mode !== "line" && v.mode !== "multiline") throw new UsageError(`--mode must be "line" or "multiline", got "${v.mode}"`);
   let prefix: string;
   let suffix: string;
   if (v.file !== undefined) {
     const text = readText(v.file, "--file");
-    const line = numberFlag("line", v.line);
-    const col = numberFlag("col", v.col);
+    const { line, col } = v;
     if (line === undefined || col === undefined) throw new UsageError("--file needs --line and --col");
     const at = cursorOffset(text, line, col, v.file);
     prefix = text.slice(0, at);
@@ -49,11 +52,10 @@ export async function completeCommand(argv: string[], io: Io): Promise<number> {
     suffix = v.suffix ?? "";
   } else throw new UsageError(`give --file with --line and --col, or --prefix\n\n${COMPLETE_HELP}`);
   const { be, engine } = await loadModel(v.model);
-  if (v.adapter) await loadAdapter(be, engine.model.w, readFolder(v.adapter, "--adapter"));
+  if (v.adapter) await loadAdapter(be, engine.model.w, await readAdapterFolder(v.adapter, v.model!, (line) => io.stderr.write(line + "\n")));
   const it = engine.complete({
-    prefix, suffix, format: v.format, mode: (v.mode as "line" | "multiline" | undefined) ?? "line",
-    maxTokens: numberFlag("max-tokens", v["max-tokens"]), temperature: numberFlag("temperature", v.temperature),
-    topP: numberFlag("top-p", v["top-p"]), seed: numberFlag("seed", v.seed),
+    prefix, suffix, format: v.format, mode: v.mode ?? "line",
+    maxTokens: v["max-tokens"], temperature: v.temperature, topP: v["top-p"], seed: v.seed,
   });
   for (;;) {
     const r = await it.next();

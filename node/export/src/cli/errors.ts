@@ -8,14 +8,6 @@ export class UsageError extends Error {
   }
 }
 
-/** Parses a number flag strictly ("12abc" and "" are errors that name the flag). */
-export function numberFlag(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = value.trim() === "" ? NaN : Number(value);
-  if (!Number.isFinite(n)) throw new UsageError(`--${flag} must be a number, got "${value}"`);
-  return n;
-}
-
 /** The UTF-16 offset of a 1-based (line, column) cursor in `text`, or a UsageError naming the file. */
 export function cursorOffset(text: string, line: number, col: number, file: string): number {
   const lines = text.split("\n");

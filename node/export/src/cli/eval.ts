@@ -4,7 +4,6 @@
 // overall: exact match, edit similarity, the share that stopped properly, latency. A table, or JSON with --json.
 
 import { existsSync } from "node:fs";
-import { parseArgs } from "node:util";
 import type { SampleRecord } from "../../../../src/lib/fim/index.ts";
 import { loadAdapter } from "../../../../src/lib/train/adapter.ts";
 import { parseJsonl } from "../../../../src/lib/train/data.ts";
@@ -13,9 +12,29 @@ import {
   type EvalOptions, type EvalPrediction, type EvalScores, type SampleCompleter,
 } from "../../../../src/lib/train/evaluate.ts";
 import { openLlamaCompleter } from "../eval/llama-complete.ts";
-import { numberFlag, UsageError } from "./errors.ts";
-import { loadModel, readFolder, readText } from "./load.ts";
+import { UsageError } from "./errors.ts";
+import { flagHelp, parseFlags, type FlagSpec } from "./flags.ts";
+import { loadModel, readText } from "./load.ts";
+import { readAdapterFolder } from "./adapter-folder.ts";
 import type { Io } from "./main.ts";
+
+export const EVAL_MODES = ["span", "line", "multiline"] as const;
+export type EvalMode = (typeof EVAL_MODES)[number];
+
+export const EVAL_FLAGS = [
+  { name: "model", type: "string", arg: "DIR", help: "score our engine on this model folder" },
+  { name: "adapter", type: "string", arg: "DIR", help: "with a LoRA adapter (PEFT)" },
+  { name: "gguf", type: "string", arg: "FILE", help: "score a GGUF through llama.cpp" },
+  { name: "data", type: "string", arg: "FILE", help: "the eval samples (the .eval.jsonl of `fim samples`)" },
+  { name: "mode", type: "string", choices: EVAL_MODES, default: "span", help: "which samples: all, only those whose middle is one line (a trailing newline aside), or only the others. Each sample is completed in line mode when its middle is one line, else in multi-line mode; ctx formats always stop at the line's end; plain records are skipped" },
+  { name: "limit", type: "int", min: 1, max: 10_000_000, help: "the first N samples (after --mode)" },
+  { name: "max-tokens", type: "int", min: 1, max: 65_536, help: "token limit per sample (default: the middle's own token count + 16, at most 128)" },
+  { name: "baselines", type: "boolean", help: "also score an empty prediction and repeating the line before the cursor's line" },
+  { name: "f32-cache", type: "boolean", help: "llama.cpp keeps keys and values in F32 (its default is F16): for exact comparisons" },
+  { name: "threads", type: "int", min: 1, max: 1024, help: "llama.cpp's CPU threads (default: every core; on a busy machine 1 can be much faster)" },
+  { name: "json", type: "boolean", help: "the report as JSON on stdout (with every prediction)" },
+  { name: "quiet", type: "boolean", help: "no progress on stderr" },
+] as const satisfies readonly FlagSpec[];
 
 export const EVAL_HELP = `Usage: fim eval [--model DIR [--adapter DIR]] [--gguf FILE] [--baselines] --data eval.jsonl [options]
 
@@ -27,22 +46,7 @@ Completes each held-out sample greedily and scores the completion against its mi
 With --model and --gguf together both run on the same samples (a model against its export), and the report says on
 how many their predictions are identical. --baselines alone scores only the baselines.
 
-Options:
-  --mode span|line|multiline   which samples: all (default), only those whose middle is one line (a trailing
-                               newline aside), or only the others. Each sample is completed in line mode (stop at
-                               the first newline) when its middle is one line, else in multi-line mode (to an end
-                               token); ctx formats always stop at the line's end. Plain (non-FIM) records are skipped.
-  --limit N          the first N samples (after --mode)
-  --max-tokens N     token limit per sample (default: the middle's own token count + 16, at most 128)
-  --baselines        also score an empty prediction and repeating the line before the cursor's line
-  --f32-cache        llama.cpp keeps keys and values in F32 (its default is F16): for exact comparisons
-  --threads N        llama.cpp's CPU threads (default: every core; on a busy machine 1 can be much faster)
-  --json             the report as JSON on stdout (with every prediction)
-  --quiet            no progress on stderr
-`;
-
-export const EVAL_MODES = ["span", "line", "multiline"] as const;
-export type EvalMode = (typeof EVAL_MODES)[number];
+${flagHelp(EVAL_FLAGS)}`;
 
 export class EvalError extends Error {
   constructor(message: string) {
@@ -106,14 +110,7 @@ function systemReport(name: string, source: string, predictions: EvalPrediction[
 }
 
 export async function evalCommand(argv: string[], io: Io): Promise<number> {
-  const { values: v } = parseArgs({
-    args: argv,
-    options: {
-      model: { type: "string" }, adapter: { type: "string" }, gguf: { type: "string" }, data: { type: "string" },
-      mode: { type: "string" }, limit: { type: "string" }, "max-tokens": { type: "string" }, baselines: { type: "boolean" },
-      "f32-cache": { type: "boolean" }, threads: { type: "string" }, json: { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
-    },
-  });
+  const { values: v } = parseFlags(EVAL_FLAGS, argv);
   if (v.help) {
     io.stdout.write(EVAL_HELP);
     return 0;
@@ -121,16 +118,9 @@ export async function evalCommand(argv: string[], io: Io): Promise<number> {
   if (!v.data) throw new UsageError(`--data is required\n\n${EVAL_HELP}`);
   if (v.adapter && !v.model) throw new UsageError("--adapter needs --model (for --gguf, export the model with the adapter merged)");
   if (!v.model && !v.gguf && !v.baselines) throw new UsageError(`give --model DIR, --gguf FILE, --baselines, or several\n\n${EVAL_HELP}`);
-  const mode = (v.mode ?? "span") as EvalMode;
-  if (!EVAL_MODES.includes(mode)) throw new UsageError(`--mode must be one of ${EVAL_MODES.join(", ")}, got "${v.mode}"`);
-  const positive = (flag: string, value: string | undefined) => {
-    const n = numberFlag(flag, value);
-    if (n !== undefined && !(Number.isInteger(n) && n > 0)) throw new UsageError(`--${flag} must be a positive integer, got ${n}`);
-    return n;
-  };
-  const limit = positive("limit", v.limit);
-  const maxTokens = positive("max-tokens", v["max-tokens"]);
-  const threads = positive("threads", v.threads);
+  const mode: EvalMode = v.mode ?? "span";
+  const { limit, threads } = v;
+  const maxTokens = v["max-tokens"];
   if (v.gguf && !existsSync(v.gguf)) throw new UsageError(`--gguf: no such file: ${v.gguf}`);
   const { samples, left } = selectSamples(parseJsonl(readText(v.data, "--data"), v.data), mode, limit);
   if (samples.length === 0) throw new EvalError(`${v.data}: no samples to evaluate (${left.plain} plain, ${left.mode} not ${mode})`);
@@ -155,7 +145,7 @@ export async function evalCommand(argv: string[], io: Io): Promise<number> {
     }
     if (v.model) {
       const { be, engine } = await loadModel(v.model);
-      if (v.adapter) await loadAdapter(be, engine.model.w, readFolder(v.adapter, "--adapter"));
+      if (v.adapter) await loadAdapter(be, engine.model.w, await readAdapterFolder(v.adapter, v.model!, (line) => io.stderr.write(line + "\n")));
       const c = engineCompleter({ tokenizer: engine.checkpoint.tokenizer, generator: engine.generator(), eosIds: engine.checkpoint.stopIds });
       const r = await run(c, "model");
       systems.push(systemReport("model", v.adapter ? `${v.model} + adapter ${v.adapter}` : v.model, r.predictions));

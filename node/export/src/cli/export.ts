@@ -3,78 +3,61 @@
 
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { FORMAT_NAMES, getFormat } from "../../../../src/lib/fim/index.ts";
 import { loadCheckpoint } from "../../../../src/lib/model/checkpoint.ts";
 import { folderFiles } from "../../../../src/lib/model/node-folder.ts";
-import { parseSafetensors, readTensor } from "../../../../src/lib/model/safetensors.ts";
-import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, parseAdapterConfig, TRAINER_STATE } from "../../../../src/lib/train/adapter.ts";
 import { openAtomic } from "../atomic-writer.ts";
-import { exportGguf, type AdapterSource } from "../export/gguf-export.ts";
+import { exportGguf } from "../export/gguf-export.ts";
 import { exportLoraGguf } from "../export/lora-gguf.ts";
 import { modelfile } from "../export/modelfile.ts";
+import { LLAMA_CPP_PRE_NAMES } from "../export/tokenizer-kv.ts";
 import { EXPORT_TYPES, type ExportType } from "../export/plan.ts";
+import { checkOutputs, type NamedPath } from "../output-paths.ts";
+import { readAdapterFolder } from "./adapter-folder.ts";
 import { UsageError } from "./errors.ts";
-import { readFolder } from "./load.ts";
+import { flagHelp, parseFlags, requireFlags, type FlagSpec } from "./flags.ts";
 import type { Io } from "./main.ts";
+
+export const EXPORT_FLAGS = [
+  { name: "model", type: "string", arg: "DIR", help: "the Hugging Face model folder (config.json, safetensors, tokenizer.json)" },
+  { name: "adapter", type: "string", arg: "DIR", help: "a LoRA adapter folder (PEFT) to merge in float32 before quantization" },
+  { name: "quant", type: "string", choices: EXPORT_TYPES, help: "the GGUF's weight type" },
+  { name: "out", type: "string", arg: "FILE", help: "the GGUF to write" },
+  { name: "modelfile", type: "string", arg: "PATH", help: "also write an Ollama Modelfile (FROM the GGUF, the FIM template, stop tokens)" },
+  { name: "lora-gguf", type: "string", arg: "PATH", help: "also write the adapter alone as a GGUF (Ollama's ADAPTER, llama.cpp's --lora)" },
+  { name: "format", type: "string", choices: FORMAT_NAMES, help: "the FIM format the model was trained with (default: the adapter's trainer_state.json, else qwen)" },
+  { name: "name", type: "string", help: "general.name (default: the model folder's name)" },
+  { name: "pre", type: "string", choices: LLAMA_CPP_PRE_NAMES, arg: "NAME", help: "the llama.cpp pre-tokenizer, when it cannot be recognised (a name llama.cpp knows, e.g. qwen2, llama-bpe, gpt-2)" },
+  { name: "context", type: "int", min: 1, max: 1 << 24, default: 2048, help: "num_ctx in the Modelfile (at most the model's)" },
+  { name: "quiet", type: "boolean", help: "no progress on stderr" },
+] as const satisfies readonly FlagSpec[];
 
 export const EXPORT_HELP = `Usage: fim export --model DIR [--adapter DIR] --quant ${EXPORT_TYPES.join("|")} --out model.gguf [options]
 
 Writes a GGUF that llama.cpp and Ollama run: the LoRA adapter (if any) merged in float32 before quantization.
+Every output is written under a temporary name and moved into place when complete.
 
-Options:
-  --modelfile PATH   also write an Ollama Modelfile (FROM the GGUF, the FIM template, stop tokens)
-  --lora-gguf PATH   also write the adapter alone as a GGUF (Ollama's ADAPTER, llama.cpp's --lora)
-  --format F         the FIM format the model was trained with (${FORMAT_NAMES.join(", ")});
-                     default: the adapter's trainer_state.json, else qwen
-  --name NAME        general.name (default: the model folder's name)
-  --pre NAME         the llama.cpp pre-tokenizer, when it cannot be recognised
-  --context N        num_ctx in the Modelfile (default 2048, at most the model's)
-  --quiet
-`;
-
-/** The adapter folder as an AdapterSource, and the format it was trained with if it says. */
-export function adapterFromFolder(dir: string): { source: AdapterSource; format?: string } {
-  const files = readFolder(dir, "--adapter");
-  const { lora } = parseAdapterConfig(files.get(ADAPTER_CONFIG));
-  const bytes = files.get(ADAPTER_WEIGHTS);
-  if (!bytes) throw new UsageError(`--adapter: ${ADAPTER_WEIGHTS} not found in ${dir}`);
-  const index = parseSafetensors(bytes, `${dir}/${ADAPTER_WEIGHTS}`);
-  const source: AdapterSource = {
-    lora,
-    async tensor(name) {
-      const e = index.byName.get(name) ?? index.byName.get(name.replace(/\.weight$/, ".default.weight"));
-      return e ? { shape: e.shape, data: (await readTensor(bytes, e)).data } : undefined;
-    },
-  };
-  const state = files.get(TRAINER_STATE);
-  const format = state ? (JSON.parse(new TextDecoder().decode(state)) as { format?: string }).format : undefined;
-  return { source, format };
-}
+${flagHelp(EXPORT_FLAGS)}`;
 
 export async function exportCommand(argv: string[], io: Io): Promise<number> {
-  const { values: v } = parseArgs({
-    args: argv,
-    options: {
-      model: { type: "string" }, adapter: { type: "string" }, quant: { type: "string" }, out: { type: "string" },
-      modelfile: { type: "string" }, "lora-gguf": { type: "string" }, format: { type: "string" }, name: { type: "string" },
-      pre: { type: "string" }, context: { type: "string" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
-    },
-  });
+  const { values: v } = parseFlags(EXPORT_FLAGS, argv);
   if (v.help) {
     io.stdout.write(EXPORT_HELP);
     return 0;
   }
-  for (const k of ["model", "quant", "out"] as const) if (!v[k]) throw new UsageError(`--${k} is required\n\n${EXPORT_HELP}`);
-  const quant = v.quant!.toLowerCase() as ExportType;
-  if (!EXPORT_TYPES.includes(quant)) throw new UsageError(`--quant must be one of ${EXPORT_TYPES.join(", ")}, got "${v.quant}"`);
+  requireFlags(v, ["model", "quant", "out"], EXPORT_HELP);
+  const quant = v.quant as ExportType;
   if (!existsSync(v.model!)) throw new UsageError(`--model: no such folder: ${v.model}`);
-  for (const p of [v.out, v.modelfile, v["lora-gguf"]]) {
-    if (p && !statSync(dirname(resolve(p)), { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`cannot write ${p}: its folder does not exist`);
-  }
   if (v["lora-gguf"] && !v.adapter) throw new UsageError("--lora-gguf needs --adapter");
+  const outputs = [{ flag: "--out", path: v.out! }, { flag: "--modelfile", path: v.modelfile }, { flag: "--lora-gguf", path: v["lora-gguf"] }]
+    .filter((o): o is NamedPath => o.path !== undefined);
+  for (const o of outputs) {
+    if (!statSync(dirname(resolve(o.path)), { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`cannot write ${o.path}: its folder does not exist`);
+    if (statSync(o.path, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`${o.flag} ${o.path} is a folder: give a file path`);
+  }
+  checkOutputs(outputs, [{ flag: "--model", path: v.model! }, ...(v.adapter ? [{ flag: "--adapter", path: v.adapter }] : [])]);
   const log = (s: string) => void (!v.quiet && io.stderr.write(s));
-  const adapter = v.adapter ? adapterFromFolder(v.adapter) : undefined;
+  const adapter = v.adapter ? await readAdapterFolder(v.adapter, v.model!, (line) => log(line + "\n")) : undefined;
   const format = v.format ?? adapter?.format ?? "qwen";
   getFormat(format);
   const files = folderFiles(v.model!);
@@ -87,7 +70,7 @@ export async function exportCommand(argv: string[], io: Io): Promise<number> {
   let lastBar = 0;
   try {
     const summary = await exportGguf(cp, await json("tokenizer.json"), tokenizerConfig, out, {
-      type: quant, name, format, pre: v.pre, adapter: adapter?.source,
+      type: quant, name, format, pre: v.pre, adapter,
       onProgress: (p) => {
         if (p.done < p.total && Date.now() - lastBar < 200) return;
         lastBar = Date.now();
@@ -111,16 +94,16 @@ export async function exportCommand(argv: string[], io: Io): Promise<number> {
   if (v["lora-gguf"]) {
     const lora = openAtomic(v["lora-gguf"]);
     try {
-      await exportLoraGguf(cp.config, adapter!.source, lora, `${name}-lora`);
+      await exportLoraGguf(cp.config, adapter!, lora, `${name}-lora`);
       await lora.commit();
     } catch (e) {
       await lora.abort();
       throw e;
     }
-    log(`wrote ${v["lora-gguf"]} (LoRA adapter, rank ${adapter!.source.lora.r})\n`);
+    log(`wrote ${v["lora-gguf"]} (LoRA adapter, rank ${adapter!.lora.r})\n`);
   }
   if (v.modelfile) {
-    const ctx = Math.min(Number(v.context ?? 2048), cp.config.max_position_embeddings);
+    const ctx = Math.min(v.context ?? 2048, cp.config.max_position_embeddings);
     const rel = relative(dirname(resolve(v.modelfile)), resolve(v.out!));
     const mf = openAtomic(v.modelfile);
     await mf.write(modelfile({ gguf: rel.startsWith(".") ? rel : `./${rel}`, format, contextLength: ctx }));

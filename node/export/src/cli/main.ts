@@ -1,8 +1,9 @@
 // The `fim` command: a table of subcommands, one dispatcher, and one place that turns errors into exit codes
-// (2: usage — bad flag, unknown format, missing path; 1: the job failed — no usable files, a bad checkpoint,
-// adapter or JSONL line, a diverged run).
+// (2: usage — bad flag, unknown format, missing path, an output that would destroy something; 1: the job failed —
+// no usable files, a bad checkpoint, adapter or JSONL line, a diverged run, a file-system fault).
 
 import { NoUsableFilesError, UnknownFormatError } from "../../../../src/lib/fim/index.ts";
+import { describeFsError, isFsError } from "../fs-errors.ts";
 import { PathNotFoundError } from "../fs-source.ts";
 import { UsageError } from "./errors.ts";
 import { completeCommand, COMPLETE_HELP } from "./complete.ts";
@@ -43,7 +44,7 @@ ${Object.entries(COMMANDS)
 /** Typed errors about the user's files (their messages name the file, tensor or line): exit code 1, no stack. */
 const INPUT_ERRORS = new Set([
   "SafetensorsError", "ModelConfigError", "TokenizerError", "CheckpointError", "AdapterError", "DataError", "TrainingDivergedError",
-  "TokenizerExportError", "GgufError", "QuantizeError", "EvalError",
+  "TokenizerExportError", "GgufError", "QuantizeError", "EvalError", "NonFiniteLogitsError", "NonFiniteWeightsError",
 ]);
 
 /** Node's parseArgs errors carry a code; these are the user's typing, so usage errors. */
@@ -71,6 +72,10 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     if (usage || e instanceof NoUsableFilesError || (e instanceof Error && INPUT_ERRORS.has(e.name))) {
       io.stderr.write(`fim ${name}: error: ${(e as Error).message}\n`);
       return usage ? 2 : 1;
+    }
+    if (isFsError(e)) {
+      io.stderr.write(`fim ${name}: error: ${describeFsError(e)}\n`);
+      return 1;
     }
     throw e;
   }

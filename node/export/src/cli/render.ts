@@ -2,11 +2,22 @@
 
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
-import { parseArgs } from "node:util";
 import { buildPrompt, decodeText, detectLanguage, FORMAT_NAMES, sampleAtCursor } from "../../../../src/lib/fim/index.ts";
 import { PathNotFoundError } from "../fs-source.ts";
-import { cursorOffset, numberFlag, UsageError } from "./errors.ts";
+import { cursorOffset, UsageError } from "./errors.ts";
+import { flagHelp, parseFlags, type FlagSpec } from "./flags.ts";
 import type { Io } from "./main.ts";
+
+export const RENDER_FLAGS = [
+  { name: "format", type: "string", choices: FORMAT_NAMES, help: "the FIM format" },
+  { name: "file", type: "string", arg: "PATH", help: "the source file" },
+  { name: "line", type: "int", min: 1, max: 100_000_000, help: "the cursor's line, 1-based" },
+  { name: "col", type: "int", min: 1, max: 100_000_000, help: "the cursor's column, 1-based" },
+  { name: "incomplete", type: "boolean", help: "incomplete mode: no text after the cursor (empty suffix and ctx_after)" },
+  { name: "eot", type: "string", arg: "TOKEN", help: "end-of-text token (default: the format's)" },
+  { name: "prompt", type: "boolean", help: "print the inference prompt for the cursor instead (what a model is given)" },
+  { name: "json", type: "boolean", help: "print the whole record as JSON" },
+] as const satisfies readonly FlagSpec[];
 
 export const RENDER_HELP = `Usage: fim render --format F --file PATH --line L --col C [options]
 
@@ -14,23 +25,10 @@ Prints the training sample the format makes for a cursor at line L, column C (bo
 count: column 1 is before the first character). The middle is the rest of that line, or the whole next line
 when the cursor is at the end of a line.
 
-Options:
-  --format F      ${FORMAT_NAMES.join("|")}
-  --incomplete    incomplete mode: no text after the cursor (empty suffix and ctx_after)
-  --eot TOKEN     end-of-text token (default: the format's)
-  --prompt        print the inference prompt for the cursor instead (what a model is given)
-  --json          print the whole record as JSON
-`;
+${flagHelp(RENDER_FLAGS)}`;
 
 export async function renderCommand(argv: string[], io: Io): Promise<number> {
-  const { values: v } = parseArgs({
-    args: argv,
-    options: {
-      format: { type: "string" }, file: { type: "string" }, line: { type: "string" }, col: { type: "string" },
-      incomplete: { type: "boolean" }, eot: { type: "string" }, prompt: { type: "boolean" }, json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const { values: v } = parseFlags(RENDER_FLAGS, argv);
   if (v.help) {
     io.stdout.write(RENDER_HELP);
     return 0;
@@ -38,10 +36,8 @@ export async function renderCommand(argv: string[], io: Io): Promise<number> {
   for (const k of ["format", "file", "line", "col"] as const) {
     if (v[k] === undefined) throw new UsageError(`--${k} is required\n\n${RENDER_HELP}`);
   }
-  const line = numberFlag("line", v.line)!;
-  const col = numberFlag("col", v.col)!;
-  if (!Number.isInteger(line) || line < 1) throw new UsageError(`--line must be an integer >= 1, got ${v.line}`);
-  if (!Number.isInteger(col) || col < 1) throw new UsageError(`--col must be an integer >= 1, got ${v.col}`);
+  const line = v.line!;
+  const col = v.col!;
   const path = v.file!;
   const bytes = await readFile(path).catch(() => {
     throw new PathNotFoundError(path);

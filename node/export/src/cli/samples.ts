@@ -2,7 +2,6 @@
 
 import { stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { parseArgs } from "node:util";
 import {
   buildDataset, DatasetOptionError, DEFAULT_DATASET_OPTIONS, FORMAT_NAMES, SKIP_REASONS, toJsonl,
   type DatasetOptions, type DatasetProgress, type DatasetStats, type FileSource,
@@ -10,36 +9,41 @@ import {
 import { builtinSource } from "../../../../src/lib/fim/builtin.ts";
 import { openAtomic, type AtomicFile } from "../atomic-writer.ts";
 import { directorySource } from "../fs-source.ts";
-import { numberFlag, UsageError } from "./errors.ts";
+import { checkOutputs } from "../output-paths.ts";
+import { UsageError } from "./errors.ts";
+import { flagHelp, parseFlags, type FlagSpec } from "./flags.ts";
 import type { Io } from "./main.ts";
 
 const D = DEFAULT_DATASET_OPTIONS;
+/** Bounds here keep typing slips from running away; the library checks the options again (DatasetOptionError). */
+export const SAMPLES_FLAGS = [
+  { name: "format", type: "string", choices: FORMAT_NAMES, default: D.format, help: "the FIM format" },
+  { name: "count", type: "int", min: 1, max: 10_000_000, default: D.count, help: "total samples over all files" },
+  { name: "per-file", type: "int", min: 1, max: 100_000, arg: "K", help: "K samples per usable file instead of a total" },
+  { name: "seed", type: "int", min: 0, max: 2 ** 32 - 1, default: D.seed, help: "PRNG seed; same input + seed = identical output" },
+  { name: "eval-fraction", type: "number", min: 0, max: 1, default: D.evalFraction, help: "fraction of files held out for eval" },
+  { name: "out", type: "string", arg: "FILE", help: "train samples (default: all samples to stdout)" },
+  { name: "eval-out", type: "string", arg: "FILE", help: "eval samples (default: FILE with .eval.jsonl)" },
+  { name: "builtin", type: "boolean", help: "use the built-in synthetic corpus (Python, JavaScript, SQL)" },
+  { name: "span", type: "string", choices: ["lines", "chars"], default: D.spanUnit, help: "psm-family split unit" },
+  { name: "fim-rate", type: "number", min: 0, max: 1, default: D.fimRate, help: "psm family: share of FIM samples, the rest plain" },
+  { name: "spm-rate", type: "number", min: 0, max: 1, default: D.spmRate, help: "psm family: share of FIM samples in SPM order" },
+  { name: "incomplete-rate", type: "number", min: 0, max: 1, default: D.incompleteRate, help: "ctx family: share of incomplete-mode samples" },
+  { name: "eot", type: "string", arg: "TOKEN", help: "end-of-text token after the middle (default: the format's)" },
+  { name: "max-file-bytes", type: "int", min: 1, max: 1 << 30, default: D.maxFileBytes, help: "skip larger files" },
+  { name: "near-dup-threshold", type: "number", min: 0, max: 1, default: D.nearDupThreshold, arg: "T", help: "drop eval files whose token 5-gram Jaccard similarity to a train file is >= T (counted as skipped near-duplicate)" },
+  { name: "keep-near-duplicates", type: "boolean", help: "keep them instead" },
+  { name: "quiet", type: "boolean", help: "no progress or summary on stderr" },
+] as const satisfies readonly FlagSpec[];
+
 export const SAMPLES_HELP = `Usage: fim samples <dir|file...> [options]
        fim samples --builtin [options]
 
 Cuts code into fill-in-the-middle training samples and writes them as JSONL
 (one record per line: text, prefix, middle, suffix, format, mode, language, path, split).
+Unreadable files are skipped and counted; outputs are written whole or not at all.
 
-Options:
-  --format F            ${FORMAT_NAMES.join("|")} (default ${D.format})
-  --count N             total samples over all files (default ${D.count})
-  --per-file K          K samples per usable file instead of a total
-  --seed S              PRNG seed; same input + seed = identical output (default ${D.seed})
-  --eval-fraction F     fraction of files held out for eval (default ${D.evalFraction})
-  --out FILE            train samples (default: all samples to stdout)
-  --eval-out FILE       eval samples (default: FILE with .eval.jsonl)
-  --builtin             use the built-in synthetic corpus (Python, JavaScript, SQL)
-  --span lines|chars    psm-family split unit (default ${D.spanUnit})
-  --fim-rate R          psm family: share of FIM samples, the rest plain (default ${D.fimRate})
-  --spm-rate R          psm family: share of FIM samples in SPM order (default ${D.spmRate})
-  --incomplete-rate R   ctx family: share of incomplete-mode samples (default ${D.incompleteRate})
-  --eot TOKEN           end-of-text token after the middle (default: the format's)
-  --max-file-bytes N    skip larger files (default ${D.maxFileBytes})
-  --near-dup-threshold T  drop eval files whose token 5-gram Jaccard similarity to a train file is >= T
-                        (default ${D.nearDupThreshold}; counted as skipped near-duplicate)
-  --keep-near-duplicates  keep them instead
-  --quiet               no progress or summary on stderr
-`;
+${flagHelp(SAMPLES_FLAGS)}`;
 
 /** Option field → its flag, so library errors name what the user typed. */
 const FLAG_OF: Partial<Record<keyof DatasetOptions, string>> = {
@@ -73,48 +77,36 @@ export function formatStats(s: DatasetStats): string {
 }
 
 export async function samplesCommand(argv: string[], io: Io): Promise<number> {
-  const { values: v, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      format: { type: "string" }, count: { type: "string" }, "per-file": { type: "string" }, seed: { type: "string" },
-      "eval-fraction": { type: "string" }, out: { type: "string" }, "eval-out": { type: "string" },
-      builtin: { type: "boolean" }, span: { type: "string" }, "fim-rate": { type: "string" },
-      "spm-rate": { type: "string" }, "incomplete-rate": { type: "string" }, eot: { type: "string" },
-      "max-file-bytes": { type: "string" }, "near-dup-threshold": { type: "string" }, "keep-near-duplicates": { type: "boolean" },
-      quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
-    },
-  });
+  const { values: v, positionals } = parseFlags(SAMPLES_FLAGS, argv, { positionals: true });
   if (v.help) {
     io.stdout.write(SAMPLES_HELP);
     return 0;
   }
   if (positionals.length === 0 && !v.builtin) throw new UsageError("give files or directories, or --builtin\n\n" + SAMPLES_HELP);
   if (positionals.length > 0 && v.builtin) throw new UsageError("give files or --builtin, not both");
-  if (v.span !== undefined && v.span !== "lines" && v.span !== "chars") {
-    throw new UsageError(`--span must be "lines" or "chars", got "${v.span}"`);
-  }
+  if (v["eval-out"] && !v.out) throw new UsageError("--eval-out needs --out");
   const options: Partial<DatasetOptions> = Object.fromEntries(
     Object.entries({
-      format: v.format, count: numberFlag("count", v.count), perFile: numberFlag("per-file", v["per-file"]),
-      seed: numberFlag("seed", v.seed), evalFraction: numberFlag("eval-fraction", v["eval-fraction"]),
-      spanUnit: v.span, fimRate: numberFlag("fim-rate", v["fim-rate"]), spmRate: numberFlag("spm-rate", v["spm-rate"]),
-      incompleteRate: numberFlag("incomplete-rate", v["incomplete-rate"]), eot: v.eot,
-      maxFileBytes: numberFlag("max-file-bytes", v["max-file-bytes"]),
-      nearDupThreshold: numberFlag("near-dup-threshold", v["near-dup-threshold"]),
+      format: v.format, count: v.count, perFile: v["per-file"], seed: v.seed, evalFraction: v["eval-fraction"],
+      spanUnit: v.span, fimRate: v["fim-rate"], spmRate: v["spm-rate"], incompleteRate: v["incomplete-rate"], eot: v.eot,
+      maxFileBytes: v["max-file-bytes"], nearDupThreshold: v["near-dup-threshold"],
       dropNearDuplicates: v["keep-near-duplicates"] ? false : undefined,
     }).filter(([, x]) => x !== undefined),
   );
+  const evalOut = v.out ? (v["eval-out"] ?? evalPathFor(v.out)) : undefined;
+  if (v.out) {
+    await checkWritable(v.out);
+    await checkWritable(evalOut!);
+    checkOutputs([{ flag: "--out", path: v.out }, { flag: v["eval-out"] ? "--eval-out" : "the eval file", path: evalOut! }],
+      positionals.map((p) => ({ flag: "the input", path: p })));
+  }
   const source: FileSource = v.builtin ? builtinSource() : await directorySource(positionals);
   const outs: AtomicFile[] = [];
   let train: (s: string) => Promise<void> | void;
   let evalW: (s: string) => Promise<void> | void;
   if (v.out) {
-    const evalOut = v["eval-out"] ?? evalPathFor(v.out);
-    await checkWritable(v.out);
-    await checkWritable(evalOut);
     const t = openAtomic(v.out);
-    const e = openAtomic(evalOut);
+    const e = openAtomic(evalOut!);
     outs.push(t, e);
     train = (s) => t.write(s);
     evalW = (s) => e.write(s);

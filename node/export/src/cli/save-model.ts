@@ -12,6 +12,9 @@ import { namedModelWeights } from "../../../../src/lib/train/weights.ts";
 /** Files copied from the base folder unchanged (config.json gets torch_dtype float32). */
 const COPIED = ["tokenizer.json", "tokenizer_config.json", "generation_config.json", "special_tokens_map.json"];
 
+/** Every file a full model folder written here may hold. */
+export const FULL_MODEL_FILES = ["model.safetensors", "config.json", ...COPIED] as const;
+
 export async function saveFullModel<T, I>(be: Backend<T, I>, engine: Engine<T, I>, baseDir: string): Promise<Files> {
   const shapes = new Map(engine.checkpoint.tensors.map((t) => [t.name, t.shape]));
   const tensors = [];

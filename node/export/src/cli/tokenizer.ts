@@ -4,7 +4,6 @@
 
 import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { classifyFile, DEFAULT_DATASET_OPTIONS, SKIP_REASONS, type SkipReason } from "../../../../src/lib/fim/index.ts";
 import { BUILTIN_CORPUS } from "../../../../src/lib/fim/builtin.ts";
 import {
@@ -14,10 +13,23 @@ import { TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from "../../../../src/lib/model
 import { DataError } from "../../../../src/lib/train/data.ts";
 import { writeDirAtomic } from "../atomic-dir.ts";
 import { directorySource } from "../fs-source.ts";
-import { numberFlag, UsageError } from "./errors.ts";
+import { checkOutputDir, checkOutputs } from "../output-paths.ts";
+import { UsageError } from "./errors.ts";
+import { flagHelp, parseFlags, type FlagSpec } from "./flags.ts";
 import type { Io } from "./main.ts";
 
 const DEFAULT_VOCAB = 6144;
+
+export const TOKENIZER_FLAGS = [
+  { name: "input", type: "string", multiple: true, arg: "PATH", help: "a file, folder or JSONL (repeatable; the same as a positional path)" },
+  { name: "builtin", type: "boolean", help: "also the built-in corpus" },
+  { name: "vocab-size", type: "int", min: 256 + TOKENIZER_SPECIALS.length, max: 1 << 20, default: DEFAULT_VOCAB, help: "tokens in all, specials included" },
+  { name: "min-frequency", type: "int", min: 1, max: 1 << 30, default: 2, help: "stop early when the best pair occurs fewer times" },
+  { name: "max-length", type: "int", min: 1, max: 1 << 24, default: 2048, help: `model_max_length in ${TOKENIZER_CONFIG_FILE}` },
+  { name: "max-file-bytes", type: "int", min: 1, max: 1 << 30, default: DEFAULT_DATASET_OPTIONS.maxFileBytes, help: "skip larger files" },
+  { name: "out", type: "string", arg: "DIR", help: "the folder to write: new, empty, or an earlier output of this command (replaced whole at the end)" },
+  { name: "quiet", type: "boolean", help: "no progress or summary on stderr" },
+] as const satisfies readonly FlagSpec[];
 
 export const TOKENIZER_HELP = `Usage: fim tokenizer <dir|file|samples.jsonl...> --out DIR [options]
        fim tokenizer --builtin --out DIR [options]
@@ -29,27 +41,10 @@ ${TOKENIZER_SPECIALS.length} special tokens, each one id: <|endoftext|> (eos), <
 Files are filtered as \`fim samples\` filters them (binary, unknown language, generated, minified, too small,
 too large); a *.jsonl argument is read as records, and their "text" is trained on (markers cut out).
 
-Options:
-  --input PATH          a file, folder or JSONL (repeatable; the same as a positional path)
-  --builtin             also the built-in corpus
-  --vocab-size N        tokens in all, specials included (default ${DEFAULT_VOCAB})
-  --min-frequency N     stop early when the best pair occurs fewer times (default 2)
-  --max-length N        model_max_length in ${TOKENIZER_CONFIG_FILE} (default 2048)
-  --max-file-bytes N    skip larger files (default ${DEFAULT_DATASET_OPTIONS.maxFileBytes})
-  --out DIR             the folder to write (replaced whole at the end)
-  --quiet               no progress or summary on stderr
-`;
+${flagHelp(TOKENIZER_FLAGS)}`;
 
 export async function tokenizerCommand(argv: string[], io: Io): Promise<number> {
-  const { values: v, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      input: { type: "string", multiple: true }, builtin: { type: "boolean" }, "vocab-size": { type: "string" },
-      "min-frequency": { type: "string" }, "max-length": { type: "string" }, "max-file-bytes": { type: "string" },
-      out: { type: "string" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
-    },
-  });
+  const { values: v, positionals } = parseFlags(TOKENIZER_FLAGS, argv, { positionals: true });
   if (v.help) {
     io.stdout.write(TOKENIZER_HELP);
     return 0;
@@ -58,15 +53,12 @@ export async function tokenizerCommand(argv: string[], io: Io): Promise<number> 
   if (inputs.length === 0 && !v.builtin) throw new UsageError(`give files, folders or JSONL, or --builtin\n\n${TOKENIZER_HELP}`);
   if (!v.out) throw new UsageError(`--out DIR is required\n\n${TOKENIZER_HELP}`);
   if (!statSync(dirname(resolve(v.out)), { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`cannot write ${v.out}: its parent folder does not exist`);
-  const int = (flag: string, value: string | undefined, min: number) => {
-    const n = numberFlag(flag, value);
-    if (n !== undefined && !(Number.isInteger(n) && n >= min)) throw new UsageError(`--${flag} must be an integer >= ${min}, got "${value}"`);
-    return n;
-  };
-  const vocabSize = int("vocab-size", v["vocab-size"], 256 + TOKENIZER_SPECIALS.length) ?? DEFAULT_VOCAB;
-  const minFrequency = int("min-frequency", v["min-frequency"], 1);
-  const maxLength = int("max-length", v["max-length"], 1);
-  const maxFileBytes = int("max-file-bytes", v["max-file-bytes"], 1) ?? DEFAULT_DATASET_OPTIONS.maxFileBytes;
+  checkOutputs([{ flag: "--out", path: v.out, dir: true }], inputs.map((p) => ({ flag: "the input", path: p })));
+  checkOutputDir("--out", v.out, (name) => name === TOKENIZER_FILE || name === TOKENIZER_CONFIG_FILE, TOKENIZER_FILE);
+  const vocabSize = v["vocab-size"] ?? DEFAULT_VOCAB;
+  const minFrequency = v["min-frequency"];
+  const maxLength = v["max-length"];
+  const maxFileBytes = v["max-file-bytes"] ?? DEFAULT_DATASET_OPTIONS.maxFileBytes;
   const log = (s: string) => void (!v.quiet && io.stderr.write(s));
 
   const started = Date.now();

@@ -1,91 +1,149 @@
 // `fim train`: LoRA (or full) fine-tuning of a Hugging Face model folder on JSONL samples from `fim samples`.
-// Writes a PEFT adapter folder (plus optimizer state, so --resume continues the very same run).
+// Writes a PEFT adapter folder (plus optimizer state, so --resume continues the very same run). Before any work:
+// the output folder must be new, empty or this command's own earlier output, and no output may touch an input.
 
-import { parseArgs } from "node:util";
 import { getFormat } from "../../../../src/lib/fim/index.ts";
 import {
-  loadAdapter, loadTrainerState, loraShapes, saveAdapter, saveTrainerState, type Files,
+  ADAPTER_CONFIG, ADAPTER_WEIGHTS, loadAdapter, loadTrainerState, loraShapes, OPTIMIZER_STATE, parseTrainerState, readAdapter,
+  saveAdapter, saveTrainerState, TRAINER_STATE, type Files, type ReadAdapter, type TrainerState,
 } from "../../../../src/lib/train/adapter.ts";
 import { parseJsonl, tokenizeSample, type TokenizedSample } from "../../../../src/lib/train/data.ts";
 import { attachLora, checkTargets, DEFAULT_LORA, type LoraConfig } from "../../../../src/lib/train/lora.ts";
 import { enableModelFullTraining } from "../../../../src/lib/train/weights.ts";
-import { DEFAULT_TRAIN, Trainer, type TrainConfig } from "../../../../src/lib/train/trainer.ts";
+import { DEFAULT_TRAIN, Trainer, TrainingDivergedError, type TrainConfig } from "../../../../src/lib/train/trainer.ts";
 import { writeDirAtomic } from "../atomic-dir.ts";
-import { saveFullModel } from "./save-model.ts";
-import { numberFlag, UsageError } from "./errors.ts";
+import { checkOutputDir, checkOutputs } from "../output-paths.ts";
+import { FULL_MODEL_FILES, saveFullModel } from "./save-model.ts";
+import { UsageError } from "./errors.ts";
+import { flagHelp, parseFlags, requireFlags, type FlagSpec } from "./flags.ts";
 import { loadModel, readFolder, readText } from "./load.ts";
 import type { Io } from "./main.ts";
 
 const T = DEFAULT_TRAIN;
+const L = DEFAULT_LORA;
+
+/** Bounds that keep a typo from allocating the machine away; the model's own sizes are checked once it is loaded. */
+export const TRAIN_FLAGS = [
+  { name: "model", type: "string", arg: "DIR", help: "the Hugging Face model folder (config.json, safetensors, tokenizer.json)" },
+  { name: "data", type: "string", arg: "FILE", help: "train samples (JSONL from `fim samples`)" },
+  { name: "out", type: "string", arg: "DIR", help: "the adapter folder to write: new, empty, or this command's earlier output" },
+  { name: "eval", type: "string", arg: "FILE", help: "eval samples (default: DATA with .eval.jsonl when it exists; an empty one is no eval set)" },
+  { name: "steps", type: "int", min: 1, max: 10_000_000, help: "optimizer steps (instead of --epochs)" },
+  { name: "epochs", type: "number", above: 0, max: 10_000, default: T.epochs, help: "passes over the data" },
+  { name: "resume", type: "boolean", help: "continue the run saved in --out exactly where it stopped (only --steps, --lr and --warmup may change)" },
+  { name: "lr", type: "number", above: 0, max: 10, default: T.lr, help: "peak learning rate (AdamW)" },
+  { name: "warmup", type: "int", min: 0, max: 10_000_000, default: T.warmupSteps, help: "linear warmup steps, then linear decay (short runs want fewer)" },
+  { name: "batch-size", type: "int", min: 1, max: 4096, default: T.batchSize, help: "sequences per micro-batch" },
+  { name: "grad-accum", type: "int", min: 1, max: 4096, default: T.gradAccum, help: "micro-batches per optimizer step" },
+  { name: "context", type: "int", min: 8, max: 1 << 20, default: T.contextLength, help: "tokens per sequence (longer samples are left out)" },
+  { name: "clip", type: "number", above: 0, max: 1e6, default: T.clip, help: "global gradient-norm clip" },
+  { name: "weight-decay", type: "number", min: 0, max: 10, default: T.weightDecay, help: "AdamW weight decay" },
+  { name: "seed", type: "int", min: 0, max: 2 ** 32 - 1, default: T.seed, help: "data order and LoRA initialisation" },
+  { name: "rank", type: "int", min: 1, max: 4096, default: L.r, help: "LoRA rank" },
+  { name: "alpha", type: "number", above: 0, max: 1e6, default: L.alpha, help: "LoRA alpha" },
+  { name: "rslora", type: "boolean", help: "scale by alpha/sqrt(rank) instead of alpha/rank" },
+  { name: "targets", type: "string", arg: "q_proj,k_proj,...", help: "modules to adapt (default: every linear of a block; Mamba: in_proj,x_proj,dt_proj,out_proj)" },
+  { name: "loss-on", type: "string", choices: ["middle", "all"], default: "middle", help: "which tokens the loss is on" },
+  { name: "full", type: "boolean", help: "train every weight instead of LoRA; --out becomes a full model folder (HF layout)" },
+  { name: "recompute", type: "boolean", help: "recompute activations per block (less memory, ~1.3x time)" },
+  { name: "save-every", type: "int", min: 1, max: 10_000_000, help: "save the adapter and optimizer state every N steps (default: at the end)" },
+  { name: "quiet", type: "boolean", help: "no progress on stderr" },
+] as const satisfies readonly FlagSpec[];
+
 export const TRAIN_HELP = `Usage: fim train --model DIR --data samples.jsonl --out ADAPTER_DIR [options]
 
-LoRA fine-tuning on the CPU. Defaults follow the pipeline seed: rank ${DEFAULT_LORA.r}, alpha ${DEFAULT_LORA.alpha},
+LoRA fine-tuning on the CPU. Defaults follow the pipeline seed: rank ${L.r}, alpha ${L.alpha},
 all attention and MLP projections, AdamW lr ${T.lr} with ${T.warmupSteps} warmup steps then linear decay,
 batch ${T.batchSize} x accumulation ${T.gradAccum}, ${T.epochs} epochs, context ${T.contextLength}, clip ${T.clip}.
-Loss is on the middle and end token. The adapter is written in PEFT's format.
+Loss is on the middle and end token. The adapter is written in PEFT's format. A step whose loss or gradient is
+not finite stops the run (exit 1); the last saved checkpoint is kept.
 
-Options:
-  --eval FILE          eval samples (default: DATA with .eval.jsonl when it exists)
-  --steps N | --epochs E
-  --resume             continue the run saved in ADAPTER_DIR exactly where it stopped
-  --lr X  --warmup N (short runs want fewer than the seed's 100)  --batch-size N  --grad-accum N  --context N  --clip X  --weight-decay X  --seed S
-  --rank R  --alpha A  --rslora  --targets q_proj,k_proj,... (default: every linear of a block; Mamba: in_proj,x_proj,dt_proj,out_proj)
-  --loss-on middle|all
-  --full               train every weight instead of LoRA; ADAPTER_DIR becomes a full model folder (HF layout)
-  --recompute          recompute activations per block (less memory, ~1.3x time)
-  --save-every N       save the adapter and optimizer state every N steps (default: at the end)
-  --quiet
-`;
+${flagHelp(TRAIN_FLAGS)}`;
+
+type TrainValues = ReturnType<typeof parseFlags<typeof TRAIN_FLAGS>>["values"];
+
+/** Files `fim train` writes into --out (an earlier output of it holds these and trainer_state.json). */
+const OWN_FILES = new Set([ADAPTER_CONFIG, ADAPTER_WEIGHTS, OPTIMIZER_STATE, TRAINER_STATE, ...FULL_MODEL_FILES]);
+
+/**
+ * On --resume, the flags that must match the saved run: given ones that differ are refused (all named at once);
+ * the ones not given take the saved values. Only --steps (not below the steps done), --lr and --warmup may change.
+ */
+export function resumeSettings(v: TrainValues, state: TrainerState, lora: LoraConfig | undefined): string[] {
+  const clash: string[] = [];
+  const same = (flag: keyof TrainValues, saved: unknown, given: unknown) => {
+    if (given !== undefined && saved !== undefined && JSON.stringify(given) !== JSON.stringify(saved)) clash.push(`--${flag} ${given} (the run has ${saved})`);
+  };
+  if (lora) {
+    same("rank", lora.r, v.rank);
+    same("alpha", lora.alpha, v.alpha);
+    same("targets", lora.targets.join(","), v.targets);
+    if (v.rslora && !lora.rslora) clash.push("--rslora (the run has no rslora)");
+  }
+  same("seed", state.seed, v.seed);
+  same("batch-size", state.run?.batchSize, v["batch-size"]);
+  same("grad-accum", state.run?.gradAccum, v["grad-accum"]);
+  same("context", state.run?.contextLength, v.context);
+  same("loss-on", state.run?.lossOn, v["loss-on"]);
+  if (state.run && state.run.full !== (v.full === true)) clash.push(v.full ? "--full (the run trained a LoRA adapter)" : "no --full (the run trained every weight)");
+  if (v.steps !== undefined && v.steps < state.step) clash.push(`--steps ${v.steps} (the run has done ${state.step} steps already)`);
+  if (v.epochs !== undefined) clash.push("--epochs (a resumed run counts in steps: give --steps)");
+  return clash;
+}
 
 export async function trainCommand(argv: string[], io: Io): Promise<number> {
-  const strings = ["model", "data", "out", "eval", "steps", "epochs", "lr", "warmup", "batch-size", "grad-accum", "context",
-    "clip", "weight-decay", "seed", "rank", "alpha", "targets", "loss-on", "save-every"];
-  const flags = ["resume", "rslora", "recompute", "quiet", "help", "full"];
-  const options: Record<string, { type: "string" | "boolean" }> = {};
-  for (const k of strings) options[k] = { type: "string" };
-  for (const k of flags) options[k] = { type: "boolean" };
-  const v = parseArgs({ args: argv, options }).values as Record<string, string | boolean | undefined>;
-  const s = (k: string) => v[k] as string | undefined;
+  const { values: v } = parseFlags(TRAIN_FLAGS, argv);
   if (v.help) {
     io.stdout.write(TRAIN_HELP);
     return 0;
   }
-  for (const k of ["model", "data", "out"]) if (!s(k)) throw new UsageError(`--${k} is required\n\n${TRAIN_HELP}`);
-  const lossOn = s("loss-on") ?? "middle";
-  if (lossOn !== "middle" && lossOn !== "all") throw new UsageError(`--loss-on must be "middle" or "all", got "${lossOn}"`);
-  const targets = s("targets")?.split(","); // checked against the model's modules once it is loaded
-  const pos = (flag: string, x: number | undefined, int = true) => {
-    if (x !== undefined && (!(x > 0) || (int && !Number.isInteger(x)))) throw new UsageError(`--${flag} must be a positive ${int ? "integer" : "number"}, got ${x}`);
-    return x;
-  };
-  const cfg: TrainConfig = {
-    ...T,
-    lr: pos("lr", numberFlag("lr", s("lr")), false) ?? T.lr,
-    warmupSteps: numberFlag("warmup", s("warmup")) ?? T.warmupSteps,
-    batchSize: pos("batch-size", numberFlag("batch-size", s("batch-size"))) ?? T.batchSize,
-    gradAccum: pos("grad-accum", numberFlag("grad-accum", s("grad-accum"))) ?? T.gradAccum,
-    epochs: pos("epochs", numberFlag("epochs", s("epochs")), false) ?? T.epochs,
-    steps: pos("steps", numberFlag("steps", s("steps"))),
-    contextLength: pos("context", numberFlag("context", s("context"))) ?? T.contextLength,
-    clip: pos("clip", numberFlag("clip", s("clip")), false) ?? T.clip,
-    weightDecay: numberFlag("weight-decay", s("weight-decay")) ?? T.weightDecay,
-    seed: numberFlag("seed", s("seed")) ?? T.seed,
-    recompute: v.recompute === true,
-  };
-  const lora: LoraConfig = {
-    r: pos("rank", numberFlag("rank", s("rank"))) ?? DEFAULT_LORA.r,
-    alpha: pos("alpha", numberFlag("alpha", s("alpha")), false) ?? DEFAULT_LORA.alpha,
-    rslora: v.rslora === true,
-    targets: targets ?? [],
-  };
-  const saveEvery = pos("save-every", numberFlag("save-every", s("save-every")));
-  const out = s("out")!;
-  const dataPath = s("data")!;
-  const evalPath = s("eval") ?? (dataPath.endsWith(".jsonl") ? dataPath.replace(/\.jsonl$/, ".eval.jsonl") : undefined);
+  requireFlags(v, ["model", "data", "out"], TRAIN_HELP);
+  const out = v.out!;
+  const dataPath = v.data!;
+  const evalPath = v.eval ?? (dataPath.endsWith(".jsonl") ? dataPath.replace(/\.jsonl$/, ".eval.jsonl") : undefined);
+  checkOutputs([{ flag: "--out", path: out, dir: true }], [
+    { flag: "--model", path: v.model! }, { flag: "--data", path: dataPath }, ...(v.eval ? [{ flag: "--eval", path: v.eval }] : []),
+  ]);
+  checkOutputDir("--out", out, (name) => OWN_FILES.has(name), TRAINER_STATE);
   const log = (line: string) => void (!v.quiet && io.stderr.write(line + "\n"));
 
+  // --resume: the saved run's settings, checked against the flags before the model is loaded
+  let resumeFiles: Files | undefined;
+  let saved: TrainerState | undefined;
+  let savedAdapter: ReadAdapter | undefined;
+  if (v.resume) {
+    resumeFiles = readFolder(out, "--resume");
+    const st = resumeFiles.get(TRAINER_STATE);
+    if (!st) throw new UsageError(`--resume: ${out} holds no ${TRAINER_STATE}: there is no run to resume`);
+    saved = parseTrainerState(st, `${out}/${TRAINER_STATE}`);
+    if (!v.full && !saved.run?.full) savedAdapter = await readAdapter(resumeFiles, out);
+    const clash = resumeSettings(v, saved, savedAdapter?.lora);
+    if (clash.length) throw new UsageError(`--resume: these flags contradict the run saved in ${out}: ${clash.join("; ")}. Leave them out, or train into a new --out`);
+  }
+  const lossOn = (v["loss-on"] ?? saved?.run?.lossOn ?? "middle") as "middle" | "all";
+  const cfg: TrainConfig = {
+    ...T,
+    lr: v.lr ?? T.lr,
+    warmupSteps: v.warmup ?? T.warmupSteps,
+    batchSize: v["batch-size"] ?? saved?.run?.batchSize ?? T.batchSize,
+    gradAccum: v["grad-accum"] ?? saved?.run?.gradAccum ?? T.gradAccum,
+    epochs: v.epochs ?? T.epochs,
+    steps: v.steps ?? saved?.totalSteps,
+    contextLength: v.context ?? saved?.run?.contextLength ?? T.contextLength,
+    clip: v.clip ?? T.clip,
+    weightDecay: v["weight-decay"] ?? T.weightDecay,
+    seed: v.seed ?? saved?.seed ?? T.seed,
+    recompute: v.recompute === true,
+  };
+  const lora: LoraConfig = savedAdapter?.lora ?? {
+    r: v.rank ?? L.r,
+    alpha: v.alpha ?? L.alpha,
+    rslora: v.rslora === true,
+    targets: v.targets?.split(",") ?? [],
+  };
+
   // a resumed full run continues from its own saved weights
-  const { be, engine } = await loadModel(v.full && v.resume ? out : s("model"));
+  const { be, engine } = await loadModel(v.full && v.resume ? out : v.model);
   const tk = engine.checkpoint.tokenizer;
   let dataFormat: string | undefined;
   const tokenize = (file: string, required: boolean): TokenizedSample[] => {
@@ -93,9 +151,10 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     try {
       text = readText(file, required ? "--data" : "--eval");
     } catch (e) {
-      if (!required) return [];
+      if (!required && v.eval === undefined) return [];
       throw e;
     }
+    if (!required && text.trim() === "") return []; // an empty eval set is no eval set
     const recs = parseJsonl(text, file);
     for (const r of recs) getFormat(r.format);
     if (required) dataFormat = recs[0]!.format;
@@ -106,19 +165,17 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   };
   const train = tokenize(dataPath, true);
   if (train.length === 0) throw new UsageError(`${dataPath}: no sample fits --context ${cfg.contextLength}`);
-  const evalSet = evalPath ? tokenize(evalPath, s("eval") !== undefined) : [];
+  const evalSet = evalPath ? tokenize(evalPath, false) : [];
 
-  let params;
-  let resumeFiles: Files | undefined;
-  if (v.resume) resumeFiles = readFolder(out, "--resume");
-  if (!targets) lora.targets = [...engine.model.linearNames];
+  if (lora.targets.length === 0) lora.targets = [...engine.model.linearNames];
   try {
     checkTargets(engine.model.w, lora.targets, "--targets");
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  let params;
   if (v.full) params = enableModelFullTraining(be, engine.model);
-  else if (resumeFiles) params = (await loadAdapter(be, engine.model.w, resumeFiles)).params;
+  else if (savedAdapter) params = (await loadAdapter(be, engine.model.w, savedAdapter)).params;
   else params = attachLora(be, engine.model.w, lora, cfg.seed);
   const trainer = new Trainer(be, engine.model, params, train, cfg);
   const losses: number[] = [];
@@ -128,10 +185,11 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     losses.push(...st.losses);
     log(`resuming at step ${st.step} of ${trainer.totalSteps}`);
   }
+  const run = { batchSize: cfg.batchSize, gradAccum: cfg.gradAccum, contextLength: cfg.contextLength, lossOn, full: v.full === true };
   const save = async () => {
     const files = new Map([
-      ...(v.full ? await saveFullModel(be, engine, s("model")!) : await saveAdapter(be, params, lora, s("model")!, loraShapes(engine.model.w))),
-      ...(await saveTrainerState(be, params, trainer.moments, { step: trainer.step, totalSteps: trainer.totalSteps, seed: cfg.seed, losses, format: dataFormat })),
+      ...(v.full ? await saveFullModel(be, engine, v.model!) : await saveAdapter(be, params, lora, v.model!, loraShapes(engine.model.w))),
+      ...(await saveTrainerState(be, params, trainer.moments, { step: trainer.step, totalSteps: trainer.totalSteps, seed: cfg.seed, losses, format: dataFormat, run })),
     ]);
     writeDirAtomic(out, files);
   };
@@ -142,24 +200,32 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   else log(`training ${params.length / 2} LoRA adapters (rank ${lora.r}) on ${train.length} samples, ${trainer.totalSteps} steps`);
   const started = Date.now();
   let tokens = 0;
-  let skipped = 0;
+  let lastSaved = trainer.step;
   const firstStep = trainer.step;
-  while (trainer.step < trainer.totalSteps) {
-    const r = await trainer.trainStep();
-    losses.push(r.loss);
-    tokens += r.tokens;
-    if (r.skipped) skipped++;
-    const secs = (Date.now() - started) / 1000;
-    const eta = (secs / (trainer.step - firstStep)) * (trainer.totalSteps - trainer.step);
-    log(`step ${r.step}/${trainer.totalSteps}  loss ${r.loss.toFixed(4)}${r.skipped ? " (skipped: not finite)" : ""}  ` +
-      `lr ${r.lr.toExponential(2)}  ${(tokens / secs).toFixed(0)} tok/s  ETA ${eta.toFixed(0)} s`);
-    if (saveEvery && trainer.step % saveEvery === 0) await save();
+  try {
+    while (trainer.step < trainer.totalSteps) {
+      const r = await trainer.trainStep();
+      losses.push(r.loss);
+      tokens += r.tokens;
+      const secs = (Date.now() - started) / 1000;
+      const eta = (secs / (trainer.step - firstStep)) * (trainer.totalSteps - trainer.step);
+      log(`step ${r.step}/${trainer.totalSteps}  loss ${r.loss.toFixed(4)}  lr ${r.lr.toExponential(2)}  ${(tokens / secs).toFixed(0)} tok/s  ETA ${eta.toFixed(0)} s`);
+      if (v["save-every"] && trainer.step % v["save-every"] === 0) {
+        await save();
+        lastSaved = trainer.step;
+      }
+    }
+  } catch (e) {
+    if (e instanceof TrainingDivergedError) {
+      const kept = lastSaved > 0 ? `${out} still holds the checkpoint of step ${lastSaved}` : `nothing was written to ${out}`;
+      throw new TrainingDivergedError(0, e.step, NaN, NaN, cfg.lr, `${e.message}. ${kept}`);
+    }
+    throw e;
   }
   await save();
   const tail = losses.slice(-10);
   const summary = [`train loss ${(tail.reduce((a, b) => a + b, 0) / tail.length).toFixed(4)} (mean of the last ${tail.length} steps)`];
   if (evalSet.length) summary.push(`eval loss ${(await trainer.evaluate(evalSet)).toFixed(4)} on ${evalSet.length} samples`);
-  if (skipped) summary.push(`${skipped} steps skipped (non-finite)`);
   log(`${summary.join(", ")}; wrote ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return 0;
 }

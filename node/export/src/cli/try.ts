@@ -5,17 +5,22 @@
 
 import { createInterface } from "node:readline/promises";
 import { existsSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { buildPrompt, getFormat } from "../../../../src/lib/fim/index.ts";
 import { FORMAT_KEY } from "../export/gguf-export.ts";
-import { numberFlag, UsageError } from "./errors.ts";
+import { UsageError } from "./errors.ts";
+import { flagHelp, parseFlags, type FlagSpec } from "./flags.ts";
 import type { Io } from "./main.ts";
+
+export const TRY_FLAGS = [
+  { name: "interactive", type: "boolean", help: "then read a prefix and a suffix per check (type \\n for a newline; an empty prefix ends)" },
+  { name: "max-tokens", type: "int", min: 1, max: 65_536, default: 48, help: "tokens per completion at most" },
+] as const satisfies readonly FlagSpec[];
 
 export const TRY_HELP = `Usage: fim try model.gguf [--interactive] [--max-tokens N]
 
 Runs three completion checks through llama.cpp and prints what the model writes at each cursor.
---interactive then reads a prefix and a suffix per check (type \\n for a newline; an empty prefix ends).
-`;
+
+${flagHelp(TRY_FLAGS)}`;
 
 /** The seed's test scenarios: Python binary search, a JavaScript async function, a Python class method. */
 export const SEED_CHECKS: readonly { name: string; prefix: string; suffix: string }[] = [
@@ -37,10 +42,7 @@ export const SEED_CHECKS: readonly { name: string; prefix: string; suffix: strin
 ];
 
 export async function tryCommand(argv: string[], io: Io): Promise<number> {
-  const { values: v, positionals } = parseArgs({
-    args: argv, allowPositionals: true,
-    options: { interactive: { type: "boolean" }, "max-tokens": { type: "string" }, help: { type: "boolean", short: "h" } },
-  });
+  const { values: v, positionals } = parseFlags(TRY_FLAGS, argv, { positionals: true });
   if (v.help) {
     io.stdout.write(TRY_HELP);
     return 0;
@@ -48,7 +50,7 @@ export async function tryCommand(argv: string[], io: Io): Promise<number> {
   const path = positionals[0];
   if (!path) throw new UsageError(`give the GGUF file\n\n${TRY_HELP}`);
   if (!existsSync(path)) throw new UsageError(`no such file: ${path}`);
-  const maxTokens = numberFlag("max-tokens", v["max-tokens"]) ?? 48;
+  const maxTokens = v["max-tokens"] ?? 48;
   const { getLlama, LlamaCompletion, LlamaLogLevel } = await import("node-llama-cpp");
   const llama = await getLlama({ build: "never", gpu: false, logLevel: LlamaLogLevel.error });
   const model = await llama.loadModel({ modelPath: path });

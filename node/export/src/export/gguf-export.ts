@@ -5,8 +5,7 @@
 
 import type { Checkpoint } from "../../../../src/lib/model/checkpoint.ts";
 import type { LlamaConfig, MambaConfig, ModelConfig } from "../../../../src/lib/model/config.ts";
-import { ADAPTER_WEIGHTS, AdapterError } from "../../../../src/lib/train/adapter.ts";
-import type { LoraConfig } from "../../../../src/lib/train/lora.ts";
+import { ADAPTER_WEIGHTS, AdapterError, matchAdapter, type AdaptableModule, type ReadAdapter } from "../../../../src/lib/train/adapter.ts";
 import { loraScale, peftName } from "../../../../src/lib/train/lora.ts";
 import { GGUF_DEFAULT_ALIGNMENT, KEY } from "../gguf/constants.ts";
 import { encodeTensor } from "../gguf/quantize.ts";
@@ -19,10 +18,12 @@ import { tokenizerKv, type KvEntry } from "./tokenizer-kv.ts";
 /** Our own metadata key: the FIM format the model was trained with. */
 export const FORMAT_KEY = "fim_studio.fim_format";
 
-/** A LoRA adapter to merge: its config and a reader of its tensors by PEFT name. */
-export interface AdapterSource {
-  lora: LoraConfig;
-  tensor(name: string): Promise<{ shape: number[]; data: Float32Array } | undefined>;
+/** A LoRA adapter to merge, as readAdapter gives it: its config and its tensors by PEFT name. */
+export type AdapterSource = Pick<ReadAdapter, "lora" | "tensors" | "tensor">;
+
+/** The linears of a planned export that an adapter may adapt (checked with matchAdapter before anything is written). */
+export function adaptableModules(plan: readonly PlannedTensor[]): AdaptableModule[] {
+  return plan.filter((t) => t.loraModule).map((t) => ({ name: t.loraModule!, OC: t.shape[0]!, IC: t.shape[1]! }));
 }
 
 export interface ExportProgress {
@@ -125,15 +126,35 @@ export async function mergedTensor(cp: Checkpoint, t: PlannedTensor, adapter?: A
   return mergeLora(data, A.data, B.data, OC, IC, adapter.lora.r, loraScale(adapter.lora));
 }
 
+/** A weight that is NaN or Inf would make every completion of the exported model garbage: nothing is written. */
+export class NonFiniteWeightsError extends Error {
+  constructor(t: PlannedTensor, index: number, value: number, merged: boolean) {
+    super(
+      `${t.hf ?? t.gguf}: value ${index} is ${value}${merged ? " after merging the adapter" : ""}; the GGUF is not written. ` +
+        (merged ? "The adapter's run diverged (train again with a lower learning rate)" : "The checkpoint holds non-finite weights"),
+    );
+    this.name = "NonFiniteWeightsError";
+  }
+}
+
+/** The index of the first NaN or Inf, or -1 (x - x is 0 for every finite x). */
+function firstNonFinite(data: Float32Array): number {
+  for (let i = 0; i < data.length; i++) if (data[i]! - data[i]! !== 0) return i;
+  return -1;
+}
+
 /** What the GGUF holds for a tensor, as float32: merged, then in llama.cpp's row order, or A = -exp(A_log). */
 async function tensorData(cp: Checkpoint, t: PlannedTensor, o: ExportOptions): Promise<Float32Array> {
   const data = await mergedTensor(cp, t, o.adapter);
+  const bad = firstNonFinite(data);
+  if (bad >= 0) throw new NonFiniteWeightsError(t, bad, data[bad]!, o.adapter !== undefined && t.loraModule !== undefined);
   if (t.negExp) return data.map((x) => -Math.exp(x));
   return t.permuteHeads ? permuteRowsForLlama(data, t.permuteHeads, t.shape.length === 2 ? t.shape[1]! : 1) : data;
 }
 
 export async function exportGguf(cp: Checkpoint, tokenizerJson: Record<string, unknown>, tokenizerConfig: Record<string, unknown>, sink: ByteSink, o: ExportOptions): Promise<ExportSummary> {
   const plan = planTensors(cp.config, cp.tensors, o.type);
+  if (o.adapter) matchAdapter(o.adapter, adaptableModules(plan));
   const arch = GGUF_ARCH[cp.config.architecture]!;
   const w = new GgufWriter(sink, { alignment: GGUF_DEFAULT_ALIGNMENT }); // written out as general.alignment = 32
   addAll(w, archKv(cp, o), arch);

@@ -8,16 +8,18 @@
 
 import type { ModelConfig } from "../../../../src/lib/model/config.ts";
 import { expectedTensors } from "../../../../src/lib/model/tensors.ts";
+import { matchAdapter } from "../../../../src/lib/train/adapter.ts";
 import { peftName } from "../../../../src/lib/train/lora.ts";
 import { KEY } from "../gguf/constants.ts";
 import { encodeTensor } from "../gguf/quantize.ts";
 import { GgufWriter, type ByteSink } from "../gguf/writer.ts";
-import type { AdapterSource } from "./gguf-export.ts";
+import { adaptableModules, type AdapterSource } from "./gguf-export.ts";
 import { permuteRowsForLlama } from "./permute.ts";
 import { GGUF_ARCH, planTensors } from "./plan.ts";
 
 export async function exportLoraGguf(config: ModelConfig, adapter: AdapterSource, sink: ByteSink, name: string): Promise<number> {
   const plan = planTensors(config, expectedTensors(config), "f32");
+  matchAdapter(adapter, adaptableModules(plan));
   const { lora } = adapter;
   const w = new GgufWriter(sink);
   w.addKey(KEY.ARCHITECTURE, GGUF_ARCH[config.architecture]!);
@@ -31,7 +33,7 @@ export async function exportLoraGguf(config: ModelConfig, adapter: AdapterSource
     if (!module || !lora.targets.includes(module.split(".").pop()!)) continue;
     const A = await adapter.tensor(peftName(module, "A"));
     const B = await adapter.tensor(peftName(module, "B"));
-    if (!A || !B) throw new Error(`adapter: ${peftName(module, A ? "B" : "A")} is missing`);
+    if (!A || !B) throw new Error(`adapter: ${peftName(module, A ? "B" : "A")} is missing`); // matchAdapter saw to it
     const b = t.permuteHeads ? permuteRowsForLlama(B.data, t.permuteHeads, lora.r) : B.data;
     tensors.push({ name: `${t.gguf}.lora_a`, shape: A.shape, data: A.data }, { name: `${t.gguf}.lora_b`, shape: B.shape, data: b });
   }

@@ -17,6 +17,20 @@ export class TokenizerExportError extends Error {
 }
 
 /**
+ * Every tokenizer.ggml.pre name llama.cpp's BPE loader knows (llama-vocab.cpp, late 2025); any other name makes it
+ * warn and fall back to "default", which splits text differently from the model's tokenizer. `--pre` takes these.
+ */
+export const LLAMA_CPP_PRE_NAMES = [
+  "default", "llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2", "deepseek-llm",
+  "deepseek-coder", "deepseek-v3", "falcon", "mpt", "starcoder", "gpt-2", "phi-2", "jina-es", "jina-de", "gigachat",
+  "jina-v1-en", "jina-v2-es", "jina-v2-de", "jina-v2-code", "roberta-bpe", "refact", "command-r", "qwen2",
+  "deepseek-r1-qwen", "stablelm2", "olmo", "dbrx", "smaug-bpe", "poro-chat", "glm4", "chatglm-bpe", "viking", "jais",
+  "tekken", "smollm", "codeshell", "bloom", "gpt3-finnish", "exaone", "exaone4", "chameleon", "minerva-7b", "megrez",
+  "gpt-4o", "llama4", "superbpe", "trillion", "granite-docling", "bailingmoe", "bailingmoe2", "seed-coder", "hunyuan",
+  "hunyuan-dense", "kimi-k2", "grok-2", "afmoe", "minimax-m2",
+] as const;
+
+/**
  * Pre-tokenizer names llama.cpp accepts (llama-vocab.cpp), recognised by the pre-tokenizer of tokenizer.json:
  * the split regex (Llama 3 keeps digit runs of up to 3, Qwen2 single digits), for SmolLM/StarCoder the
  * Digits(individual) + ByteLevel sequence, and a lone ByteLevel step that splits with GPT-2's own regex: the
