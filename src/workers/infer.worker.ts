@@ -47,6 +47,8 @@ export interface ModelInfo {
   fimFormats: NativeFormat[];
   /** What a request without `format` uses: the adapter's training format, else the first native one, else ctx. */
   defaultFormat: string;
+  /** Tensors of the checkpoint holding NaN or Inf, in words (completions from it will fail). */
+  warnings: string[];
 }
 
 export interface AdapterInfo {
@@ -91,6 +93,8 @@ interface Loaded {
   decoder: MeasuredDecoder<unknown, unknown>;
   adapter: AdapterInfo | undefined;
   adapterOn: boolean;
+  /** What loading found wrong with the checkpoint (non-finite tensors). */
+  warnings: string[];
 }
 
 let current: Loaded | undefined;
@@ -134,6 +138,7 @@ function info(l: Loaded): ModelInfo {
     backend: l.backend.kind, note: l.backend.note, architecture: config.architecture, family: config.family, modelType: config.model_type,
     vocabSize: config.vocab_size, layers: config.num_hidden_layers, hidden: config.hidden_size, contextLength: l.contextLength,
     fimFormats, defaultFormat: (l.adapterOn ? l.adapter?.format : undefined) ?? fimFormats[0]?.format ?? DEFAULT_FORMAT,
+    warnings: l.warnings,
   };
 }
 
@@ -149,14 +154,16 @@ const api = {
       const flush = async () => (await bytes.flush(), await tensors.flush());
       const backend = await createBackend(req.backend);
       try {
+        const warnings: string[] = [];
         const engine = await loadEngine(backend.be, filesOf(req.model, (p) => bytes.report({ phase: "bytes", ...p })), {
           weights: defaultWeights(backend, req.weights),
           onTensor: (done, total) => tensors.report({ phase: "tensors", done, total }),
+          onNonFinite: (name, index, value) => warnings.push(`tensor ${name} holds a non-finite value (${value} at index ${index}): completions from this checkpoint will fail`),
         });
         await flush();
         const contextLength = req.contextLength ?? Math.min(2048, engine.checkpoint.config.max_position_embeddings);
         const decoder = new MeasuredDecoder(engine.generator(contextLength));
-        current = { backend, engine, contextLength, decoder, adapter: undefined, adapterOn: false };
+        current = { backend, engine, contextLength, decoder, adapter: undefined, adapterOn: false, warnings };
         return info(current);
       } catch (e) {
         await flush(); // no report after the error

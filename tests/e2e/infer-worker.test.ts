@@ -111,7 +111,7 @@ afterAll(async () => {
 describe("completion in a Web Worker", () => {
   test("CPU backend: load reports the backend, the model and progress; greedy completion equals the Node engine's", async () => {
     const info = await loaded("cpu");
-    expect(info).toMatchObject({ backend: "cpu", architecture: "Qwen2ForCausalLM", modelType: "qwen2", layers: 2, hidden: 64, contextLength: 2048, defaultFormat: "qwen" });
+    expect(info).toMatchObject({ backend: "cpu", architecture: "Qwen2ForCausalLM", modelType: "qwen2", layers: 2, hidden: 64, contextLength: 2048, defaultFormat: "qwen", warnings: [] });
     expect(info.fimFormats.map((f) => f.format)).toEqual(["qwen", "psm"]);
     expect(info.fimFormats[0]!.tokens["<|fim_middle|>"]).toBe(engine.checkpoint.tokenizer.singleTokenId("<|fim_middle|>"));
     const progress = await call("progress");

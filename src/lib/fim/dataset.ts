@@ -9,7 +9,7 @@ import { getFormat, markersOf } from "./formats.ts";
 import { DEFAULT_NEAR_DUP_THRESHOLD, minHash, NearDupIndex, type Signature } from "./near-dup.ts";
 import { hashString } from "./prng.ts";
 import { sampleFile } from "./sample.ts";
-import type { DatasetOptions, DatasetProgress, DatasetStats, FileSource, SampleRecord, SkipReason } from "./types.ts";
+import type { DatasetOptions, DatasetProgress, DatasetStats, FileEntry, FileSource, SampleRecord, SkipReason } from "./types.ts";
 
 export const DEFAULT_DATASET_OPTIONS: Readonly<DatasetOptions> = {
   format: "ctx", // the ctx seed's layout without its suffix leak
@@ -27,8 +27,11 @@ export const DEFAULT_DATASET_OPTIONS: Readonly<DatasetOptions> = {
 
 export const SKIP_REASONS: readonly SkipReason[] = [
   "too-large", "binary", "unknown-language", "banned-language", "generated", "minified", "too-small",
-  "contains-marker", "no-split", "near-duplicate",
+  "contains-marker", "no-split", "near-duplicate", "unreadable",
 ];
+
+/** Most samples one run may ask for (count, perFile): far beyond any fine-tuning set; a typo like 1e12 is refused. */
+export const MAX_SAMPLES = 10_000_000;
 
 export class DatasetOptionError extends Error {
   constructor(
@@ -57,16 +60,17 @@ export class NoUsableFilesError extends Error {
 export function resolveOptions(partial: Partial<DatasetOptions>): DatasetOptions {
   const o: DatasetOptions = { ...DEFAULT_DATASET_OPTIONS, ...partial };
   getFormat(o.format); // throws UnknownFormatError listing the formats
-  const int = (field: keyof DatasetOptions, v: unknown, min: number) => {
+  const int = (field: keyof DatasetOptions, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER) => {
     if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
       throw new DatasetOptionError(field, `must be an integer >= ${min}, got ${String(v)}`);
     }
+    if (v > max) throw new DatasetOptionError(field, `must be at most ${max}, got ${String(v)}`);
   };
   const rate = (field: keyof DatasetOptions, v: number) => {
     if (typeof v !== "number" || !(v >= 0 && v <= 1)) throw new DatasetOptionError(field, `must be between 0 and 1, got ${v}`);
   };
-  int("count", o.count, 1);
-  if (o.perFile !== undefined) int("perFile", o.perFile, 1);
+  int("count", o.count, 1, MAX_SAMPLES);
+  if (o.perFile !== undefined) int("perFile", o.perFile, 1, MAX_SAMPLES);
   int("seed", o.seed, 0);
   int("maxFileBytes", o.maxFileBytes, 1);
   rate("evalFraction", o.evalFraction);
@@ -100,6 +104,23 @@ function emptyStats(format: string): DatasetStats {
 }
 
 const PROGRESS_MS = 100;
+
+/** An error reading one file (permissions, a file gone since the listing, a device error): the file is skipped. */
+function isReadError(e: unknown): boolean {
+  if (!(e instanceof Error) || e.name === "AbortError") return false;
+  const code = (e as Error & { code?: unknown }).code;
+  return typeof code === "string" || ["NotReadableError", "NotFoundError", "NotAllowedError", "SecurityError"].includes(e.name);
+}
+
+/** The file's content, or undefined when it cannot be read (counted as "unreadable" by the caller). */
+async function readOrSkip(entry: FileEntry): Promise<Uint8Array | string | undefined> {
+  try {
+    return await entry.read();
+  } catch (e) {
+    if (isReadError(e)) return undefined;
+    throw e;
+  }
+}
 
 /**
  * Builds the dataset, handing each record to `sink` (awaited, so a slow writer slows the walk).
@@ -148,7 +169,8 @@ export async function buildDataset(
       aborted();
       files++;
       if (tooLarge(entry.size, o.maxFileBytes)) continue;
-      const data = await entry.read();
+      const data = await readOrSkip(entry);
+      if (data === undefined) continue;
       bytes += typeof data === "string" ? utf8Length(data) : data.byteLength;
       const c = classifyFile(entry.path, data, check);
       if (c.ok) {
@@ -173,9 +195,13 @@ export async function buildDataset(
   for await (const entry of source.files()) {
     aborted();
     stats.files.seen++;
-    const data = tooLarge(entry.size, o.maxFileBytes) ? undefined : await entry.read();
+    const large = tooLarge(entry.size, o.maxFileBytes);
+    const data = large ? undefined : await readOrSkip(entry);
     if (data !== undefined) stats.bytes += typeof data === "string" ? utf8Length(data) : data.byteLength;
-    const c = data === undefined ? ({ ok: false, reason: "too-large" } as const) : classifyFile(entry.path, data, check);
+    const c =
+      data !== undefined
+        ? classifyFile(entry.path, data, check)
+        : ({ ok: false, reason: large ? "too-large" : "unreadable" } as const);
     if (!c.ok) {
       stats.skipped[c.reason]++;
     } else if (nearDup.has(stats.files.seen - 1)) {

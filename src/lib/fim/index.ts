@@ -14,7 +14,10 @@ export {
   codeTokens, DEFAULT_NEAR_DUP_THRESHOLD, estimateJaccard, jaccard, minHash, NEAR_DUP, nearDuplicatesAcrossSplit, NearDupIndex,
   type Signature, type SplitFile,
 } from "./near-dup.ts";
-export { buildPrompt, escapeMarkers, fitParts, keepHead, keepTail, type BuiltPrompt, type PromptBudget, type PromptRequest } from "./prompt.ts";
+export {
+  buildPrompt, capParts, escapeMarkers, fitParts, fitPromptParts, headChars, keepHead, keepTail, tailChars, UNIT_CHARS, type BuiltPrompt,
+  type PromptBudget, type PromptParts, type PromptRequest,
+} from "./prompt.ts";
 export { memorySource, toJsonl, type MemoryFile } from "./sources.ts";
 export { editSimilarity, exactMatch, levenshtein, scoreAll, type MetricTotals } from "./metrics.ts";
 // The built-in corpus: import "./builtin.ts" directly (not re-exported, to keep it out of page bundles).

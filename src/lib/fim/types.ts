@@ -29,7 +29,8 @@ export type SkipReason =
   | "too-small" // < 50 chars or < 3 lines (seed)
   | "contains-marker" // the code contains a marker string of the chosen format
   | "no-split" // no valid cursor/span position in the file
-  | "near-duplicate"; // an eval file too similar to a train file (near-dup.ts): it would measure memorisation
+  | "near-duplicate" // an eval file too similar to a train file (near-dup.ts): it would measure memorisation
+  | "unreadable"; // reading it failed (no permission, gone since the listing, a device error)
 
 /** How a sample was built. ctx family: normal | incomplete. psm family: psm | spm | plain (left-to-right). */
 export type SampleMode = "normal" | "incomplete" | "psm" | "spm" | "plain";

@@ -13,7 +13,7 @@ import {
   type TensorEntry,
 } from "./safetensors.ts";
 import { parseShardIndex, SHARD_INDEX_FILE } from "./shards.ts";
-import { type ExpectedTensor, expectedTensors } from "./tensors.ts";
+import { type ExpectedTensor, expectedTensors, layersPresent } from "./tensors.ts";
 import { loadTokenizer, type ModelTokenizer, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from "./tokenizer.ts";
 
 export const WEIGHTS_FILE = "model.safetensors";
@@ -81,6 +81,16 @@ export async function loadCheckpoint(files: CheckpointFiles): Promise<Checkpoint
   const generationConfig = names.has(GENERATION_CONFIG_FILE) ? parseGenerationConfig(await json(GENERATION_CONFIG_FILE)) : null;
 
   const weights = await openWeights(files, names, where, json);
+  // Before the tensor list is built from num_hidden_layers: a layer count the weights do not back is refused here,
+  // so the list (and everything allocated per layer) stays as long as the headers are.
+  const layers = layersPresent(config, weights.names());
+  if (config.num_hidden_layers > layers) {
+    throw new ModelConfigError(
+      CONFIG_FILE,
+      "num_hidden_layers",
+      `${config.num_hidden_layers}, but the weights (${weights.fileOf("")}) hold tensors of ${layers} layers, the limit: config.json does not belong to these weights`,
+    );
+  }
   const tensors = expectedTensors(config);
   for (const t of tensors) {
     const entry = weights.info(t.name);

@@ -66,6 +66,27 @@ const REFUSED: readonly { field: string; refuse: (v: unknown) => boolean; why: s
   { field: "hidden_act", refuse: (v) => v != null && v !== "silu", why: "only the SiLU (SwiGLU) MLP is implemented: use a model whose hidden_act is \"silu\"" },
 ];
 
+/**
+ * Upper bounds on the sizes in config.json, far above any released model (Llama 3.1 405B: hidden 16384, 126 layers,
+ * MLP 53248; the largest vocabularies are about 256k). A size past its bound is a damaged or hostile file: refused
+ * before anything is allocated from it. The checkpoint's tensors are checked against the sizes afterwards.
+ */
+export const CONFIG_LIMITS: Readonly<Record<string, number>> = {
+  vocab_size: 1 << 22,
+  hidden_size: 1 << 16,
+  intermediate_size: 1 << 20,
+  num_hidden_layers: 1024,
+  num_attention_heads: 1024,
+  num_key_value_heads: 1024,
+  head_dim: 4096,
+  max_position_embeddings: 1 << 24,
+  // Mamba
+  expand: 64,
+  state_size: 1024,
+  conv_kernel: 256,
+  time_step_rank: 1 << 16,
+};
+
 export type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -126,7 +147,7 @@ export function parseModelConfig(json: unknown, file = CONFIG_FILE): ModelConfig
 export type Fail = (field: string, problem: string) => never;
 
 export interface FieldReaders {
-  /** A positive integer; `fallback` when absent, else a "missing" error. */
+  /** A positive integer at most CONFIG_LIMITS[field]; `fallback` when absent, else a "missing" error. */
   int(field: string, fallback?: number): number;
   num(field: string, fallback: number): number;
   bool(field: string, fallback: boolean): boolean;
@@ -138,6 +159,10 @@ export function fieldReaders(raw: Raw, fail: Fail): FieldReaders {
       const v = raw[field] ?? fallback;
       if (v === undefined) return fail(field, "missing: every config.json saved by transformers has it; download the file again");
       if (typeof v !== "number" || !Number.isSafeInteger(v) || v <= 0) return fail(field, `${JSON.stringify(v)} is not a positive integer`);
+      const limit = CONFIG_LIMITS[field];
+      if (limit !== undefined && v > limit) {
+        return fail(field, `${v} is above the limit of ${limit} (far beyond any released model): config.json is damaged or not a model's config`);
+      }
       return v;
     },
     num(field, fallback) {

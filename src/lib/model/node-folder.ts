@@ -1,7 +1,8 @@
 // CheckpointFiles over a folder on disk, for Node (the CLI, export, tests). The only file of src/lib/model that
 // imports node: modules: import it from "src/lib/model/node-folder.ts", never through index.ts, so the page and
 // workers do not pull in node:fs. Symbolic links are followed (the Hugging Face cache's snapshot folders are links
-// into its blob store). Tensors are read with positioned reads, one at a time. Not here: walking subfolders.
+// into its blob store). Only regular files are listed and read (a FIFO or a device would hang or never end).
+// Tensors are read with positioned reads, one at a time. Not here: walking subfolders.
 
 import { statSync } from "node:fs";
 import { open, readdir, readFile, stat } from "node:fs/promises";
@@ -10,6 +11,20 @@ import { CheckpointError } from "./errors.ts";
 import type { CheckpointFiles } from "./files.ts";
 
 const isMissing = (e: unknown) => (e as NodeJS.ErrnoException).code === "ENOENT";
+
+/** A FIFO, a device (/dev/zero) or a socket would block or never end: only regular files (or links to them) are read. */
+async function checkRegular(dir: string, name: string): Promise<void> {
+  let s;
+  try {
+    s = await stat(join(dir, name));
+  } catch (e) {
+    if (isMissing(e)) throw new CheckpointError(name, undefined, `not found in ${dir}`);
+    throw e;
+  }
+  if (!s.isFile()) {
+    throw new CheckpointError(name, undefined, `in ${dir} is not a regular file (${s.isDirectory() ? "a folder" : "a FIFO, device or socket"}): give a folder of ordinary files`);
+  }
+}
 
 export function folderFiles(dir: string): CheckpointFiles {
   const notFound = (name: string) => new CheckpointError(name, undefined, `not found in ${dir}`);
@@ -31,6 +46,7 @@ export function folderFiles(dir: string): CheckpointFiles {
       return out;
     },
     async read(name) {
+      await checkRegular(dir, name);
       try {
         const b = await readFile(join(dir, name));
         return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -39,6 +55,7 @@ export function folderFiles(dir: string): CheckpointFiles {
       }
     },
     async readRange(name, begin, end) {
+      await checkRegular(dir, name);
       const fh = await open(join(dir, name), "r").catch((e: unknown) => {
         throw isMissing(e) ? notFound(name) : e;
       });

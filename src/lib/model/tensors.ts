@@ -114,6 +114,23 @@ export function expectedTensors(config: ModelConfig): ExpectedTensor[] {
   return out;
 }
 
+/**
+ * How many layers `names` (a checkpoint's tensor names) hold tensors for: the distinct layer indices under the
+ * family's layer prefix ("model.layers." / "backbone.layers."). O(number of names); never more than names.length.
+ */
+export function layersPresent(config: ModelConfig, names: Iterable<string>): number {
+  const template = tensorTemplates(config).find((t) => t.name.includes("{i}"))!.name;
+  const prefix = template.slice(0, template.indexOf("{i}"));
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (!n.startsWith(prefix)) continue;
+    const dot = n.indexOf(".", prefix.length);
+    const index = n.slice(prefix.length, dot < 0 ? undefined : dot);
+    if (/^(0|[1-9]\d*)$/.test(index)) seen.add(index);
+  }
+  return seen.size;
+}
+
 export function layerTensorName(template: string, layer: number): string {
   return template.replace("{i}", String(layer));
 }

@@ -3,7 +3,7 @@
 // the prompt is encoded alone and the model continues it. Loss is on the target tokens by default, or on every
 // token (plain samples are always all-target).
 
-import { fitParts, getFormat, renderPrompt, type SampleRecord } from "../fim/index.ts";
+import { capParts, fitPromptParts, getFormat, headChars, renderPrompt, type SampleRecord, UNIT_CHARS } from "../fim/index.ts";
 import type { ModelTokenizer } from "../model/tokenizer.ts";
 
 export interface TokenizedSample {
@@ -23,8 +23,12 @@ export class DataError extends Error {
 
 const REQUIRED = ["text", "prefix", "middle", "suffix", "format", "mode"] as const;
 
-/** Parses JSONL text into records, naming the file and line of the first bad one. Blank lines are skipped. */
-export function parseJsonl(text: string, file: string): SampleRecord[] {
+/**
+ * Parses JSONL text into records, naming the file and line of the first bad one. Blank lines are skipped.
+ * `text: false` skips the check that `text` agrees with the parts, for readers that never use `text` (evaluation
+ * completes from prefix and suffix and scores against middle, so hand-edited references are fine there).
+ */
+export function parseJsonl(text: string, file: string, o: { text?: boolean } = {}): SampleRecord[] {
   const out: SampleRecord[] = [];
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
@@ -43,15 +47,53 @@ export function parseJsonl(text: string, file: string): SampleRecord[] {
       }
     }
     const rec = r as SampleRecord;
-    try {
-      getFormat(rec.format);
-    } catch (e) {
-      throw new DataError(file, i + 1, (e as Error).message);
-    }
+    const problem = recordProblem(rec, o.text !== false);
+    if (problem) throw new DataError(file, i + 1, problem);
     out.push(rec);
   }
   if (out.length === 0) throw new DataError(file, 1, "no records");
   return out;
+}
+
+const MODES = ["normal", "incomplete", "psm", "spm", "plain"];
+
+/**
+ * What is wrong with a record whose fields are all strings, or undefined: an unknown format or mode, or a `text`
+ * that is not its parts rendered in its format (the prompt, then the middle, then the end token). Training reads
+ * `text` for the target and the parts for the prompt, so the two must agree. O(record size).
+ */
+function recordProblem(r: SampleRecord, checkText: boolean): string | undefined {
+  let f;
+  try {
+    f = getFormat(r.format);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  if (!MODES.includes(r.mode)) return `mode ${JSON.stringify(r.mode)} is not one of ${MODES.join(", ")}`;
+  if (f.family === "cursor" && r.mode !== "normal" && r.mode !== "incomplete") {
+    return `mode "${r.mode}" is not a mode of format "${f.name}" (normal or incomplete)`;
+  }
+  if (f.family === "span" && (r.mode === "normal" || r.mode === "incomplete")) {
+    return `mode "${r.mode}" is not a mode of format "${f.name}" (psm, spm or plain)`;
+  }
+  for (const k of ["ctx_before", "ctx_after"] as const) {
+    if (r[k] !== undefined && typeof r[k] !== "string") return `field "${k}" is not a string`;
+  }
+  if (!checkText) return undefined;
+  const disagree = (what: string) =>
+    `"text" and the parts disagree: ${what} (edit records through \`fim samples\`, or change text and parts together)`;
+  if (r.mode === "plain") return r.text.startsWith(r.middle) ? undefined : disagree('a plain record\'s text must start with its "middle"');
+  let prompt: string;
+  try {
+    prompt = renderPrompt(f, r, r.mode === "spm" ? "spm" : "psm");
+  } catch (e) {
+    return (e as Error).message;
+  }
+  if (!r.text.startsWith(prompt)) {
+    return disagree(`"text" does not start with the ${f.name} prompt built from prefix, suffix${f.family === "cursor" ? ", ctx_before and ctx_after" : ""}`);
+  }
+  if (!r.text.startsWith(r.middle, prompt.length)) return disagree('"middle" does not follow the prompt in "text"');
+  return undefined;
 }
 
 export interface TokenizeOptions {
@@ -70,23 +112,27 @@ export function tokenizeSample(r: SampleRecord, tk: ModelTokenizer, o: TokenizeO
   let targetIds: number[];
   if (r.mode === "plain") {
     promptIds = [];
-    targetIds = enc(r.text);
+    targetIds = enc(headChars(r.text, o.contextLength * UNIT_CHARS)); // cut to the context below; the rest is never read
   } else {
     const order = r.mode === "spm" ? "spm" : "psm";
-    const parts = { prefix: r.prefix, suffix: r.suffix, ctx_before: r.ctx_before, ctx_after: r.ctx_after };
-    let prompt = renderPrompt(f, parts, order);
-    if (!r.text.startsWith(prompt)) throw new Error(`record for ${r.path}: text does not start with its own prompt`);
-    targetIds = enc(r.text.slice(prompt.length));
-    promptIds = enc(prompt);
+    const full = { prefix: r.prefix, suffix: r.suffix, ctx_before: r.ctx_before, ctx_after: r.ctx_after };
+    const fullPrompt = renderPrompt(f, full, order);
+    if (!r.text.startsWith(fullPrompt)) throw new Error(`record for ${r.path}: text does not start with its own prompt`);
+    const promptLength = fullPrompt.length;
+    // Work stays bounded however long the record: a target of more characters than maxChars cannot fit (no token
+    // covers UNIT_CHARS characters), and each part is cut to maxChars characters nearest the middle before any
+    // tokenizing (a 50 MB prefix costs what a full context does).
+    const maxChars = o.contextLength * UNIT_CHARS;
+    if (r.text.length - promptLength > maxChars) return undefined;
+    targetIds = enc(r.text.slice(promptLength));
     const room = o.contextLength - bos.length - targetIds.length;
     if (room <= 0) return undefined;
+    let parts = capParts(full, maxChars);
+    promptIds = enc(renderPrompt(f, parts, order));
     if (promptIds.length > room) {
       // the far lines of prefix and suffix go, about 3:1, as the inference prompt builder cuts them
-      const measure = (s: string) => enc(s).length;
-      const overhead = measure(renderPrompt(f, { ...parts, prefix: "", suffix: "" }, order));
-      Object.assign(parts, fitParts(r.prefix, r.suffix, room - overhead, measure));
-      prompt = renderPrompt(f, parts, order);
-      promptIds = enc(prompt);
+      parts = fitPromptParts(f, parts, order, room, (s) => enc(s).length);
+      promptIds = enc(renderPrompt(f, parts, order));
       if (promptIds.length > room) return undefined; // token merges across the cut: rare, skip the sample
     }
   }

@@ -19,6 +19,14 @@ export interface Engine<T, I> {
 export interface LoadOptions extends WeightOptions {
   /** Called as each tensor has been read: `done` of the `total` the architecture uses. */
   onTensor?: (done: number, total: number, name: string) => void;
+  /** Called for a tensor holding NaN or Inf (the first such value): the caller warns, naming it; loading goes on. */
+  onNonFinite?: (name: string, index: number, value: number) => void;
+}
+
+/** The index of the first NaN or Inf in `data`, or -1 (x - x is 0 for every finite x). */
+export function firstNonFinite(data: ArrayLike<number>): number {
+  for (let i = 0; i < data.length; i++) if (data[i]! - data[i]! !== 0) return i;
+  return -1;
 }
 
 export async function loadEngine<T, I>(be: Backend<T, I>, files: CheckpointFiles, opts: LoadOptions = {}): Promise<Engine<T, I>> {
@@ -26,6 +34,10 @@ export async function loadEngine<T, I>(be: Backend<T, I>, files: CheckpointFiles
   let done = 0;
   const model = await loadModel(be, checkpoint.config, async (name) => {
     const { data } = await checkpoint.weights.get(name);
+    if (opts.onNonFinite) {
+      const bad = firstNonFinite(data);
+      if (bad >= 0) opts.onNonFinite(name, bad, data[bad]!);
+    }
     opts.onTensor?.(++done, checkpoint.tensors.length, name);
     return data;
   }, opts);
@@ -34,6 +46,11 @@ export async function loadEngine<T, I>(be: Backend<T, I>, files: CheckpointFiles
     checkpoint,
     model,
     generator(contextLength = Math.min(2048, checkpoint.config.max_position_embeddings)) {
+      // the cache is allocated from this number: a runaway one is refused before allocating
+      const limit = checkpoint.config.max_position_embeddings;
+      if (!Number.isSafeInteger(contextLength) || contextLength < 1 || contextLength > limit) {
+        throw new RangeError(`context length ${contextLength} is not an integer from 1 to ${limit}, the model's limit (max_position_embeddings in config.json)`);
+      }
       if (!gen || gen.maxContext !== contextLength) gen = model.decoder(contextLength);
       return gen;
     },

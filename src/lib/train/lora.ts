@@ -4,6 +4,7 @@
 // MLP projections; Mamba's in_proj, x_proj, dt_proj, out_proj). Written against LinearBlocks, so it serves both.
 
 import { Rng } from "../fim/prng.ts";
+import { AdapterError } from "./adapter.ts";
 import type { Backend } from "./backend.ts";
 import type { LinearBlocks } from "./causal-lm.ts";
 import { BLOCK_LINEARS, type TransformerWeights } from "./model.ts";
@@ -29,6 +30,30 @@ export function checkTargets<T>(w: LinearBlocks<T>, targets: readonly string[], 
   for (const t of targets) if (!names.includes(t)) throw new Error(`${where}: "${t}" is not a linear module of this model (one of ${names.join(", ")})`);
 }
 
+/**
+ * Throws unless `c.r` is a positive integer no larger than the smallest dimension (min of in and out features) of
+ * the largest target linear: a rank beyond it adds parameters no target can use (the update's rank is capped by
+ * min(in, out)), and a runaway one (100000) would allocate gigabytes per linear. Names `rank` and the limit.
+ */
+export function checkRank<T>(w: LinearBlocks<T>, c: Pick<LoraConfig, "r" | "targets">): void {
+  const lin = w.blocks[0]?.lin ?? {};
+  let limit = 0;
+  let widest = "";
+  for (const t of c.targets) {
+    const l = lin[t];
+    if (!l) continue;
+    const m = Math.min(l.IC, l.OC);
+    if (m > limit) [limit, widest] = [m, `${t}: ${l.IC} in, ${l.OC} out`];
+  }
+  if (!Number.isSafeInteger(c.r) || c.r < 1) throw new AdapterError("rank", `${c.r} is not a positive integer`);
+  if (limit > 0 && c.r > limit) {
+    throw new AdapterError(
+      "rank",
+      `${c.r} is above the limit of ${limit}, the smallest dimension of the largest target linear (${widest}): a larger rank adds nothing; use ${limit} or less`,
+    );
+  }
+}
+
 export function loraScale(c: LoraConfig): number {
   return c.rslora ? c.alpha / Math.sqrt(c.r) : c.alpha / c.r;
 }
@@ -46,6 +71,7 @@ export interface Param<T> {
  */
 export function attachLora<T, I>(be: Backend<T, I>, w: LinearBlocks<T>, c: LoraConfig, seed: number): Param<T>[] {
   checkTargets(w, c.targets);
+  checkRank(w, c);
   const params: Param<T>[] = [];
   const scale = loraScale(c);
   for (const b of w.blocks) {

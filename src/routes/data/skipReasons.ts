@@ -12,6 +12,7 @@ export const SKIP_HELP: Record<SkipReason, string> = {
   "contains-marker": "contains one of the format's marker strings",
   "no-split": "no place to cut a sample",
   "near-duplicate": "an eval file nearly the same as a train file (left out so the eval measures completion, not memory)",
+  unreadable: "could not be read (no permission, removed meanwhile, or a read error)",
 };
 
 /** The reasons named in an error message, e.g. "…skipped too-small 1, binary 2" → ["too-small", "binary"]. */

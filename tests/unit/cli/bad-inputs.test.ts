@@ -150,6 +150,7 @@ describe("non-finite values stop the run and are never exported", () => {
     })).dir;
     const t = await fim("train", "--model", nan, "--data", data, "--out", join(dir, "nan-out"), ...TRAIN);
     expect(t.code).toBe(1);
+    expect(t.stderr).toContain(`warning: ${nan}: tensor model.norm.weight holds a non-finite value (NaN at index 0)`);
     expect(t.stderr).toContain("training stopped at step 1: loss NaN is not finite");
     const c = await fim("complete", "--model", nan, "--format", "qwen", "--prefix", "x = ");
     expect(c.code).toBe(1);

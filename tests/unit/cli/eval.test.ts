@@ -24,7 +24,7 @@ beforeAll(() => {
 });
 
 const rec = (language: string, prefix: string, middle: string, mode = "psm") =>
-  JSON.stringify({ text: `<|fim_prefix|>${prefix}<|fim_suffix|><|fim_middle|>${middle}<|endoftext|>`, prefix, middle, suffix: "", format: "qwen", mode, language, path: `f.${language}`, split: "eval" });
+  JSON.stringify({ text: mode === "plain" ? `${middle}<|endoftext|>` : `<|fim_prefix|>${prefix}<|fim_suffix|><|fim_middle|>${middle}<|endoftext|>`, prefix, middle, suffix: "", format: "qwen", mode, language, path: `f.${language}`, split: "eval" });
 
 describe("baselines on a hand-made JSONL", () => {
   // previous line vs middle: EM / ES

@@ -110,6 +110,36 @@ describe("errors and cancellation", () => {
     await expect(run([{ path: "ok.py", text: GOOD }], { incompleteRate: 1.5 })).rejects.toThrow("option incompleteRate: must be between 0 and 1, got 1.5");
     await expect(run([{ path: "ok.py", text: GOOD }], { format: "nope" })).rejects.toThrow(/unknown format "nope"/);
   });
+  it("runaway counts are refused naming the field and the limit", async () => {
+    const file = [{ path: "ok.py", text: GOOD }];
+    await expect(run(file, { count: 1e12 })).rejects.toThrow(new DatasetOptionError("count", "must be at most 10000000, got 1000000000000"));
+    await expect(run(file, { perFile: 2 ** 40 })).rejects.toThrow(new DatasetOptionError("perFile", "must be at most 10000000, got 1099511627776"));
+    expect((await run(file, { count: 10_000_000 - 1, perFile: 3 })).out).toHaveLength(3); // the limit itself is fine
+  });
+  it("a file that cannot be read is skipped as unreadable, the rest still sampled", async () => {
+    const eacces = (path: string) => Object.assign(new Error(`EACCES: permission denied, open '${path}'`), { code: "EACCES", errno: -13, syscall: "open", path });
+    const files = [
+      { path: "a.py", read: async () => GOOD },
+      { path: "locked.py", size: 10, read: async () => Promise.reject(eacces("/p/locked.py")) },
+      { path: "gone.py", read: async () => Promise.reject(Object.assign(new Error("ENOENT: no such file"), { code: "ENOENT" })) },
+      { path: "blob.py", read: async () => Promise.reject(new DOMException("could not be read", "NotReadableError")) },
+      { path: "b.py", read: async () => GOOD.replace("add", "plus") },
+    ];
+    for (const opts of [{ count: 6 }, { perFile: 2, dropNearDuplicates: false }]) {
+      const out: SampleRecord[] = [];
+      const stats = await buildDataset({ async *files() { yield* files; } }, { ...opts, evalFraction: 0 }, (r) => void out.push(r));
+      expect(stats.skipped.unreadable).toBe(3);
+      expect(stats.files).toMatchObject({ seen: 5, usable: 2, used: 2 });
+      expect(out.length).toBe("count" in opts ? 6 : 4);
+      expect([...new Set(out.map((r) => r.path))].sort()).toEqual(["a.py", "b.py"]);
+    }
+    const only = await buildDataset({ async *files() { yield files[1]!; } }, {}, () => {}).catch((e: unknown) => e as Error);
+    expect(only).toBeInstanceOf(NoUsableFilesError);
+    expect((only as Error).message).toBe("no usable files: 1 seen, skipped unreadable 1");
+    // a bug in a source is not a read error: it still stops the run
+    const broken = { async *files() { yield { path: "x.py", read: async () => Promise.reject(new TypeError("x is not a function")) }; } };
+    await expect(buildDataset(broken, {}, () => {})).rejects.toThrow("x is not a function");
+  });
   it("an aborted signal stops the walk with an AbortError", async () => {
     const ac = new AbortController();
     ac.abort();

@@ -161,6 +161,6 @@ describe("the dataset builder's split", () => {
     expect(await main(["samples", dir, "--eval-fraction", "0.3", "--count", "50", "--keep-near-duplicates"], io)).toBe(0);
     expect(stderr).toContain("skipped: none");
     expect(await main(["samples", dir, "--near-dup-threshold", "2"], io)).toBe(2);
-    expect(stderr).toContain("--near-dup-threshold: must be above 0 and at most 1, got 2");
+    expect(stderr).toContain('--near-dup-threshold must be a number above 0 and at most 1, got "2"');
   });
 });

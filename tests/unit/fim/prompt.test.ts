@@ -62,6 +62,48 @@ describe("buildPrompt", () => {
   });
 });
 
+describe("one very long line", () => {
+  // A minified or generated line of 100k characters before the cursor, then a short tail.
+  const LINE = Array.from({ length: 10_000 }, (_, i) => `v${i % 97}=${i};`).join("").slice(0, 100_000);
+  const DOC1 = LINE + "\nnext = 1\nmore = 2\n";
+  const words = (x: string) => Math.ceil(x.length / 3); // a token-like measure: about 3 characters a unit
+
+  it("ctx: the prompt is built within the context, its windows cut at the cursor's side", () => {
+    for (const measure of [undefined, words]) {
+      const size = measure ?? ((x: string) => x.length);
+      for (const format of ["ctx", "ctx-seed"]) {
+        const p = buildPrompt({ format, document: DOC1, cursor: LINE.length, budget: { max: 2000, measure } });
+        expect(size(p.prompt), `${format} ${measure ? "tokens" : "chars"}`).toBeLessThanOrEqual(2000);
+        expect(size(p.prompt)).toBeGreaterThan(1500); // the budget is used, not emptied
+        expect(LINE.endsWith(p.ctx_before!)).toBe(true); // the end of the line: the text just before the cursor
+        expect(p.ctx_before!.length).toBeGreaterThan(0);
+        expect(LINE.endsWith(p.prefix)).toBe(true);
+        expect(p.truncated.prefix).toBe(true);
+        expect(p.prompt.startsWith("«CTX»")).toBe(true);
+      }
+    }
+  });
+  it("every format fits, with the cursor at the end of the line or inside it", () => {
+    for (const format of FORMAT_NAMES) {
+      for (const cursor of [LINE.length, 60_000]) {
+        const p = buildPrompt({ format, document: DOC1, cursor, budget: { max: 1000 } });
+        expect(p.prompt.length, `${format} at ${cursor}`).toBeLessThanOrEqual(1000);
+        expect(DOC1.slice(0, cursor).endsWith(p.prefix)).toBe(true);
+      }
+    }
+  });
+  it("a long suffix line: ctx_after keeps whole lines or nothing, the suffix its start", () => {
+    const doc = "a = 1\nb = 2\n" + LINE + "\n";
+    const p = buildPrompt({ format: "ctx-seed", document: doc, cursor: 2, budget: { max: 800 } });
+    expect(p.prompt.length).toBeLessThanOrEqual(800);
+    expect(doc.slice(2).startsWith(p.suffix)).toBe(true);
+  });
+  it("prompts within budget are unchanged by the window rule", () => {
+    const p = buildPrompt({ format: "ctx", document: DOC, cursor: CURSOR, budget: { max: 100_000 } });
+    expect(p).toEqual(buildPrompt({ format: "ctx", document: DOC, cursor: CURSOR }));
+  });
+});
+
 describe("keepTail / keepHead", () => {
   const len = (s: string) => s.length;
   it("keep whole lines nearest the cursor", () => {

@@ -249,7 +249,7 @@ describe("fim tokenizer", () => {
     expect((await run(["tokenizer", "--builtin"])).code).toBe(2);
     const r = await run(["tokenizer", "--builtin", "--vocab-size", "100", "--out", join(dir, "x")]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("--vocab-size must be an integer >= 291");
+    expect(r.stderr).toContain('--vocab-size must be an integer from 291 to 1048576, got "100"');
   });
 
   it("a bad JSONL line exits 1 naming the file and line", async () => {

@@ -13,6 +13,7 @@ import { folderFiles } from "../../../src/lib/model/node-folder.ts";
 import {
   SHARD_FILES, tinyCheckpointFiles, type TinyCheckpointOptions, type TinyTensor, tinyWeights, writeTinyCheckpoint,
 } from "../../fixtures/tiny-checkpoint.ts";
+import { tinyMambaConfig, tinyMambaFiles } from "../../fixtures/tiny-mamba.ts";
 
 const root = mkdtempSync(join(tmpdir(), "fim-model-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -186,6 +187,42 @@ describe("errors", () => {
       /^generation_config\.json: is not valid JSON \(.+\): download it again$/,
     );
   });
+
+  it("more layers than the weights hold: refused naming num_hidden_layers and the limit, before listing tensors", async () => {
+    const e = await failure({ configOverrides: { num_hidden_layers: 5 } });
+    expect(e).toBeInstanceOf(ModelConfigError);
+    expect(e.message).toBe(
+      "config.json: num_hidden_layers: 5, but the weights (model.safetensors) hold tensors of 2 layers, the limit: config.json does not belong to these weights",
+    );
+    expect((await failure({ shards: 2, configOverrides: { num_hidden_layers: 3 } })).message).toMatch(
+      /^config\.json: num_hidden_layers: 3, but the weights \(model\.safetensors\.index\.json\) hold tensors of 2 layers, the limit/,
+    );
+    const mamba = await loadCheckpoint(memoryFiles({ ...tinyMambaFiles(), "config.json": JSON.stringify({ ...tinyMambaConfig(), num_hidden_layers: 900 }) })).catch((x: unknown) => x as Error);
+    expect(mamba).toBeInstanceOf(ModelConfigError);
+    expect((mamba as Error).message).toMatch(/^config\.json: num_hidden_layers: 900, but the weights \(model\.safetensors\) hold tensors of 2 layers, the limit/);
+  });
+
+  it("runaway sizes in config.json are refused with the field and the limit (no allocation, no hang)", async () => {
+    const CASES: [Record<string, unknown>, RegExp][] = [
+      [{ num_hidden_layers: 1e9 }, /^config\.json: num_hidden_layers: 1000000000 is above the limit of 1024 /],
+      [{ hidden_size: 1e9, head_dim: 16 }, /^config\.json: hidden_size: 1000000000 is above the limit of 65536 /],
+      [{ vocab_size: 1e12 }, /^config\.json: vocab_size: 1000000000000 is above the limit of 4194304 /],
+      [{ intermediate_size: 2 ** 31 }, /^config\.json: intermediate_size: 2147483648 is above the limit of 1048576 /],
+      [{ num_attention_heads: 1e6 }, /^config\.json: num_attention_heads: 1000000 is above the limit of 1024 /],
+    ];
+    const withConfig = (over: Record<string, unknown>) => (f: Record<string, Uint8Array | string>) => {
+      f["config.json"] = JSON.stringify({ ...JSON.parse(f["config.json"] as string), ...over });
+    };
+    for (const [over, message] of CASES) {
+      const e = await failure({}, withConfig(over));
+      expect(e, JSON.stringify(over)).toBeInstanceOf(ModelConfigError);
+      expect(e.message).toMatch(message);
+    }
+    // sizes within the limits that the weights do not have: the tensor that disagrees is named
+    expect((await failure({}, withConfig({ intermediate_size: 100000 }))).message).toBe(
+      "model.safetensors, tensor model.layers.0.mlp.gate_proj.weight: shape is [128, 64] but config.json implies [100000, 64]: the weights do not match config.json",
+    );
+  }, 10_000);
 
   it("from a folder: a missing config.json, a missing folder, a truncated weights file", async () => {
     const dir = (await writeTinyCheckpoint(newDir(), {})).dir;

@@ -2,7 +2,7 @@
 // the per-architecture bias rules, and every refusal with its exact message.
 
 import { describe, expect, it } from "vitest";
-import { ModelConfigError, parseLlamaConfig as parseModelConfig } from "../../../src/lib/model/index.ts";
+import { ModelConfigError, parseLlamaConfig as parseModelConfig, parseModelConfig as parseModelConfigAny } from "../../../src/lib/model/index.ts";
 
 // As published on the Hugging Face Hub (meta-llama/Llama-3.2-1B, Qwen/Qwen2.5-Coder-0.5B).
 const LLAMA_3_2_1B = {
@@ -120,5 +120,38 @@ describe("refusals", () => {
 
   it("names the file it was given", () => {
     expect(() => parseModelConfig({ ...MIN, mlp_bias: true }, "/models/x/config.json")).toThrow(/^\/models\/x\/config\.json: mlp_bias: /);
+  });
+});
+
+describe("runaway sizes are refused before anything is allocated from them", () => {
+  const MIN = { architectures: ["LlamaForCausalLM"], vocab_size: 100, hidden_size: 64, intermediate_size: 128, num_hidden_layers: 2, num_attention_heads: 4 };
+  const MAMBA = { architectures: ["MambaForCausalLM"], vocab_size: 100, hidden_size: 64, num_hidden_layers: 2 };
+  const CASES: [string, Record<string, unknown>, string, number][] = [
+    ["num_hidden_layers", { ...MIN, num_hidden_layers: 1e9 }, "1000000000", 1024],
+    ["hidden_size", { ...MIN, hidden_size: 2 ** 40 }, String(2 ** 40), 65536],
+    ["intermediate_size", { ...MIN, intermediate_size: 1e12 }, "1000000000000", 1048576],
+    ["vocab_size", { ...MIN, vocab_size: 1e10 }, "10000000000", 4194304],
+    ["num_attention_heads", { ...MIN, hidden_size: 65536, num_attention_heads: 65536 }, "65536", 1024],
+    ["num_key_value_heads", { ...MIN, num_key_value_heads: 1e6 }, "1000000", 1024],
+    ["head_dim", { ...MIN, head_dim: 1e8 }, "100000000", 4096],
+    ["max_position_embeddings", { ...MIN, max_position_embeddings: 1e15 }, "1000000000000000", 16777216],
+    ["num_hidden_layers", { ...MAMBA, num_hidden_layers: 1e9 }, "1000000000", 1024],
+    ["intermediate_size", { ...MAMBA, expand: 60, hidden_size: 60000 }, "3600000", 1048576],
+    ["state_size", { ...MAMBA, state_size: 1e7 }, "10000000", 1024],
+    ["time_step_rank", { ...MAMBA, time_step_rank: 1e9 }, "1000000000", 65536],
+  ];
+  it.each(CASES)("%s", (field, json, value, limit) => {
+    expect(() => parseModelConfigAny(json, "/m/config.json")).toThrow(
+      new ModelConfigError("/m/config.json", field, `${value} is above the limit of ${limit} (far beyond any released model): config.json is damaged or not a model's config`),
+    );
+  });
+  it("a Qwen2 sliding-window config with 1e9 layers is refused without listing them", () => {
+    expect(() => parseModelConfigAny({ ...MIN, architectures: ["Qwen2ForCausalLM"], num_hidden_layers: 1e9, use_sliding_window: true, sliding_window: 16, max_window_layers: 0 }))
+      .toThrow(/^config\.json: num_hidden_layers: 1000000000 is above the limit of 1024/);
+  });
+  it("the largest released sizes still load", () => {
+    // Llama 3.1 405B
+    const c = parseModelConfig({ ...LLAMA_3_2_1B, hidden_size: 16384, intermediate_size: 53248, num_hidden_layers: 126, num_attention_heads: 128, head_dim: 128 });
+    expect(c.num_hidden_layers).toBe(126);
   });
 });

@@ -118,6 +118,41 @@ describe("loader errors", () => {
     );
   });
 
+  it("refuses a model section that is not what its type needs, naming the file and field", () => {
+    const t = smallTokenizer("qwen3");
+    const model = t.tokenizerJson.model as Record<string, unknown>;
+    const vocab = model.vocab as Record<string, number>;
+    const withModel = (over: Record<string, unknown>) => ({ ...t.tokenizerJson, model: { ...model, ...over } });
+    const refuse = (over: Record<string, unknown>, message: string) => {
+      let error: unknown;
+      try {
+        loadTokenizer(withModel(over), t.tokenizerConfig, "/m/tokenizer.json");
+      } catch (e) {
+        error = e;
+      }
+      expect(error, JSON.stringify(Object.keys(over))).toBeInstanceOf(TokenizerError);
+      expect((error as Error).message).toBe(message);
+    };
+    refuse({ vocab: Object.keys(vocab) }, "/m/tokenizer.json: model.vocab: is an array, but a BPE model needs an object of token → id; download tokenizer.json again");
+    refuse({ vocab: Object.entries(vocab) }, "/m/tokenizer.json: model.vocab: is an array, but a BPE model needs an object of token → id; download tokenizer.json again");
+    refuse({ vocab: "a b c" }, "/m/tokenizer.json: model.vocab: is a string, but a BPE model needs an object of token → id; download tokenizer.json again");
+    refuse({ vocab: {} }, "/m/tokenizer.json: model.vocab: is empty; download tokenizer.json again");
+    refuse({ vocab: { ...vocab, "Ġzz": "7" } }, '/m/tokenizer.json: model.vocab["Ġzz"]: "7" is not a token id (an integer from 0 below 4194304); download tokenizer.json again');
+    refuse({ vocab: { ...vocab, huge: 1e15 } }, '/m/tokenizer.json: model.vocab["huge"]: 1000000000000000 is not a token id (an integer from 0 below 4194304); download tokenizer.json again');
+    refuse({ merges: { a: "b" } }, '/m/tokenizer.json: model.merges: is an object, but a BPE model needs a list of merges ("a b" or ["a", "b"]); download tokenizer.json again');
+    refuse({ merges: undefined }, '/m/tokenizer.json: model.merges: is missing, but a BPE model needs a list of merges ("a b" or ["a", "b"]); download tokenizer.json again');
+    refuse({ merges: ["Ġ t", 5] }, '/m/tokenizer.json: model.merges[1]: is 5, not a merge ("a b" or ["a", "b"]); download tokenizer.json again');
+    refuse({ type: "Unigram" }, "/m/tokenizer.json: model.vocab: is an object, but a Unigram model needs a list of [token, score] pairs; download tokenizer.json again");
+    refuse({ type: "Unigram", vocab: [["a", -1], ["b"]] }, '/m/tokenizer.json: model.vocab[1]: is ["b"], not a [token, score] pair; download tokenizer.json again');
+    refuse({ type: "WordPiece", vocab: ["a", "b"] }, "/m/tokenizer.json: model.vocab: is an array, but a WordPiece model needs an object of token → id; download tokenizer.json again");
+    expect(() => loadTokenizer({ ...t.tokenizerJson, added_tokens: [{ id: 2 ** 40, content: "<x>" }] })).toThrow(
+      'tokenizer.json: added_tokens[0]: needs a "content" string and an "id" below 4194304; download tokenizer.json again',
+    );
+    // the real files still load: merges as "a b" strings (Qwen3 small) and as pairs
+    const pairs = (model.merges as (string | string[])[]).map((m) => (typeof m === "string" ? m.split(" ") : m));
+    expect(loadTokenizer(withModel({ merges: pairs }), t.tokenizerConfig).encode("def add(a, b):")).toEqual(load("qwen3").encode("def add(a, b):"));
+  });
+
   it("accepts the AddedToken-object spelling of special tokens", () => {
     const t = smallTokenizer("llama3");
     const tok = loadTokenizer(t.tokenizerJson, { ...t.tokenizerConfig, bos_token: { __type: "AddedToken", content: "<|begin_of_text|>" } });

@@ -2,13 +2,14 @@
 // (initialisation, scale, the base/fine-tuned switch).
 
 import { describe, expect, it } from "vitest";
-import { sampleAtCursor } from "../../../src/lib/fim/index.ts";
+import { FORMAT_NAMES, getFormat, renderSample, sampleAtCursor, sampleFile } from "../../../src/lib/fim/index.ts";
 import { memoryFiles } from "../../../src/lib/model/files.ts";
 import { loadTokenizer } from "../../../src/lib/model/tokenizer.ts";
 import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
 import { DataError, parseJsonl, tokenizeSample } from "../../../src/lib/train/data.ts";
 import { loadEngine } from "../../../src/lib/train/engine.ts";
-import { attachLora, DEFAULT_LORA, loraScale, setLoraEnabled } from "../../../src/lib/train/lora.ts";
+import { AdapterError } from "../../../src/lib/train/adapter.ts";
+import { attachLora, checkRank, DEFAULT_LORA, loraScale, setLoraEnabled } from "../../../src/lib/train/lora.ts";
 import { smallTokenizer } from "../../fixtures/small-tokenizer.ts";
 import { tinyCheckpointFiles } from "../../fixtures/tiny-checkpoint.ts";
 
@@ -40,6 +41,36 @@ describe("tokenizeSample", () => {
     expect(text.endsWith("<|fim_middle|>total = a + b\n<|endoftext|>")).toBe(true);
     expect(text).toContain("def add(a, b):\n    <|fim_suffix|>    return total\n"); // the lines next to the cursor stay
   });
+  it("a 20 MB prefix costs no more than a full context: the kept tokens are those nearest the middle", () => {
+    const qwen = getFormat("qwen");
+    const filler = Array.from({ length: 1000 }, (_, i) => `# filler line ${String(i).padStart(6, "0")}\n`).join("");
+    const big = filler.repeat(Math.ceil(20e6 / filler.length)); // ~20 MB of lines
+    const parts = { prefix: big + "def add(a, b):\n    ", middle: "total = a + b\n", suffix: "    return total\n" + big };
+    const r = { ...sampleAtCursor(FILE, "qwen", 1, 4), ...parts, text: renderSample(qwen, parts, "psm") };
+    const s = tokenizeSample(r, tk, { contextLength: 120, lossOn: "middle" })!;
+    expect(s.ids.length).toBeLessThanOrEqual(120);
+    const text = tk.decode(Array.from(s.ids));
+    expect(text.endsWith("<|fim_middle|>total = a + b\n<|endoftext|>")).toBe(true);
+    expect(text).toMatch(/^<\|fim_prefix\|>(# filler line \d{6}\n)+def add\(a, b\):\n {4}<\|fim_suffix\|> {4}return total\n(# filler line \d{6}\n)+<\|fim_middle\|>/);
+    expect(text).toContain("# filler line 000999\ndef add"); // the line right before the middle's is kept
+    expect(text).toContain("return total\n# filler line 000000\n"); // and the one right after
+
+    // one line of 20 MB in the ctx format: windows and prefix cut inside the line, at the cursor's side
+    const line = "x".repeat(20e6);
+    const ctxParts = { prefix: line + " = ", middle: "compute()\n", suffix: "done()\n", ctx_before: line + " = ", ctx_after: "done()" };
+    const ctx = { ...r, ...ctxParts, format: "ctx", mode: "normal" as const, text: renderSample(getFormat("ctx"), ctxParts, "psm") };
+    const c = tokenizeSample(ctx, tk, { contextLength: 200, lossOn: "middle" })!;
+    expect(c.ids.length).toBeLessThanOrEqual(200);
+    const ctext = tk.decode(Array.from(c.ids));
+    expect(ctext).toMatch(/^«CTX»x+ = «CURSOR»done\(\)«\/CTX»«PREFIX»x+ = «SUFFIX»done\(\)\n«MIDDLE»compute\(\)\n$/);
+
+    // a 20 MB middle cannot fit and is not tokenized; a 20 MB plain sample keeps its start
+    const hugeMiddle = { ...r, middle: big, text: renderSample(qwen, { ...parts, middle: big }, "psm") };
+    expect(tokenizeSample(hugeMiddle, tk, { contextLength: 120, lossOn: "middle" })).toBeUndefined();
+    const plain = tokenizeSample({ ...r, mode: "plain", prefix: "", suffix: "", middle: big, text: big + "<|endoftext|>" }, tk, { contextLength: 64, lossOn: "middle" })!;
+    expect(plain.ids.length).toBe(64);
+    expect(big.startsWith(tk.decode(Array.from(plain.ids)))).toBe(true);
+  }, 30_000);
   it("a target longer than the context gives no sample", () => {
     expect(tokenizeSample(sampleAtCursor(FILE, "qwen", 1, 4), tk, { contextLength: 4, lossOn: "middle" })).toBeUndefined();
   });
@@ -52,6 +83,29 @@ describe("parseJsonl", () => {
     const ok = JSON.stringify(sampleAtCursor(FILE, "qwen", 1, 4));
     expect(() => parseJsonl(ok + "\n" + ok.replace('"format":"qwen"', '"format":"gpt"'), "s.jsonl")).toThrow(/^s\.jsonl:2: unknown format "gpt"/);
     expect(parseJsonl(ok + "\n\n" + ok + "\n", "s.jsonl")).toHaveLength(2);
+  });
+  it("a record whose text and parts disagree is refused naming the file and line", () => {
+    const rec = sampleAtCursor(FILE, "qwen", 1, 4);
+    const ok = JSON.stringify(rec);
+    const bad = (edit: Partial<typeof rec>, line = 2) => () => parseJsonl(`${ok}\n${JSON.stringify({ ...rec, ...edit })}\n`, "/d/s.jsonl");
+    const disagree = '"text" and the parts disagree: ';
+    const how = " (edit records through `fim samples`, or change text and parts together)";
+    expect(bad({ prefix: "def plus(a, b):\n    " })).toThrow(new DataError("/d/s.jsonl", 2, `${disagree}"text" does not start with the qwen prompt built from prefix, suffix${how}`));
+    expect(bad({ middle: "total = a - b\n" })).toThrow(new DataError("/d/s.jsonl", 2, `${disagree}"middle" does not follow the prompt in "text"${how}`));
+    expect(bad({ text: "something else" })).toThrow(/^\/d\/s\.jsonl:2: "text" and the parts disagree: /);
+    const ctx = sampleAtCursor(FILE, "ctx", 1, 4);
+    expect(() => parseJsonl(JSON.stringify({ ...ctx, ctx_before: "nope" }), "c.jsonl")).toThrow(
+      new DataError("c.jsonl", 1, `${disagree}"text" does not start with the ctx prompt built from prefix, suffix, ctx_before and ctx_after${how}`),
+    );
+    expect(bad({ mode: "normal" })).toThrow(new DataError("/d/s.jsonl", 2, 'mode "normal" is not a mode of format "qwen" (psm, spm or plain)'));
+    expect(bad({ mode: "spm" })).toThrow(new DataError("/d/s.jsonl", 2, 'format "qwen" has no SPM order'));
+    expect(bad({ mode: "sideways" as "psm" })).toThrow(new DataError("/d/s.jsonl", 2, 'mode "sideways" is not one of normal, incomplete, psm, spm, plain'));
+    expect(bad({ mode: "plain", text: "x" })).toThrow(new DataError("/d/s.jsonl", 2, `${disagree}a plain record's text must start with its "middle"${how}`));
+    // every record fim samples writes passes, in every format and mode
+    for (const format of FORMAT_NAMES) {
+      const recs = sampleFile({ ...FILE, text: FILE.text.repeat(5) }, 20, format, { seed: 3, spanUnit: "chars", fimRate: 0.7, spmRate: 0.5, incompleteRate: 0.4 }, "train");
+      expect(parseJsonl(recs.map((x) => JSON.stringify(x)).join("\n"), `${format}.jsonl`)).toHaveLength(recs.length);
+    }
   });
 });
 
@@ -69,6 +123,34 @@ describe("LoRA set-up", () => {
     expect(params.filter((p) => p.name.includes("lora_B")).every((p) => p.buf.every((x) => x === 0))).toBe(true);
     engine.generator(32).reset();
     expect(Array.from(await engine.generator(32).prompt(ids))).toEqual(Array.from(base));
+  });
+  it("a rank above the smallest dimension of the largest target linear is refused before allocating, naming rank and the limit", async () => {
+    const be = new CpuBackend();
+    const engine = await loadEngine(be, memoryFiles(tinyCheckpointFiles()));
+    const w = engine.model.w;
+    const refuse = (lora: Partial<typeof DEFAULT_LORA>, message: string) => {
+      let error: unknown;
+      try {
+        attachLora(be, w, { ...DEFAULT_LORA, ...lora }, 1);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(AdapterError);
+      expect((error as Error).message).toBe(message);
+      expect(w.blocks.every((b) => Object.values(b.lin).every((l) => l.lora === undefined))).toBe(true); // nothing attached
+    };
+    refuse({ r: 100000 }, "rank: 100000 is above the limit of 64, the smallest dimension of the largest target linear (q_proj: 64 in, 64 out): a larger rank adds nothing; use 64 or less");
+    refuse({ r: 33, targets: ["k_proj", "v_proj"] }, "rank: 33 is above the limit of 32, the smallest dimension of the largest target linear (k_proj: 64 in, 32 out): a larger rank adds nothing; use 32 or less");
+    refuse({ r: 0 }, "rank: 0 is not a positive integer");
+    refuse({ r: 2.5 }, "rank: 2.5 is not a positive integer");
+    expect(() => checkRank(w, { r: 64, targets: DEFAULT_LORA.targets })).not.toThrow();
+    expect(attachLora(be, w, { ...DEFAULT_LORA, r: 64 }, 1)).toHaveLength(2 * 7 * 2);
+  });
+  it("the generator refuses a context beyond max_position_embeddings before allocating its cache", async () => {
+    const engine = await loadEngine(new CpuBackend(), memoryFiles(tinyCheckpointFiles()));
+    expect(() => engine.generator(1e9)).toThrow("context length 1000000000 is not an integer from 1 to 2048, the model's limit (max_position_embeddings in config.json)");
+    expect(() => engine.generator(0)).toThrow(RangeError);
+    expect(engine.generator(2048).maxContext).toBe(2048);
   });
   it("scale is alpha/r, or alpha/sqrt(r) with rsLoRA", () => {
     expect(loraScale({ ...DEFAULT_LORA })).toBe(2);

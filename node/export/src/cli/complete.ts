@@ -51,7 +51,7 @@ export async function completeCommand(argv: string[], io: Io): Promise<number> {
     prefix = v.prefix;
     suffix = v.suffix ?? "";
   } else throw new UsageError(`give --file with --line and --col, or --prefix\n\n${COMPLETE_HELP}`);
-  const { be, engine } = await loadModel(v.model);
+  const { be, engine } = await loadModel(v.model, (line) => io.stderr.write(line + "\n"));
   if (v.adapter) await loadAdapter(be, engine.model.w, await readAdapterFolder(v.adapter, v.model!, (line) => io.stderr.write(line + "\n")));
   const it = engine.complete({
     prefix, suffix, format: v.format, mode: v.mode ?? "line",

@@ -122,7 +122,7 @@ export async function evalCommand(argv: string[], io: Io): Promise<number> {
   const { limit, threads } = v;
   const maxTokens = v["max-tokens"];
   if (v.gguf && !existsSync(v.gguf)) throw new UsageError(`--gguf: no such file: ${v.gguf}`);
-  const { samples, left } = selectSamples(parseJsonl(readText(v.data, "--data"), v.data), mode, limit);
+  const { samples, left } = selectSamples(parseJsonl(readText(v.data, "--data"), v.data, { text: false }), mode, limit);
   if (samples.length === 0) throw new EvalError(`${v.data}: no samples to evaluate (${left.plain} plain, ${left.mode} not ${mode})`);
 
   const progress = (name: string): EvalOptions["onSample"] => {
@@ -144,7 +144,7 @@ export async function evalCommand(argv: string[], io: Io): Promise<number> {
       if (llama!.format && llama!.format !== format && !v.quiet) io.stderr.write(`warning: ${v.gguf} was exported for format ${llama!.format}; the samples are ${format}\n`);
     }
     if (v.model) {
-      const { be, engine } = await loadModel(v.model);
+      const { be, engine } = await loadModel(v.model, (line) => io.stderr.write(line + "\n"));
       if (v.adapter) await loadAdapter(be, engine.model.w, await readAdapterFolder(v.adapter, v.model!, (line) => io.stderr.write(line + "\n")));
       const c = engineCompleter({ tokenizer: engine.checkpoint.tokenizer, generator: engine.generator(), eosIds: engine.checkpoint.stopIds });
       const r = await run(c, "model");

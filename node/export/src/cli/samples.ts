@@ -31,7 +31,7 @@ export const SAMPLES_FLAGS = [
   { name: "incomplete-rate", type: "number", min: 0, max: 1, default: D.incompleteRate, help: "ctx family: share of incomplete-mode samples" },
   { name: "eot", type: "string", arg: "TOKEN", help: "end-of-text token after the middle (default: the format's)" },
   { name: "max-file-bytes", type: "int", min: 1, max: 1 << 30, default: D.maxFileBytes, help: "skip larger files" },
-  { name: "near-dup-threshold", type: "number", min: 0, max: 1, default: D.nearDupThreshold, arg: "T", help: "drop eval files whose token 5-gram Jaccard similarity to a train file is >= T (counted as skipped near-duplicate)" },
+  { name: "near-dup-threshold", type: "number", above: 0, max: 1, default: D.nearDupThreshold, arg: "T", help: "drop eval files whose token 5-gram Jaccard similarity to a train file is >= T (counted as skipped near-duplicate)" },
   { name: "keep-near-duplicates", type: "boolean", help: "keep them instead" },
   { name: "quiet", type: "boolean", help: "no progress or summary on stderr" },
 ] as const satisfies readonly FlagSpec[];

@@ -143,7 +143,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   };
 
   // a resumed full run continues from its own saved weights
-  const { be, engine } = await loadModel(v.full && v.resume ? out : v.model);
+  const { be, engine } = await loadModel(v.full && v.resume ? out : v.model, (line) => io.stderr.write(line + "\n"));
   const tk = engine.checkpoint.tokenizer;
   let dataFormat: string | undefined;
   const tokenize = (file: string, required: boolean): TokenizedSample[] => {
