@@ -1,7 +1,9 @@
 // A training run that can be paused, resumed, cancelled and checkpointed: the Trainer's loop with progress events
 // (step, loss, tokens/s, ETA), a checkpoint every `checkpointEvery` steps into a CheckpointStore (OPFS in the browser,
 // a folder or memory elsewhere), and `resume` from the last checkpoint — after a reload, or on a new device or the
-// CPU backend after a lost GPU. Isomorphic; the Web Worker (src/workers/train.worker.ts) drives it.
+// CPU backend after a lost GPU. With `onCheckpoint` a checkpoint the store cannot write (browser storage full) is
+// reported and training goes on in memory; without it the run fails. Isomorphic; the Web Worker
+// (src/workers/train.worker.ts) drives it.
 
 import { loadAdapter, loadTrainerState, loraShapes, saveAdapter, saveTrainerState, type Files, type TrainerState } from "./adapter.ts";
 import type { Backend } from "./backend.ts";
@@ -58,6 +60,11 @@ export interface SessionOptions {
   evalSamples?: readonly TokenizedSample[];
   evalEvery?: number;
   onProgress?: (p: SessionProgress) => void;
+  /**
+   * Told after every checkpoint write, with the store's error when it failed. Without it a failed write ends the run;
+   * with it the run goes on (the store keeps its last good checkpoint) and the next checkpoint tries again.
+   */
+  onCheckpoint?: (r: { step: number; error?: unknown }) => void | Promise<void>;
 }
 
 export class TrainingSession<T, I> {
@@ -65,6 +72,8 @@ export class TrainingSession<T, I> {
   readonly losses: number[] = [];
   /** [step, held-out loss] pairs, in step order. */
   readonly evalLosses: [number, number][] = [];
+  /** The step of the last checkpoint in the store (0: none yet). */
+  savedStep = 0;
   private trainer!: Trainer<T, I>;
   private params!: Param<T>[];
   private pauseRequested = false;
@@ -90,6 +99,7 @@ export class TrainingSession<T, I> {
       this.trainer.step = st.step;
       this.losses.push(...st.losses);
       this.evalLosses.push(...(st.evalLosses ?? []));
+      this.savedStep = st.step;
     }
     return this.trainer.step;
   }
@@ -177,7 +187,19 @@ export class TrainingSession<T, I> {
     ]);
   }
 
-  async checkpoint(): Promise<void> {
-    await this.store.save(await this.files());
+  /** Writes a checkpoint; false when the store failed and onCheckpoint took the error (the last good one stays). */
+  async checkpoint(): Promise<boolean> {
+    const files = await this.files();
+    const step = this.trainer.step;
+    try {
+      await this.store.save(files);
+    } catch (error) {
+      if (!this.o.onCheckpoint) throw error;
+      await this.o.onCheckpoint({ step, error });
+      return false;
+    }
+    this.savedStep = step;
+    await this.o.onCheckpoint?.({ step });
+    return true;
   }
 }

@@ -1,16 +1,32 @@
 // trainRun.svelte.ts — the Train page's run: starts the training worker (src/workers/train.worker.ts) on the picked
 // model and the Data page's samples, follows its progress (loss, held-out loss, tokens/s, ETA), pauses, resumes,
-// stops, and hands the finished adapter to the Playground and Export (workspace). The job is saved next to the
-// worker's OPFS checkpoint (runs.ts), so after a reload the page can offer to resume it.
+// stops, and hands the finished adapter to the Playground and Export (workspace). Each run has its own id: its job is
+// saved next to the worker's OPFS checkpoint (runs.ts), so after a reload the page can offer to resume it. The worker
+// holds the run's Web Lock while it trains: this page offers only runs no other tab trains, and says which ones
+// another tab trains. A checkpoint that cannot be written (storage full) is shown with the space it needs and the
+// adapter in memory offered as a download; training goes on.
 
 import * as Comlink from "comlink";
 import type { SessionProgress } from "../../lib/train/session.ts";
 import type { EvalSummary, TrainEvent, TrainJob, TrainResult, TrainWorkerApi } from "../../workers/train.worker.ts";
 import { workspace } from "../shared/workspace.svelte.ts";
-import { clearJob, loadJob, RUN_KEY, saveJob, type SavedJob } from "./runs.ts";
+import { runLockName } from "../../lib/train/opfs-store.ts";
+import { busyRuns, discardFinished, discardRun, discardRuns, loadJobs, newRunId, saveJob, type SavedJob } from "./runs.ts";
+import { zipStored } from "./zip.ts";
 
 /** Steps between checkpoints: a tab can close at any moment, and a LoRA checkpoint is small. */
 export const CHECKPOINT_EVERY = 10;
+
+/** A checkpoint that could not be written (the worker's "checkpoint-failed" event). */
+export interface CheckpointTrouble {
+  step: number;
+  /** The step of the last good checkpoint (0: none). */
+  savedStep: number;
+  bytes: number;
+  free?: number;
+  storageFull: boolean;
+  message: string;
+}
 
 export type RunStatus = "idle" | "starting" | "running" | "paused" | "stopping" | "done" | "cancelled" | "error";
 
@@ -36,12 +52,22 @@ export class TrainRun {
   /** A saved run that can be resumed (checked on page load). */
   resumable = $state.raw<SavedJob | null>(null);
   resumableStep = $state(0);
+  /** Unfinished runs that another tab of this browser trains now (they are not offered here). */
+  elsewhere = $state.raw<SavedJob[]>([]);
+  /** Why this tab could not resume or discard a run: another tab owns it. */
+  lockedOut = $state<string | null>(null);
+  /** The latest checkpoint write that failed, while no later one succeeded. */
+  checkpointTrouble = $state.raw<CheckpointTrouble | null>(null);
+  /** Downloading the adapter in memory: an error when it failed. */
+  downloadError = $state<string | null>(null);
 
   readonly active = $derived(["starting", "running", "paused", "stopping"].includes(this.status));
 
   private worker: Worker | null = null;
   private api: Comlink.Remote<TrainWorkerApi> | null = null;
   private job: SavedJob | null = null;
+  /** Waits for other tabs' runs to be let go of, to look again (aborted on the next look). */
+  private watch: AbortController | null = null;
 
   private remote(): Comlink.Remote<TrainWorkerApi> {
     if (!this.api) {
@@ -51,41 +77,96 @@ export class TrainRun {
     return this.api;
   }
 
-  /** Looks for a saved, unfinished run with a checkpoint (after a reload). */
+  /**
+   * Looks for saved, unfinished runs (after a reload): the newest one with a checkpoint that no other tab trains is
+   * offered for resuming; those another tab trains are listed apart, and looked at again once that tab lets go.
+   */
   async checkSaved(): Promise<void> {
-    const job = await loadJob();
-    if (!job || job.finished || this.active) return void (this.resumable = null);
-    const step = await this.remote().checkpointStep(RUN_KEY).catch(() => 0);
-    this.resumable = step > 0 ? job : null;
-    this.resumableStep = step;
+    this.watch?.abort();
+    this.watch = null;
+    const [jobs, busy] = await Promise.all([loadJobs(), busyRuns()]);
+    // this tab's own run is left out while it trains (its worker holds the lock)
+    const open = jobs.filter((j) => !j.finished && !(this.active && j.id === this.job?.id));
+    this.elsewhere = open.filter((j) => busy.has(j.id));
+    let offer: SavedJob | null = null;
+    let step = 0;
+    if (!this.active) {
+      for (const j of open) {
+        if (busy.has(j.id)) continue;
+        step = await this.remote().checkpointStep(j.id).catch(() => 0);
+        if (step > 0) {
+          offer = j;
+          break;
+        }
+      }
+    }
+    this.resumable = offer;
+    this.resumableStep = offer ? step : 0;
+    if (this.elsewhere.length === 0 || typeof navigator === "undefined" || !navigator.locks) return;
+    const watch = (this.watch = new AbortController());
+    for (const j of this.elsewhere) {
+      // a shared request is granted once the owner lets go (tab closed or reloaded, run ended); let go at once
+      navigator.locks.request(runLockName(j.id), { mode: "shared", signal: watch.signal }, () => {}).then(
+        () => this.watch === watch && void this.checkSaved(),
+        () => {},
+      );
+    }
   }
 
-  /** A new run (any saved one is discarded). */
-  async start(job: Omit<SavedJob, "startedAt" | "finished">, source: TrainJob["model"]): Promise<void> {
+  /** A new run, with a new id (saved runs no tab trains are discarded, but the newest finished one). */
+  async start(job: Omit<SavedJob, "id" | "startedAt" | "finished">, source: TrainJob["model"]): Promise<void> {
     if (this.active) return;
-    await this.remote().clearCheckpoint(RUN_KEY);
-    const saved: SavedJob = { ...job, startedAt: Date.now(), finished: false };
-    await saveJob(saved).catch(() => {}); // no OPFS (private mode): the run works, only resume-after-reload does not
-    await this.run(saved, source);
+    this.resumable = null;
+    await discardRuns().catch(() => {});
+    const saved: SavedJob = { ...job, id: newRunId(), startedAt: Date.now(), finished: false };
+    await this.run(saved, source, true);
   }
 
-  /** Continues the saved run from its checkpoint. */
+  /** Continues the saved run from its checkpoint (unless another tab has taken it meanwhile). */
   async resumeSaved(source: TrainJob["model"]): Promise<void> {
     const job = this.resumable;
     if (!job || this.active) return;
     this.resumable = null;
-    await this.run(job, source);
+    await this.run(job, source, false);
   }
 
   async discardSaved(): Promise<void> {
+    const job = this.resumable;
     this.resumable = null;
-    await Promise.all([clearJob(), this.remote().clearCheckpoint(RUN_KEY)]);
+    if (job && !(await discardRun(job.id).catch(() => true))) {
+      this.lockedOut = "That run is being trained in another tab of this browser now, so this tab left it as it is.";
+      await this.checkSaved();
+    }
   }
 
-  private async run(job: SavedJob, source: TrainJob["model"]): Promise<void> {
+  /** The adapter in memory (the run's files, as a checkpoint holds them) as a .zip download. */
+  async downloadAdapter(): Promise<void> {
+    this.downloadError = null;
+    try {
+      const files = await this.remote().files();
+      const step = this.progress?.step ?? this.totalSteps;
+      const name = `${(this.job?.modelLabel ?? "model").replace(/[^\w.-]+/g, "-").replace(/^-+|-+$/g, "")}-lora-step-${step}.zip`;
+      const url = URL.createObjectURL(new Blob([zipStored(files)], { type: "application/zip" }));
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = name;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (e) {
+      this.downloadError = (e as Error).message;
+    }
+  }
+
+  /** Trains `job`; a new one is saved once the worker holds its lock. */
+  private async run(job: SavedJob, source: TrainJob["model"], isNew: boolean): Promise<void> {
     this.job = job;
     this.status = "starting";
     this.error = null;
+    this.lockedOut = null;
+    this.checkpointTrouble = null;
+    this.downloadError = null;
     this.notice = "Loading the model…";
     this.loadBytes = null;
     this.progress = null;
@@ -110,7 +191,7 @@ export class TrainRun {
       lora: { r: s.r, alpha: s.alpha },
       backend: job.backend,
       weights: job.weights ?? "auto",
-      runKey: RUN_KEY,
+      runKey: job.id,
       checkpointEvery: CHECKPOINT_EVERY,
       baseModel: job.modelLabel,
     };
@@ -121,8 +202,10 @@ export class TrainRun {
       this.losses = [...this.losses, [p.step, p.loss]];
     });
     const onEvent = Comlink.proxy((e: TrainEvent) => this.onEvent(e));
+    // no OPFS (private mode) or no space: the run works, only resume-after-reload does not
+    const onOwned = isNew ? Comlink.proxy(() => saveJob(job).catch(() => {})) : undefined;
     try {
-      const result: TrainResult = await this.remote().start(request, onProgress, onEvent);
+      const result: TrainResult = await this.remote().start(request, onProgress, onEvent, onOwned);
       this.losses = result.losses.map((l, i) => [i + 1, l]);
       this.evalLosses = result.evalLosses;
       // the adapter first: "Done" says it is ready for the Playground and Export
@@ -132,12 +215,25 @@ export class TrainRun {
           steps: this.totalSteps || result.losses.length,
         };
       }
+      // finished once the last step's checkpoint is in storage (else it stays resumable from the last good one);
+      // saved before "Done" shows, so a reload right after finds the adapter
+      if (result.state === "done" && result.savedStep >= (this.totalSteps || result.losses.length)) {
+        this.job = { ...job, finished: true, finishedAt: Date.now() };
+        await saveJob(this.job).catch(() => {});
+        await discardFinished(job.id).catch(() => {});
+      }
       this.status = result.state === "cancelled" ? "cancelled" : "done";
       this.notice = "";
-      if (result.state === "done") await saveJob({ ...job, finished: true }).catch(() => {});
     } catch (e) {
-      this.status = "error";
-      this.error = (e as Error).message;
+      if ((e as Error).name === "RunLockedError") {
+        this.job = null;
+        this.status = "idle";
+        this.lockedOut = (e as Error).message;
+        void this.checkSaved();
+      } else {
+        this.status = "error";
+        this.error = (e as Error).message;
+      }
       this.notice = "";
     }
     this.loadBytes = null;
@@ -158,6 +254,12 @@ export class TrainRun {
         break;
       case "resumed":
         this.resumedFrom = e.step;
+        break;
+      case "checkpoint-failed":
+        this.checkpointTrouble = { step: e.step, savedStep: e.savedStep, bytes: e.bytes, free: e.free, storageFull: e.storageFull, message: e.message };
+        break;
+      case "checkpoint-saved":
+        this.checkpointTrouble = null;
         break;
       case "device-lost":
         this.notice = `The GPU was lost (${e.message}); going on from the last checkpoint.`;
