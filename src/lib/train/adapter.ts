@@ -131,7 +131,7 @@ export async function readAdapter(files: Files, label = ""): Promise<ReadAdapter
     tensors.set(name, { shape: e.shape, data });
   }
   const state = files.get(TRAINER_STATE);
-  const format = state ? parseTrainerState(state, at(TRAINER_STATE)).format : undefined;
+  const format = state ? trainedFormat(state, at(TRAINER_STATE)) : undefined;
   return { ...parsed, format, tensors, tensor: async (name) => tensors.get(name) };
 }
 
@@ -191,6 +191,21 @@ export interface TrainerState {
   format?: string;
   /** The settings a resumed run must keep (absent in older checkpoints). */
   run?: { batchSize: number; gradAccum: number; contextLength: number; lossOn: string; full: boolean };
+}
+
+/**
+ * The FIM format a trainer_state.json records, if any. Lenient: only `format` is read, since an adapter folder from
+ * elsewhere may hold another trainer's trainer_state.json (transformers' Trainer writes one of its own).
+ */
+export function trainedFormat(bytes: Uint8Array, file: string): string | undefined {
+  let j: unknown;
+  try {
+    j = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new AdapterError(file, `not valid JSON (${(e as Error).message})`);
+  }
+  const format = (j as { format?: unknown } | null)?.format;
+  return typeof format === "string" ? format : undefined;
 }
 
 /** trainer_state.json, checked field by field (a corrupt one names the file and field). */

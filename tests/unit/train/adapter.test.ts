@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { memoryFiles } from "../../../src/lib/model/files.ts";
 import { parseSafetensors, readTensor } from "../../../src/lib/model/safetensors.ts";
 import { writeSafetensors } from "../../../src/lib/model/safetensors-write.ts";
-import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, loadAdapter, loraShapes, parseAdapterConfig, saveAdapter } from "../../../src/lib/train/adapter.ts";
+import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, loadAdapter, loraShapes, parseAdapterConfig, readAdapter, saveAdapter, TRAINER_STATE } from "../../../src/lib/train/adapter.ts";
 import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
 import { loadEngine } from "../../../src/lib/train/engine.ts";
 import { attachLora, type LoraConfig } from "../../../src/lib/train/lora.ts";
@@ -34,6 +34,13 @@ describe("PEFT adapters", () => {
     loaded.params.forEach((p, i) => expect(Array.from(p.buf)).toEqual(Array.from(params[i]!.buf)));
     const index = parseSafetensors(files.get(ADAPTER_WEIGHTS)!);
     expect(index.byName.get("base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight")!.shape).toEqual([32, 4]);
+  });
+  it("reads the FIM format from any trainer_state.json, ours or another trainer's, and names a broken one", async () => {
+    const { files } = await trained();
+    const enc = (o: unknown) => new TextEncoder().encode(typeof o === "string" ? o : JSON.stringify(o));
+    expect((await readAdapter(new Map([...files, [TRAINER_STATE, enc({ step: 10, format: "psm" })]]))).format).toBe("psm");
+    expect((await readAdapter(new Map([...files, [TRAINER_STATE, enc({ log_history: [], best_metric: null })]]))).format).toBeUndefined();
+    await expect(readAdapter(new Map([...files, [TRAINER_STATE, enc("{step")]]), "run")).rejects.toThrow(/^run\/trainer_state\.json: not valid JSON/);
   });
   it("loads PEFT's '.lora_A.default.weight' naming", async () => {
     const { files, params } = await trained();
