@@ -204,9 +204,14 @@ describe("Mamba in the Playground and on the Train page", () => {
     for (const id of ["em-before", "em-after", "es-before", "es-after"]) expect(await page.getByTestId(id).textContent()).toMatch(/^\d+\.\d$/);
     await page.screenshot({ path: join(SHOTS_DIR, "mamba-train.png"), fullPage: true });
 
-    // the adapter as the run saved it: its last checkpoint in OPFS (opfs-store.ts: the manifest names the generation)
+    // the adapter as the run saved it: its last checkpoint in OPFS (opfs-store.ts: a folder per run, the manifest names
+    // the generation); this page trained one run
     const saved = await page.evaluate(async () => {
-      const dir = await (await (await navigator.storage.getDirectory()).getDirectoryHandle("fim-studio-runs")).getDirectoryHandle("current");
+      const runs = await (await navigator.storage.getDirectory()).getDirectoryHandle("fim-studio-runs");
+      const ids: string[] = [];
+      for await (const [name, handle] of (runs as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) if (handle.kind === "directory") ids.push(name);
+      if (ids.length !== 1) throw new Error(`expected one run folder, found ${ids.join(", ") || "none"}`);
+      const dir = await runs.getDirectoryHandle(ids[0]!);
       const read = async (name: string) => new Uint8Array(await (await (await dir.getFileHandle(name)).getFile()).arrayBuffer());
       const { generation } = JSON.parse(new TextDecoder().decode(await read("checkpoint.json"))) as { generation: number };
       const out: Record<string, number[]> = {};
