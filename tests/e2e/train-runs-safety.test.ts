@@ -116,6 +116,9 @@ describe("Train page: saved runs", () => {
     await second.getByTestId("train-start").click();
     await expect.poll(() => status(second), { timeout: 180_000 }).toContain("Done");
     expect(await status(first)).toContain("Training");
+    // the first tab pauses (a checkpoint written, the run still held by it) so that its files hold still while read
+    await first.getByTestId("train-pause").click();
+    await expect.poll(() => status(first), { timeout: 60_000 }).toContain("Paused");
 
     // two runs, each checkpoint in its own folder, belonging to its own job (settings, rank)
     const runs = await savedRuns(first);
