@@ -10,12 +10,12 @@ import { loadCheckpoint, type Checkpoint } from "../lib/model/checkpoint.ts";
 import { TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from "../lib/model/tokenizer.ts";
 import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, matchAdapter, readAdapter, TRAINER_STATE } from "../lib/train/adapter.ts";
 import { FORMATS } from "../lib/fim/index.ts";
-import { adaptableModules, exportGguf, type AdapterSource, type ExportProgress } from "../../node/export/src/export/gguf-export.ts";
-import { exportLoraGguf } from "../../node/export/src/export/lora-gguf.ts";
-import { EXPORT_TYPES, GGUF_ARCH, planTensors, type ExportType } from "../../node/export/src/export/plan.ts";
-import { GGUF_DEFAULT_ALIGNMENT } from "../../node/export/src/gguf/constants.ts";
-import { bytesFor } from "../../node/export/src/gguf/quantize.ts";
-import type { ByteSink } from "../../node/export/src/gguf/writer.ts";
+import { adaptableModules, exportGguf, type AdapterSource, type ExportProgress } from "../lib/export/gguf-export.ts";
+import { exportLoraGguf } from "../lib/export/lora-gguf.ts";
+import { EXPORT_TYPES, GGUF_ARCH, planTensors, type ExportType } from "../lib/export/plan.ts";
+import { GGUF_DEFAULT_ALIGNMENT } from "../lib/gguf/constants.ts";
+import { bytesFor } from "../lib/gguf/quantize.ts";
+import type { ByteSink } from "../lib/gguf/writer.ts";
 
 /** A picked or dropped file with its path relative to what was picked ("qwen/config.json"). */
 export interface FolderFile {

@@ -6,10 +6,10 @@
 import { copyFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { loadCheckpoint } from "../../src/lib/model/checkpoint.ts";
-import { folderFiles } from "../../src/lib/model/node-folder.ts";
+import { folderFiles } from "../../node/export/src/model-folder.ts";
 import { openAtomic } from "../../node/export/src/atomic-writer.ts";
-import { exportGguf } from "../../node/export/src/export/gguf-export.ts";
-import type { ExportType } from "../../node/export/src/export/plan.ts";
+import { exportGguf } from "../../src/lib/export/gguf-export.ts";
+import type { ExportType } from "../../src/lib/export/plan.ts";
 
 const [dir, type, out] = process.argv.slice(2) as [string, ExportType | "copy", string];
 const weights = join(dir, "model.safetensors");

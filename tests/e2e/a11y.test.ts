@@ -6,25 +6,13 @@
 // on the page). Layout shift: on the Train page neither the settings nor the run panel's figures move while a run
 // streams its progress, and on the Playground nothing moves while a suggestion comes. Errors where the user acted: a
 // bad setting is explained at its field; typing without a model says why no suggestion comes and what to do.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { launchBrowser, openPage, startApp, type RunningApp } from "./browser.ts";
-import { makeModelsDir, type ModelsDir } from "./fixtures/models-dir.ts";
+import { describe, expect, test } from "vitest";
+import type { Page } from "playwright-core";
+import { openPage } from "./browser.ts";
+import { useAppWithModels } from "./fixtures/models-dir.ts";
 
-let app: RunningApp;
-let browser: Browser;
-let models: ModelsDir;
 
-beforeAll(async () => {
-  models = makeModelsDir();
-  [app, browser] = await Promise.all([startApp("dev", { modelsDir: models.dir }), launchBrowser()]);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  models?.remove();
-});
+const env = useAppWithModels();
 
 const PAGES = [
   ["data", "Data"],
@@ -169,7 +157,7 @@ async function lowContrast(page: Page): Promise<string[]> {
 }
 
 async function openAt(page: Page, id: string, title: string) {
-  await page.goto(`${app.url}#/${id}`);
+  await page.goto(`${env.app.url}#/${id}`);
   await page.getByRole("heading", { level: 1, name: title }).waitFor();
   if (id === "train" || id === "playground") await page.getByTestId("embedded-select").waitFor();
   if (id === "playground") await page.getByTestId("inference-ready").waitFor({ timeout: 60_000 });
@@ -196,7 +184,7 @@ async function checkState(page: Page, what: string) {
 describe("accessibility", () => {
   for (const [id, title] of PAGES) {
     test(`${title}: names, keyboard and focus rings, text size, both colour schemes, no sideways scroll at 1280 and 390 px`, async () => {
-      const { page, context, errors } = await openPage(browser, app.url);
+      const { page, context, errors } = await openPage(env.browser, env.app.url);
       try {
         await openAt(page, id, title);
 
@@ -287,7 +275,7 @@ describe("accessibility", () => {
   }
 
   test("Playground: nothing moves while a suggestion is asked for and shown (1280 px and 390 px)", async () => {
-    const { page, context, errors } = await openPage(browser, app.url);
+    const { page, context, errors } = await openPage(env.browser, env.app.url);
     try {
       await openAt(page, "playground", "Playground");
       const boxes = () =>
@@ -324,10 +312,10 @@ describe("accessibility", () => {
   }, 120_000);
 
   test("Playground without a model: typing says, under the editor, why no suggestion comes and what to do", async () => {
-    const { page, context, errors } = await openPage(browser, app.url);
+    const { page, context, errors } = await openPage(env.browser, env.app.url);
     try {
       await page.route("**/models/index.json", (route) => route.fulfill({ json: { models: [] } }));
-      await page.goto(`${app.url}#/playground`);
+      await page.goto(`${env.app.url}#/playground`);
       await page.getByTestId("no-embedded").waitFor();
       await page.locator(".cm-content").click();
       await page.keyboard.press("Control+End");
@@ -341,10 +329,10 @@ describe("accessibility", () => {
   }, 60_000);
 
   test("Train: a bad setting is explained at its field; the settings and the run's figures stay put while a run streams", async () => {
-    const { page, context, errors } = await openPage(browser, app.url);
+    const { page, context, errors } = await openPage(env.browser, env.app.url);
     try {
       await openAt(page, "train", "Train");
-      await expect.poll(() => page.getByTestId("embedded-select").inputValue()).toBe(models.id);
+      await expect.poll(() => page.getByTestId("embedded-select").inputValue()).toBe(env.models.id);
       await page.getByTestId("use-builtin").click();
       await page.getByTestId("train-data").waitFor({ timeout: 60_000 });
 

@@ -1,26 +1,15 @@
 // app-shell.test.ts — e2e tests of the app frame in headless Chromium: default route, hash navigation with
 // aria-current (every page in the nav), keyboard access to the nav, the placeholder page, and a production build served by preview.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { Browser } from "playwright-core";
-import { launchBrowser, openPage, startApp, type RunningApp } from "./browser.ts";
+import { describe, expect, test } from "vitest";
+import { openPage, startApp, useApp } from "./browser.ts";
 
-let app: RunningApp;
-let browser: Browser;
-
-beforeAll(async () => {
-  [app, browser] = await Promise.all([startApp(), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const env = useApp();
 
 describe("app shell", () => {
   test("opens on #/data and switches pages from the nav, marking the active link", async () => {
-    const { page, context, errors } = await openPage(browser, app.url);
+    const { page, context, errors } = await openPage(env.browser, env.app.url);
     try {
-      await page.goto(app.url);
+      await page.goto(env.app.url);
       await page.getByRole("heading", { level: 1, name: "Data" }).waitFor();
       expect(new URL(page.url()).hash).toBe("#/data");
       await expect(page.getByTestId("nav-data").getAttribute("aria-current")).resolves.toBe("page");
@@ -36,7 +25,7 @@ describe("app shell", () => {
       }
 
       // Unknown routes fall back to the Data page.
-      await page.goto(`${app.url}#/nowhere`);
+      await page.goto(`${env.app.url}#/nowhere`);
       await page.getByRole("heading", { level: 1, name: "Data" }).waitFor();
       expect(new URL(page.url()).hash).toBe("#/data");
       expect(errors).toEqual([]);
@@ -46,9 +35,9 @@ describe("app shell", () => {
   });
 
   test("the nav is reachable with the keyboard and shows a focus ring", async () => {
-    const { page, context } = await openPage(browser, app.url);
+    const { page, context } = await openPage(env.browser, env.app.url);
     try {
-      await page.goto(`${app.url}#/data`);
+      await page.goto(`${env.app.url}#/data`);
       await page.getByTestId("nav-train").waitFor();
       // Tab from the top of the page: skip link, brand, then the nav links.
       for (let i = 0; i < 10; i++) {
@@ -69,7 +58,7 @@ describe("app shell", () => {
 
   test("a production build serves and runs the Data page", async () => {
     const built = await startApp("preview");
-    const { page, context, errors } = await openPage(browser, built.url);
+    const { page, context, errors } = await openPage(env.browser, built.url);
     try {
       await page.goto(`${built.url}#/data`);
       await page.getByTestId("builtin-checkbox").check();

@@ -3,32 +3,21 @@
 // the page stays responsive; the downloaded JSON and the copied JSON are the same report with the expected fields.
 
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { Browser } from "playwright-core";
+import { describe, expect, test } from "vitest";
 import type { BenchFile } from "../../src/routes/benchmark/report.ts";
-import { launchBrowser, openPage, startApp, type RunningApp } from "./browser.ts";
+import { openPage, useApp } from "./browser.ts";
 
-let app: RunningApp;
-let browser: Browser;
-
-beforeAll(async () => {
-  [app, browser] = await Promise.all([startApp(), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const env = useApp();
 
 const KERNELS = 10;
 const MODEL_FIGURES = ["LoRA training", "prefill", "decode"];
 
 describe("Benchmark page", () => {
   test("runs the tiny preset on WebGPU and the CPU, shows both side by side, downloads and copies the JSON", async () => {
-    const { page, context, errors } = await openPage(browser, app.url);
-    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(app.url).origin });
+    const { page, context, errors } = await openPage(env.browser, env.app.url);
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(env.app.url).origin });
     try {
-      await page.goto(`${app.url}#/benchmark`);
+      await page.goto(`${env.app.url}#/benchmark`);
       await page.getByRole("heading", { level: 1, name: "Benchmark" }).waitFor();
       await expect(page.getByTestId("env-webgpu").textContent({ timeout: 60_000 })).resolves.toMatch(/swiftshader.*without shader-f16.*software GPU/is);
       // served cross-origin isolated (COOP/COEP), so the CPU backend gets its thread pool

@@ -9,6 +9,7 @@ import { createServer as createNetServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { build, createServer, preview, type InlineConfig, type Plugin } from "vite";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CONFIG_FILE = fileURLToPath(new URL("../../vite.config.ts", import.meta.url));
@@ -148,4 +149,25 @@ export async function openPage(
     if (msg.type() === "error") errors.push(`console: ${msg.text()}`);
   });
   return { context, page, errors };
+}
+
+/**
+ * The dev server and Chromium for a test file: started before its tests, ended after (vitest hooks). Read `app` and
+ * `browser` inside the tests.
+ */
+export function useApp(): { readonly app: RunningApp; readonly browser: Browser } {
+  let app: RunningApp | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([startApp(), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+  const started = <X>(x: X | undefined): X => x ?? (() => { throw new Error("useApp: read inside a test, after beforeAll"); })();
+  return {
+    get app() { return started(app); },
+    get browser() { return started(browser); },
+  };
 }

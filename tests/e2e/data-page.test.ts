@@ -3,28 +3,18 @@
 // input gives a clear error. Also saves screenshots at 1280×720 and 390×844 (to $SHOTS_DIR or /tmp/shots).
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { launchBrowser, openPage, startApp, type RunningApp } from "./browser.ts";
+import { describe, expect, test } from "vitest";
+import type { Page } from "playwright-core";
+import { openPage, useApp } from "./browser.ts";
 import { PYTHON } from "./fixtures/python-sample.ts";
 
 const SHOTS_DIR = process.env.SHOTS_DIR || "/tmp/shots";
 
 
-let app: RunningApp;
-let browser: Browser;
-
-beforeAll(async () => {
-  [app, browser] = await Promise.all([startApp(), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const env = useApp();
 
 async function gotoData(page: Page): Promise<void> {
-  await page.goto(`${app.url}#/data`);
+  await page.goto(`${env.app.url}#/data`);
   await page.getByTestId("generate-button").waitFor();
 }
 
@@ -72,7 +62,7 @@ function pythonFiles(count: number, bytes: number) {
 
 describe("Data page", () => {
   test("generates ctx samples from pasted code, previews their parts and downloads matching JSONL", async () => {
-    const { page, context, errors } = await openPage(browser, app.url);
+    const { page, context, errors } = await openPage(env.browser, env.app.url);
     try {
       await gotoData(page);
       await page.getByTestId("paste-textarea").fill(PYTHON);
@@ -173,7 +163,7 @@ describe("Data page", () => {
   });
 
   test("stays responsive while generating from a few MB of files", async () => {
-    const { page, context, errors } = await openPage(browser, app.url);
+    const { page, context, errors } = await openPage(env.browser, env.app.url);
     try {
       await gotoData(page);
       await page.getByTestId("file-input").setInputFiles(pythonFiles(100, 40_000));
@@ -210,7 +200,7 @@ describe("Data page", () => {
   });
 
   test("cancels a running generation and can generate again", async () => {
-    const { page, context, errors } = await openPage(browser, app.url);
+    const { page, context, errors } = await openPage(env.browser, env.app.url);
     try {
       await gotoData(page);
       await page.getByTestId("file-input").setInputFiles(pythonFiles(200, 50_000));
@@ -236,7 +226,7 @@ describe("Data page", () => {
   });
 
   test("accepts files dropped on the drop zone", async () => {
-    const { page, context, errors } = await openPage(browser, app.url);
+    const { page, context, errors } = await openPage(env.browser, env.app.url);
     try {
       await gotoData(page);
       const dataTransfer = await page.evaluateHandle((code) => {
@@ -258,7 +248,7 @@ describe("Data page", () => {
   });
 
   test("shows a clear error with the skip reason when no input is usable", async () => {
-    const { page, context } = await openPage(browser, app.url);
+    const { page, context } = await openPage(env.browser, env.app.url);
     try {
       await gotoData(page);
       await page.getByTestId("file-input").setInputFiles({

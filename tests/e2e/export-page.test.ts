@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { main } from "../../node/export/src/cli/main.ts";
-import { parseGguf } from "../../node/export/src/gguf/reader.ts";
+import { parseGguf } from "../../src/lib/gguf/reader.ts";
 import { Rng } from "../../src/lib/fim/prng.ts";
 import { expectedTensors, loadCheckpoint, memoryFiles, parseModelConfig, writeSafetensors } from "../../src/lib/model/index.ts";
 import { adapterConfigJson } from "../../src/lib/train/adapter.ts";

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { getLlama, LlamaCompletion, LlamaLogLevel } from "node-llama-cpp";
-import { parseGguf } from "../../node/export/src/gguf/reader.ts";
+import { parseGguf } from "../../src/lib/gguf/reader.ts";
 import { launchBrowser, openPage, ROOT, startApp, type RunningApp } from "./browser.ts";
 import { PYTHON } from "./fixtures/python-sample.ts";
 

@@ -4,31 +4,18 @@
 // (installed through the page's test hook), which receives the FIM prompt src/lib/fim builds.
 import { join } from "node:path";
 import { mkdirSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import { describe, expect, test } from "vitest";
+import type { Page } from "playwright-core";
 import { memoryFiles } from "../../src/lib/model/files.ts";
 import { CpuBackend } from "../../src/lib/train/cpu/index.ts";
 import { loadEngine } from "../../src/lib/train/engine.ts";
 import { complete } from "../../src/lib/train/complete.ts";
-import { launchBrowser, openPage, startApp, type RunningApp } from "./browser.ts";
-import { makeModelsDir, type ModelsDir } from "./fixtures/models-dir.ts";
+import { openPage } from "./browser.ts";
+import { useAppWithModels } from "./fixtures/models-dir.ts";
 
 const SHOTS_DIR = process.env.SHOTS_DIR || "/tmp/shots";
-let app: RunningApp;
-let browser: Browser;
-let models: ModelsDir;
 
-beforeAll(async () => {
-  models = makeModelsDir();
-  mkdirSync(SHOTS_DIR, { recursive: true });
-  [app, browser] = await Promise.all([startApp("dev", { modelsDir: models.dir }), launchBrowser()]);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  models?.remove();
-});
+const env = useAppWithModels(() => mkdirSync(SHOTS_DIR, { recursive: true }));
 
 const editorText = (page: Page) => page.evaluate(() => document.querySelector(".cm-content")!.textContent ?? "");
 
@@ -41,8 +28,8 @@ async function typeAtEnd(page: Page, text: string) {
 
 describe("Playground", () => {
   test("the embedded model's ghost text is its greedy completion, and Tab inserts it", async () => {
-    const { page, errors } = await openPage(browser, app.url);
-    await page.goto(`${app.url}#/playground`);
+    const { page, errors } = await openPage(env.browser, env.app.url);
+    await page.goto(`${env.app.url}#/playground`);
     await page.getByTestId("inference-ready").waitFor({ timeout: 60_000 });
     expect(await page.getByTestId("no-adapter").isVisible()).toBe(true);
     await typeAtEnd(page, "        a, b = b, a");
@@ -52,7 +39,7 @@ describe("Playground", () => {
     expect(shown.length).toBeGreaterThan(0);
 
     // the same request through the engine in Node (format: the model's own, qwen; line mode; 48 tokens)
-    const engine = await loadEngine(new CpuBackend(), memoryFiles(models.files));
+    const engine = await loadEngine(new CpuBackend(), memoryFiles(env.models.files));
     const doc = await page.evaluate(() => [...document.querySelectorAll(".cm-line")].map((l) => l.textContent).join("\n"));
     const prefix = doc.replace(shown, "");
     let expected = "";
@@ -71,7 +58,7 @@ describe("Playground", () => {
   }, 180_000);
 
   test("web-llm: a fake engine with web-llm's interface gets the FIM prompt and its answer becomes ghost text", async () => {
-    const { page, context, errors } = await openPage(browser, app.url);
+    const { page, context, errors } = await openPage(env.browser, env.app.url);
     await context.addInitScript(() => {
       const calls: { prompt: string; stop?: string[] }[] = [];
       (globalThis as Record<string, unknown>).__fimWebLlmCalls = calls;
@@ -84,7 +71,7 @@ describe("Playground", () => {
         };
       };
     });
-    await page.goto(`${app.url}#/playground`);
+    await page.goto(`${env.app.url}#/playground`);
     await page.getByTestId("kind-webllm").check();
     await page.getByTestId("webllm-select").selectOption("Qwen2.5-Coder-0.5B-Instruct-q4f32_1-MLC");
     await expect.poll(() => page.getByTestId("inference-ready").textContent({ timeout: 30_000 })).toContain("Qwen2.5-Coder 0.5B");

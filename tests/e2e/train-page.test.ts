@@ -5,48 +5,24 @@
 // Screenshots at 1280×720 and 390×844 go to $SHOTS_DIR (default /tmp/shots).
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { launchBrowser, openPage, startApp, type RunningApp } from "./browser.ts";
-import { makeModelsDir, type ModelsDir } from "./fixtures/models-dir.ts";
-import { formatBytes } from "../../src/routes/data/format.ts";
+import { describe, expect, test } from "vitest";
+import type { Page } from "playwright-core";
+import { openPage } from "./browser.ts";
+import { setSettings, withSamples as withTrainSamples } from "./train-steps.ts";
+import { useAppWithModels } from "./fixtures/models-dir.ts";
+import { formatBytes } from "../../src/routes/shared/format.ts";
 
 const SHOTS_DIR = process.env.SHOTS_DIR || "/tmp/shots";
-let app: RunningApp;
-let browser: Browser;
-let models: ModelsDir;
 
-beforeAll(async () => {
-  models = makeModelsDir();
-  mkdirSync(SHOTS_DIR, { recursive: true });
-  [app, browser] = await Promise.all([startApp("dev", { modelsDir: models.dir }), launchBrowser()]);
-}, 120_000);
+const env = useAppWithModels(() => mkdirSync(SHOTS_DIR, { recursive: true }));
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  models?.remove();
-});
-
-async function setSettings(page: Page, values: Record<string, number | string>) {
-  for (const [k, v] of Object.entries(values)) {
-    if (k === "backend") await page.getByTestId("set-backend").selectOption(String(v));
-    else await page.getByTestId(`set-${k}`).fill(String(v));
-  }
-}
-
-async function withSamples(page: Page) {
-  await page.goto(`${app.url}#/train`);
-  await expect.poll(() => page.getByTestId("embedded-select").inputValue()).toBe(models.id);
-  await page.getByTestId("use-builtin").click();
-  await page.getByTestId("train-data").waitFor({ timeout: 60_000 });
-}
+const withSamples = (page: Page) => withTrainSamples(page, env.app.url, env.models.id);
 
 const QUICK = { lr: 0.01, warmupSteps: 1, batchSize: 2, gradAccum: 1, contextLength: 256, r: 4, alpha: 8, backend: "cpu" };
 
 describe("Train page", () => {
   test("trains the embedded model on the built-in corpus: progress, falling loss, held-out loss, metrics", async () => {
-    const { page, errors } = await openPage(browser, app.url);
+    const { page, errors } = await openPage(env.browser, env.app.url);
     await withSamples(page);
     await expect.poll(() => page.getByTestId("estimate").textContent()).toMatch(/steps of .* tokens/);
     await setSettings(page, { ...QUICK, steps: 20, evalEvery: 5, evalSamples: 3 });
@@ -70,7 +46,7 @@ describe("Train page", () => {
   }, 240_000);
 
   test("Stop ends the run; a run interrupted by a reload is offered and resumes from its checkpoint", async () => {
-    const { page, errors } = await openPage(browser, app.url);
+    const { page, errors } = await openPage(env.browser, env.app.url);
     await withSamples(page);
     await setSettings(page, { ...QUICK, steps: 2000, evalEvery: 0, evalSamples: 0 });
     await page.getByTestId("train-start").click();
@@ -98,9 +74,9 @@ describe("Train page", () => {
   }, 400_000);
 
   test("a Hub model: its size before, its download progress while the run starts", async () => {
-    const { context, page, errors } = await openPage(browser, app.url);
+    const { context, page, errors } = await openPage(env.browser, env.app.url);
     const repo = "test/tiny-hub";
-    const files = Object.fromEntries(Object.entries(models.files).map(([n, v]) => [n, typeof v === "string" ? new TextEncoder().encode(v) : v]));
+    const files = Object.fromEntries(Object.entries(env.models.files).map(([n, v]) => [n, typeof v === "string" ? new TextEncoder().encode(v) : v]));
     const weights = files["model.safetensors"]!.byteLength;
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));

@@ -2,45 +2,22 @@
 // as /models/ by the test: two tabs training at once each keep their own run folder, and a tab cannot write into a run
 // another tab trains (Web Lock); a checkpoint write that fails under a quota lowered through the DevTools protocol
 // leaves the last good checkpoint intact while training goes on, says how much space is needed and offers the adapter
-// as a download; a finished run's adapter is back for the Playground and Export after a reload. Each browser context
+// as a download; a finished run's adapter is back for the Playground and Export after a reload. Each env.browser context
 // is off the record (its OPFS lives in memory) and the models folder is removed at the end: nothing stays behind.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchBrowser, openPage, startApp, type RunningApp } from "./browser.ts";
-import { makeModelsDir, type ModelsDir } from "./fixtures/models-dir.ts";
-import { formatBytes } from "../../src/routes/data/format.ts";
+import { openPage } from "./browser.ts";
+import { setSettings, withSamples as withTrainSamples } from "./train-steps.ts";
+import { useAppWithModels } from "./fixtures/models-dir.ts";
+import { formatBytes } from "../../src/routes/shared/format.ts";
 import type { TrainJob } from "../../src/workers/train.worker.ts";
 
-let app: RunningApp;
-let browser: Browser;
-let models: ModelsDir;
 
-beforeAll(async () => {
-  models = makeModelsDir();
-  [app, browser] = await Promise.all([startApp("dev", { modelsDir: models.dir }), launchBrowser()]);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  models?.remove();
-});
+const env = useAppWithModels();
 
 const QUICK = { lr: 0.01, warmupSteps: 1, batchSize: 1, gradAccum: 1, contextLength: 128, evalEvery: 0, evalSamples: 0, backend: "cpu" };
 
-async function setSettings(page: Page, values: Record<string, number | string>) {
-  for (const [k, v] of Object.entries(values)) {
-    if (k === "backend") await page.getByTestId("set-backend").selectOption(String(v));
-    else await page.getByTestId(`set-${k}`).fill(String(v));
-  }
-}
-
-async function withSamples(page: Page) {
-  await page.goto(`${app.url}#/train`);
-  await expect.poll(() => page.getByTestId("embedded-select").inputValue()).toBe(models.id);
-  await page.getByTestId("use-builtin").click();
-  await page.getByTestId("train-data").waitFor({ timeout: 60_000 });
-}
+const withSamples = (page: Page) => withTrainSamples(page, env.app.url, env.models.id);
 
 const stepOf = async (page: Page) => Number((await page.getByTestId("train-step").textContent())?.split(" /")[0]) || 0;
 const status = (page: Page) => page.getByTestId("train-status").textContent();
@@ -98,7 +75,7 @@ function savedRuns(page: Page): Promise<SavedRun[]> {
 
 describe("Train page: saved runs", () => {
   test("two tabs training at once each have their own run; one cannot write into or resume the other's", async () => {
-    const { context, page: first, errors } = await openPage(browser, app.url);
+    const { context, page: first, errors } = await openPage(env.browser, env.app.url);
     await withSamples(first);
     await setSettings(first, { ...QUICK, steps: 100000, r: 4, alpha: 8 });
     await first.getByTestId("train-start").click();
@@ -108,7 +85,7 @@ describe("Train page: saved runs", () => {
     const second = await context.newPage();
     await withSamples(second);
     await second.getByTestId("run-elsewhere").waitFor({ timeout: 30_000 });
-    expect(await second.getByTestId("run-elsewhere").textContent()).toMatch(/Another tab of this browser is training a run of .*will not write into that run or resume it/s);
+    expect(await second.getByTestId("run-elsewhere").textContent()).toMatch(/Another tab of this env.browser is training a run of .*will not write into that run or resume it/s);
     expect(await second.getByTestId("resume-offer").count()).toBe(0);
 
     // ... and trains a run of its own meanwhile
@@ -134,17 +111,17 @@ describe("Train page: saved runs", () => {
     expect(long.r).toBe(4);
     expect(long.job.finished).toBe(false);
 
-    // a third page of the same browser drives the training worker at the first tab's run: refused, nothing written
+    // a third page of the same env.browser drives the training worker at the first tab's run: refused, nothing written
     const third = await context.newPage();
-    await third.goto(`${app.url}tests/e2e/harness/train-worker.html`);
+    await third.goto(`${env.app.url}tests/e2e/harness/train-worker.html`);
     await third.waitForFunction(() => "trainHarness" in window);
     const job: TrainJob = {
-      model: { kind: "url", url: `/models/${models.id}/` }, jsonl: "", backend: "cpu", runKey: long.id,
+      model: { kind: "url", url: `/models/${env.models.id}/` }, jsonl: "", backend: "cpu", runKey: long.id,
       train: { steps: 2, batchSize: 1, contextLength: 128 }, lora: { r: 8, alpha: 16 }, checkpointEvery: 1,
     };
     type H = { trainHarness: { start(j: TrainJob): Promise<unknown>; clearCheckpoint(k: string): Promise<void> } };
     const tryStart = await third.evaluate((j) => (window as unknown as H).trainHarness.start(j).then(() => "trained", (e: Error) => e.message), job);
-    expect(tryStart).toMatch(/being trained in another tab of this browser: this tab will not write into it/);
+    expect(tryStart).toMatch(/being trained in another tab of this env.browser: this tab will not write into it/);
     const tryClear = await third.evaluate((k) => (window as unknown as H).trainHarness.clearCheckpoint(k).then(() => "cleared", (e: Error) => e.message), long.id);
     expect(tryClear).toMatch(/another tab/);
     const after = (await savedRuns(first)).find((r) => r.id === long.id)!;
@@ -164,9 +141,9 @@ describe("Train page: saved runs", () => {
 
   test("a checkpoint that does not fit the storage quota: the run goes on, the last good checkpoint stays, space and a download are offered", async () => {
     const STEPS = 100;
-    const { context, page, errors } = await openPage(browser, app.url);
+    const { context, page, errors } = await openPage(env.browser, env.app.url);
     const cdp = await context.newCDPSession(page);
-    const origin = new URL(app.url).origin;
+    const origin = new URL(env.app.url).origin;
     try {
       await withSamples(page);
       await setSettings(page, { ...QUICK, steps: STEPS, r: 4, alpha: 8 });
@@ -232,18 +209,18 @@ describe("Train page: saved runs", () => {
   }, 400_000);
 
   test("a finished run's adapter is there after a reload: the Playground and Export have it", async () => {
-    const { page, errors } = await openPage(browser, app.url);
+    const { page, errors } = await openPage(env.browser, env.app.url);
     await withSamples(page);
     await setSettings(page, { ...QUICK, steps: 4, r: 4, alpha: 8 });
     await page.getByTestId("train-start").click();
     await expect.poll(() => status(page), { timeout: 120_000 }).toContain("Done");
     await page.reload();
-    await page.goto(`${app.url}#/playground`);
+    await page.goto(`${env.app.url}#/playground`);
     await page.getByTestId("inference-ready").waitFor({ timeout: 60_000 });
     await expect.poll(() => page.getByTestId("adapter-tuned").isEnabled(), { timeout: 30_000 }).toBe(true);
     expect(await page.getByTestId("adapter-tuned").isChecked()).toBe(true);
     expect(await page.getByTestId("no-adapter").count()).toBe(0);
-    await page.goto(`${app.url}#/export`);
+    await page.goto(`${env.app.url}#/export`);
     await expect.poll(() => page.getByTestId("export-session").textContent(), { timeout: 30_000 }).toMatch(/with the adapter trained on the Train page\s+\(4 steps/);
     expect(errors).toEqual([]);
     await page.context().close();

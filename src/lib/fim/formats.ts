@@ -16,6 +16,8 @@ export interface FimFormat {
   description: string;
   /** How samples are cut: "span" = prefix/middle/suffix spans (lines or chars); "cursor" = the ctx seed's cursor + line. */
   family: "span" | "cursor";
+  /** Completions end at the end of the cursor's line (the format trains one line per sample): "\n" stops them. */
+  lineOnly: boolean;
   /** Template in PSM order (prefix first), if the format has one. */
   psm?: string;
   /** Template in SPM order (suffix first), if the format has one. */
@@ -39,6 +41,7 @@ const ROWS: readonly FimFormat[] = [
     name: "ctx",
     description: "Cursor-context format of the ctx seed, leak fixed: prefix + middle + suffix rebuilds the file (default)",
     family: "cursor",
+    lineOnly: true,
     psm: CTX_TEMPLATE,
     eot: "",
     specials: [],
@@ -49,6 +52,7 @@ const ROWS: readonly FimFormat[] = [
     name: "ctx-seed",
     description: "The ctx seed byte for byte, including its suffix that repeats the middle (for models already trained on it)",
     family: "cursor",
+    lineOnly: true,
     psm: CTX_TEMPLATE,
     eot: "",
     specials: [],
@@ -61,6 +65,7 @@ const ROWS: readonly FimFormat[] = [
     name: "psm",
     description: "The pipeline seed's <|fim_prefix|> format, line spans, with an end token (configurable)",
     family: "span",
+    lineOnly: false,
     psm: "<|fim_prefix|>{prefix}<|fim_suffix|>{suffix}<|fim_middle|>{middle}",
     spm: "<|fim_suffix|>{suffix}<|fim_prefix|>{prefix}<|fim_middle|>{middle}",
     eot: "<|endoftext|>",
@@ -72,6 +77,7 @@ const ROWS: readonly FimFormat[] = [
     name: "qwen",
     description: "Qwen2.5-Coder native FIM tokens",
     family: "span",
+    lineOnly: false,
     psm: "<|fim_prefix|>{prefix}<|fim_suffix|>{suffix}<|fim_middle|>{middle}",
     eot: "<|endoftext|>",
     specials: ["<|fim_pad|>", "<|repo_name|>", "<|file_sep|>", "<|im_start|>", "<|im_end|>"],
@@ -82,6 +88,7 @@ const ROWS: readonly FimFormat[] = [
     name: "starcoder",
     description: "StarCoder, StarCoder2 and SmolLM FIM tokens (<fim_prefix> with underscores)",
     family: "span",
+    lineOnly: false,
     psm: "<fim_prefix>{prefix}<fim_suffix>{suffix}<fim_middle>{middle}",
     spm: "<fim_prefix><fim_suffix>{suffix}<fim_middle>{prefix}{middle}",
     eot: "<|endoftext|>",
@@ -93,6 +100,7 @@ const ROWS: readonly FimFormat[] = [
     name: "codellama",
     description: "Code Llama infilling: <PRE> , <SUF>, <MID>, <EOT>",
     family: "span",
+    lineOnly: false,
     psm: "<PRE> {prefix} <SUF>{suffix} <MID>{middle}",
     eot: "<EOT>",
     specials: [],
@@ -103,6 +111,7 @@ const ROWS: readonly FimFormat[] = [
     name: "deepseek",
     description: "DeepSeek-Coder FIM tokens (<｜fim▁begin｜> with full-width bars)",
     family: "span",
+    lineOnly: false,
     psm: "<\uff5cfim\u2581begin\uff5c>{prefix}<\uff5cfim\u2581hole\uff5c>{suffix}<\uff5cfim\u2581end\uff5c>{middle}",
     eot: "<\uff5cend\u2581of\u2581sentence\uff5c>",
     specials: [],
@@ -113,6 +122,7 @@ const ROWS: readonly FimFormat[] = [
     name: "codestral",
     description: "Codestral, suffix first: [SUFFIX]…[PREFIX]…",
     family: "span",
+    lineOnly: false,
     spm: "[SUFFIX]{suffix}[PREFIX]{prefix}{middle}",
     eot: "</s>",
     specials: [],

@@ -254,7 +254,7 @@ export function buildPrompt(req: PromptRequest): BuiltPrompt {
     prefix,
     suffix,
     ...windows,
-    stop: f.family === "cursor" ? ["\n", ...stopStringsOf(f)] : stopStringsOf(f),
+    stop: f.lineOnly ? ["\n", ...stopStringsOf(f)] : stopStringsOf(f),
     truncated: { prefix: prefix.length < p.text.length, suffix: suffix.length < s.text.length },
     escapedMarkers: p.count + s.count,
   };

@@ -3,7 +3,7 @@
 // Up front it reads only the JSON files and the safetensors headers, and checks that every tensor the architecture
 // needs is there with the right shape and a dtype we convert; weights are then read one tensor at a time through
 // the WeightStore. Without readRange a shard is read whole, once, and kept while the store lives.
-// Not here: the math (the engine), where files come from (files.ts, node-folder.ts).
+// Not here: the math (the engine), where files come from (files.ts, the Node package's model-folder.ts).
 
 import { CONFIG_FILE, type ModelConfig, parseModelConfig, tokenIds } from "./config.ts";
 import { CheckpointError, ModelConfigError } from "./errors.ts";

@@ -1,4 +1,4 @@
-// Where checkpoint files come from, abstracted: a folder on disk (node-folder.ts), files dropped on the page, the
+// Where checkpoint files come from, abstracted: a folder on disk (the Node package's model-folder.ts), files dropped on the page, the
 // origin-private file system, a Hub download, or bytes already in memory (`memoryFiles`, here). The loader only
 // sees this interface, so Node, the page and workers share one code path. Not here: the loading (checkpoint.ts).
 

@@ -1,7 +1,6 @@
 // The model library: loading Hugging Face Llama / Qwen2 checkpoints (config, tokenizer, safetensors weights) in Node,
 // the page and workers alike. Import from here, not from the files inside. The browser's sources (dropped folder,
-// served folder, Hub repo) are; Node's folder reader is not (it imports node:fs): import `folderFiles` from
-// "./node-folder.ts" directly.
+// served folder, Hub repo) are; Node's folder reader lives in the Node package (node/export/src/model-folder.ts).
 
 export * from "./errors.ts";
 export {

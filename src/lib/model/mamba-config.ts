@@ -6,8 +6,7 @@
 // rescale_prenorm_residual, residual_in_fp32 (we run float32 throughout), use_cache, use_mambapy, pad_token_id.
 // Other state-space and hybrid architectures change the math and are refused by name (OTHER_SSM).
 
-import type { Fail, FieldReaders, Raw } from "./config.ts";
-import { tokenIds } from "./config.ts";
+import { tokenIds, type Fail, type FieldReaders, type Raw } from "./config-fields.ts";
 
 export const MAMBA_ARCHITECTURE = "MambaForCausalLM";
 

@@ -4,6 +4,7 @@
 
 import { parseSafetensors, readTensor } from "../model/safetensors.ts";
 import { writeSafetensors, type TensorToWrite } from "../model/safetensors-write.ts";
+import { AdapterError } from "./adapter-error.ts";
 import type { Backend } from "./backend.ts";
 import type { LinearBlocks } from "./causal-lm.ts";
 import { attachLora, peftName, type LoraConfig, type Param } from "./lora.ts";
@@ -16,12 +17,7 @@ export const TRAINER_STATE = "trainer_state.json";
 
 export type Files = Map<string, Uint8Array>;
 
-export class AdapterError extends Error {
-  constructor(file: string, message: string) {
-    super(`${file}: ${message}`);
-    this.name = "AdapterError";
-  }
-}
+export { AdapterError } from "./adapter-error.ts";
 
 const enc = (o: unknown) => new TextEncoder().encode(JSON.stringify(o, null, 2) + "\n");
 

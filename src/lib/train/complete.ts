@@ -4,7 +4,7 @@
 // tokens (an AbortSignal), and `onToken` sees each token as it is sampled (counting, or yielding to a worker's
 // event loop so the cancel message gets through).
 
-import { buildPrompt, FORMAT_NAMES, getFormat, markersOf } from "../fim/index.ts";
+import { completionPlan, cutAtStop, FORMAT_NAMES, getFormat, markersOf } from "../fim/index.ts";
 import { Rng } from "../fim/prng.ts";
 import type { ModelTokenizer } from "../model/tokenizer.ts";
 import type { Decoder } from "./causal-lm.ts";
@@ -50,24 +50,21 @@ export async function* complete<T, I>(m: CompletionModel<T, I>, req: CompletionR
   const maxTokens = req.maxTokens ?? 64;
   const budget = req.promptTokens ?? m.generator.maxContext - maxTokens;
   const tk = m.tokenizer;
-  const built = buildPrompt({
-    format: f.name, document: req.prefix + req.suffix, cursor: req.prefix.length,
+  const plan = completionPlan({
+    format: f.name, document: req.prefix + req.suffix, cursor: req.prefix.length, mode: req.mode,
     budget: { max: budget, measure: (s) => tk.encode(s, { addSpecialTokens: false }).length },
   });
-  const single = req.mode === "line" || f.family === "cursor";
-  const stopStrings = single ? [...new Set(["\n", ...built.stop])] : built.stop;
-  const stopIds = new Set([...m.eosIds, ...built.stop.map((s) => tk.singleTokenId(s)).filter((x): x is number => x !== undefined)]);
+  const { stopStrings, repeatsSuffix } = plan;
+  const stopIds = new Set([...m.eosIds, ...plan.stop.map((s) => tk.singleTokenId(s)).filter((x): x is number => x !== undefined)]);
   const rng = new Rng(req.seed ?? 0);
   const sampling = { temperature: req.temperature ?? 0, topP: req.topP ?? 1 };
-  const suffixHead = built.suffix.trimStart();
 
   if (req.signal?.aborted) return "cancelled";
-  let logits = await m.generator.prompt(tk.encode(built.prompt));
+  let logits = await m.generator.prompt(tk.encode(plan.prompt));
   const out: number[] = [];
   let emitted = 0; // characters of `text` already yielded
   let text = "";
   let reason: StopReason = "max-tokens";
-  const repeatsSuffix = (t: string) => t.trim().length > 0 && suffixHead.startsWith(t.trimEnd());
   for (let step = 0; step < maxTokens; step++) {
     if (req.signal?.aborted) return "cancelled";
     const id = sampleToken(logits, sampling, rng, tk.vocabSize);
@@ -79,9 +76,9 @@ export async function* complete<T, I>(m: CompletionModel<T, I>, req: CompletionR
     }
     out.push(id);
     text = tk.decode(out);
-    const hit = stopStrings.map((s) => text.indexOf(s, Math.max(0, emitted - s.length))).filter((i) => i >= 0);
-    if (hit.length > 0) {
-      text = text.slice(0, Math.min(...hit));
+    const cut = cutAtStop(text, stopStrings, emitted);
+    if (cut.stopped) {
+      text = cut.text;
       reason = "stop-string";
       break;
     }

@@ -3,7 +3,8 @@
 
 import type { Backend } from "./backend.ts";
 import { type Decoder, LastRowLogits, reusablePrefix } from "./causal-lm.ts";
-import { type Transformer, Workspace, type KvTarget } from "./model.ts";
+import type { Transformer } from "./model.ts";
+import { Workspace, type KvTarget } from "./transformer-parts.ts";
 
 /** Tokens run per forward call while filling the cache. */
 export const PREFILL_CHUNK = 32;

@@ -4,7 +4,7 @@
 // MLP projections; Mamba's in_proj, x_proj, dt_proj, out_proj). Written against LinearBlocks, so it serves both.
 
 import { Rng } from "../fim/prng.ts";
-import { AdapterError } from "./adapter.ts";
+import { AdapterError } from "./adapter-error.ts";
 import type { Backend } from "./backend.ts";
 import type { LinearBlocks } from "./causal-lm.ts";
 import { BLOCK_LINEARS, type TransformerWeights } from "./model.ts";

@@ -7,7 +7,8 @@
 
 import type { Backend } from "./backend.ts";
 import { type Decoder, LastRowLogits, reusablePrefix } from "./causal-lm.ts";
-import { type Mamba, type MambaState, MambaWorkspace } from "./mamba.ts";
+import type { Mamba } from "./mamba.ts";
+import { type MambaState, MambaWorkspace } from "./mamba-parts.ts";
 
 /** Tokens per forward call, and the spacing of the saved states (a chunk ends on every multiple of it). */
 export const SNAPSHOT_EVERY = 32;

@@ -3,7 +3,7 @@
 // OpenAI-style `completions.create`, not chat), and cut at the format's stop strings. The engine is anything with
 // web-llm's interface, so tests pass a fake one; createWebLlmEngine makes the real one in its own worker.
 
-import { buildPrompt, getFormat } from "../fim/index.ts";
+import { completionPlan, cutAtStop, getFormat } from "../fim/index.ts";
 
 /** The part of web-llm's MLCEngineInterface used here. */
 export interface WebLlmEngine {
@@ -40,21 +40,18 @@ export interface WebLlmResult {
 /** One completion; `signal` interrupts the engine's generation (the result is then discarded by the caller). */
 export async function webLlmComplete(engine: WebLlmEngine, req: WebLlmRequest, signal?: AbortSignal): Promise<WebLlmResult> {
   const f = getFormat(req.format ?? "qwen");
-  const built = buildPrompt({
-    format: f.name, document: req.prefix + req.suffix, cursor: req.prefix.length,
+  const plan = completionPlan({
+    format: f.name, document: req.prefix + req.suffix, cursor: req.prefix.length, mode: req.mode,
     budget: { max: req.promptChars ?? 6000, measure: (s) => s.length },
   });
-  const single = req.mode === "line" || f.family === "cursor";
-  const stop = [...new Set([...built.stop, ...(single ? ["\n"] : [])])];
+  const stop = plan.stopStrings;
   const t0 = performance.now();
   const onAbort = () => engine.interruptGenerate();
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    const r = await engine.completions.create({ prompt: built.prompt, max_tokens: req.maxTokens ?? (single ? 48 : 128), temperature: 0, stop });
-    let text = r.choices[0]?.text ?? "";
+    const r = await engine.completions.create({ prompt: plan.prompt, max_tokens: req.maxTokens ?? (plan.singleLine ? 48 : 128), temperature: 0, stop });
     // engines differ on whether a stop string is included: cut at the first one either way
-    const cut = Math.min(...stop.map((s) => text.indexOf(s)).filter((i) => i >= 0), text.length);
-    text = text.slice(0, cut);
+    const text = cutAtStop(r.choices[0]?.text ?? "", stop).text;
     return { text, ms: performance.now() - t0, stoppedBy: r.choices[0]?.finish_reason ?? "stop" };
   } finally {
     signal?.removeEventListener("abort", onAbort);

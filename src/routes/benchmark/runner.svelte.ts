@@ -2,6 +2,7 @@
 // in progress (which backend, which stage), its reports, and the JSON to download or copy. A run goes through the
 // chosen backends one after the other in one worker; Cancel terminates the worker (a kernel cannot be interrupted).
 import * as Comlink from "comlink";
+import { WorkerHandle } from "../shared/workerHandle.ts";
 import type { PresetName } from "../../lib/bench/presets.ts";
 import type { BenchReport, SuiteProgress } from "../../lib/bench/suite.ts";
 import type { BenchBackend, BenchEnvironment, BenchWorkerApi } from "../../workers/bench.worker.ts";
@@ -25,8 +26,9 @@ export class BenchRunner {
 
   readonly running = $derived(this.status === "running");
 
-  private worker: Worker | null = null;
-  private api: Comlink.Remote<BenchWorkerApi> | null = null;
+  private readonly worker = new WorkerHandle<BenchWorkerApi>(
+    () => new Worker(new URL("../../workers/bench.worker.ts", import.meta.url), { type: "module", name: "bench" }),
+  );
   private runId = 0;
 
   /** Asks the worker what this browser offers (once; the page calls it on mount). */
@@ -73,9 +75,7 @@ export class BenchRunner {
   cancel(): void {
     if (!this.running) return;
     this.runId++;
-    this.worker?.terminate();
-    this.worker = null;
-    this.api = null;
+    this.worker.terminate();
     if (this.reports.length > 0) this.finish(this.reports);
     this.backend = null;
     this.progress = null;
@@ -100,11 +100,7 @@ export class BenchRunner {
   }
 
   private remote(): Comlink.Remote<BenchWorkerApi> {
-    if (!this.api) {
-      this.worker = new Worker(new URL("../../workers/bench.worker.ts", import.meta.url), { type: "module", name: "bench" });
-      this.api = Comlink.wrap<BenchWorkerApi>(this.worker);
-    }
-    return this.api;
+    return this.worker.remote;
   }
 }
 

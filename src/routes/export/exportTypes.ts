@@ -1,6 +1,6 @@
 // exportTypes.ts — one line per GGUF export type for the page: what it is and when to take it. The types themselves
 // (and their tensor rules) are node/export's EXPORT_TYPES and TYPE_RULES; this only explains them.
-import type { ExportType } from "../../../node/export/src/export/plan.ts";
+import type { ExportType } from "../../lib/export/plan.ts";
 
 export const TYPE_HELP: Record<ExportType, string> = {
   f32: "32-bit floats: exact, the largest file (4 bytes a weight). For checking, rarely for use.",

@@ -3,9 +3,10 @@
 // browser can, the GGUF streams into a file the user chose (File System Access API: showSaveFilePicker ->
 // createWritable); otherwise the worker builds a Blob. A cancel or a failure leaves nothing: the writable is
 // aborted (the browser drops its temporary file) and no Blob is kept.
+import { Stopwatch } from "../shared/stopwatch.svelte.ts";
 import * as Comlink from "comlink";
-import type { ExportProgress } from "../../../node/export/src/export/gguf-export.ts";
-import { modelfile } from "../../../node/export/src/export/modelfile.ts";
+import type { ExportProgress } from "../../lib/export/gguf-export.ts";
+import { modelfile } from "../../lib/export/modelfile.ts";
 import type { ExportRequest, ExportResult } from "../../workers/export.worker.ts";
 import { exportWorker, terminateExportWorker } from "./worker.ts";
 
@@ -41,15 +42,16 @@ export class Exporter {
   ggufUrl = $state<string | null>(null);
   loraUrl = $state<string | null>(null);
   modelfileUrl = $state<string | null>(null);
-  elapsedMs = $state(0);
+  private readonly clock = new Stopwatch();
+  get elapsedMs(): number {
+    return this.clock.elapsedMs;
+  }
 
   readonly running = $derived(this.status === "running");
 
   private runId = 0;
   private writable: FileSystemWritableFileStream | null = null;
   private inflight: Promise<unknown> | null = null;
-  private startedAt = 0;
-  private ticker: ReturnType<typeof setInterval> | undefined;
 
   /**
    * Exports `request`. With `saveToDisk` the save dialog opens first: call this straight from the click, as the
@@ -79,7 +81,7 @@ export class Exporter {
     this.clearResult();
     this.progress = { tensor: "", done: 0, total: 0, bytes: 0 };
     this.status = "running";
-    this.startClock();
+    this.clock.start();
 
     const writable = this.writable;
     const write = writable
@@ -98,7 +100,7 @@ export class Exporter {
       if (id !== this.runId) return;
       if (writable) await writable.close();
       this.writable = null;
-      this.stopClock();
+      this.clock.stop();
       const text = modelfile({ gguf: `./${request.name}.gguf`, format: request.format, contextLength: Math.min(MODELFILE_CONTEXT, contextLength) });
       this.result = { ...result, request, seconds: this.elapsedMs / 1000, savedAs: handle, modelfile: text };
       if (result.blob) this.ggufUrl = URL.createObjectURL(result.blob);
@@ -109,7 +111,7 @@ export class Exporter {
     } catch (e) {
       if (id !== this.runId) return;
       await this.dropWritable();
-      this.stopClock();
+      this.clock.stop();
       this.error = `The export failed: ${messageOf(e)}`;
       this.status = "error";
     } finally {
@@ -121,7 +123,7 @@ export class Exporter {
   cancel(): void {
     if (!this.running) return;
     this.runId++;
-    this.stopClock();
+    this.clock.stop();
     this.status = "cancelled";
     this.progress = null;
     void this.dropWritable();
@@ -146,17 +148,6 @@ export class Exporter {
     this.result = null;
   }
 
-  private startClock(): void {
-    this.startedAt = performance.now();
-    this.elapsedMs = 0;
-    clearInterval(this.ticker);
-    this.ticker = setInterval(() => (this.elapsedMs = performance.now() - this.startedAt), 250);
-  }
-
-  private stopClock(): void {
-    clearInterval(this.ticker);
-    this.elapsedMs = performance.now() - this.startedAt;
-  }
 }
 
 function messageOf(err: unknown): string {

@@ -2,7 +2,7 @@
 // the worker found in them: sizes per type, the adapter's rank and FIM format, or what is wrong), the export type,
 // the FIM format, the name and where the file goes. Each problem is kept with the control it belongs to.
 import { FORMATS } from "../../lib/fim/index.ts";
-import type { ExportType } from "../../../node/export/src/export/plan.ts";
+import type { ExportType } from "../../lib/export/plan.ts";
 import type { AdapterInfo, ModelInfo, PickedFolder } from "../../workers/export.worker.ts";
 import { exportWorker } from "./worker.ts";
 

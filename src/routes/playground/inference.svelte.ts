@@ -4,6 +4,7 @@
 // switches the trained adapter on and off, and completes one cursor with both for the side-by-side view.
 
 import * as Comlink from "comlink";
+import { WorkerHandle } from "../shared/workerHandle.ts";
 import type { Completer, CompletionRequest, CompletionResult } from "../../lib/editor/suggestion.ts";
 import { createWebLlmEngine, webLlmComplete, type WebLlmEngine } from "../../lib/webllm/completer.ts";
 import type { InferWorkerApi, LoadProgress, ModelInfo, PromptCost } from "../../workers/infer.worker.ts";
@@ -33,19 +34,16 @@ export class Inference {
   /** What the prompt of the last answered request cost in the worker (tokens run vs reused, ms); null for web-llm. */
   lastPrompt = $state.raw<PromptCost | null>(null);
 
-  private worker: Worker | null = null;
-  private api: Comlink.Remote<InferWorkerApi> | null = null;
+  private readonly worker = new WorkerHandle<InferWorkerApi>(
+    () => new Worker(new URL("../../workers/infer.worker.ts", import.meta.url), { type: "module" }),
+  );
   private engine: WebLlmEngine | null = null;
   private nextId = 1;
   private loading = 0;
   private pending: { key: string; done: Promise<void> } | null = null;
 
   private remote(): Comlink.Remote<InferWorkerApi> {
-    if (!this.api) {
-      this.worker = new Worker(new URL("../../workers/infer.worker.ts", import.meta.url), { type: "module" });
-      this.api = Comlink.wrap<InferWorkerApi>(this.worker);
-    }
-    return this.api;
+    return this.worker.remote;
   }
 
   /**

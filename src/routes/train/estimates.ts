@@ -4,7 +4,7 @@
 
 import { estimateRun, estimateSeconds, type ModelShape, type RunEstimate } from "../../lib/train/estimate.ts";
 import type { WeightFormat } from "../../lib/train/quant.ts";
-import type { TrainSettings } from "./settings.ts";
+import type { TrainSettings } from "../shared/trainSettings.ts";
 
 /** Sustained GFLOP/s assumed for the estimate: a mid-range GPU through our WGSL kernels; the 2-thread CPU backend. */
 export const GFLOPS_GUESS = { webgpu: 200, cpu: 4 } as const;

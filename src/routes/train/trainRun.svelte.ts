@@ -7,11 +7,12 @@
 // adapter in memory offered as a download; training goes on.
 
 import * as Comlink from "comlink";
+import { WorkerHandle } from "../shared/workerHandle.ts";
 import type { SessionProgress } from "../../lib/train/session.ts";
 import type { EvalSummary, TrainEvent, TrainJob, TrainResult, TrainWorkerApi } from "../../workers/train.worker.ts";
 import { workspace } from "../shared/workspace.svelte.ts";
 import { runLockName } from "../../lib/train/opfs-store.ts";
-import { busyRuns, discardFinished, discardRun, discardRuns, loadJobs, newRunId, saveJob, type SavedJob } from "./runs.ts";
+import { busyRuns, discardFinished, discardRun, discardRuns, loadJobs, newRunId, saveJob, type SavedJob } from "../shared/runs.ts";
 import { zipStored } from "./zip.ts";
 
 /** Steps between checkpoints: a tab can close at any moment, and a LoRA checkpoint is small. */
@@ -63,18 +64,15 @@ export class TrainRun {
 
   readonly active = $derived(["starting", "running", "paused", "stopping"].includes(this.status));
 
-  private worker: Worker | null = null;
-  private api: Comlink.Remote<TrainWorkerApi> | null = null;
+  private readonly worker = new WorkerHandle<TrainWorkerApi>(
+    () => new Worker(new URL("../../workers/train.worker.ts", import.meta.url), { type: "module" }),
+  );
   private job: SavedJob | null = null;
   /** Waits for other tabs' runs to be let go of, to look again (aborted on the next look). */
   private watch: AbortController | null = null;
 
   private remote(): Comlink.Remote<TrainWorkerApi> {
-    if (!this.api) {
-      this.worker = new Worker(new URL("../../workers/train.worker.ts", import.meta.url), { type: "module" });
-      this.api = Comlink.wrap<TrainWorkerApi>(this.worker);
-    }
-    return this.api;
+    return this.worker.remote;
   }
 
   /**
@@ -285,19 +283,19 @@ export class TrainRun {
   pause(): void {
     if (this.status !== "running") return;
     this.status = "paused";
-    void this.api?.pause();
+    void this.worker.current?.pause();
   }
 
   resume(): void {
     if (this.status !== "paused") return;
     this.status = "running";
-    void this.api?.resume();
+    void this.worker.current?.resume();
   }
 
   stop(): void {
     if (!this.active) return;
     this.status = "stopping";
-    void this.api?.cancel();
+    void this.worker.current?.cancel();
   }
 }
 

@@ -11,19 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { readFolder, readText } from "../../../node/export/src/cli/load.ts";
-import { main } from "../../../node/export/src/cli/main.ts";
+import { fim } from "./run-fim.ts";
 import { directorySource, PathNotFoundError } from "../../../node/export/src/fs-source.ts";
 import { buildDataset, sampleAtCursor, type SampleRecord } from "../../../src/lib/fim/index.ts";
 import { CheckpointError } from "../../../src/lib/model/errors.ts";
-import { folderFiles } from "../../../src/lib/model/node-folder.ts";
+import { folderFiles } from "../../../node/export/src/model-folder.ts";
 import { writeTinyCheckpoint } from "../../fixtures/tiny-checkpoint.ts";
-
-async function fim(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } });
-  return { code, stdout, stderr };
-}
 
 /**
  * The real executable in a child process, killed after `ms`: a read of a FIFO or /dev/zero blocks the process that

@@ -10,17 +10,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeFsError } from "../../../node/export/src/fs-errors.ts";
-import { main } from "../../../node/export/src/cli/main.ts";
+import { fim } from "./run-fim.ts";
 import { parseSafetensors, readTensor } from "../../../src/lib/model/safetensors.ts";
 import { writeSafetensors } from "../../../src/lib/model/safetensors-write.ts";
 import { writeTinyCheckpoint } from "../../fixtures/tiny-checkpoint.ts";
-
-async function fim(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } });
-  return { code, stdout, stderr };
-}
 
 /** Every file under `dir` with its bytes, to show a refused command touched nothing. */
 function snapshot(dir: string): Record<string, string> {

@@ -8,15 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { EvalCliReport } from "../../../node/export/src/cli/eval.ts";
-import { main } from "../../../node/export/src/cli/main.ts";
+import { fim } from "./run-fim.ts";
 import { writeTinyCheckpoint, type TinyTensor } from "../../fixtures/tiny-checkpoint.ts";
-
-async function fim(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } });
-  return { code, stdout, stderr };
-}
 
 let dir: string;
 beforeAll(() => {

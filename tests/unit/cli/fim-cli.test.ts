@@ -7,14 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../../node/export/src/cli/main.ts";
-
-async function fim(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } });
-  return { code, stdout, stderr };
-}
+import { fim } from "./run-fim.ts";
 
 const PY = "def add(a, b):\n    total = a + b\n    return total\n\n\nprint(add(1, 2))\n";
 let dir: string;

@@ -6,17 +6,10 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync, cpSync, existsSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../../node/export/src/cli/main.ts";
+import { fim } from "./run-fim.ts";
 import { parseSafetensors } from "../../../src/lib/model/safetensors.ts";
 import { writeSafetensors } from "../../../src/lib/model/safetensors-write.ts";
 import { writeTinyCheckpoint } from "../../fixtures/tiny-checkpoint.ts";
-
-async function fim(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } });
-  return { code, stdout, stderr };
-}
 
 let dir: string;
 let model: string;

@@ -6,22 +6,15 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gguf } from "@huggingface/gguf";
 import { beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../../node/export/src/cli/main.ts";
-import { GGUF_VALUE_TYPE, TOKEN_TYPE } from "../../../node/export/src/gguf/constants.ts";
-import { modelfile } from "../../../node/export/src/export/modelfile.ts";
-import { planTensors } from "../../../node/export/src/export/plan.ts";
+import { fim } from "../cli/run-fim.ts";
+import { GGUF_VALUE_TYPE, TOKEN_TYPE } from "../../../src/lib/gguf/constants.ts";
+import { modelfile } from "../../../src/lib/export/modelfile.ts";
+import { planTensors } from "../../../src/lib/export/plan.ts";
 import { parseModelConfig } from "../../../src/lib/model/config.ts";
 import { writeTinyCheckpoint, tinyCheckpointFiles } from "../../fixtures/tiny-checkpoint.ts";
 import { tmp, writeGguf } from "./export-helpers.ts";
 
 const T = GGUF_VALUE_TYPE;
-
-async function fim(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } });
-  return { code, stdout, stderr };
-}
 
 describe("export metadata, read by @huggingface/gguf", () => {
   it("qwen2, q4_0: architecture keys, tokenizer keys, tensor table", async () => {
@@ -163,7 +156,7 @@ describe("fim export", () => {
 
 describe("FIM token ids for our own formats", () => {
   it("ctx markers that are single tokens fill the fim_pre/suf/mid keys and are CONTROL", async () => {
-    const { tokenizerKv } = await import("../../../node/export/src/export/tokenizer-kv.ts");
+    const { tokenizerKv } = await import("../../../src/lib/export/tokenizer-kv.ts");
     const files = tinyCheckpointFiles({ architecture: "qwen2" });
     const tj = JSON.parse(files["tokenizer.json"] as string);
     const config = parseModelConfig(JSON.parse(files["config.json"] as string));
@@ -179,7 +172,7 @@ describe("FIM token ids for our own formats", () => {
     expect(kv.has("tokenizer.ggml.fim_pad_token_id")).toBe(false); // ctx has no pad marker
   });
   it("a tokenizer llama.cpp does not know is refused unless --pre names it", async () => {
-    const { tokenizerKv } = await import("../../../node/export/src/export/tokenizer-kv.ts");
+    const { tokenizerKv } = await import("../../../src/lib/export/tokenizer-kv.ts");
     const files = tinyCheckpointFiles({ architecture: "qwen2" });
     const tj = { ...JSON.parse(files["tokenizer.json"] as string), pre_tokenizer: { type: "Whitespace" } };
     const config = parseModelConfig(JSON.parse(files["config.json"] as string));

@@ -15,9 +15,9 @@ import type { CausalLM } from "../../../src/lib/train/causal-lm.ts";
 import { argmax } from "../../../src/lib/train/sampling.ts";
 import { loadModel } from "../../../src/lib/train/weights.ts";
 import { openAtomic } from "../../../node/export/src/atomic-writer.ts";
-import { decodeTensor, encodeTensor } from "../../../node/export/src/gguf/quantize.ts";
-import { exportGguf, mergedTensor, type AdapterSource } from "../../../node/export/src/export/gguf-export.ts";
-import { planTensors, type ExportType } from "../../../node/export/src/export/plan.ts";
+import { decodeTensor, encodeTensor } from "../../../src/lib/gguf/quantize.ts";
+import { exportGguf, mergedTensor, type AdapterSource } from "../../../src/lib/export/gguf-export.ts";
+import { planTensors, type ExportType } from "../../../src/lib/export/plan.ts";
 import { tinyCheckpointFiles, type TinyCheckpointOptions } from "../../fixtures/tiny-checkpoint.ts";
 
 export const tmp = mkdtempSync(join(tmpdir(), "fim-export-"));

@@ -10,7 +10,7 @@ import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
 import { loadEngine } from "../../../src/lib/train/engine.ts";
 import { attachLora } from "../../../src/lib/train/lora.ts";
 import { argmax } from "../../../src/lib/train/sampling.ts";
-import type { AdapterSource } from "../../../node/export/src/export/gguf-export.ts";
+import type { AdapterSource } from "../../../src/lib/export/gguf-export.ts";
 
 export const CODE = "def binary_search(items, target):\n    lo, hi = 0, len(items) - 1\n    while lo <= hi:\n        mid = (lo + hi) // 2\n";
 

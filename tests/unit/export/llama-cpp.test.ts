@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getLlama, LlamaCompletion, LlamaLogLevel, type Llama } from "node-llama-cpp";
 import { openAtomic } from "../../../node/export/src/atomic-writer.ts";
-import { exportLoraGguf } from "../../../node/export/src/export/lora-gguf.ts";
+import { exportLoraGguf } from "../../../src/lib/export/lora-gguf.ts";
 import { argmaxPerPosition, engineOnExport, randomAdapter, sharpFiles, tmp, writeGguf } from "./export-helpers.ts";
 import { CODE, engineWithAdapter, followAndCompare, llamaRunner, TIE } from "./llama-cpp-helpers.ts";
 import { tinyCheckpointFiles } from "../../fixtures/tiny-checkpoint.ts";

@@ -33,10 +33,10 @@ import { DEFAULT_LORA, peftName, type LoraConfig } from "../../../src/lib/train/
 import { MAMBA_LINEARS } from "../../../src/lib/train/mamba.ts";
 import { openAtomic } from "../../../node/export/src/atomic-writer.ts";
 import { main } from "../../../node/export/src/cli/main.ts";
-import { exportLoraGguf } from "../../../node/export/src/export/lora-gguf.ts";
-import { planTensors, UnsupportedExportError, type ExportType } from "../../../node/export/src/export/plan.ts";
-import { GGUF_VALUE_TYPE } from "../../../node/export/src/gguf/constants.ts";
-import { parseGguf, tensorBytes } from "../../../node/export/src/gguf/reader.ts";
+import { exportLoraGguf } from "../../../src/lib/export/lora-gguf.ts";
+import { planTensors, UnsupportedExportError, type ExportType } from "../../../src/lib/export/plan.ts";
+import { GGUF_VALUE_TYPE } from "../../../src/lib/gguf/constants.ts";
+import { parseGguf, tensorBytes } from "../../../src/lib/gguf/reader.ts";
 import { TINY_MAMBA_DIMS, tinyMambaFiles, writeTinyMamba, type TinyMambaOptions } from "../../fixtures/tiny-mamba.ts";
 import { argmaxPerPosition, engineOnExport, randomAdapter, tmp, writeGguf } from "./export-helpers.ts";
 import { CODE, engineWithAdapter, followAndCompare, llamaRunner, TIE } from "./llama-cpp-helpers.ts";

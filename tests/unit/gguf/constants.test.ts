@@ -6,7 +6,7 @@ import { expectedTensors } from "../../../src/lib/model/tensors.ts";
 import {
   ARCH_TENSORS, GGML_TYPE, GGML_TYPE_NAME, GGUF_MAGIC, GGUF_VALUE_TYPE, GGUF_VALUE_TYPE_NAME, KEY, QUANT_BLOCK,
   TENSORS, TOKEN_TYPE, ggufNameOf, hfNameOf, keyFor, tensorKindOf, tensorName,
-} from "../../../node/export/src/gguf/constants.ts";
+} from "../../../src/lib/gguf/constants.ts";
 import type { ModelConfig } from "../../../src/lib/model/index.ts";
 
 describe("wire numbers", () => {

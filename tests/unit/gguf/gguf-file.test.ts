@@ -8,11 +8,11 @@ import { join } from "node:path";
 import { gguf } from "@huggingface/gguf";
 import { afterAll, describe, expect, it } from "vitest";
 import { openAtomic } from "../../../node/export/src/atomic-writer.ts";
-import { GGML_TYPE, GGUF_VALUE_TYPE, KEY, LLAMA_FILE_TYPE, tensorName } from "../../../node/export/src/gguf/constants.ts";
-import { GgufError } from "../../../node/export/src/gguf/errors.ts";
-import { encodeTensor } from "../../../node/export/src/gguf/quantize.ts";
-import { parseGguf, tensorBytes } from "../../../node/export/src/gguf/reader.ts";
-import { GgufWriter, type ByteSink } from "../../../node/export/src/gguf/writer.ts";
+import { GGML_TYPE, GGUF_VALUE_TYPE, KEY, LLAMA_FILE_TYPE, tensorName } from "../../../src/lib/gguf/constants.ts";
+import { GgufError } from "../../../src/lib/gguf/errors.ts";
+import { encodeTensor } from "../../../src/lib/gguf/quantize.ts";
+import { parseGguf, tensorBytes } from "../../../src/lib/gguf/reader.ts";
+import { GgufWriter, type ByteSink } from "../../../src/lib/gguf/writer.ts";
 
 /** A sink that keeps every chunk, and the whole file once asked. */
 function memorySink(): ByteSink & { chunks: Uint8Array[]; bytes(): Uint8Array } {

@@ -117,8 +117,8 @@ import { floatBitsToHalfBits } from "../../../src/lib/model/index.ts";
 import {
   bytesFor, canEncode, decodeTensor, dequantizeQ4_0, dequantizeQ8_0, encodeTensor, f16BitsToF32, f32ToF16Bits,
   quantizeQ4_0, quantizeQ8_0,
-} from "../../../node/export/src/gguf/quantize.ts";
-import { QuantizeError } from "../../../node/export/src/gguf/errors.ts";
+} from "../../../src/lib/gguf/quantize.ts";
+import { QuantizeError } from "../../../src/lib/gguf/errors.ts";
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 const block = (values: number[], fill = 0) => new Float32Array([...values, ...new Array(32 - values.length).fill(fill)]);

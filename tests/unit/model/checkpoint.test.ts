@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
   CheckpointError, type CheckpointFiles, loadCheckpoint, memoryFiles, ModelConfigError, SafetensorsError,
 } from "../../../src/lib/model/index.ts";
-import { folderFiles } from "../../../src/lib/model/node-folder.ts";
+import { folderFiles } from "../../../node/export/src/model-folder.ts";
 import {
   SHARD_FILES, tinyCheckpointFiles, type TinyCheckpointOptions, type TinyTensor, tinyWeights, writeTinyCheckpoint,
 } from "../../fixtures/tiny-checkpoint.ts";

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { folderFiles } from "../../../src/lib/model/node-folder.ts";
+import { folderFiles } from "../../../node/export/src/model-folder.ts";
 import { loadCheckpoint } from "../../../src/lib/model/index.ts";
 import type { EvalCliReport } from "../../../node/export/src/cli/eval.ts";
 import { isHeldOut, looksMinified, splitCorpus } from "../../../tools/default-model/corpus.ts";

@@ -13,10 +13,10 @@ import {
   bytesPerBlock, frozenValues, packWeight, rowLayout, unpackWeight, WeightFormatError, WEIGHT_FORMATS, type WeightFormat,
 } from "../../../src/lib/train/quant.ts";
 import { dimsOf, loadWeights } from "../../../src/lib/train/weights.ts";
-import { QUANT_BLOCK } from "../../../node/export/src/gguf/constants.ts";
+import { QUANT_BLOCK } from "../../../src/lib/gguf/constants.ts";
 import {
   dequantizeQ4_0, dequantizeQ8_0, f16BitsToF32, f32ToF16Bits, quantizeQ4_0, quantizeQ8_0,
-} from "../../../node/export/src/gguf/quantize.ts";
+} from "../../../src/lib/gguf/quantize.ts";
 import { fillBatch, randomWeights, tinyConfig } from "./tiny-model.ts";
 
 /** Weights with the awkward blocks in them: all zeros, tiny (f16-subnormal scale), one large outlier, a positive max. */

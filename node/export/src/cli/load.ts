@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { folderFiles } from "../../../../src/lib/model/node-folder.ts";
+import { folderFiles } from "../model-folder.ts";
 import type { Files } from "../../../../src/lib/train/adapter.ts";
 import { CpuBackend } from "../../../../src/lib/train/cpu/index.ts";
 import { loadEngine } from "../../../../src/lib/train/engine.ts";

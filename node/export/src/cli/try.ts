@@ -5,8 +5,8 @@
 
 import { createInterface } from "node:readline/promises";
 import { existsSync } from "node:fs";
-import { buildPrompt, getFormat } from "../../../../src/lib/fim/index.ts";
-import { FORMAT_KEY } from "../export/gguf-export.ts";
+import { completionPlan } from "../../../../src/lib/fim/index.ts";
+import { FORMAT_KEY } from "../../../../src/lib/export/gguf-export.ts";
 import { UsageError } from "./errors.ts";
 import { flagHelp, parseFlags, type FlagSpec } from "./flags.ts";
 import type { Io } from "./main.ts";
@@ -63,10 +63,8 @@ export async function tryCommand(argv: string[], io: Io): Promise<number> {
 
   const run = async (prefix: string, suffix: string): Promise<string> => {
     if (!format) return completion.generateInfillCompletion(prefix, suffix, { maxTokens, temperature: 0 });
-    const p = buildPrompt({ format, document: prefix + suffix, cursor: prefix.length });
-    const f = getFormat(format);
-    const stops = f.family === "cursor" ? p.stop : p.stop.filter((s) => s !== "\n");
-    const out = await completion.generateCompletion(model.tokenize(p.prompt, true), { maxTokens, temperature: 0, customStopTriggers: stops });
+    const plan = completionPlan({ format, document: prefix + suffix, cursor: prefix.length, mode: "multiline" });
+    const out = await completion.generateCompletion(model.tokenize(plan.prompt, true), { maxTokens, temperature: 0, customStopTriggers: plan.stopStrings });
     return out;
   };
   const checks = [...SEED_CHECKS];

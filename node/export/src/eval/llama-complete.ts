@@ -6,10 +6,10 @@
 // "\n" in line mode, or the token limit; a completion that only repeats the suffix is dropped.
 // Not here: sampling with temperature, or llama.cpp's own infill API (`fim try` uses that for foreign GGUFs).
 
-import { buildPrompt, getFormat, markersOf } from "../../../../src/lib/fim/index.ts";
+import { completionPlan, cutAtStop, getFormat, markersOf } from "../../../../src/lib/fim/index.ts";
 import type { StopReason } from "../../../../src/lib/train/complete.ts";
 import type { SampleCompleter } from "../../../../src/lib/train/evaluate.ts";
-import { FORMAT_KEY } from "../export/gguf-export.ts";
+import { FORMAT_KEY } from "../../../../src/lib/export/gguf-export.ts";
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token, TokenBias } from "node-llama-cpp";
 
 export interface LlamaCompleterOptions {
@@ -88,16 +88,13 @@ export function llamaCompleter(model: LlamaModel, sequence: LlamaContextSequence
     async complete(req) {
       const f = getFormat(req.format);
       const { maxTokens } = req;
-      const built = buildPrompt({
-        format: f.name, document: req.prefix + req.suffix, cursor: req.prefix.length,
+      const plan = completionPlan({
+        format: f.name, document: req.prefix + req.suffix, cursor: req.prefix.length, mode: req.mode,
         budget: { max: contextSize - maxTokens, measure: (s) => model.tokenize(s, true).length },
       });
-      const single = req.mode === "line" || f.family === "cursor";
-      const stopStrings = single ? [...new Set(["\n", ...built.stop])] : built.stop;
-      const stopIds = new Set(built.stop.map(specialId).filter((x): x is number => x !== undefined));
-      const suffixHead = built.suffix.trimStart();
-      const repeatsSuffix = (t: string) => t.trim().length > 0 && suffixHead.startsWith(t.trimEnd());
-      const prompt = [...bos, ...(model.tokenize(built.prompt, true) as number[])];
+      const { stopStrings, repeatsSuffix } = plan;
+      const stopIds = new Set(plan.stop.map(specialId).filter((x): x is number => x !== undefined));
+      const prompt = [...bos, ...(model.tokenize(plan.prompt, true) as number[])];
 
       await sequence.clearHistory();
       const tokens = sequence.evaluate(prompt as Token[], { temperature: 0, yieldEogToken: true, tokenBias: bias });
@@ -115,9 +112,9 @@ export function llamaCompleter(model: LlamaModel, sequence: LlamaContextSequence
           }
           out.push(id);
           text = model.detokenize(out as Token[], true); // special tokens as text, as our tokenizer decodes them
-          const hit = stopStrings.map((s) => text.indexOf(s)).filter((i) => i >= 0);
-          if (hit.length > 0) {
-            text = text.slice(0, Math.min(...hit));
+          const cut = cutAtStop(text, stopStrings);
+          if (cut.stopped) {
+            text = cut.text;
             reason = "stop-string";
             break;
           }

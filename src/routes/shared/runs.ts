@@ -7,8 +7,8 @@ import type { ModelSource } from "../../workers/train.worker.ts";
 import type { WeightFormat } from "../../lib/train/quant.ts";
 import { lockedRunKeys, OpfsStore, RunLockedError, withRunLock } from "../../lib/train/opfs-store.ts";
 import { TRAINER_STATE } from "../../lib/train/adapter.ts";
-import type { TrainedAdapter } from "../shared/workspace.svelte.ts";
-import type { TrainSettings } from "./settings.ts";
+import type { TrainedAdapter } from "./workspace.svelte.ts";
+import type { TrainSettings } from "./trainSettings.ts";
 
 const DIR = "fim-studio-jobs";
 

@@ -1,6 +1,8 @@
 // generator.svelte.ts — runs dataset generation in samples.worker.ts and holds its state for the page:
 // status, live progress, the result (stats, preview, JSONL blobs and their object URLs) and errors.
+import { Stopwatch } from "./stopwatch.svelte.ts";
 import * as Comlink from "comlink";
+import { WorkerHandle } from "./workerHandle.ts";
 import type { DatasetOptions, DatasetProgress } from "../../lib/fim/index.ts";
 import type { GenerateInput, GenerateResult, SamplesWorkerApi } from "../../workers/samples.worker.ts";
 
@@ -17,19 +19,21 @@ export class SampleGenerator {
   trainUrl = $state<string | null>(null);
   evalUrl = $state<string | null>(null);
   /** Milliseconds the last run took (or has taken so far). */
-  elapsedMs = $state(0);
+  private readonly clock = new Stopwatch();
+  get elapsedMs(): number {
+    return this.clock.elapsedMs;
+  }
 
   readonly running = $derived(this.status === "running");
 
-  private worker: Worker | null = null;
-  private api: Comlink.Remote<SamplesWorkerApi> | null = null;
+  private readonly worker = new WorkerHandle<SamplesWorkerApi>(
+    () => new Worker(new URL("../../workers/samples.worker.ts", import.meta.url), { type: "module", name: "samples" }),
+  );
   /** Bumped on every start and cancel, so answers of an abandoned run are ignored. */
   private runId = 0;
   /** The worker call of the current or last run; settled once the worker is idle again. */
   private inflight: Promise<unknown> | null = null;
   private inflightSettled = true;
-  private startedAt = 0;
-  private ticker: ReturnType<typeof setInterval> | undefined;
 
   async generate(input: GenerateInput, options: Partial<DatasetOptions>): Promise<void> {
     if (this.running) return;
@@ -40,13 +44,13 @@ export class SampleGenerator {
     this.error = null;
     this.progress = { phase: "scan", files: 0, bytes: 0, samples: 0 };
     this.status = "running";
-    this.startClock();
+    this.clock.start();
 
     const onProgress = Comlink.proxy((p: DatasetProgress) => {
       if (id === this.runId) this.progress = p;
     });
     try {
-      const call = this.remote().generate(input, options, onProgress);
+      const call = this.worker.remote.generate(input, options, onProgress);
       this.track(call);
       const result = await call;
       if (id !== this.runId) return;
@@ -59,7 +63,7 @@ export class SampleGenerator {
       this.error = messageOf(err);
       this.status = "error";
     } finally {
-      if (id === this.runId) this.stopClock();
+      if (id === this.runId) this.clock.stop();
     }
   }
 
@@ -67,13 +71,15 @@ export class SampleGenerator {
   cancel(): void {
     if (!this.running) return;
     this.runId++;
-    this.stopClock();
+    this.clock.stop();
     this.status = "cancelled";
-    const { api, worker, inflight } = this;
+    const { inflight } = this;
+    const api = this.worker.current;
+    const worker = this.worker.instance;
     if (!api || !worker || !inflight) return;
     void api.cancel().catch(() => {});
     const timer = setTimeout(() => {
-      if (this.worker === worker) this.dispose();
+      if (this.worker.instance === worker) this.dispose();
     }, CANCEL_GRACE_MS);
     const clear = () => clearTimeout(timer);
     inflight.then(clear, clear);
@@ -81,9 +87,7 @@ export class SampleGenerator {
 
   /** Terminates the worker; a new one starts with the next run. */
   dispose(): void {
-    this.worker?.terminate();
-    this.worker = null;
-    this.api = null;
+    this.worker.terminate();
     this.inflight = null;
     this.inflightSettled = true;
   }
@@ -97,17 +101,6 @@ export class SampleGenerator {
     call.then(settle, settle);
   }
 
-  private remote(): Comlink.Remote<SamplesWorkerApi> {
-    if (!this.api) {
-      this.worker = new Worker(new URL("../../workers/samples.worker.ts", import.meta.url), {
-        type: "module",
-        name: "samples",
-      });
-      this.api = Comlink.wrap<SamplesWorkerApi>(this.worker);
-    }
-    return this.api;
-  }
-
   private clearResult(): void {
     if (this.trainUrl) URL.revokeObjectURL(this.trainUrl);
     if (this.evalUrl) URL.revokeObjectURL(this.evalUrl);
@@ -116,17 +109,6 @@ export class SampleGenerator {
     this.result = null;
   }
 
-  private startClock(): void {
-    this.startedAt = performance.now();
-    this.elapsedMs = 0;
-    clearInterval(this.ticker);
-    this.ticker = setInterval(() => (this.elapsedMs = performance.now() - this.startedAt), 250);
-  }
-
-  private stopClock(): void {
-    clearInterval(this.ticker);
-    this.elapsedMs = performance.now() - this.startedAt;
-  }
 }
 
 /** The error's message as a sentence: "no usable files: …" → "No usable files: …". */

@@ -2,7 +2,7 @@
 // FIM prompt of the format the model was trained with (so /api/generate with `suffix` works, as editor plugins use
 // it), a stop parameter for every end token and marker, and sampling defaults for completion.
 
-import { getFormat, parseTemplate, stopStringsOf, type FimFormat } from "../../../../src/lib/fim/index.ts";
+import { getFormat, parseTemplate, stopStringsOf, type FimFormat } from "../fim/index.ts";
 
 export interface ModelfileOptions {
   gguf: string; // path as written after FROM, e.g. "./model.gguf"
@@ -35,10 +35,10 @@ export function modelfile(o: ModelfileOptions): string {
     ...(o.adapter ? [`ADAPTER ${o.adapter}`] : []),
     `TEMPLATE """{{- if .Suffix }}${fimTemplate(f)}{{- else }}{{ .Prompt }}{{- end }}"""`,
     ...stopStringsOf(f, o.eot ?? f.eot).map((s) => `PARAMETER stop ${quote(s)}`),
-    ...(f.family === "cursor" ? [`PARAMETER stop ${quote("\n")}`] : []),
+    ...(f.lineOnly ? [`PARAMETER stop ${quote("\n")}`] : []),
     `PARAMETER num_ctx ${o.contextLength}`,
     "PARAMETER temperature 0.2",
-    `PARAMETER num_predict ${f.family === "cursor" ? 64 : 256}`,
+    `PARAMETER num_predict ${f.lineOnly ? 64 : 256}`,
   ];
   return lines.join("\n") + "\n";
 }

@@ -3,10 +3,10 @@
 // memory stays near the largest tensor whatever the model size. Runs in Node and in the browser (the sink decides
 // where the bytes go). Metadata rows per family: FAMILY_KV.
 
-import type { Checkpoint } from "../../../../src/lib/model/checkpoint.ts";
-import type { LlamaConfig, MambaConfig, ModelConfig } from "../../../../src/lib/model/config.ts";
-import { ADAPTER_WEIGHTS, AdapterError, matchAdapter, type AdaptableModule, type ReadAdapter } from "../../../../src/lib/train/adapter.ts";
-import { loraScale, peftName } from "../../../../src/lib/train/lora.ts";
+import type { Checkpoint } from "../model/checkpoint.ts";
+import type { LlamaConfig, MambaConfig, ModelConfig } from "../model/config.ts";
+import { ADAPTER_WEIGHTS, AdapterError, matchAdapter, type AdaptableModule, type ReadAdapter } from "../train/adapter.ts";
+import { loraScale, peftName } from "../train/lora.ts";
 import { GGUF_DEFAULT_ALIGNMENT, KEY } from "../gguf/constants.ts";
 import { encodeTensor } from "../gguf/quantize.ts";
 import { GgufWriter, type ByteSink } from "../gguf/writer.ts";

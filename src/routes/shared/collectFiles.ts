@@ -1,6 +1,6 @@
 // collectFiles.ts — turns what the user dropped or picked (files, folders) into a flat list of File objects
 // with relative paths. Folders dropped are walked with webkitGetAsEntry(); nothing is read here.
-import type { PickedFile } from "./form.svelte.ts";
+import type { PickedFile } from "./dataForm.svelte.ts";
 
 /** Folders that are never worth walking (dependencies, VCS data, build output). */
 const SKIP_DIRS = new Set([".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache"]);

@@ -1,14 +1,13 @@
-// CheckpointFiles over a folder on disk, for Node (the CLI, export, tests). The only file of src/lib/model that
-// imports node: modules: import it from "src/lib/model/node-folder.ts", never through index.ts, so the page and
-// workers do not pull in node:fs. Symbolic links are followed (the Hugging Face cache's snapshot folders are links
+// CheckpointFiles over a folder on disk, for Node (the CLI, export, tests). It lives in the Node package so that
+// src/lib never imports node: modules. Symbolic links are followed (the Hugging Face cache's snapshot folders are links
 // into its blob store). Only regular files are listed and read (a FIFO or a device would hang or never end).
 // Tensors are read with positioned reads, one at a time. Not here: walking subfolders.
 
 import { statSync } from "node:fs";
 import { open, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { CheckpointError } from "./errors.ts";
-import type { CheckpointFiles } from "./files.ts";
+import { CheckpointError } from "../../../src/lib/model/errors.ts";
+import type { CheckpointFiles } from "../../../src/lib/model/files.ts";
 
 const isMissing = (e: unknown) => (e as NodeJS.ErrnoException).code === "ENOENT";
 

@@ -1,5 +1,6 @@
-// settings.ts — the Train page's settings as one table: each hyperparameter with its default (the seed's, from
-// fim-pipeline-summary.md, where it has one), its bounds and the explanation shown in its tooltip. Pure.
+// trainSettings.ts — the Train page's settings as one table (runs.ts saves them with each run): each hyperparameter
+// with its default (the seed's, from fim-pipeline-summary.md, where it has one), its bounds and the explanation shown
+// in its tooltip. Pure.
 
 import { DEFAULT_LORA } from "../../lib/train/lora.ts";
 import { DEFAULT_TRAIN } from "../../lib/train/trainer.ts";

@@ -1,4 +1,4 @@
-// format.ts — small number/size formatters for the Data page.
+// format.ts — small number, size and time formatters every page uses.
 
 const KB = 1024;
 const MB = KB * 1024;

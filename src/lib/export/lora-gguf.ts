@@ -6,10 +6,10 @@
 // applies adapters to ssm_in, ssm_x, ssm_dt and ssm_out (its graph multiplies each through build_lora_mm). llama.cpp
 // scales by alpha / R, so rsLoRA's alpha / sqrt(R) is written as alpha' = alpha * sqrt(R).
 
-import type { ModelConfig } from "../../../../src/lib/model/config.ts";
-import { expectedTensors } from "../../../../src/lib/model/tensors.ts";
-import { matchAdapter } from "../../../../src/lib/train/adapter.ts";
-import { peftName } from "../../../../src/lib/train/lora.ts";
+import type { ModelConfig } from "../model/config.ts";
+import { expectedTensors } from "../model/tensors.ts";
+import { matchAdapter } from "../train/adapter.ts";
+import { peftName } from "../train/lora.ts";
 import { KEY } from "../gguf/constants.ts";
 import { encodeTensor } from "../gguf/quantize.ts";
 import { GgufWriter, type ByteSink } from "../gguf/writer.ts";

@@ -1,5 +1,5 @@
-// form.svelte.ts — state of the Data page's inputs (pasted code, picked files, options). A module-level
-// instance keeps it alive while the user visits other pages.
+// dataForm.svelte.ts — state of the Data page's inputs (pasted code, picked files, options); the Train page generates
+// built-in samples with the same options. A module-level instance keeps it alive while the user visits other pages.
 import { DEFAULT_DATASET_OPTIONS, type DatasetOptions, type SpanUnit } from "../../lib/fim/index.ts";
 import type { GenerateInput, InputFile } from "../../workers/samples.worker.ts";
 

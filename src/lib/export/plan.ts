@@ -3,10 +3,10 @@
 // A = -exp(A_log)). What differs per model family is one row of FAMILIES; what differs per tensor kind, one row of
 // KIND_RULES. Type rules follow llama.cpp's converter and llama-quantize; see TYPE_RULES and tensorType.
 
-import type { LlamaConfig, MambaConfig, ModelConfig } from "../../../../src/lib/model/config.ts";
-import { ropeInvFreq } from "../../../../src/lib/model/rope.ts";
-import { MAMBA_LINEARS } from "../../../../src/lib/train/mamba.ts";
-import { BLOCK_LINEARS } from "../../../../src/lib/train/model.ts";
+import type { LlamaConfig, MambaConfig, ModelConfig } from "../model/config.ts";
+import { ropeInvFreq } from "../model/rope.ts";
+import { MAMBA_LINEARS } from "../train/mamba.ts";
+import { BLOCK_LINEARS } from "../train/model.ts";
 import { ggufNameOf, hfNameOf, LLAMA_FILE_TYPE, tensorKindOf, tensorName, type GgmlTypeName, type TensorKind } from "../gguf/constants.ts";
 import { canEncode } from "../gguf/quantize.ts";
 

@@ -3,8 +3,8 @@
 // "[PAD{i}]", UNUSED), token types (added specials and FIM markers CONTROL, so llama.cpp treats them as control
 // tokens), merges (both tokenizer.json layouts), bos/eos/pad ids, add_bos_token, chat template, FIM token ids.
 
-import { FORMATS, getFormat, markersOf, parseTemplate, type FimFormat } from "../../../../src/lib/fim/index.ts";
-import type { ModelConfig } from "../../../../src/lib/model/config.ts";
+import { FORMATS, getFormat, markersOf, parseTemplate, type FimFormat } from "../fim/index.ts";
+import type { ModelConfig } from "../model/config.ts";
 import { KEY, TOKEN_TYPE, type KeyRow } from "../gguf/constants.ts";
 
 type Raw = Record<string, unknown>;

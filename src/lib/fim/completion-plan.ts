@@ -1,0 +1,43 @@
+// The completion plan: everything a completer needs besides its model — the prompt for the cursor, the strings and
+// tokens that end the completion, whether it is one line, and the check that drops a completion that only repeats
+// the text after the cursor. Our engine (train/complete.ts), web-llm (webllm/completer.ts) and llama.cpp
+// (node/export eval) all complete from this one plan, so they stop in the same places.
+
+import { getFormat } from "./formats.ts";
+import { buildPrompt, type BuiltPrompt, type PromptRequest } from "./prompt.ts";
+
+export type CompletionMode = "line" | "multiline";
+
+export interface CompletionPlan extends BuiltPrompt {
+  /** One line only: asked for ("line"), or the format's own rule (its lineOnly column). */
+  singleLine: boolean;
+  /** Cut the completion before the first of these (the format's markers and end tokens, and "\n" for one line). */
+  stopStrings: string[];
+  /** True when the completion so far only repeats the start of the suffix (then it is dropped). */
+  repeatsSuffix(text: string): boolean;
+}
+
+/** The plan for a cursor in a document; `mode` "line" also ends multi-line formats at the line's end. */
+export function completionPlan(req: PromptRequest & { mode?: CompletionMode }): CompletionPlan {
+  const f = getFormat(req.format);
+  const built = buildPrompt(req);
+  const singleLine = req.mode === "line" || f.lineOnly;
+  const stopStrings = singleLine ? [...new Set(["\n", ...built.stop])] : built.stop;
+  const suffixHead = built.suffix.trimStart();
+  return {
+    ...built,
+    singleLine,
+    stopStrings,
+    repeatsSuffix: (text) => text.trim().length > 0 && suffixHead.startsWith(text.trimEnd()),
+  };
+}
+
+/** `text` cut before the first stop string, and whether one was found. */
+export function cutAtStop(text: string, stops: readonly string[], from = 0): { text: string; stopped: boolean } {
+  let cut = -1;
+  for (const s of stops) {
+    const i = text.indexOf(s, Math.max(0, from - s.length));
+    if (i >= 0 && (cut < 0 || i < cut)) cut = i;
+  }
+  return cut < 0 ? { text, stopped: false } : { text: text.slice(0, cut), stopped: true };
+}

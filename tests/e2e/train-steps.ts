@@ -1,0 +1,19 @@
+// The Train page's steps as a user takes them, shared by its tests: fill in settings, take the built-in samples.
+import { expect } from "vitest";
+import type { Page } from "playwright-core";
+
+/** Types each setting into its field (the backend is a select). */
+export async function setSettings(page: Page, values: Record<string, number | string>) {
+  for (const [k, v] of Object.entries(values)) {
+    if (k === "backend") await page.getByTestId("set-backend").selectOption(String(v));
+    else await page.getByTestId(`set-${k}`).fill(String(v));
+  }
+}
+
+/** Opens the Train page on the served model `modelId` and generates the built-in samples. */
+export async function withSamples(page: Page, appUrl: string, modelId: string) {
+  await page.goto(`${appUrl}#/train`);
+  await expect.poll(() => page.getByTestId("embedded-select").inputValue()).toBe(modelId);
+  await page.getByTestId("use-builtin").click();
+  await page.getByTestId("train-data").waitFor({ timeout: 60_000 });
+}

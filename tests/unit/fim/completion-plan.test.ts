@@ -1,0 +1,44 @@
+// The one completion plan every completer uses: line mode from the request or the format table's lineOnly column,
+// stop strings from the format's markers and end token, the suffix-repeat check, and the cut at the first stop.
+
+import { describe, expect, it } from "vitest";
+import { completionPlan, cutAtStop, FORMAT_NAMES, getFormat, markersOf } from "../../../src/lib/fim/index.ts";
+
+const DOC = "def area(r):\n    return 3.14 * r * r\n\nprint(area(2))\n";
+const CURSOR = DOC.indexOf("3.14");
+
+describe("completionPlan", () => {
+  it("the cursor formats, and only they, are line-only in the table", () => {
+    expect(FORMAT_NAMES.filter((n) => getFormat(n).lineOnly)).toEqual(["ctx", "ctx-seed"]);
+  });
+  for (const name of FORMAT_NAMES) {
+    it(`${name}: one line when asked or when the format says so; every marker and the end token stop it`, () => {
+      const f = getFormat(name);
+      for (const mode of ["line", "multiline"] as const) {
+        const p = completionPlan({ format: name, document: DOC, cursor: CURSOR, mode });
+        const single = mode === "line" || f.lineOnly;
+        expect(p.singleLine).toBe(single);
+        expect(p.stopStrings.includes("\n")).toBe(single);
+        for (const m of markersOf(f)) expect(p.stopStrings).toContain(m);
+        if (f.eot) expect(p.stopStrings).toContain(f.eot);
+        expect(new Set(p.stopStrings).size).toBe(p.stopStrings.length);
+      }
+    });
+  }
+  it("a completion that only repeats the start of the suffix is recognised", () => {
+    const p = completionPlan({ format: "qwen", document: "x = [\n    1,\n]\n", cursor: "x = [\n".length, mode: "multiline" });
+    expect(p.repeatsSuffix("1,")).toBe(true);
+    expect(p.repeatsSuffix("1,\n]")).toBe(true);
+    expect(p.repeatsSuffix("2,")).toBe(false);
+    expect(p.repeatsSuffix("   ")).toBe(false);
+  });
+});
+
+describe("cutAtStop", () => {
+  it("cuts before the earliest stop string, or leaves the text", () => {
+    expect(cutAtStop("a<|endoftext|>b\nc", ["\n", "<|endoftext|>"])).toEqual({ text: "a", stopped: true });
+    expect(cutAtStop("abc", ["\n"])).toEqual({ text: "abc", stopped: false });
+    // `from`: only stops that end after it are searched (streaming: earlier text was already checked)
+    expect(cutAtStop("ab\ncd\n", ["\n"], 4)).toEqual({ text: "ab\ncd", stopped: true });
+  });
+});
