@@ -2,7 +2,7 @@
 // as /models/ by the test: two tabs training at once each keep their own run folder, and a tab cannot write into a run
 // another tab trains (Web Lock); a checkpoint write that fails under a quota lowered through the DevTools protocol
 // leaves the last good checkpoint intact while training goes on, says how much space is needed and offers the adapter
-// as a download; a finished run's adapter is back for the Playground and Export after a reload. Each env.browser context
+// as a download; a finished run's adapter is back for the Playground and Export after a reload. Each browser context
 // is off the record (its OPFS lives in memory) and the models folder is removed at the end: nothing stays behind.
 import { describe, expect, test } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -85,7 +85,7 @@ describe("Train page: saved runs", () => {
     const second = await context.newPage();
     await withSamples(second);
     await second.getByTestId("run-elsewhere").waitFor({ timeout: 30_000 });
-    expect(await second.getByTestId("run-elsewhere").textContent()).toMatch(/Another tab of this env.browser is training a run of .*will not write into that run or resume it/s);
+    expect(await second.getByTestId("run-elsewhere").textContent()).toMatch(/Another tab of this browser is training a run of .*will not write into that run or resume it/s);
     expect(await second.getByTestId("resume-offer").count()).toBe(0);
 
     // ... and trains a run of its own meanwhile
@@ -111,7 +111,7 @@ describe("Train page: saved runs", () => {
     expect(long.r).toBe(4);
     expect(long.job.finished).toBe(false);
 
-    // a third page of the same env.browser drives the training worker at the first tab's run: refused, nothing written
+    // a third page of the same browser drives the training worker at the first tab's run: refused, nothing written
     const third = await context.newPage();
     await third.goto(`${env.app.url}tests/e2e/harness/train-worker.html`);
     await third.waitForFunction(() => "trainHarness" in window);
@@ -121,7 +121,7 @@ describe("Train page: saved runs", () => {
     };
     type H = { trainHarness: { start(j: TrainJob): Promise<unknown>; clearCheckpoint(k: string): Promise<void> } };
     const tryStart = await third.evaluate((j) => (window as unknown as H).trainHarness.start(j).then(() => "trained", (e: Error) => e.message), job);
-    expect(tryStart).toMatch(/being trained in another tab of this env.browser: this tab will not write into it/);
+    expect(tryStart).toMatch(/being trained in another tab of this browser: this tab will not write into it/);
     const tryClear = await third.evaluate((k) => (window as unknown as H).trainHarness.clearCheckpoint(k).then(() => "cleared", (e: Error) => e.message), long.id);
     expect(tryClear).toMatch(/another tab/);
     const after = (await savedRuns(first)).find((r) => r.id === long.id)!;
