@@ -8,7 +8,7 @@ import * as Comlink from "comlink";
 import { droppedFiles } from "../lib/model/browser-files.ts";
 import { loadCheckpoint, type Checkpoint } from "../lib/model/checkpoint.ts";
 import { TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from "../lib/model/tokenizer.ts";
-import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, matchAdapter, readAdapter, TRAINER_STATE } from "../lib/train/adapter.ts";
+import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, baseModelMismatch, matchAdapter, readAdapter, TRAINER_STATE } from "../lib/train/adapter.ts";
 import { FORMATS } from "../lib/fim/index.ts";
 import { adaptableModules, exportGguf, type AdapterSource, type ExportProgress } from "../lib/export/gguf-export.ts";
 import { exportLoraGguf } from "../lib/export/lora-gguf.ts";
@@ -54,6 +54,8 @@ export interface AdapterInfo {
   targets: string[];
   /** The FIM format of trainer_state.json, when it names a known one. */
   format?: string;
+  /** Said when its base_model_name_or_path names another model than the chosen folder (shapes fit). */
+  baseNote?: string;
 }
 
 /** A result or the problem, in plain words (Comlink would drop an Error's extra fields). */
@@ -125,6 +127,8 @@ interface LoadedAdapter {
   key: string;
   source: AdapterSource;
   format?: string;
+  /** base_model_name_or_path of its adapter_config.json. */
+  baseModel: string | null;
   info: AdapterInfo;
 }
 
@@ -173,7 +177,7 @@ async function loadAdapter(folder: PickedFolder): Promise<LoadedAdapter> {
   const { lora } = source;
   const format = source.format && FORMATS[source.format] ? source.format : undefined;
   const info: AdapterInfo = { label: folder.label, r: lora.r, alpha: lora.alpha, rslora: lora.rslora, targets: [...lora.targets], format };
-  adapter = { key, source, format, info };
+  adapter = { key, source, format, baseModel: source.baseModel, info };
   return adapter;
 }
 
@@ -311,8 +315,10 @@ const api = {
     if (!adapterFolder) return { model: modelResult, adapter: null };
     try {
       const a = await loadAdapter(adapterFolder);
-      if (m) checkAdapterFits(m, a);
-      return { model: modelResult, adapter: { ok: true, value: a.info } };
+      if (!m) return { model: modelResult, adapter: { ok: true, value: a.info } };
+      checkAdapterFits(m, a);
+      const baseNote = baseModelMismatch(a.baseModel, { name: modelFolder!.label, nameOrPath: m.cp.config.raw._name_or_path });
+      return { model: modelResult, adapter: { ok: true, value: { ...a.info, ...(baseNote ? { baseNote } : {}) } } };
     } catch (e) {
       return { model: modelResult, adapter: { ok: false, error: problem(e) } };
     }

@@ -220,6 +220,7 @@ describe("Export page", () => {
       await page.getByTestId("adapter-info").waitFor({ timeout: 30_000 });
       await page.getByTestId("model-info").waitFor({ timeout: 30_000 });
       await expect(page.getByTestId("adapter-info").textContent()).resolves.toContain("rank 4");
+      expect(await page.getByTestId("adapter-base-note").count()).toBe(0); // trained on "tiny-qwen", the folder's name
       await expect(page.getByTestId("format-select").inputValue()).resolves.toBe("psm");
       await page.getByTestId("type-f16").check();
       await page.getByTestId("export-button").click();

@@ -158,6 +158,21 @@ export function matchAdapter(a: Pick<ReadAdapter, "lora" | "tensors">, modules: 
   if (missing.length > 0) throw new AdapterError(ADAPTER_WEIGHTS, `tensor ${missing[0]} is missing (${missing.length} missing in all)`);
 }
 
+/** The last part of a path or Hub id, for comparing model names ("org/Model-1B/" and "./Model-1B" are one name). */
+const lastPart = (s: string) => s.replace(/[/\\]+$/, "").split(/[/\\]/).pop()!.toLowerCase();
+
+/**
+ * When an adapter's base_model_name_or_path names another model than the one it is used with, the sentence that
+ * says so; undefined when the names agree (by their last path part, or the model's own `_name_or_path`) or the
+ * adapter names none. Shapes are checked apart (matchAdapter): this is the warning for shapes that happen to fit.
+ */
+export function baseModelMismatch(baseModel: string | null, model: { name: string; nameOrPath?: unknown }): string | undefined {
+  if (!baseModel) return undefined;
+  const names = [model.name, typeof model.nameOrPath === "string" ? model.nameOrPath : ""].filter(Boolean).map(lastPart);
+  if (names.includes(lastPart(baseModel))) return undefined;
+  return `the adapter was trained on ${baseModel}, not on ${model.name}; its shapes fit, so it is used: check that it is the model you meant`;
+}
+
 /** The linears of a loaded model, as matchAdapter takes them. */
 export function modulesOf<T>(w: LinearBlocks<T>): AdaptableModule[] {
   return w.blocks.flatMap((b) => Object.values(b.lin).map((lin) => ({ name: lin.name, OC: lin.OC, IC: lin.IC })));

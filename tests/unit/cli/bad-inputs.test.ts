@@ -204,7 +204,7 @@ describe("adapters: one validating reader", () => {
     writeFileSync(join(moved, "adapter_config.json"), JSON.stringify({ ...cfg, base_model_name_or_path: "org/some-other-model" }));
     const w = await fim("complete", "--model", model, "--adapter", moved, "--format", "qwen", "--prefix", "x", "--max-tokens", "1");
     expect(w.code).toBe(0);
-    expect(w.stderr).toContain(`warning: the adapter ${moved} was trained on org/some-other-model, not on ${model}`);
+    expect(w.stderr).toContain(`warning: ${moved}: the adapter was trained on org/some-other-model, not on ${model}; its shapes fit, so it is used`);
     const base = join(dir, "other-base");
     mkdirSync(base);
     writeFileSync(join(base, "config.json"), JSON.stringify({ ...JSON.parse(readFileSync(join(model, "config.json"), "utf8")), vocab_size: 999 }));

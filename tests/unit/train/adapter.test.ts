@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { memoryFiles } from "../../../src/lib/model/files.ts";
 import { parseSafetensors, readTensor } from "../../../src/lib/model/safetensors.ts";
 import { writeSafetensors } from "../../../src/lib/model/safetensors-write.ts";
-import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, loadAdapter, loraShapes, parseAdapterConfig, readAdapter, saveAdapter, TRAINER_STATE } from "../../../src/lib/train/adapter.ts";
+import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, baseModelMismatch, loadAdapter, loraShapes, parseAdapterConfig, readAdapter, saveAdapter, TRAINER_STATE } from "../../../src/lib/train/adapter.ts";
 import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
 import { loadEngine } from "../../../src/lib/train/engine.ts";
 import { attachLora, type LoraConfig } from "../../../src/lib/train/lora.ts";
@@ -41,6 +41,14 @@ describe("PEFT adapters", () => {
     expect((await readAdapter(new Map([...files, [TRAINER_STATE, enc({ step: 10, format: "psm" })]]))).format).toBe("psm");
     expect((await readAdapter(new Map([...files, [TRAINER_STATE, enc({ log_history: [], best_metric: null })]]))).format).toBeUndefined();
     await expect(readAdapter(new Map([...files, [TRAINER_STATE, enc("{step")]]), "run")).rejects.toThrow(/^run\/trainer_state\.json: not valid JSON/);
+  });
+  it("says when an adapter names another base model than the one it is used with", () => {
+    expect(baseModelMismatch(null, { name: "qwen" })).toBeUndefined();
+    expect(baseModelMismatch("Qwen/Qwen2.5-Coder-0.5B", { name: "/models/qwen2.5-coder-0.5b/" })).toBeUndefined();
+    expect(baseModelMismatch("./tiny", { name: "copy", nameOrPath: "org/tiny" })).toBeUndefined();
+    expect(baseModelMismatch("meta-llama/Llama-3.2-1B", { name: "qwen" })).toBe(
+      "the adapter was trained on meta-llama/Llama-3.2-1B, not on qwen; its shapes fit, so it is used: check that it is the model you meant",
+    );
   });
   it("loads PEFT's '.lora_A.default.weight' naming", async () => {
     const { files, params } = await trained();

@@ -2,8 +2,8 @@
 // what only the file system can tell: whether the adapter was trained on this model folder.
 
 import { existsSync, readFileSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
-import { AdapterError, ADAPTER_CONFIG, readAdapter, type ReadAdapter } from "../../../../src/lib/train/adapter.ts";
+import { join, resolve } from "node:path";
+import { AdapterError, ADAPTER_CONFIG, baseModelMismatch, readAdapter, type ReadAdapter } from "../../../../src/lib/train/adapter.ts";
 import { readFolder } from "./load.ts";
 
 function configOf(dir: string): Record<string, unknown> | undefined {
@@ -32,7 +32,7 @@ export async function readAdapterFolder(dir: string, modelDir: string, warn: (li
       }
     }
   }
-  const same = basename(resolve(base)) === basename(resolve(modelDir)) || mine?._name_or_path === base;
-  if (!same) warn(`warning: the adapter ${dir} was trained on ${base}, not on ${modelDir}; its shapes fit, so it is used`);
+  const mismatch = baseModelMismatch(base, { name: modelDir, nameOrPath: mine?._name_or_path });
+  if (mismatch) warn(`warning: ${dir}: ${mismatch}`);
   return adapter;
 }
