@@ -215,6 +215,16 @@ describe("adapters: one validating reader", () => {
   });
 });
 
+describe("complete takes the format from the adapter", () => {
+  it("--format may be left out when the adapter's trainer_state.json records it; else it is required", async () => {
+    const r = await fim("complete", "--model", model, "--adapter", adapter, "--prefix", "x = ", "--max-tokens", "1");
+    expect(r.code, r.stderr).toBe(0);
+    const n = await fim("complete", "--model", model, "--prefix", "x = ");
+    expect(n.code).toBe(2);
+    expect(n.stderr).toContain("--format is required");
+  });
+});
+
 describe("--resume keeps the saved run's settings", () => {
   it("contradicting flags are refused, all named; a corrupt trainer_state.json names the file and field", async () => {
     const r = await fim("train", "--model", model, "--data", data, "--out", adapter, "--resume", "--rank", "8", "--steps", "1", "--batch-size", "3", "--quiet");

@@ -1,6 +1,6 @@
 // `fim complete`: the model's completion at a cursor, streamed to stdout.
 
-import { FORMAT_NAMES } from "../../../../src/lib/fim/index.ts";
+import { FORMAT_NAMES, getFormat } from "../../../../src/lib/fim/index.ts";
 import { loadAdapter } from "../../../../src/lib/train/adapter.ts";
 import { readAdapterFolder } from "./adapter-folder.ts";
 import { cursorOffset, UsageError } from "./errors.ts";
@@ -11,7 +11,7 @@ import type { Io } from "./main.ts";
 export const COMPLETE_FLAGS = [
   { name: "model", type: "string", arg: "DIR", help: "the Hugging Face model folder" },
   { name: "adapter", type: "string", arg: "DIR", help: "a LoRA adapter folder (PEFT) to apply" },
-  { name: "format", type: "string", choices: FORMAT_NAMES, help: "the FIM format the model was trained with" },
+  { name: "format", type: "string", choices: FORMAT_NAMES, help: "the FIM format the model was trained with (default: the adapter's trainer_state.json)" },
   { name: "file", type: "string", arg: "PATH", help: "the file the cursor is in (with --line and --col)" },
   { name: "line", type: "int", min: 1, max: 100_000_000, help: "the cursor's line, 1-based" },
   { name: "col", type: "int", min: 1, max: 100_000_000, help: "the cursor's column, 1-based" },
@@ -25,7 +25,7 @@ export const COMPLETE_FLAGS = [
   { name: "verbose", type: "boolean", help: "the stop reason on stderr" },
 ] as const satisfies readonly FlagSpec[];
 
-export const COMPLETE_HELP = `Usage: fim complete --model DIR [--adapter DIR] --format F (--file PATH --line L --col C | --prefix P [--suffix S])
+export const COMPLETE_HELP = `Usage: fim complete --model DIR [--adapter DIR] [--format F] (--file PATH --line L --col C | --prefix P [--suffix S])
 
 Prints the model's completion for a cursor (line and column 1-based, as in editors).
 
@@ -37,7 +37,6 @@ export async function completeCommand(argv: string[], io: Io): Promise<number> {
     io.stdout.write(COMPLETE_HELP);
     return 0;
   }
-  if (!v.format) throw new UsageError(`--format is required\n\n${COMPLETE_HELP}`);
   let prefix: string;
   let suffix: string;
   if (v.file !== undefined) {
@@ -51,10 +50,16 @@ export async function completeCommand(argv: string[], io: Io): Promise<number> {
     prefix = v.prefix;
     suffix = v.suffix ?? "";
   } else throw new UsageError(`give --file with --line and --col, or --prefix\n\n${COMPLETE_HELP}`);
-  const { be, engine } = await loadModel(v.model, (line) => io.stderr.write(line + "\n"));
-  if (v.adapter) await loadAdapter(be, engine.model.w, await readAdapterFolder(v.adapter, v.model!, (line) => io.stderr.write(line + "\n")));
+  if (!v.model) throw new UsageError(`--model DIR is required\n\n${COMPLETE_HELP}`);
+  const warn = (line: string) => io.stderr.write(line + "\n");
+  const adapter = v.adapter ? await readAdapterFolder(v.adapter, v.model, warn) : undefined;
+  const format = v.format ?? adapter?.format;
+  if (!format) throw new UsageError(`--format is required${v.adapter ? ` (${v.adapter} records no training format)` : ""}\n\n${COMPLETE_HELP}`);
+  getFormat(format);
+  const { be, engine } = await loadModel(v.model, warn);
+  if (adapter) await loadAdapter(be, engine.model.w, adapter);
   const it = engine.complete({
-    prefix, suffix, format: v.format, mode: v.mode ?? "line",
+    prefix, suffix, format, mode: v.mode ?? "line",
     maxTokens: v["max-tokens"], temperature: v.temperature, topP: v["top-p"], seed: v.seed,
   });
   for (;;) {
