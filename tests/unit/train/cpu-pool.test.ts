@@ -2,6 +2,7 @@
 // single-threaded kernels (odd sizes that do not divide evenly, accumulate and scale, null gradient variants), a
 // whole model must give identical losses, gradients and decoding logits, and dispose must end the workers.
 // Sizes are chosen above MIN_PARALLEL_MACS, and each test checks that work really went to a worker.
+// These are the TypeScript kernels' pool ({ wasm: null }); tests/unit/wasm/ checks the WebAssembly kernels' split.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Rng } from "../../../src/lib/fim/prng.ts";
@@ -25,7 +26,7 @@ const rand = (n: number, rng: Rng) => Float32Array.from({ length: n }, () => rng
 
 let be: CpuBackend;
 beforeAll(async () => {
-  be = new CpuBackend("f32", { threads: 2 });
+  be = new CpuBackend("f32", { threads: 2, wasm: null });
   await be.ready();
 });
 afterAll(() => be.dispose());
@@ -170,7 +171,7 @@ describe("a whole model: threads 1 and 2 agree exactly", () => {
   const targets = seqs.map((s) => s.map((_, t) => (t % 5 === 0 ? -1 : s[(t + 1) % s.length]!)));
 
   async function run(threads: number) {
-    const b = threads === 1 ? new CpuBackend("f32") : be;
+    const b = threads === 1 ? new CpuBackend("f32", { wasm: null }) : be;
     const model = await buildModel(b, c, weights);
     const params = attachLora(b, model.w, { r: 8, alpha: 16, rslora: false, targets: BLOCK_LINEARS }, 1);
     for (const p of params) if (p.name.includes("lora_B")) p.buf.fill(0.01); // B = 0 would make dA zero
@@ -203,7 +204,7 @@ describe("a whole Mamba: threads 1 and 2 agree exactly", () => {
   const targets = seqs.map((s) => s.map((_, t) => (t % 5 === 0 ? -1 : s[(t + 1) % s.length]!)));
 
   async function run(threads: number) {
-    const b = threads === 1 ? new CpuBackend("f32") : be;
+    const b = threads === 1 ? new CpuBackend("f32", { wasm: null }) : be;
     const model = await loadModel(b, config, async (n) => weights.get(n)!);
     const params = attachLora(b, model.w, { ...defaultLora(model), r: 8, alpha: 16 }, 1);
     for (const p of params) if (p.name.includes("lora_B")) p.buf.fill(0.01);
@@ -229,14 +230,14 @@ describe("a whole Mamba: threads 1 and 2 agree exactly", () => {
 
 describe("lifecycle", () => {
   it("threads 1 (the default) has no pool and plain buffers", () => {
-    const one = new CpuBackend();
+    const one = new CpuBackend("f32", { wasm: null });
     expect(one.pool).toBeNull();
     expect(one.threads).toBe(1);
     expect(one.alloc(4).buffer).toBeInstanceOf(ArrayBuffer);
   });
 
   it("dispose terminates the workers; the backend then runs on one thread", async () => {
-    const b = new CpuBackend("f32", { threads: 3 });
+    const b = new CpuBackend("f32", { threads: 3, wasm: null });
     await b.ready();
     expect(b.pool!.running).toBe(2);
     expect(b.threads).toBe(3);

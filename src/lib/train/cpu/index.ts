@@ -4,6 +4,9 @@
 // whole model's loss; buffers are then Float64Array at run time (typed as Float32Array for the interface).
 // `new CpuBackend("f32", { threads: 2 })` shares the big matmuls with worker threads (pool.ts): buffers are then
 // allocated on SharedArrayBuffers, calls stay synchronous, and results are bit-identical to threads: 1.
+// In float32 the buffers live on a WebAssembly heap (../wasm/heap.ts) and the hot kernels run as WebAssembly SIMD
+// (../wasm/ops.ts, on every thread of the pool); the TypeScript kernels here remain the readable reference, and run
+// where WebAssembly SIMD or shared memory is missing, in float64, or with { wasm: null }.
 
 import type { AdamWParams, AttentionDims, Backend, MatmulOptions, ScanDims } from "../backend.ts";
 import { frozenValues, type WeightFormat } from "../quant.ts";
@@ -18,6 +21,8 @@ import { rmsnormBackward, rmsnormForward } from "./rmsnorm.ts";
 import { ropeBackward, ropeForward } from "./rope.ts";
 import { scanBackward, scanForward } from "./scan.ts";
 import { swigluBackward, swigluForward } from "./swiglu.ts";
+import { requestedBuild, WasmKernels, type WasmBuild } from "../wasm/kernels.ts";
+import { WasmOps } from "../wasm/ops.ts";
 
 /** Channels per group in the scan's backward: the unit of its thread split and of its fixed-order dB/dC sum. */
 const SCAN_GROUP = 64;
@@ -29,6 +34,11 @@ export interface CpuBackendOptions {
    * thread, no SharedArrayBuffer) the backend is single-threaded whatever this says.
    */
   threads?: number;
+  /**
+   * The WebAssembly build of the hot kernels (default: requestedBuild(), i.e. FIM_WASM or the measured default);
+   * null runs the TypeScript kernels only. Ignored in float64.
+   */
+  wasm?: WasmBuild | null;
 }
 
 export class CpuBackend implements Backend<Float32Array, Int32Array> {
@@ -38,11 +48,17 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
   private scores = new Float64Array(0);
   private scanParts: Float32Array = new Float32Array(0); // per-group dBm, dCm of the scan's backward
   private readonly Ctor: Float32ArrayConstructor;
+  /** The WebAssembly kernels and their heap, or null (TypeScript kernels on ordinary arrays). */
+  readonly wasm: WasmKernels | null;
+  private readonly ops: WasmOps | null;
 
   constructor(readonly precision: "f32" | "f64" = "f32", opts: CpuBackendOptions = {}) {
     this.name = precision === "f32" ? "cpu" : "cpu-f64";
     this.Ctor = (precision === "f32" ? Float32Array : Float64Array) as unknown as Float32ArrayConstructor;
-    this.pool = ThreadPool.create(opts.threads ?? 1);
+    this.wasm = precision === "f32" ? WasmKernels.create(opts.wasm === undefined ? requestedBuild() : opts.wasm) : null;
+    const w = this.wasm;
+    this.pool = ThreadPool.create(opts.threads ?? 1, w && { module: w.module, memory: w.heap.memory, k: w.k });
+    this.ops = w && new WasmOps(w, this.pool);
   }
 
   /** Threads the matmuls run on now (1 until the workers are ready, and after dispose). */
@@ -59,6 +75,8 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
   }
 
   alloc(n: number): Float32Array {
+    const onHeap = this.wasm?.heap.f32(n);
+    if (onHeap) return onHeap;
     // workers can only see memory that is shared
     return this.pool ? new this.Ctor(new SharedArrayBuffer(n * this.Ctor.BYTES_PER_ELEMENT)) : new this.Ctor(n);
   }
@@ -72,6 +90,11 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     return this.upload(frozenValues(data, OC, IC, format, label));
   }
   uploadIds(data: Int32Array): Int32Array {
+    const onHeap = this.wasm?.heap.i32(data.length);
+    if (onHeap) {
+      onHeap.set(data);
+      return onHeap;
+    }
     if (!this.pool) return data.slice();
     const ids = new Int32Array(new SharedArrayBuffer(data.byteLength));
     ids.set(data);
@@ -92,7 +115,9 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
   copy(dst: Float32Array, src: Float32Array, n: number, dstOffset = 0, srcOffset = 0): void {
     dst.set(src.subarray(srcOffset, srcOffset + n), dstOffset);
   }
-  free(): void {}
+  free(buf: Float32Array): void {
+    this.wasm?.heap.free(buf);
+  }
 
   embeddingForward(out: Float32Array, ids: Int32Array, wte: Float32Array, N: number, C: number): void {
     embeddingForward(out, ids, wte, N, C);
@@ -115,6 +140,7 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
   ): void {
     const scale = opts.scale ?? 1;
     const accumulate = opts.accumulate ?? false;
+    if (this.ops?.matmulForward(out, inp, weight, bias, N, IC, OC, scale, accumulate)) return;
     if (this.pool?.matmulForward(out, inp, weight, bias, N, IC, OC, scale, accumulate)) return;
     matmulForward(out, inp, weight, bias, N, IC, OC, scale, accumulate);
   }
@@ -122,6 +148,7 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     dinp: Float32Array | null, dweight: Float32Array | null, dbias: Float32Array | null, dout: Float32Array,
     inp: Float32Array, weight: Float32Array, N: number, IC: number, OC: number, scale = 1,
   ): void {
+    if (this.ops?.matmulBackward(dinp, dweight, dbias, dout, inp, weight, N, IC, OC, scale)) return;
     if (this.pool?.matmulBackward(dinp, dweight, dbias, dout, inp, weight, N, IC, OC, scale)) return;
     matmulBackward(dinp, dweight, dbias, dout, inp, weight, N, IC, OC, scale);
   }

@@ -31,6 +31,7 @@ import { classifierBackward, classifierForward, VOCAB_CHUNK } from "./classifier
 import { matmulBackward, matmulForward } from "./matmul.ts";
 import { scanBackward, scanForward } from "./scan.ts";
 import type { Arr, Ids } from "./types.ts";
+import { instantiate, type KernelExports, type KernelName } from "../wasm/kernels.ts";
 
 /** Below this many multiply-adds a call runs inline: posting, waking a thread and waiting costs ~30-60 µs. */
 export const MIN_PARALLEL_MACS = 200_000;
@@ -63,12 +64,22 @@ export type Task =
     kind: "scanBackward"; du: Arr; ddt: Arr; dAlog: Arr | null; dBm: Arr; dCm: Arr; dD: Arr | null; dy: Arr; u: Arr; dt: Arr; Alog: Arr;
     Bm: Arr; Cm: Arr; D: Arr; hs: Arr; d: ScanDims; c0: number; c1: number;
   }
+  | { kind: "wasm"; fn: KernelName; args: number[] } // a WebAssembly kernel on the backend's heap (addresses in args)
   | { kind: "sequence"; tasks: Task[] }; // run one after another on the same thread
 
-/** Caller -> worker. Workers only answer "ready" (once); results and completion go through shared memory. */
-export type PoolMessage = { kind: "init"; ctrl: Int32Array; errorText: Uint8Array } | { kind: "run"; task: Task };
+/** The backend's WebAssembly module and heap memory: each worker instantiates the kernels on the same memory. */
+export interface PoolWasm {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+}
 
-export function runTask(t: Task): void {
+/** Caller -> worker. Workers only answer "ready" (once); results and completion go through shared memory. */
+export type PoolMessage =
+  | { kind: "init"; ctrl: Int32Array; errorText: Uint8Array; wasm: PoolWasm | null }
+  | { kind: "run"; task: Task };
+
+/** Runs one task; `k` is this thread's instance of the kernels (for "wasm" tasks). */
+export function runTask(t: Task, k: KernelExports | null): void {
   switch (t.kind) {
     case "matmulForward":
       return matmulForward(t.out, t.inp, t.weight, t.bias, t.N, t.IC, t.OC, t.scale, t.accumulate, t.rowStart, t.rowEnd);
@@ -86,8 +97,11 @@ export function runTask(t: Task): void {
       return scanForward(t.y, t.hs, t.u, t.dt, t.Alog, t.Bm, t.Cm, t.D, t.d, t.state, t.c0, t.c1);
     case "scanBackward":
       return scanBackward(t.du, t.ddt, t.dAlog, t.dBm, t.dCm, t.dD, t.dy, t.u, t.dt, t.Alog, t.Bm, t.Cm, t.D, t.hs, t.d, t.c0, t.c1);
+    case "wasm":
+      if (!k) throw new PoolError(`no WebAssembly kernels on this thread for ${t.fn}`);
+      return (k[t.fn] as (...a: number[]) => void)(...t.args);
     case "sequence":
-      for (const s of t.tasks) runTask(s);
+      for (const s of t.tasks) runTask(s, k);
   }
 }
 
@@ -100,15 +114,17 @@ const ERROR_BYTES = 1024;
 export function workerHandler(reply: (msg: "ready") => void): (msg: PoolMessage) => void {
   let ctrl: Int32Array | null = null;
   let errorText: Uint8Array | null = null;
+  let k: KernelExports | null = null;
   return (msg) => {
     if (msg.kind === "init") {
       ({ ctrl, errorText } = msg);
+      if (msg.wasm) k = instantiate(msg.wasm.module, msg.wasm.memory);
       Atomics.add(ctrl, READY, 1);
       reply("ready");
       return;
     }
     try {
-      runTask(msg.task);
+      runTask(msg.task, k);
     } catch (e) {
       const text = new TextEncoder().encode(String(e instanceof Error ? (e.stack ?? e.message) : e)).subarray(0, ERROR_BYTES - 1);
       errorText!.fill(0).set(text);
@@ -142,11 +158,11 @@ export class ThreadPool {
   running = 0;
 
   /** A pool of `threads` threads (the caller and threads - 1 workers), or null where threads cannot be used. */
-  static create(threads: number): ThreadPool | null {
-    return threads > 1 && canBlock() ? new ThreadPool(threads) : null;
+  static create(threads: number, wasm: (PoolWasm & { k: KernelExports }) | null = null): ThreadPool | null {
+    return threads > 1 && canBlock() ? new ThreadPool(threads, wasm) : null;
   }
 
-  private constructor(readonly threads: number) {
+  private constructor(readonly threads: number, private readonly wasm: (PoolWasm & { k: KernelExports }) | null) {
     const ready: Promise<void>[] = [];
     for (let i = 1; i < threads; i++) {
       ready.push(new Promise<void>((resolve, reject) => {
@@ -161,7 +177,8 @@ export class ThreadPool {
           return onError(e as Error);
         }
         this.running++;
-        w.post({ kind: "init", ctrl: this.ctrl, errorText: this.errorText });
+        const init = wasm && { module: wasm.module, memory: wasm.memory };
+        w.post({ kind: "init", ctrl: this.ctrl, errorText: this.errorText, wasm: init });
         this.workers.push(w);
       }));
     }
@@ -292,6 +309,12 @@ export class ThreadPool {
     return this.run(tasks.map(({ g0, g1 }) => ({ kind: "sequence", tasks: all.slice(g0, g1) }))); // a thread's groups in order
   }
 
+  /** WebAssembly kernel tasks (or sequences of them), one per thread; false when the pool is not ready. */
+  runWasm(tasks: Task[]): boolean {
+    if (!this.active || !this.wasm) return false;
+    return this.run(tasks);
+  }
+
   /** tasks[0] runs here, tasks[i] on worker i - 1; returns when all are done. */
   private run(tasks: Task[]): true {
     const ctrl = this.ctrl;
@@ -299,7 +322,7 @@ export class ThreadPool {
     for (let i = 1; i < tasks.length; i++) this.workers[i - 1]!.post({ kind: "run", task: tasks[i]! });
     this.dispatched += tasks.length - 1;
     try {
-      runTask(tasks[0]!);
+      runTask(tasks[0]!, this.wasm?.k ?? null);
     } finally {
       // wait even if our own share threw: the workers are still writing into the caller's buffers
       const want = tasks.length - 1;

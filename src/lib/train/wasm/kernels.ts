@@ -1,0 +1,86 @@
+// The CPU backend's WebAssembly kernels (wasm/kernels/*.ts, built by scripts/build-wasm.mjs into binaries.ts):
+// which build this runtime gets, and one instance of it on a backend's heap.
+//
+// Builds: "simd" (SIMD128, multiply then add) runs everywhere this project supports; "relaxed" (relaxed-SIMD's
+// fused multiply-add) only where the runtime validates it. Which one is used by default was decided by measuring
+// (README, "How fast"): see DEFAULT_BUILD. FIM_WASM=simd|relaxed|off (Node) overrides it, e.g. for benchmarks
+// and for the tests that run both; "off" leaves the TypeScript kernels.
+
+import { RELAXED_WASM, SIMD_WASM } from "./binaries.ts";
+import { WasmHeap } from "./heap.ts";
+
+export type WasmBuild = "simd" | "relaxed";
+
+/** The build used when nothing asks otherwise (measured: see the README's CPU engine table). */
+export const DEFAULT_BUILD: WasmBuild = "simd";
+
+/** The kernels' exports; pointers are byte addresses in the heap, 0 for "none". */
+export interface KernelExports {
+  gemm_nt(C: number, A: number, B: number, bias: number, M: number, N: number, K: number, scale: number, accumulate: number, m0: number, m1: number): void;
+  gemm_nn(C: number, A: number, B: number, M: number, N: number, K: number, sam: number, sak: number, scale: number, accumulate: number, m0: number, m1: number): void;
+}
+export type KernelName = keyof KernelExports;
+
+const modules = new Map<WasmBuild, WebAssembly.Module | null>();
+
+function bytesOf(base64: string): Uint8Array<ArrayBuffer> {
+  if (typeof atob === "function") return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  return new Uint8Array(Buffer.from(base64, "base64"));
+}
+
+/** The build asked for by FIM_WASM, or the default; null when turned off. */
+export function requestedBuild(): WasmBuild | null {
+  const env = typeof process !== "undefined" ? process.env?.FIM_WASM : undefined;
+  if (env === "off") return null;
+  if (env === "simd" || env === "relaxed") return env;
+  return DEFAULT_BUILD;
+}
+
+/** The compiled module of `build`, or null where the runtime cannot run it (no SIMD / relaxed SIMD, or no WebAssembly). */
+export function kernelModule(build: WasmBuild): WebAssembly.Module | null {
+  if (!modules.has(build)) {
+    let mod: WebAssembly.Module | null = null;
+    try {
+      const bytes = bytesOf(build === "simd" ? SIMD_WASM : RELAXED_WASM);
+      if (WebAssembly.validate(bytes)) mod = new WebAssembly.Module(bytes);
+    } catch {
+      mod = null; // e.g. a browser page's main thread refusing a synchronous compile
+    }
+    modules.set(build, mod);
+  }
+  return modules.get(build)!;
+}
+
+/** A heap and the kernels instantiated on it: what one CpuBackend (and each of its pool's threads) uses. */
+export class WasmKernels {
+  private constructor(
+    readonly build: WasmBuild,
+    readonly module: WebAssembly.Module,
+    readonly heap: WasmHeap,
+    readonly k: KernelExports,
+  ) {}
+
+  /** Kernels of `build` (default: requestedBuild()) on a new heap, or null where they cannot run (then: TypeScript). */
+  static create(build: WasmBuild | null = requestedBuild()): WasmKernels | null {
+    if (build === null) return null;
+    let used = build;
+    let module = kernelModule(build);
+    if (!module && build === "relaxed") [used, module] = ["simd", kernelModule("simd")];
+    const heap = module && WasmHeap.create();
+    if (!module || !heap) return null;
+    return new WasmKernels(used, module, heap, instantiate(module, heap.memory));
+  }
+
+  /** Are all these views on the heap (null counts as yes)? Then the kernels can take their addresses. */
+  has(...arrs: (ArrayBufferView | null)[]): boolean {
+    return arrs.every((a) => a === null || this.heap.owns(a));
+  }
+}
+
+/** The kernels on `memory` (a pool thread calls this with the backend's module and memory). */
+export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
+  return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
+}
+
+/** The address of a heap view (0 for none): its byte offset, since every view is on the memory's buffer from 0. */
+export const ptr = (a: ArrayBufferView | null): number => (a === null ? 0 : a.byteOffset);

@@ -1,0 +1,67 @@
+// The CPU backend's operations that run as WebAssembly kernels: each cuts its work into one task per thread
+// (row ranges; for a single row, column ranges) and hands them to the pool, or runs them here without one.
+// Each method returns false when an operand is not on the heap (then the backend runs its TypeScript kernel).
+// Row and column ranges may fall anywhere: the kernels compute each output the same way on any path, so every
+// split gives the bits of one call (tests/unit/wasm/ checks 1 and 2 threads agree).
+
+import type { Task, ThreadPool } from "../cpu/pool.ts";
+import { MIN_PARALLEL_MACS, ranges } from "../cpu/pool.ts";
+import type { Arr } from "../cpu/types.ts";
+import { ptr, type KernelName, type WasmKernels } from "./kernels.ts";
+
+const task = (fn: KernelName, args: number[]): Task => ({ kind: "wasm", fn, args });
+
+export class WasmOps {
+  constructor(readonly kernels: WasmKernels, private readonly pool: ThreadPool | null) {}
+
+  /** Threads work is split over now (1 until the pool is ready). */
+  private get threads(): number {
+    return this.pool?.active ? this.pool.threads : 1;
+  }
+
+  /** Runs one task per thread; a single task (or no pool) runs here. */
+  private run(tasks: Task[], macs: number): void {
+    if (tasks.length > 1 && macs >= MIN_PARALLEL_MACS && this.pool?.runWasm(tasks)) return;
+    const k = this.kernels.k;
+    const runOne = (t: Task): void => {
+      if (t.kind === "wasm") (k[t.fn] as (...a: number[]) => void)(...t.args);
+      else if (t.kind === "sequence") t.tasks.forEach(runOne);
+    };
+    tasks.forEach(runOne);
+  }
+
+  // inp (N,IC), weight (OC,IC), bias (OC) -> out (N,OC) = scale * inp @ weight^T + bias  [+= out when accumulate]
+  matmulForward(out: Arr, inp: Arr, weight: Arr, bias: Arr | null, N: number, IC: number, OC: number, scale: number, accumulate: boolean): boolean {
+    if (!this.kernels.has(out, inp, weight, bias)) return false;
+    const acc = accumulate ? 1 : 0;
+    const [o, i, w, b] = [ptr(out), ptr(inp), ptr(weight), ptr(bias)];
+    const t = this.threads;
+    const tasks = N === 1 && t > 1
+      // one row (decoding): a range of out-channels is a matmul of its own over slices of weight, bias and out
+      ? ranges(OC, t, 4).map(([a, z]) => task("gemm_nt", [o + 4 * a, i, w + 4 * a * IC, b && b + 4 * a, 1, z - a, IC, scale, acc, 0, 1]))
+      : ranges(N, Math.min(t, N), 1).map(([m0, m1]) => task("gemm_nt", [o, i, w, b, N, OC, IC, scale, acc, m0, m1]));
+    this.run(tasks, N * IC * OC);
+    return true;
+  }
+
+  // dout (N,OC), inp (N,IC), weight (OC,IC) -> dinp (N,IC) +=, dweight (OC,IC) +=, dbias (OC) +=
+  // dinp = scale * dout @ weight (gemm_nn, rows of dinp split); dweight = scale * dout^T @ inp (gemm_nn reading dout
+  // transposed, rows = out-channels split); dbias here (N * OC adds).
+  matmulBackward(
+    dinp: Arr | null, dweight: Arr | null, dbias: Arr | null, dout: Arr, inp: Arr, weight: Arr, N: number, IC: number, OC: number, scale: number,
+  ): boolean {
+    if (!this.kernels.has(dinp, dweight, dout, inp, weight)) return false;
+    const t = this.threads;
+    const rows = ranges(N, t, 1), ocs = ranges(OC, t, 1);
+    const tasks: Task[] = rows.map(([m0, m1], j) => {
+      const seq: Task[] = [];
+      if (dinp && m1 > m0) seq.push(task("gemm_nn", [ptr(dinp), ptr(dout), ptr(weight), N, IC, OC, OC, 1, scale, 1, m0, m1]));
+      const [o0, o1] = ocs[j]!;
+      if (dweight && o1 > o0) seq.push(task("gemm_nn", [ptr(dweight), ptr(dout), ptr(inp), OC, IC, N, 1, OC, scale, 1, o0, o1]));
+      return { kind: "sequence", tasks: seq };
+    });
+    this.run(tasks, N * IC * OC * ((dinp ? 1 : 0) + (dweight ? 1 : 0)));
+    if (dbias) for (let n = 0; n < N; n++) for (let o = 0; o < OC; o++) dbias[o] = dbias[o]! + dout[n * OC + o]!;
+    return true;
+  }
+}

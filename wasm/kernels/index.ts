@@ -1,0 +1,3 @@
+// Entry of the CPU backend's WebAssembly kernels (see scripts/build-wasm.mjs). Pure functions over linear memory:
+// no allocation, no data segments, no globals; the caller (src/lib/train/wasm/) owns every byte.
+export { gemm_nn, gemm_nt } from "./gemm";
