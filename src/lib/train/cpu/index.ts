@@ -240,6 +240,7 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
   classifierForward(
     losses: Float32Array, lse: Float32Array, h: Float32Array, wte: Float32Array, targets: Int32Array, N: number, C: number, V: number,
   ): void {
+    if (this.ops?.classifierForward(losses, lse, h, wte, targets, N, C, V)) return;
     if (this.pool?.classifierForward(losses, lse, h, wte, targets, N, C, V)) return;
     classifierForward(losses, lse, h, wte, targets, N, C, V);
   }
@@ -247,6 +248,7 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     dh: Float32Array, dwte: Float32Array | null, h: Float32Array, wte: Float32Array, targets: Int32Array, lse: Float32Array,
     dloss: number, N: number, C: number, V: number,
   ): void {
+    if (this.ops?.classifierBackward(dh, dwte, h, wte, targets, lse, dloss, N, C, V)) return;
     if (this.pool?.classifierBackward(dh, dwte, h, wte, targets, lse, dloss, N, C, V)) return;
     classifierBackward(dh, dwte, h, wte, targets, lse, dloss, N, C, V);
   }

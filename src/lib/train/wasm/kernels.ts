@@ -18,6 +18,13 @@ export const DEFAULT_BUILD: WasmBuild = "simd";
 export interface KernelExports {
   gemm_nt(C: number, A: number, B: number, bias: number, M: number, N: number, K: number, scale: number, accumulate: number, m0: number, m1: number): void;
   gemm_nn(C: number, A: number, B: number, M: number, N: number, K: number, sam: number, sak: number, scale: number, accumulate: number, m0: number, m1: number): void;
+  ce_forward(losses: number, lse: number, h: number, wte: number, targets: number, C: number, V: number, scratch: number, m0: number, m1: number): void;
+  ce_backward_dh(dh: number, h: number, wte: number, targets: number, lse: number, dloss: number, C: number, V: number, scratch: number, m0: number, m1: number): void;
+  ce_backward_dw(
+    dwte: number, h: number, wte: number, targets: number, lse: number, dloss: number, N: number, C: number, V: number, scratch: number, c0: number, c1: number,
+  ): void;
+  ce_scratch_bytes(): number;
+  ce_chunk(): number;
 }
 export type KernelName = keyof KernelExports;
 

@@ -12,7 +12,22 @@ import { ptr, type KernelName, type WasmKernels } from "./kernels.ts";
 const task = (fn: KernelName, args: number[]): Task => ({ kind: "wasm", fn, args });
 
 export class WasmOps {
+  /** Per-thread scratch blocks of the fused classifier (ce_scratch_bytes each), made on first use. */
+  private scratch: number[] = [];
+
   constructor(readonly kernels: WasmKernels, private readonly pool: ThreadPool | null) {}
+
+  /** Addresses of `n` scratch blocks, or null when the heap cannot hold them. */
+  private scratchBlocks(n: number): number[] | null {
+    while (this.scratch.length < n) {
+      const block = this.kernels.heap.f32(this.kernels.k.ce_scratch_bytes() / 4);
+      if (!block) return null;
+      this.scratch.push(ptr(block));
+      this.keep.push(block);
+    }
+    return this.scratch.slice(0, n);
+  }
+  private readonly keep: Float32Array[] = []; // the scratch views, kept alive (the heap frees blocks whose view is collected)
 
   /** Threads work is split over now (1 until the pool is ready). */
   private get threads(): number {
@@ -62,6 +77,31 @@ export class WasmOps {
     });
     this.run(tasks, N * IC * OC * ((dinp ? 1 : 0) + (dweight ? 1 : 0)));
     if (dbias) for (let n = 0; n < N; n++) for (let o = 0; o < OC; o++) dbias[o] = dbias[o]! + dout[n * OC + o]!;
+    return true;
+  }
+
+  // h (N,C), wte (V,C), targets (N) -> losses (N), lse (N): rows split among the threads
+  classifierForward(losses: Arr, lse: Arr, h: Arr, wte: Arr, targets: Int32Array, N: number, C: number, V: number): boolean {
+    const rows = ranges(N, Math.min(this.threads, N), 1);
+    const scratch = this.kernels.has(losses, lse, h, wte, targets) && this.scratchBlocks(rows.length);
+    if (!scratch) return false;
+    const [l, z, hp, w, y] = [ptr(losses), ptr(lse), ptr(h), ptr(wte), ptr(targets)];
+    this.run(rows.map(([m0, m1], j) => task("ce_forward", [l, z, hp, w, y, C, V, scratch[j]!, m0, m1])), N * C * V);
+    return true;
+  }
+
+  // -> dh (N,C) += with rows split; then, in full training, dwte (V,C) += with vocabulary chunks split (each thread
+  // recomputes its chunks' logits for every row)
+  classifierBackward(
+    dh: Arr, dwte: Arr | null, h: Arr, wte: Arr, targets: Int32Array, lse: Arr, dloss: number, N: number, C: number, V: number,
+  ): boolean {
+    const rows = ranges(N, Math.min(this.threads, N), 1);
+    const chunks = ranges(Math.ceil(V / this.kernels.k.ce_chunk()), this.threads, 1);
+    const scratch = this.kernels.has(dh, dwte, h, wte, targets, lse) && this.scratchBlocks(Math.max(rows.length, chunks.length));
+    if (!scratch) return false;
+    const [hp, w, y, z] = [ptr(h), ptr(wte), ptr(targets), ptr(lse)];
+    this.run(rows.map(([m0, m1], j) => task("ce_backward_dh", [ptr(dh), hp, w, y, z, dloss, C, V, scratch[j]!, m0, m1])), N * C * V);
+    if (dwte) this.run(chunks.map(([c0, c1], j) => task("ce_backward_dw", [ptr(dwte), hp, w, y, z, dloss, N, C, V, scratch[j]!, c0, c1])), N * C * V);
     return true;
   }
 }
