@@ -2,3 +2,4 @@
 // no allocation, no data segments, no globals; the caller (src/lib/train/wasm/) owns every byte.
 export { gemm_nn, gemm_nt } from "./gemm";
 export { ce_backward_dh, ce_backward_dw, ce_chunk, ce_forward, ce_scratch_bytes } from "./classifier";
+export { attn_backward, attn_forward } from "./attention";

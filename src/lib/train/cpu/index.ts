@@ -159,6 +159,7 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     ropeBackward(dinp, dout, invFreq, pos, N, NH, HS);
   }
   attentionForward(out: Float32Array, lse: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, d: AttentionDims): void {
+    if (this.ops?.attentionForward(out, lse, q, k, v, d)) return;
     if (this.pool?.attentionForward(out, lse, q, k, v, d)) return;
     if (this.scores.length < d.Tk) this.scores = new Float64Array(d.Tk);
     attentionForward(out, lse, q, k, v, d, this.scores);
@@ -167,6 +168,7 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     dq: Float32Array, dk: Float32Array, dv: Float32Array, dout: Float32Array, q: Float32Array, k: Float32Array,
     v: Float32Array, out: Float32Array, lse: Float32Array, d: AttentionDims,
   ): void {
+    if (this.ops?.attentionBackward(dq, dk, dv, dout, q, k, v, out, lse, d)) return;
     if (this.pool?.attentionBackward(dq, dk, dv, dout, q, k, v, out, lse, d)) return;
     attentionBackward(dq, dk, dv, dout, q, k, v, out, lse, d);
   }

@@ -344,7 +344,7 @@ export function ranges(n: number, parts: number, align: number): [number, number
 }
 
 /** Multiply-adds of one attention forward (scores and the weighted sum, over the causal triangle). */
-function attentionMacs(d: AttentionDims): number {
+export function attentionMacs(d: AttentionDims): number {
   return 2 * d.B * d.NH * d.HS * d.Tq * (d.Tk - (d.Tq - 1) / 2);
 }
 

@@ -25,6 +25,14 @@ export interface KernelExports {
   ): void;
   ce_scratch_bytes(): number;
   ce_chunk(): number;
+  attn_forward(
+    out: number, lse: number, q: number, k: number, v: number,
+    B: number, Tq: number, Tk: number, kvStride: number, NH: number, NKV: number, HS: number, scores: number, g0: number, g1: number,
+  ): void;
+  attn_backward(
+    dq: number, dk: number, dv: number, dout: number, q: number, k: number, v: number, out: number, lse: number,
+    B: number, Tq: number, Tk: number, kvStride: number, NH: number, NKV: number, HS: number, g0: number, g1: number,
+  ): void;
 }
 export type KernelName = keyof KernelExports;
 

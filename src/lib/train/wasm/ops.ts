@@ -4,8 +4,9 @@
 // Row and column ranges may fall anywhere: the kernels compute each output the same way on any path, so every
 // split gives the bits of one call (tests/unit/wasm/ checks 1 and 2 threads agree).
 
+import type { AttentionDims } from "../backend.ts";
 import type { Task, ThreadPool } from "../cpu/pool.ts";
-import { MIN_PARALLEL_MACS, ranges } from "../cpu/pool.ts";
+import { attentionMacs, MIN_PARALLEL_MACS, ranges } from "../cpu/pool.ts";
 import type { Arr } from "../cpu/types.ts";
 import { ptr, type KernelName, type WasmKernels } from "./kernels.ts";
 
@@ -28,6 +29,21 @@ export class WasmOps {
     return this.scratch.slice(0, n);
   }
   private readonly keep: Float32Array[] = []; // the scratch views, kept alive (the heap frees blocks whose view is collected)
+  /** Per-thread score rows of attention (Tk floats each), grown on demand. */
+  private scores: Float32Array[] = [];
+
+  private scoreRows(n: number, Tk: number): number[] | null {
+    if (this.scores.length < n || this.scores[0]!.length < Tk) {
+      this.scores.forEach((s) => this.kernels.heap.free(s));
+      this.scores = [];
+      for (let i = 0; i < n; i++) {
+        const s = this.kernels.heap.f32(Math.max(Tk, 1024));
+        if (!s) return null;
+        this.scores.push(s);
+      }
+    }
+    return this.scores.slice(0, n).map(ptr);
+  }
 
   /** Threads work is split over now (1 until the pool is ready). */
   private get threads(): number {
@@ -102,6 +118,26 @@ export class WasmOps {
     const [hp, w, y, z] = [ptr(h), ptr(wte), ptr(targets), ptr(lse)];
     this.run(rows.map(([m0, m1], j) => task("ce_backward_dh", [ptr(dh), hp, w, y, z, dloss, C, V, scratch[j]!, m0, m1])), N * C * V);
     if (dwte) this.run(chunks.map(([c0, c1], j) => task("ce_backward_dw", [ptr(dwte), hp, w, y, z, dloss, N, C, V, scratch[j]!, c0, c1])), N * C * V);
+    return true;
+  }
+
+  // causal GQA attention: threads take ranges of (sequence, key/value head) groups, which write disjoint rows
+  attentionForward(out: Arr, lse: Arr, q: Arr, k: Arr, v: Arr, d: AttentionDims): boolean {
+    const groups = ranges(d.B * d.NKV, Math.min(this.threads, d.B * d.NKV), 1);
+    const scores = d.HS % 4 === 0 && this.kernels.has(out, lse, q, k, v) && this.scoreRows(groups.length, d.Tk);
+    if (!scores) return false;
+    const dims = [d.B, d.Tq, d.Tk, d.kvStride, d.NH, d.NKV, d.HS];
+    this.run(groups.map(([g0, g1], j) => task("attn_forward", [ptr(out), ptr(lse), ptr(q), ptr(k), ptr(v), ...dims, scores[j]!, g0, g1])),
+      attentionMacs(d));
+    return true;
+  }
+
+  attentionBackward(dq: Arr, dk: Arr, dv: Arr, dout: Arr, q: Arr, k: Arr, v: Arr, out: Arr, lse: Arr, d: AttentionDims): boolean {
+    if (d.HS % 4 !== 0 || !this.kernels.has(dq, dk, dv, dout, q, k, v, out, lse)) return false;
+    const groups = ranges(d.B * d.NKV, Math.min(this.threads, d.B * d.NKV), 1);
+    const dims = [d.B, d.Tq, d.Tk, d.kvStride, d.NH, d.NKV, d.HS];
+    this.run(groups.map(([g0, g1]) => task("attn_backward", [ptr(dq), ptr(dk), ptr(dv), ptr(dout), ptr(q), ptr(k), ptr(v), ptr(out), ptr(lse), ...dims, g0, g1])),
+      2 * attentionMacs(d));
     return true;
   }
 }

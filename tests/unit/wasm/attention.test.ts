@@ -1,0 +1,59 @@
+// The WebAssembly attention kernels (wasm/kernels/attention.ts through the CPU backend) against the TypeScript
+// reference (src/lib/train/cpu/attention.ts): training shapes (Tq = Tk), a cached decode (Tq < Tk, a KV cache with
+// spare rows), head sizes that are and are not a multiple of 16 (and one not a multiple of 4, where TypeScript runs),
+// gradients added into non-zero buffers; and the same bits on 1 and 2 threads.
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Rng } from "../../../src/lib/fim/prng.ts";
+import type { AttentionDims } from "../../../src/lib/train/backend.ts";
+import { attentionBackward, attentionForward } from "../../../src/lib/train/cpu/attention.ts";
+import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
+
+const rand = (n: number, rng: Rng) => Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
+const bits = (a: Float32Array) => Array.from(new Uint32Array(a.slice().buffer));
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let e = 0;
+  for (let i = 0; i < b.length; i++) e = Math.max(e, Math.abs(a[i]! - b[i]!) / (1 + Math.abs(b[i]!)));
+  return e;
+}
+
+let one: CpuBackend, two: CpuBackend;
+beforeAll(async () => {
+  one = new CpuBackend("f32");
+  two = new CpuBackend("f32", { threads: 2 });
+  await two.ready();
+});
+afterAll(() => two.dispose());
+
+const cases: AttentionDims[] = [
+  { B: 2, Tq: 13, Tk: 13, kvStride: 13, NH: 6, NKV: 2, HS: 12 },
+  { B: 1, Tq: 40, Tk: 40, kvStride: 40, NH: 4, NKV: 4, HS: 64 },
+  { B: 1, Tq: 3, Tk: 29, kvStride: 35, NH: 6, NKV: 3, HS: 20 },
+  { B: 1, Tq: 1, Tk: 50, kvStride: 64, NH: 9, NKV: 3, HS: 64 },
+  { B: 2, Tq: 9, Tk: 9, kvStride: 9, NH: 4, NKV: 2, HS: 6 },
+];
+
+describe("WebAssembly attention", () => {
+  for (const d of cases) {
+    it(`B=${d.B} Tq=${d.Tq} Tk=${d.Tk} kvStride=${d.kvStride} NH=${d.NH} NKV=${d.NKV} HS=${d.HS}`, () => {
+      const rng = new Rng(d.Tq * 100 + d.Tk + d.HS);
+      const nq = d.B * d.Tq * d.NH * d.HS, nkv = d.B * d.kvStride * d.NKV * d.HS, nl = d.B * d.NH * d.Tq;
+      const q = rand(nq, rng), k = rand(nkv, rng), v = rand(nkv, rng), dout = rand(nq, rng);
+      const dq0 = rand(nq, rng), dk0 = rand(nkv, rng), dv0 = rand(nkv, rng);
+      const ref = { out: new Float32Array(nq), lse: new Float32Array(nl), dq: dq0.slice(), dk: dk0.slice(), dv: dv0.slice() };
+      attentionForward(ref.out, ref.lse, q, k, v, d);
+      attentionBackward(ref.dq, ref.dk, ref.dv, dout, q, k, v, ref.out, ref.lse, d);
+      const [a, b] = [one, two].map((be) => {
+        const out = be.alloc(nq), lse = be.alloc(nl), dq = be.upload(dq0), dk = be.upload(dk0), dv = be.upload(dv0);
+        const [qb, kb, vb] = [be.upload(q), be.upload(k), be.upload(v)];
+        be.attentionForward(out, lse, qb, kb, vb, d);
+        be.attentionBackward(dq, dk, dv, be.upload(dout), qb, kb, vb, out, lse, d);
+        return { out, lse, dq, dk, dv };
+      }) as [typeof ref, typeof ref];
+      for (const key of ["out", "lse", "dq", "dk", "dv"] as const) {
+        expect(relErr(a[key], ref[key]), key).toBeLessThan(1e-5);
+        expect(bits(b[key]), key).toEqual(bits(a[key]));
+      }
+    });
+  }
+});

@@ -1,0 +1,110 @@
+// Causal grouped-query attention (src/lib/train/cpu/attention.ts is the reference; the same walk and bookkeeping):
+// forward keeps only the log-sum-exp of each score row (B,NH,Tq), backward recomputes the probabilities from it, so
+// no (T,T) buffer is stored. Query head h reads key/value head h / (NH/NKV).
+// Vectors run along the head dimension HS, which must be a multiple of 4 (the caller checks; else TypeScript runs).
+// Both kernels walk (sequence b, key/value head kh) groups g = b * NKV + kh in [g0, g1); a group writes only its own
+// rows of out/lse/dq and of dk/dv, so threads take disjoint group ranges and each element sums in the same order.
+
+import { hsum, madd, ZERO } from "./simd";
+
+// sum_i a[i] b[i] over HS floats (HS % 4 == 0), as 4-lane partial sums then hsum
+@inline function dot(a: usize, b: usize, bytes: usize): f32 {
+  let s = ZERO;
+  for (let i: usize = 0; i < bytes; i += 16) s = madd(v128.load(a + i), v128.load(b + i), s);
+  return hsum(s);
+}
+
+// y[0..HS) += s * x[0..HS)
+@inline function axpy(y: usize, s: f32, x: usize, bytes: usize): void {
+  const sv = f32x4.splat(s);
+  for (let i: usize = 0; i < bytes; i += 16) v128.store(y + i, madd(sv, v128.load(x + i), v128.load(y + i)));
+}
+
+// q (B,Tq,NH,HS), k v (B,kvStride,NKV,HS) -> out (B,Tq,NH,HS), lse (B,NH,Tq); scores: Tk floats of scratch
+export function attn_forward(
+  out: usize, lse: usize, q: usize, k: usize, v: usize,
+  B: i32, Tq: i32, Tk: i32, kvStride: i32, NH: i32, NKV: i32, HS: i32, scores: usize, g0: i32, g1: i32,
+): void {
+  const rep = NH / NKV;
+  const sc = <f32>(1 / Math.sqrt(<f64>HS));
+  const hb = <usize>HS << 2; // bytes of one head vector
+  const kvRow = <usize>NKV * hb; // bytes between consecutive positions of k / v
+  for (let g = g0; g < g1; g++) {
+    const b = g / NKV, kh = g % NKV;
+    const kb = k + <usize>b * <usize>kvStride * kvRow + <usize>kh * hb;
+    const vb = v + <usize>b * <usize>kvStride * kvRow + <usize>kh * hb;
+    for (let t = 0; t < Tq; t++) {
+      const last = Tk - Tq + t; // sees keys 0..last
+      for (let h = kh * rep; h < (kh + 1) * rep; h++) {
+        const qi = q + <usize>((b * Tq + t) * NH + h) * hb;
+        let mx: f32 = -Infinity;
+        for (let j = 0; j <= last; j++) {
+          const s = dot(qi, kb + <usize>j * kvRow, hb) * sc;
+          store<f32>(scores + (<usize>j << 2), s);
+          mx = max(mx, s);
+        }
+        let sum: f64 = 0;
+        for (let j = 0; j <= last; j++) {
+          const p = <f32>Math.exp(<f64>(load<f32>(scores + (<usize>j << 2)) - mx));
+          store<f32>(scores + (<usize>j << 2), p);
+          sum += p;
+        }
+        store<f32>(lse + (<usize>((b * NH + h) * Tq + t) << 2), <f32>(<f64>mx + Math.log(sum)));
+        // out = (sum_j p_j v_j) / sum, four vectors of the head at a time (held in registers across j)
+        const o = out + <usize>((b * Tq + t) * NH + h) * hb;
+        const inv = f32x4.splat(<f32>(1 / sum));
+        let i: usize = 0;
+        for (; i + 64 <= hb; i += 64) {
+          let a0 = ZERO, a1 = ZERO, a2 = ZERO, a3 = ZERO;
+          for (let j = 0; j <= last; j++) {
+            const p = v128.load32_splat(scores + (<usize>j << 2));
+            const x = vb + <usize>j * kvRow + i;
+            a0 = madd(p, v128.load(x), a0); a1 = madd(p, v128.load(x, 16), a1);
+            a2 = madd(p, v128.load(x, 32), a2); a3 = madd(p, v128.load(x, 48), a3);
+          }
+          v128.store(o + i, f32x4.mul(a0, inv)); v128.store(o + i, f32x4.mul(a1, inv), 16);
+          v128.store(o + i, f32x4.mul(a2, inv), 32); v128.store(o + i, f32x4.mul(a3, inv), 48);
+        }
+        for (; i < hb; i += 16) {
+          let a0 = ZERO;
+          for (let j = 0; j <= last; j++) a0 = madd(v128.load32_splat(scores + (<usize>j << 2)), v128.load(vb + <usize>j * kvRow + i), a0);
+          v128.store(o + i, f32x4.mul(a0, inv));
+        }
+      }
+    }
+  }
+}
+
+// dout, q, k, v, out, lse -> dq +=, dk +=, dv +=
+//   P_j = exp(s_j - lse), dP_j = dout . v_j, D = dout . out, dS_j = P_j (dP_j - D)
+//   dq += sc * sum_j dS_j k_j,  dk_j += sc * dS_j q,  dv_j += P_j dout
+export function attn_backward(
+  dq: usize, dk: usize, dv: usize, dout: usize, q: usize, k: usize, v: usize, out: usize, lse: usize,
+  B: i32, Tq: i32, Tk: i32, kvStride: i32, NH: i32, NKV: i32, HS: i32, g0: i32, g1: i32,
+): void {
+  const rep = NH / NKV;
+  const sc = <f32>(1 / Math.sqrt(<f64>HS));
+  const hb = <usize>HS << 2;
+  const kvRow = <usize>NKV * hb;
+  for (let g = g0; g < g1; g++) {
+    const b = g / NKV, kh = g % NKV;
+    const base = <usize>b * <usize>kvStride * kvRow + <usize>kh * hb;
+    for (let t = 0; t < Tq; t++) {
+      const last = Tk - Tq + t;
+      for (let h = kh * rep; h < (kh + 1) * rep; h++) {
+        const qo = <usize>((b * Tq + t) * NH + h) * hb;
+        const qi = q + qo, doi = dout + qo, dqi = dq + qo;
+        const l = load<f32>(lse + (<usize>((b * NH + h) * Tq + t) << 2));
+        const D = dot(doi, out + qo, hb);
+        for (let j = 0; j <= last; j++) {
+          const o = base + <usize>j * kvRow;
+          const P = <f32>Math.exp(<f64>(dot(qi, k + o, hb) * sc - l));
+          const dS = P * (dot(doi, v + o, hb) - D) * sc;
+          axpy(dqi, dS, k + o, hb);
+          axpy(dk + o, dS, qi, hb);
+          axpy(dv + o, P, doi, hb);
+        }
+      }
+    }
+  }
+}
