@@ -1,7 +1,8 @@
 // One measured engine job on the CPU backend, in a fresh process so its peak RSS is its own.
 // Usage (from scripts/bench.mjs): node --import tsx tests/bench/engine-run.ts JOB [THREADS] [T] [recompute]
-//   matmul:              GFLOP/s of the naive triple loop, the blocked kernel on one thread and the pool on two,
-//                        on the shapes of a SmolLM2-135M layer (plus matmulBackward, which has no naive twin)
+//   matmul:              GFLOP/s of the TypeScript kernels (naive triple loop, blocked kernel on one thread, the pool on
+//                        two) and the WebAssembly kernels (one thread, two) on the shapes of a SmolLM2-135M layer (plus
+//                        matmulBackward, which has no naive twin)
 //   decode THREADS:      Generator on a random SmolLM2-135M-shaped model (30 layers): a 256-token prompt, then 32
 //                        greedy tokens; then decoding at context 1024 (a random-filled KV cache, 8 tokens)
 //   train THREADS T [recompute]: one LoRA (r 16, all 7 projections) forward + backward at B = 1. The full 30-layer
@@ -50,44 +51,54 @@ function best(f: () => void, budget = 0.6, min = 2): number {
 /** The random SmolLM2-shaped model (one tensor at a time on the host besides the backend's 540 MB). */
 const randomModel = (be: CpuBackend) => buildRandomModel(be, SMOLLM2_135M, rng, STD);
 
+/** The same matmuls on each way the CPU backend can run them: TypeScript (one thread, the pool) and WebAssembly. */
 async function matmulJob(): Promise<void> {
-  const be = new CpuBackend("f32", { threads: 2 });
-  await be.ready();
+  const ways: [string, CpuBackend][] = [
+    ["ts-pool2", new CpuBackend("f32", { threads: 2, wasm: null })],
+    ["wasm1", new CpuBackend("f32", { threads: 1 })],
+    ["wasm2", new CpuBackend("f32", { threads: 2 })],
+  ];
+  for (const [, be] of ways) await be.ready();
   const shapes: [string, number, number, number][] = [
     ["q/o_proj, T=256", 256, 576, 576], ["gate/up_proj, T=256", 256, 576, 1536], ["down_proj, T=256", 256, 1536, 576],
     ["gate/up_proj, decode", 1, 576, 1536], ["lm_head, decode", 1, 576, 49152],
   ];
   for (const [what, N, IC, OC] of shapes) {
-    const inp = be.alloc(N * IC), w = be.alloc(OC * IC), out = be.alloc(N * OC), ref = new Float32Array(N * OC);
+    const inp = new Float32Array(N * IC), w = new Float32Array(OC * IC), ref = new Float32Array(N * OC), out = new Float32Array(N * OC);
     fillRandom(inp, 1);
     fillRandom(w);
     const flop = 2 * N * IC * OC;
-    const naive = best(() => matmulForwardNaive(ref, inp, w, null, N, IC, OC));
-    const blocked = best(() => matmulForward(out, inp, w, null, N, IC, OC));
-    const close = out.every((x, i) => Math.abs(x - ref[i]!) <= 1e-5 * (1 + Math.abs(ref[i]!)));
-    const m = mark();
-    const pooled = best(() => be.matmulForward(out, inp, w, null, N, IC, OC));
-    const cores = coresSince(m);
-    matmulForward(ref, inp, w, null, N, IC, OC);
-    const same = out.every((x, i) => x === ref[i]);
     const shape = { what, N, IC, OC };
+    const naive = best(() => matmulForwardNaive(ref, inp, w, null, N, IC, OC));
     emit({ job: "matmul", kernel: "naive", ...shape, gflops: flop / naive / 1e9 });
-    emit({ job: "matmul", kernel: "blocked", ...shape, gflops: flop / blocked / 1e9, matchesNaive: close });
-    emit({ job: "matmul", kernel: "pool2", ...shape, gflops: flop / pooled / 1e9, identical: same, threads: be.threads, cores });
+    const blocked = best(() => matmulForward(out, inp, w, null, N, IC, OC));
+    emit({ job: "matmul", kernel: "blocked", ...shape, gflops: flop / blocked / 1e9 });
+    for (const [kernel, be] of ways) {
+      const [i, wb, o] = [be.upload(inp), be.upload(w), be.alloc(N * OC)];
+      const m = mark();
+      const t = best(() => be.matmulForward(o, i, wb, null, N, IC, OC));
+      const cores = coresSince(m);
+      const close = o.every((x, j) => Math.abs(x - ref[j]!) <= 1e-4 * (1 + Math.abs(ref[j]!)));
+      emit({ job: "matmul", kernel, ...shape, gflops: flop / t / 1e9, threads: be.threads, cores, matchesNaive: close });
+    }
   }
   // backward: dinp and dweight of a frozen-weight linear in full training (LoRA training needs dinp only)
   const [N, IC, OC] = [256, 576, 1536];
-  const dout = be.alloc(N * OC), inp = be.alloc(N * IC), w = be.alloc(OC * IC), dinp = be.alloc(N * IC), dw = be.alloc(OC * IC);
+  const dout = new Float32Array(N * OC), inp = new Float32Array(N * IC), w = new Float32Array(OC * IC);
   fillRandom(dout, 1);
   fillRandom(inp, 1);
   fillRandom(w);
   const flop = 2 * 2 * N * IC * OC;
   const shape = { what: "gate/up_proj backward (dinp + dweight), T=256", N, IC, OC };
+  const dinp = new Float32Array(N * IC), dw = new Float32Array(OC * IC);
   emit({ job: "matmul", kernel: "blocked", backward: true, ...shape, gflops: flop / best(() => matmulBackward(dinp, dw, null, dout, inp, w, N, IC, OC)) / 1e9 });
-  const m = mark();
-  const pooled = best(() => be.matmulBackward(dinp, dw, null, dout, inp, w, N, IC, OC));
-  emit({ job: "matmul", kernel: "pool2", backward: true, ...shape, gflops: flop / pooled / 1e9, threads: be.threads, cores: coresSince(m) });
-  await be.dispose();
+  for (const [kernel, be] of ways) {
+    const [g, i, wb, di, dwb] = [be.upload(dout), be.upload(inp), be.upload(w), be.alloc(N * IC), be.alloc(OC * IC)];
+    const m = mark();
+    const t = best(() => be.matmulBackward(di, dwb, null, g, i, wb, N, IC, OC));
+    emit({ job: "matmul", kernel, backward: true, ...shape, gflops: flop / t / 1e9, threads: be.threads, cores: coresSince(m) });
+  }
+  for (const [, be] of ways) await be.dispose();
 }
 
 async function decodeJob(threads: number): Promise<void> {

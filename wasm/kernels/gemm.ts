@@ -30,10 +30,16 @@ const NN_COLS = 128; // columns of B (K,N) kept hot in L2 while every row of A p
 export function gemm_nt(
   C: usize, A: usize, B: usize, bias: usize, M: i32, N: i32, K: i32, scale: f32, accumulate: bool, m0: i32, m1: i32,
 ): void {
+  ntBlock(C, <usize>N << 2, A, B, bias, N, K, scale, accumulate, m0, m1);
+}
+
+// gemm_nt with C's row stride `ldc` in bytes (quant.ts runs it on column panels of a wider C)
+export function ntBlock(
+  C: usize, ldc: usize, A: usize, B: usize, bias: usize, N: i32, K: i32, scale: f32, accumulate: bool, m0: i32, m1: i32,
+): void {
   const row = <usize>K << 2; // bytes per row of A and of B
   const kv = <usize>(K & ~3) << 2; // bytes covered by whole vectors
   const kb = row;
-  const ldc = <usize>N << 2;
   for (let n0 = 0; n0 < N; n0 += NT_COLS) {
     const n1 = min(N, n0 + NT_COLS);
     let m = m0;

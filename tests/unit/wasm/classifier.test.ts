@@ -39,7 +39,7 @@ beforeAll(async () => {
 afterAll(() => two.dispose());
 
 describe("WebAssembly classifier (lm_head + cross-entropy)", () => {
-  for (const [N, C, V] of [[1, 7, 13], [37, 83, 1100], [70, 64, 1536], [3, 130, 513]] as [number, number, number][]) {
+  for (const [N, C, V] of [[1, 7, 13], [37, 83, 1100], [70, 64, 1536], [3, 130, 513], [32, 192, 4096]] as [number, number, number][]) {
     it(`N=${N} C=${C} V=${V}: losses, lse, dh and dwte match the reference; 1 and 2 threads give the same bits`, () => {
       const rng = new Rng(N * 31 + C * 7 + V);
       const h = rand(N * C, rng), wte = rand(V * C, rng, 0.5);

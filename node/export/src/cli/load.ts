@@ -8,9 +8,13 @@ import type { Files } from "../../../../src/lib/train/adapter.ts";
 import { CpuBackend } from "../../../../src/lib/train/cpu/index.ts";
 import { loadEngine } from "../../../../src/lib/train/engine.ts";
 import { UsageError } from "./errors.ts";
+import type { WeightFormat } from "../../../../src/lib/train/quant.ts";
 
-/** The model folder on the CPU backend; `warn` hears of every tensor holding NaN or Inf (loading goes on). */
-export async function loadModel(dir: string | undefined, warn: (line: string) => void = () => {}) {
+/**
+ * The model folder on the CPU backend; `warn` hears of every tensor holding NaN or Inf (loading goes on). `weights`:
+ * how the block linears are held (int8 / int4 stay quantized in memory: see the CPU backend's uploadFrozen).
+ */
+export async function loadModel(dir: string | undefined, warn: (line: string) => void = () => {}, weights: WeightFormat = "f32") {
   if (!dir) throw new UsageError("--model DIR is required (a Hugging Face model folder with config.json)");
   if (!existsSync(dir)) throw new UsageError(`--model: no such folder: ${dir}`);
   if (!statSync(dir).isDirectory()) throw new UsageError(`--model: ${dir} is not a folder (give the model's folder, the one holding config.json)`);
@@ -19,7 +23,7 @@ export async function loadModel(dir: string | undefined, warn: (line: string) =>
   await be.ready();
   const onNonFinite = (name: string, index: number, value: number) =>
     warn(`warning: ${dir}: tensor ${name} holds a non-finite value (${value} at index ${index}): completions and training with this checkpoint will fail`);
-  return { be, engine: await loadEngine(be, folderFiles(dir), { onNonFinite }) };
+  return { be, engine: await loadEngine(be, folderFiles(dir), { onNonFinite, weights }) };
 }
 
 /**

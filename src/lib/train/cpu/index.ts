@@ -23,6 +23,7 @@ import { scanBackward, scanForward } from "./scan.ts";
 import { swigluBackward, swigluForward } from "./swiglu.ts";
 import { requestedBuild, WasmKernels, type WasmBuild } from "../wasm/kernels.ts";
 import { WasmOps } from "../wasm/ops.ts";
+import { BITS, dequantizedRows, quantizedRows, type QuantizedWeight } from "../wasm/quantized.ts";
 
 /** Channels per group in the scan's backward: the unit of its thread split and of its fixed-order dB/dC sum. */
 const SCAN_GROUP = 64;
@@ -51,6 +52,8 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
   /** The WebAssembly kernels and their heap, or null (TypeScript kernels on ordinary arrays). */
   readonly wasm: WasmKernels | null;
   private readonly ops: WasmOps | null;
+  /** Frozen weights kept quantized on the heap (uploadFrozen), by the view that stands for them. */
+  private readonly quantized = new WeakMap<Float32Array, QuantizedWeight>();
 
   constructor(readonly precision: "f32" | "f64" = "f32", opts: CpuBackendOptions = {}) {
     this.name = precision === "f32" ? "cpu" : "cpu-f64";
@@ -85,9 +88,26 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     buf.set(data);
     return buf;
   }
-  /** The dequantized values (quant.ts frozenValues): exactly what the GPU's packed weight multiplies by. */
+  /**
+   * int8 / int4 with the WebAssembly kernels: the blocks themselves, on the heap (wasm/quantized.ts; 1.125 and 0.625
+   * bytes a value), multiplied without a float32 copy. Otherwise the dequantized values (quant.ts frozenValues). Either
+   * way the matmuls multiply by exactly what the GPU's packed weight holds.
+   */
   uploadFrozen(data: Float32Array, OC: number, IC: number, format: WeightFormat, label?: string): Float32Array {
+    if ((format === "int8" || format === "int4") && this.ops) {
+      const rows = quantizedRows(data, OC, IC, format, label);
+      const view = this.wasm!.heap.f32(rows.length / 4);
+      if (view) {
+        new Uint8Array(view.buffer, view.byteOffset, rows.length).set(rows);
+        this.quantized.set(view, { format, bits: BITS[format], N: OC, K: IC });
+        return view;
+      }
+    }
     return this.upload(frozenValues(data, OC, IC, format, label));
+  }
+  /** The float32 values of a quantized weight, made for a call the kernels could not take (the heap was full). */
+  private dequantized(weight: Float32Array, q: QuantizedWeight): Float32Array {
+    return dequantizedRows(new Uint8Array(weight.buffer, weight.byteOffset, weight.byteLength), q.N, q.K, q.format);
   }
   uploadIds(data: Int32Array): Int32Array {
     const onHeap = this.wasm?.heap.i32(data.length);
@@ -140,6 +160,11 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
   ): void {
     const scale = opts.scale ?? 1;
     const accumulate = opts.accumulate ?? false;
+    const q = this.quantized.get(weight);
+    if (q) {
+      if (this.ops!.quantizedForward(out, inp, weight, q, bias, N, scale, accumulate)) return;
+      weight = this.dequantized(weight, q);
+    }
     if (this.ops?.matmulForward(out, inp, weight, bias, N, IC, OC, scale, accumulate)) return;
     if (this.pool?.matmulForward(out, inp, weight, bias, N, IC, OC, scale, accumulate)) return;
     matmulForward(out, inp, weight, bias, N, IC, OC, scale, accumulate);
@@ -148,6 +173,12 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     dinp: Float32Array | null, dweight: Float32Array | null, dbias: Float32Array | null, dout: Float32Array,
     inp: Float32Array, weight: Float32Array, N: number, IC: number, OC: number, scale = 1,
   ): void {
+    const q = this.quantized.get(weight);
+    if (q) {
+      // a frozen weight: only dinp (Backend contract)
+      if (dinp && this.ops!.quantizedBackward(dinp, dout, weight, q, N, scale)) return;
+      weight = this.dequantized(weight, q);
+    }
     if (this.ops?.matmulBackward(dinp, dweight, dbias, dout, inp, weight, N, IC, OC, scale)) return;
     if (this.pool?.matmulBackward(dinp, dweight, dbias, dout, inp, weight, N, IC, OC, scale)) return;
     matmulBackward(dinp, dweight, dbias, dout, inp, weight, N, IC, OC, scale);

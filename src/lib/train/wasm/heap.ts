@@ -62,15 +62,20 @@ export class WasmHeap {
 
   /** Gives back the block `a` was allocated as (a no-op for a view that is not a whole block of this heap). */
   free(a: ArrayBufferView): void {
-    if (!this.owns(a) || !this.sizes.has(a.byteOffset)) return;
+    // only the view the block was made as, and only once: a second free of it, or a free of a subarray at the same
+    // address, must not release a block that has since been handed to someone else
+    if (this.live.get(a) !== a.byteOffset) return;
+    this.live.delete(a);
     this.registry.unregister(a);
     this.release(a.byteOffset);
   }
 
   private track<T extends ArrayBufferView>(view: T, ptr: number): T {
     this.registry.register(view, ptr, view);
+    this.live.set(view, ptr);
     return view;
   }
+  private readonly live = new WeakMap<ArrayBufferView, number>(); // views made by f32 / i32 and not yet freed
 
   private buffer(): ArrayBufferLike {
     const b = this.memory.buffer;
@@ -79,6 +84,7 @@ export class WasmHeap {
   }
 
   private allocBytes(bytes: number): number | null {
+    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`WasmHeap: cannot allocate ${bytes} bytes`);
     const size = sizeClass(bytes);
     const reuse = this.freeLists.get(size)?.pop();
     let ptr: number;

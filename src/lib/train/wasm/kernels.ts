@@ -25,6 +25,12 @@ export interface KernelExports {
   ): void;
   ce_scratch_bytes(): number;
   ce_chunk(): number;
+  dequant_rows(out: number, W: number, K: number, bits: number, r0: number, r1: number): void;
+  qgemm_nt(
+    C: number, A: number, W: number, bias: number, M: number, N: number, K: number, bits: number, scale: number, accumulate: number,
+    n0: number, n1: number, panel: number,
+  ): void;
+  qgemm_panel_floats(K: number): number;
   attn_forward(
     out: number, lse: number, q: number, k: number, v: number,
     B: number, Tq: number, Tk: number, kvStride: number, NH: number, NKV: number, HS: number, scores: number, g0: number, g1: number,

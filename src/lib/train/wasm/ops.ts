@@ -9,6 +9,7 @@ import type { Task, ThreadPool } from "../cpu/pool.ts";
 import { attentionMacs, MIN_PARALLEL_MACS, ranges } from "../cpu/pool.ts";
 import type { Arr } from "../cpu/types.ts";
 import { ptr, type KernelName, type WasmKernels } from "./kernels.ts";
+import type { QuantizedWeight } from "./quantized.ts";
 
 const task = (fn: KernelName, args: number[]): Task => ({ kind: "wasm", fn, args });
 
@@ -31,6 +32,23 @@ export class WasmOps {
   private readonly keep: Float32Array[] = []; // the scratch views, kept alive (the heap frees blocks whose view is collected)
   /** Per-thread score rows of attention (Tk floats each), grown on demand. */
   private scores: Float32Array[] = [];
+
+  /** Per-thread dequantization panels of the quantized matmul, and one whole-weight buffer for its backward. */
+  private panels: Float32Array[] = [];
+  private wide: Float32Array | null = null;
+
+  private panelBlocks(n: number, floats: number): number[] | null {
+    if (this.panels.length < n || this.panels[0]!.length < floats) {
+      this.panels.forEach((p) => this.kernels.heap.free(p));
+      this.panels = [];
+      for (let i = 0; i < n; i++) {
+        const p = this.kernels.heap.f32(floats);
+        if (!p) return null;
+        this.panels.push(p);
+      }
+    }
+    return this.panels.slice(0, n).map(ptr);
+  }
 
   private scoreRows(n: number, Tk: number): number[] | null {
     if (this.scores.length < n || this.scores[0]!.length < Tk) {
@@ -139,5 +157,34 @@ export class WasmOps {
     this.run(groups.map(([g0, g1]) => task("attn_backward", [ptr(dq), ptr(dk), ptr(dv), ptr(dout), ptr(q), ptr(k), ptr(v), ptr(out), ptr(lse), ...dims, g0, g1])),
       2 * attentionMacs(d));
     return true;
+  }
+
+  // inp (N,IC), W quantized (OC,IC) -> out (N,OC) = scale * inp @ W^T + bias: out-channel ranges (whole 64-column
+  // panels) split among the threads, each dequantizing its panels once for all rows
+  quantizedForward(out: Arr, inp: Arr, weight: Arr, q: QuantizedWeight, bias: Arr | null, N: number, scale: number, accumulate: boolean): boolean {
+    const { N: OC, K: IC, bits } = q;
+    const cols = ranges(OC, Math.min(this.threads, Math.ceil(OC / 64)), 64).filter(([a, z]) => z > a);
+    const panels = this.kernels.has(out, inp, weight, bias) && this.panelBlocks(cols.length, this.kernels.k.qgemm_panel_floats(IC));
+    if (!panels) return false;
+    const acc = accumulate ? 1 : 0;
+    this.run(cols.map(([n0, n1], j) => task("qgemm_nt", [ptr(out), ptr(inp), ptr(weight), ptr(bias), N, OC, IC, bits, scale, acc, n0, n1, panels[j]!])),
+      N * IC * OC);
+    return true;
+  }
+
+  // dout (N,OC), W quantized (OC,IC) -> dinp (N,IC) +=: W dequantized into one scratch matrix (rows split among the
+  // threads; the largest weight's size, reused), then the float32 dinp kernel
+  quantizedBackward(dinp: Arr, dout: Arr, weight: Arr, q: QuantizedWeight, N: number, scale: number): boolean {
+    const { N: OC, K: IC, bits } = q;
+    if (!this.kernels.has(dinp, dout, weight)) return false;
+    if (!this.wide || this.wide.length < OC * IC) {
+      if (this.wide) this.kernels.heap.free(this.wide);
+      this.wide = this.kernels.heap.f32(OC * IC);
+      if (!this.wide) return false;
+    }
+    const wide = this.wide.subarray(0, OC * IC);
+    const rows = ranges(OC, this.threads, 1);
+    this.run(rows.map(([r0, r1]) => task("dequant_rows", [ptr(wide) + 4 * r0 * IC, ptr(weight), IC, bits, r0, r1])), OC * IC * 8);
+    return this.matmulBackward(dinp, null, null, dout, dinp /* unused without dweight */, wide, N, IC, OC, scale);
   }
 }
