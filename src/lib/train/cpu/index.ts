@@ -17,7 +17,7 @@ import { embeddingBackward, embeddingForward } from "./embedding.ts";
 import { matmulBackward, matmulForward } from "./matmul.ts";
 import { adamw, sumSquares } from "./optim.ts";
 import { ranges, ThreadPool } from "./pool.ts";
-import { rmsnormBackward, rmsnormForward } from "./rmsnorm.ts";
+import { rmsnormBackward, rmsnormDweight, rmsnormForward } from "./rmsnorm.ts";
 import { ropeBackward, ropeForward } from "./rope.ts";
 import { scanBackward, scanForward } from "./scan.ts";
 import { swigluBackward, swigluForward } from "./swiglu.ts";
@@ -146,12 +146,17 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     embeddingBackward(dwte, dout, ids, N, C);
   }
   rmsnormForward(out: Float32Array, rstd: Float32Array, inp: Float32Array, weight: Float32Array, N: number, C: number, eps: number): void {
+    if (this.ops?.rmsnormForward(out, rstd, inp, weight, N, C, eps)) return;
     rmsnormForward(out, rstd, inp, weight, N, C, eps);
   }
   rmsnormBackward(
     dinp: Float32Array, dweight: Float32Array | null, dout: Float32Array, inp: Float32Array, weight: Float32Array,
     rstd: Float32Array, N: number, C: number,
   ): void {
+    if (this.ops?.rmsnormBackward(dinp, dout, inp, weight, rstd, N, C)) {
+      if (dweight) rmsnormDweight(dweight, dout, inp, rstd, N, C);
+      return;
+    }
     rmsnormBackward(dinp, dweight, dout, inp, weight, rstd, N, C);
   }
   matmulForward(
@@ -204,9 +209,11 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     attentionBackward(dq, dk, dv, dout, q, k, v, out, lse, d);
   }
   swigluForward(out: Float32Array, gate: Float32Array, up: Float32Array, n: number): void {
+    if (this.ops?.swigluForward(out, gate, up, n)) return;
     swigluForward(out, gate, up, n);
   }
   swigluBackward(dgate: Float32Array, dup: Float32Array, dout: Float32Array, gate: Float32Array, up: Float32Array, n: number): void {
+    if (this.ops?.swigluBackward(dgate, dup, dout, gate, up, n)) return;
     swigluBackward(dgate, dup, dout, gate, up, n);
   }
   copyColumns(
@@ -289,6 +296,7 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     this.matmulForward(out, h, wte, null, N, C, V);
   }
   adamw(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, p: AdamWParams): void {
+    if (this.ops?.adamw(param, grad, m, v, n, p)) return;
     adamw(param, grad, m, v, n, p);
   }
   sumSquares(out: Float32Array, bufs: readonly (readonly [Float32Array, number])[]): void {

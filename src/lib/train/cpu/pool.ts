@@ -31,7 +31,7 @@ import { classifierBackward, classifierForward, VOCAB_CHUNK } from "./classifier
 import { matmulBackward, matmulForward } from "./matmul.ts";
 import { scanBackward, scanForward } from "./scan.ts";
 import type { Arr, Ids } from "./types.ts";
-import { instantiate, type KernelExports, type KernelName } from "../wasm/kernels.ts";
+import { instantiate, KERNEL_NAMES, type KernelExports, type KernelName } from "../wasm/kernels.ts";
 
 /** Below this many multiply-adds a call runs inline: posting, waking a thread and waiting costs ~30-60 µs. */
 export const MIN_PARALLEL_MACS = 200_000;
@@ -75,8 +75,56 @@ export interface PoolWasm {
 
 /** Caller -> worker. Workers only answer "ready" (once); results and completion go through shared memory. */
 export type PoolMessage =
-  | { kind: "init"; ctrl: Int32Array; errorText: Uint8Array; wasm: PoolWasm | null }
+  | { kind: "init"; ctrl: Int32Array; errorText: Uint8Array; wasm: PoolWasm | null; mail: Mailbox }
   | { kind: "run"; task: Task };
+
+// The mailbox: the fast way to hand a worker WebAssembly tasks. A message costs ~50-100 us (structured clone, the
+// event loop, a wake-up); a worker that has just finished a task instead parks for PARK_MS in Atomics.wait on its
+// mailbox, where the caller can hand it the next WebAssembly task (kernel indices and numeric arguments in shared
+// memory) in a few microseconds. Per worker, two words: STATE (MESSAGES: in its event loop; PARKED: waiting on the
+// mailbox; CLAIMED: the caller is writing a task) and SEQ (bumped per task). The caller claims a parked worker with a
+// compare-exchange PARKED -> CLAIMED, so a worker whose wait times out (PARKED -> MESSAGES) and a caller never both win.
+// A task the mailbox cannot carry (TypeScript kernels) is posted after sending the parked worker back to its event
+// loop (a mailbox entry of -1 calls).
+const MESSAGES = 0, PARKED = 1, CLAIMED = 2;
+const PARK_MS = 25;
+const MAIL_SLOTS = 96; // float64 slots per worker: [calls, (kernel index, argument count, arguments...) per call]
+
+export interface Mailbox {
+  /** Worker i's STATE at 2 i, SEQ at 2 i + 1. */
+  words: Int32Array;
+  /** Worker i's MAIL_SLOTS slots from i * MAIL_SLOTS. */
+  slots: Float64Array;
+  /** This worker's index (in the init message; -1 in the caller's copy). */
+  index: number;
+}
+
+/** Writes `t` (WebAssembly kernels only) into `slots` from `at`; false when it is not such a task or does not fit. */
+function encodeTask(t: Task, slots: Float64Array, at: number): boolean {
+  const calls = t.kind === "wasm" ? [t] : t.kind === "sequence" ? t.tasks : null;
+  if (!calls || !calls.every((c) => c.kind === "wasm")) return false;
+  let o = at + 1;
+  for (const c of calls as Extract<Task, { kind: "wasm" }>[]) {
+    if (o + 2 + c.args.length > at + MAIL_SLOTS) return false;
+    slots[o++] = KERNEL_NAMES.indexOf(c.fn);
+    slots[o++] = c.args.length;
+    for (const a of c.args) slots[o++] = a;
+  }
+  slots[at] = calls.length;
+  return true;
+}
+
+/** Runs the calls written by encodeTask. */
+function runMail(slots: Float64Array, at: number, k: KernelExports): void {
+  const n = slots[at]!;
+  let o = at + 1;
+  for (let c = 0; c < n; c++) {
+    const fn = k[KERNEL_NAMES[slots[o++]!]!] as (...a: number[]) => void;
+    const count = slots[o++]!;
+    fn(...slots.subarray(o, o + count));
+    o += count;
+  }
+}
 
 /** Runs one task; `k` is this thread's instance of the kernels (for "wasm" tasks). */
 export function runTask(t: Task, k: KernelExports | null): void {
@@ -115,24 +163,50 @@ export function workerHandler(reply: (msg: "ready") => void): (msg: PoolMessage)
   let ctrl: Int32Array | null = null;
   let errorText: Uint8Array | null = null;
   let k: KernelExports | null = null;
-  return (msg) => {
-    if (msg.kind === "init") {
-      ({ ctrl, errorText } = msg);
-      if (msg.wasm) k = instantiate(msg.wasm.module, msg.wasm.memory);
-      Atomics.add(ctrl, READY, 1);
-      reply("ready");
-      return;
-    }
+  let mail: Mailbox | null = null;
+
+  const finish = (run: () => void, parkNext: boolean): void => {
     try {
-      runTask(msg.task, k);
+      run();
     } catch (e) {
       const text = new TextEncoder().encode(String(e instanceof Error ? (e.stack ?? e.message) : e)).subarray(0, ERROR_BYTES - 1);
       errorText!.fill(0).set(text);
       Atomics.store(ctrl!, FAILED, 1);
     } finally {
+      // parked again before the caller hears we are done, so its next call finds us on the mailbox
+      if (parkNext) Atomics.store(mail!.words, 2 * mail!.index, PARKED);
       Atomics.add(ctrl!, DONE, 1);
       Atomics.notify(ctrl!, DONE);
     }
+  };
+
+  /** Waits on the mailbox for PARK_MS after each task; back to the event loop on a timeout or when told to. */
+  const park = (): void => {
+    if (!mail || !k) return;
+    const { words, slots, index } = mail;
+    const state = 2 * index, seq = state + 1, at = index * MAIL_SLOTS;
+    let seen = Atomics.load(words, seq);
+    Atomics.store(words, state, PARKED);
+    for (;;) {
+      if (Atomics.wait(words, seq, seen, PARK_MS) === "timed-out" && Atomics.compareExchange(words, state, PARKED, MESSAGES) === PARKED) return;
+      const now = Atomics.load(words, seq);
+      if (now === seen) continue; // claimed just as the wait timed out: the task is on its way
+      seen = now;
+      if (slots[at]! < 0) return void Atomics.store(words, state, MESSAGES); // a message follows
+      finish(() => runMail(slots, at, k!), true);
+    }
+  };
+
+  return (msg) => {
+    if (msg.kind === "init") {
+      ({ ctrl, errorText, mail } = msg);
+      if (msg.wasm) k = instantiate(msg.wasm.module, msg.wasm.memory);
+      Atomics.add(ctrl, READY, 1);
+      reply("ready");
+      return;
+    }
+    finish(() => runTask(msg.task, k), false);
+    park();
   };
 }
 
@@ -149,6 +223,9 @@ export class ThreadPool {
   private readonly workers: PoolWorker[] = [];
   private readonly ctrl = new Int32Array(new SharedArrayBuffer(CTRL_WORDS * 4));
   private readonly errorText = new Uint8Array(new SharedArrayBuffer(ERROR_BYTES));
+  private readonly mail: Mailbox;
+  /** Tasks handed over through the mailbox rather than a message (tests check the fast path is used). */
+  mailed = 0;
   private readonly readyPromise: Promise<void>;
   private failure: Error | null = null;
   private disposed = false;
@@ -163,6 +240,11 @@ export class ThreadPool {
   }
 
   private constructor(readonly threads: number, private readonly wasm: (PoolWasm & { k: KernelExports }) | null) {
+    this.mail = {
+      words: new Int32Array(new SharedArrayBuffer(8 * threads)),
+      slots: new Float64Array(new SharedArrayBuffer(8 * MAIL_SLOTS * threads)),
+      index: -1,
+    };
     const ready: Promise<void>[] = [];
     for (let i = 1; i < threads; i++) {
       ready.push(new Promise<void>((resolve, reject) => {
@@ -178,7 +260,7 @@ export class ThreadPool {
         }
         this.running++;
         const init = wasm && { module: wasm.module, memory: wasm.memory };
-        w.post({ kind: "init", ctrl: this.ctrl, errorText: this.errorText, wasm: init });
+        w.post({ kind: "init", ctrl: this.ctrl, errorText: this.errorText, wasm: init, mail: { ...this.mail, index: i - 1 } });
         this.workers.push(w);
       }));
     }
@@ -199,7 +281,26 @@ export class ThreadPool {
   /** Terminates the workers; calls run inline afterwards. */
   async dispose(): Promise<void> {
     this.disposed = true;
+    this.workers.forEach((_, i) => this.unpark(i));
     await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  /** Claims worker i if it is parked on its mailbox (then the caller must write a task or unpark it). */
+  private claim(i: number): boolean {
+    return Atomics.compareExchange(this.mail.words, 2 * i, PARKED, CLAIMED) === PARKED;
+  }
+
+  private deliver(i: number): void {
+    Atomics.add(this.mail.words, 2 * i + 1, 1);
+    Atomics.notify(this.mail.words, 2 * i + 1);
+  }
+
+  /** Sends a parked worker back to its event loop (so that a message reaches it now). */
+  private unpark(i: number): void {
+    if (!this.claim(i)) return;
+    this.mail.slots[i * MAIL_SLOTS] = -1;
+    this.deliver(i);
+    // it stores MESSAGES as it leaves; a message posted before that is simply handled after
   }
 
   // inp (N,IC), weight (OC,IC), bias (OC) -> out (N,OC); splits rows, or out-channels when N = 1 (decoding)
@@ -319,7 +420,19 @@ export class ThreadPool {
   private run(tasks: Task[]): true {
     const ctrl = this.ctrl;
     Atomics.store(ctrl, DONE, 0);
-    for (let i = 1; i < tasks.length; i++) this.workers[i - 1]!.post({ kind: "run", task: tasks[i]! });
+    for (let i = 1; i < tasks.length; i++) {
+      const w = i - 1;
+      if (this.claim(w)) {
+        if (encodeTask(tasks[i]!, this.mail.slots, w * MAIL_SLOTS)) {
+          this.mailed++;
+          this.deliver(w);
+          continue;
+        }
+        this.mail.slots[w * MAIL_SLOTS] = -1; // not mailable: back to the event loop, then the message
+        this.deliver(w);
+      }
+      this.workers[w]!.post({ kind: "run", task: tasks[i]! });
+    }
     this.dispatched += tasks.length - 1;
     try {
       runTask(tasks[0]!, this.wasm?.k ?? null);

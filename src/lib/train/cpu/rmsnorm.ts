@@ -31,3 +31,13 @@ export function rmsnormBackward(
     }
   }
 }
+
+// dout (N,C), inp (N,C), rstd (N) -> dweight (C) += sum_n dout * inp * r: the weight's gradient alone (the WebAssembly
+// backward computes dinp by rows; this sum over rows runs here, in the reference's order)
+export function rmsnormDweight(dweight: Arr, dout: Arr, inp: Arr, rstd: Arr, N: number, C: number): void {
+  for (let n = 0; n < N; n++) {
+    const x = n * C;
+    const r = rstd[n]!;
+    for (let i = 0; i < C; i++) dweight[i] = dweight[i]! + dout[x + i]! * inp[x + i]! * r;
+  }
+}

@@ -14,8 +14,12 @@
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB, wasm32's whole address space
 const ALIGN = 64;
-/** Addresses below this are never handed out: 0 is the kernels' "no buffer", and the rest catches stray pointers. */
-const BASE = PAGE;
+/**
+ * Addresses below this are never handed out: 0 is the kernels' "no buffer", the kernels' constant tables (exp, log:
+ * data segments every instance writes again) sit below it, and the rest catches stray pointers.
+ */
+export const HEAP_BASE = PAGE;
+const BASE = HEAP_BASE;
 
 export function sizeClass(bytes: number): number {
   const b = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);

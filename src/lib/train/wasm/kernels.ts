@@ -31,6 +31,14 @@ export interface KernelExports {
     n0: number, n1: number, panel: number,
   ): void;
   qgemm_panel_floats(K: number): number;
+  swiglu_forward(out: number, gate: number, up: number, i0: number, i1: number): void;
+  swiglu_backward(dgate: number, dup: number, dout: number, gate: number, up: number, i0: number, i1: number): void;
+  rmsnorm_forward(out: number, rstd: number, inp: number, weight: number, C: number, eps: number, n0: number, n1: number): void;
+  rmsnorm_backward(dinp: number, dout: number, inp: number, weight: number, rstd: number, C: number, n0: number, n1: number): void;
+  adamw_update(
+    param: number, grad: number, m: number, v: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number,
+    bc1: number, bc2: number, i0: number, i1: number,
+  ): void;
   attn_forward(
     out: number, lse: number, q: number, k: number, v: number,
     B: number, Tq: number, Tk: number, kvStride: number, NH: number, NKV: number, HS: number, scores: number, g0: number, g1: number,
@@ -41,6 +49,13 @@ export interface KernelExports {
   ): void;
 }
 export type KernelName = keyof KernelExports;
+
+/** Every kernel's name, in a fixed order: the thread pool's mailbox names a kernel by its index here. */
+export const KERNEL_NAMES: readonly KernelName[] = [
+  "gemm_nt", "gemm_nn", "ce_forward", "ce_backward_dh", "ce_backward_dw", "ce_scratch_bytes", "ce_chunk", "dequant_rows", "qgemm_nt",
+  "qgemm_panel_floats", "swiglu_forward", "swiglu_backward", "rmsnorm_forward", "rmsnorm_backward", "adamw_update", "attn_forward",
+  "attn_backward",
+];
 
 const modules = new Map<WasmBuild, WebAssembly.Module | null>();
 

@@ -4,7 +4,7 @@
 // Row and column ranges may fall anywhere: the kernels compute each output the same way on any path, so every
 // split gives the bits of one call (tests/unit/wasm/ checks 1 and 2 threads agree).
 
-import type { AttentionDims } from "../backend.ts";
+import type { AdamWParams, AttentionDims } from "../backend.ts";
 import type { Task, ThreadPool } from "../cpu/pool.ts";
 import { attentionMacs, MIN_PARALLEL_MACS, ranges } from "../cpu/pool.ts";
 import type { Arr } from "../cpu/types.ts";
@@ -186,5 +186,45 @@ export class WasmOps {
     const rows = ranges(OC, this.threads, 1);
     this.run(rows.map(([r0, r1]) => task("dequant_rows", [ptr(wide) + 4 * r0 * IC, ptr(weight), IC, bits, r0, r1])), OC * IC * 8);
     return this.matmulBackward(dinp, null, null, dout, dinp /* unused without dweight */, wide, N, IC, OC, scale);
+  }
+
+  // Elementwise kernels: element (or row) ranges split among the threads; `work` counts ~operations for the threshold.
+  private split(n: number, align: number): [number, number][] {
+    return ranges(n, Math.min(this.threads, Math.max(1, Math.floor(n / align))), align).filter(([a, z]) => z > a);
+  }
+
+  // gate (n), up (n) -> out (n) = silu(gate) * up
+  swigluForward(out: Arr, gate: Arr, up: Arr, n: number): boolean {
+    if (!this.kernels.has(out, gate, up)) return false;
+    this.run(this.split(n, 16).map(([a, z]) => task("swiglu_forward", [ptr(out), ptr(gate), ptr(up), a, z])), n * 20);
+    return true;
+  }
+
+  swigluBackward(dgate: Arr, dup: Arr, dout: Arr, gate: Arr, up: Arr, n: number): boolean {
+    if (!this.kernels.has(dgate, dup, dout, gate, up)) return false;
+    this.run(this.split(n, 16).map(([a, z]) => task("swiglu_backward", [ptr(dgate), ptr(dup), ptr(dout), ptr(gate), ptr(up), a, z])), n * 25);
+    return true;
+  }
+
+  // inp (N,C), weight (C) -> out (N,C), rstd (N): rows split (C a multiple of 4)
+  rmsnormForward(out: Arr, rstd: Arr, inp: Arr, weight: Arr, N: number, C: number, eps: number): boolean {
+    if (C % 4 !== 0 || !this.kernels.has(out, rstd, inp, weight)) return false;
+    this.run(this.split(N, 1).map(([a, z]) => task("rmsnorm_forward", [ptr(out), ptr(rstd), ptr(inp), ptr(weight), C, eps, a, z])), N * C * 3);
+    return true;
+  }
+
+  // -> dinp (N,C) +=: rows split (dweight, a sum over rows, stays with the caller)
+  rmsnormBackward(dinp: Arr, dout: Arr, inp: Arr, weight: Arr, rstd: Arr, N: number, C: number): boolean {
+    if (C % 4 !== 0 || !this.kernels.has(dinp, dout, inp, weight, rstd)) return false;
+    this.run(this.split(N, 1).map(([a, z]) => task("rmsnorm_backward", [ptr(dinp), ptr(dout), ptr(inp), ptr(weight), ptr(rstd), C, a, z])), N * C * 5);
+    return true;
+  }
+
+  adamw(param: Arr, grad: Arr, m: Arr, v: Arr, n: number, p: AdamWParams): boolean {
+    if (!this.kernels.has(param, grad, m, v)) return false;
+    const bc1 = 1 - Math.pow(p.beta1, p.t), bc2 = 1 - Math.pow(p.beta2, p.t);
+    const args = [p.lr, p.beta1, p.beta2, p.eps, p.weightDecay, bc1, bc2];
+    this.run(this.split(n, 16).map(([a, z]) => task("adamw_update", [ptr(param), ptr(grad), ptr(m), ptr(v), ...args, a, z])), n * 20);
+    return true;
   }
 }
