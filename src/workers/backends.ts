@@ -35,7 +35,8 @@ async function cpu(note: string): Promise<ChosenBackend> {
   const threads = globalThis.crossOriginIsolated ? Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 1) : 1;
   const be = new CpuBackend("f32", { threads });
   await be.ready();
-  return { be: be as unknown as Backend<unknown, unknown>, kind: "cpu", note: `${note} (${be.threads} thread${be.threads === 1 ? "" : "s"})` };
+  const kernels = be.wasm ? "WebAssembly SIMD" : "TypeScript kernels";
+  return { be: be as unknown as Backend<unknown, unknown>, kind: "cpu", note: `${note} (${kernels}, ${be.threads} thread${be.threads === 1 ? "" : "s"})` };
 }
 
 /**

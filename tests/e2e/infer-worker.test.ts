@@ -69,8 +69,9 @@ async function nodeCompletion(req: Omit<CompleteRequest, "id">, adapter: boolean
 
 /** Each worker loads the model once, in the first test that needs it (tests can then run alone, with -t). */
 const loads = new Map<string, Promise<ModelInfo>>();
-function loaded(name: "cpu" | "gpu"): Promise<ModelInfo> {
-  if (!loads.has(name)) loads.set(name, call("load", name, { model: { kind: "url", url: MODEL_URL }, backend: name === "cpu" ? "cpu" : "webgpu" }));
+function loaded(name: "cpu" | "gpu" | "cpu-int4"): Promise<ModelInfo> {
+  const req: LoadRequest = { model: { kind: "url", url: MODEL_URL }, backend: name === "gpu" ? "webgpu" : "cpu", ...(name === "cpu-int4" && { weights: "int4" }) };
+  if (!loads.has(name)) loads.set(name, call("load", name, req));
   return loads.get(name)!;
 }
 
@@ -112,6 +113,7 @@ describe("completion in a Web Worker", () => {
   test("CPU backend: load reports the backend, the model and progress; greedy completion equals the Node engine's", async () => {
     const info = await loaded("cpu");
     expect(info).toMatchObject({ backend: "cpu", architecture: "Qwen2ForCausalLM", modelType: "qwen2", layers: 2, hidden: 64, contextLength: 2048, defaultFormat: "qwen", warnings: [] });
+    expect(info.note).toMatch(/WebAssembly SIMD, \d+ threads?\)$/); // the worker runs the WebAssembly kernels
     expect(info.fimFormats.map((f) => f.format)).toEqual(["qwen", "psm"]);
     expect(info.fimFormats[0]!.tokens["<|fim_middle|>"]).toBe(engine.checkpoint.tokenizer.singleTokenId("<|fim_middle|>"));
     const progress = await call("progress");
@@ -123,6 +125,18 @@ describe("completion in a Web Worker", () => {
     expect(r.result).toMatchObject({ id: 1, text: base.text, stoppedBy: base.reason });
     expect(r.result!.tokens).toBeGreaterThan(0);
     expect(r.pieces.join("")).toBe(base.text);
+  });
+
+  test("CPU backend with int4 weights (kept quantized): the Node engine's int4 completion", async () => {
+    const int4 = await loadEngine(new CpuBackend(), memoryFiles(tinyCheckpointFiles({ architecture: "qwen2" })), { weights: "int4" });
+    const it = int4.complete({ format: "qwen", ...SHORT });
+    let text = "";
+    let r = await it.next();
+    for (; !r.done; r = await it.next()) text += r.value;
+    await loaded("cpu-int4");
+    const got = await call("complete", "cpu-int4", { id: 1, ...SHORT });
+    expect(got.error).toBeUndefined();
+    expect(got.result).toMatchObject({ text, stoppedBy: r.value });
   });
 
   test("WebGPU backend: the same greedy completion", async () => {

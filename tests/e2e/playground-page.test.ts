@@ -57,6 +57,25 @@ describe("Playground", () => {
     await page.context().close();
   }, 180_000);
 
+  test("int4 weights: the model reloads kept quantized, and its ghost text is the Node engine's int4 completion", async () => {
+    const { page, errors } = await openPage(env.browser, env.app.url);
+    await page.goto(`${env.app.url}#/playground`);
+    await page.getByTestId("inference-ready").waitFor({ timeout: 60_000 });
+    await page.getByTestId("pg-weights").selectOption("int4");
+    await page.getByTestId("inference-ready").waitFor({ timeout: 60_000 });
+    await typeAtEnd(page, "        a, b = b, a");
+    const ghost = page.locator(".cm-ghost-text");
+    await ghost.waitFor({ timeout: 60_000 });
+    const shown = (await ghost.textContent()) ?? "";
+    const engine = await loadEngine(new CpuBackend(), memoryFiles(env.models.files), { weights: "int4" });
+    const doc = await page.evaluate(() => [...document.querySelectorAll(".cm-line")].map((l) => l.textContent).join("\n"));
+    let expected = "";
+    for await (const piece of complete({ tokenizer: engine.checkpoint.tokenizer, generator: engine.generator(), eosIds: engine.checkpoint.stopIds }, { prefix: doc.replace(shown, ""), suffix: "", format: "qwen", mode: "line", maxTokens: 48 })) expected += piece;
+    expect(shown).toBe(expected.split(/\r\n?|\n/)[0]);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 180_000);
+
   test("web-llm: a fake engine with web-llm's interface gets the FIM prompt and its answer becomes ghost text", async () => {
     const { page, context, errors } = await openPage(env.browser, env.app.url);
     await context.addInitScript(() => {
