@@ -1,8 +1,7 @@
 // Elementwise kernels of a transformer block (src/lib/train/cpu/swiglu.ts, rmsnorm.ts, optim.ts are the references):
 // ranges [i0, i1) of elements or [n0, n1) of rows, so the pool splits them; each element is computed the same way on
-// any range. Transcendentals in float64 as the references do; sums over a row in 4-lane partials.
+// any range. Arithmetic in float64 as the references do, in their order, so the results are their bits.
 
-import { hsum, madd, ZERO } from "./simd";
 
 // gate (n), up (n) -> out (n) = silu(gate) * up, elements [i0, i1)
 export function swiglu_forward(out: usize, gate: usize, up: usize, i0: i32, i1: i32): void {
@@ -25,25 +24,22 @@ export function swiglu_backward(dgate: usize, dup: usize, dout: usize, gate: usi
   }
 }
 
-// sum of x[i]^2 over a row of C floats (C % 4 == 0)
-@inline function sumsq(x: usize, bytes: usize): f32 {
-  let s = ZERO;
-  for (let i: usize = 0; i < bytes; i += 16) {
-    const v = v128.load(x + i);
-    s = madd(v, v, s);
-  }
-  return hsum(s);
-}
+// RMSNorm in float64 arithmetic, in the reference's order (so the same bits): a float32 sum of squares would overflow
+// to Inf for activations above ~1e19 and silently give rstd 0 (zero outputs, zero gradients) where the reference is exact.
 
-// inp (N,C), weight (C) -> out (N,C), rstd (N); rows [n0, n1); C % 4 == 0
-export function rmsnorm_forward(out: usize, rstd: usize, inp: usize, weight: usize, C: i32, eps: f32, n0: i32, n1: i32): void {
+// inp (N,C), weight (C) -> out (N,C), rstd (N); rows [n0, n1)
+export function rmsnorm_forward(out: usize, rstd: usize, inp: usize, weight: usize, C: i32, eps: f64, n0: i32, n1: i32): void {
   const row = <usize>C << 2;
   for (let n = n0; n < n1; n++) {
     const x = inp + <usize>n * row, o = out + <usize>n * row;
-    const r = <f32>(1 / Math.sqrt(<f64>(sumsq(x, row) / <f32>C + eps)));
-    store<f32>(rstd + (<usize>n << 2), r);
-    const rv = f32x4.splat(r);
-    for (let i: usize = 0; i < row; i += 16) v128.store(o + i, f32x4.mul(f32x4.mul(v128.load(x + i), rv), v128.load(weight + i)));
+    let ss: f64 = 0;
+    for (let i: usize = 0; i < row; i += 4) {
+      const v = <f64>load<f32>(x + i);
+      ss += v * v;
+    }
+    const r = 1 / Math.sqrt(ss / <f64>C + eps);
+    store<f32>(rstd + (<usize>n << 2), <f32>r);
+    for (let i: usize = 0; i < row; i += 4) store<f32>(o + i, <f32>(<f64>load<f32>(x + i) * r * <f64>load<f32>(weight + i)));
   }
 }
 
@@ -53,14 +49,13 @@ export function rmsnorm_backward(dinp: usize, dout: usize, inp: usize, weight: u
   const row = <usize>C << 2;
   for (let n = n0; n < n1; n++) {
     const x = inp + <usize>n * row, g = dout + <usize>n * row, dx = dinp + <usize>n * row;
-    const r = load<f32>(rstd + (<usize>n << 2));
-    let s = ZERO;
-    for (let i: usize = 0; i < row; i += 16) s = madd(f32x4.mul(v128.load(g + i), v128.load(weight + i)), v128.load(x + i), s);
-    const k = f32x4.splat((r * r * r * hsum(s)) / <f32>C);
-    const rv = f32x4.splat(r);
-    for (let i: usize = 0; i < row; i += 16) {
-      const a = f32x4.mul(f32x4.mul(rv, v128.load(weight + i)), v128.load(g + i));
-      v128.store(dx + i, f32x4.add(v128.load(dx + i), f32x4.sub(a, f32x4.mul(k, v128.load(x + i)))));
+    const r = <f64>load<f32>(rstd + (<usize>n << 2));
+    let dot: f64 = 0;
+    for (let i: usize = 0; i < row; i += 4) dot += <f64>load<f32>(g + i) * <f64>load<f32>(weight + i) * <f64>load<f32>(x + i);
+    const k = (r * r * r * dot) / <f64>C;
+    for (let i: usize = 0; i < row; i += 4) {
+      const v = <f64>load<f32>(dx + i) + r * <f64>load<f32>(weight + i) * <f64>load<f32>(g + i) - k * <f64>load<f32>(x + i);
+      store<f32>(dx + i, <f32>v);
     }
   }
 }

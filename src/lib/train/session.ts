@@ -122,7 +122,8 @@ export class TrainingSession<T, I> {
         if (this.cancelRequested) return (this.state = "cancelled");
         if (this.pauseRequested) {
           this.state = "paused";
-          await this.checkpoint();
+          // a checkpoint of this step, unless the last one is of this very step (a pause right after a periodic one)
+          if (since > 0 || this.savedStep !== this.trainer.step) await this.checkpoint();
           since = 0;
           while (this.pauseRequested && !this.cancelRequested) await new Promise<void>((ok) => (this.wake = ok));
           if (this.cancelRequested) return (this.state = "cancelled");

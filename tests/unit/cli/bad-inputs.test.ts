@@ -130,9 +130,14 @@ describe("outputs never destroy inputs or each other", () => {
 });
 
 describe("non-finite values stop the run and are never exported", () => {
-  it("train --lr 5 diverges: exit 1 at the step, naming what to try; nothing is written", async () => {
+  it("a run whose values overflow float32 (a finite but huge lm_head): exit 1 at the step, naming what to try; nothing is written", async () => {
+    // (a learning rate of 10 used to be enough here; the WebAssembly kernels keep that run finite, so the overflow is
+    // made certain: logits of +-3e38 weights exceed float32 in any summation order)
+    const huge = (await writeTinyCheckpoint(join(dir, "huge"), {
+      architecture: "qwen2", mutate: (ts) => ts.map((t) => (t.name === "lm_head.weight" ? { ...t, data: t.data.map((_, i) => (i % 2 ? -3e38 : 3e38)) } : t)),
+    })).dir;
     const out = join(dir, "diverged");
-    const r = await fim("train", "--model", model, "--data", data, "--out", out, ...TRAIN.map((x) => (x === "2" ? "6" : x)), "--lr", "10", "--clip", "1000000");
+    const r = await fim("train", "--model", huge, "--data", data, "--out", out, ...TRAIN.map((x) => (x === "2" ? "6" : x)), "--lr", "10", "--clip", "1000000");
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^fim train: error: training stopped at step \d+: .* is not finite; .*lower learning rate .*nothing was written to/);
     expect(existsSync(out)).toBe(false);

@@ -40,15 +40,15 @@ describe("quantized frozen weights on the CPU backend", () => {
     });
 
     for (const [M, K, N] of [[1, 64, 70], [37, 96, 130], [3, 32, 1], [2, 160, 200]] as [number, number, number][]) {
-      it(`${format} M=${M} K=${K} N=${N}: forward and dinp are the float32 kernels' bits on the dequantized weight`, () => {
+      it(`${format} M=${M} K=${K} N=${N}: forward, dinp and dbias are the float32 kernels' bits on the dequantized weight`, () => {
         const rng = new Rng(M * 7 + K + N);
         const w = rand(N * K, rng, 0.2), x = rand(M * K, rng), b = rand(N, rng), out0 = rand(M * N, rng), dout = rand(M * N, rng), dx0 = rand(M * K, rng);
         const deq = frozenValues(w, N, K, format);
         const run = (be: CpuBackend, weight: Float32Array) => {
-          const out = be.upload(out0), dx = be.upload(dx0);
+          const out = be.upload(out0), dx = be.upload(dx0), db = be.upload(b);
           be.matmulForward(out, be.upload(x), weight, be.upload(b), M, K, N, { scale: 0.75, accumulate: true });
-          be.matmulBackward(dx, null, null, be.upload(dout), be.upload(x), weight, M, K, N, 1.5);
-          return { out, dx };
+          be.matmulBackward(dx, null, db, be.upload(dout), be.upload(x), weight, M, K, N, 1.5);
+          return { out, dx, db };
         };
         const ref = run(one, one.upload(deq));
         const q1 = run(one, one.uploadFrozen(w, N, K, format));
@@ -57,6 +57,8 @@ describe("quantized frozen weights on the CPU backend", () => {
         expect(bits(q1.dx)).toEqual(bits(ref.dx));
         expect(bits(q2.out)).toEqual(bits(ref.out));
         expect(bits(q2.dx)).toEqual(bits(ref.dx));
+        expect(bits(q1.db)).toEqual(bits(ref.db)); // dbias (frozen weight, trainable bias) too
+        expect(bits(q2.db)).toEqual(bits(ref.db));
       });
     }
 

@@ -180,8 +180,8 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
   ): void {
     const q = this.quantized.get(weight);
     if (q) {
-      // a frozen weight: only dinp (Backend contract)
-      if (dinp && this.ops!.quantizedBackward(dinp, dout, weight, q, N, scale)) return;
+      // a frozen weight: dinp (and dbias, which does not read the weight), never dweight (Backend contract)
+      if (dinp && !dweight && this.ops!.quantizedBackward(dinp, dbias, dout, weight, q, N, scale)) return;
       weight = this.dequantized(weight, q);
     }
     if (this.ops?.matmulBackward(dinp, dweight, dbias, dout, inp, weight, N, IC, OC, scale)) return;

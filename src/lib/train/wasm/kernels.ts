@@ -33,7 +33,7 @@ export interface KernelExports {
   qgemm_panel_floats(K: number): number;
   swiglu_forward(out: number, gate: number, up: number, i0: number, i1: number): void;
   swiglu_backward(dgate: number, dup: number, dout: number, gate: number, up: number, i0: number, i1: number): void;
-  rmsnorm_forward(out: number, rstd: number, inp: number, weight: number, C: number, eps: number, n0: number, n1: number): void;
+  rmsnorm_forward(out: number, rstd: number, inp: number, weight: number, C: number, eps: number, n0: number, n1: number): void; // eps as float64
   rmsnorm_backward(dinp: number, dout: number, inp: number, weight: number, rstd: number, C: number, n0: number, n1: number): void;
   adamw_update(
     param: number, grad: number, m: number, v: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number,

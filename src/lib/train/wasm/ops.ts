@@ -172,9 +172,9 @@ export class WasmOps {
     return true;
   }
 
-  // dout (N,OC), W quantized (OC,IC) -> dinp (N,IC) +=: W dequantized into one scratch matrix (rows split among the
+  // dout (N,OC), W quantized (OC,IC) -> dinp (N,IC) +=, dbias (OC) +=: W dequantized into one scratch matrix (rows split among the
   // threads; the largest weight's size, reused), then the float32 dinp kernel
-  quantizedBackward(dinp: Arr, dout: Arr, weight: Arr, q: QuantizedWeight, N: number, scale: number): boolean {
+  quantizedBackward(dinp: Arr, dbias: Arr | null, dout: Arr, weight: Arr, q: QuantizedWeight, N: number, scale: number): boolean {
     const { N: OC, K: IC, bits } = q;
     if (!this.kernels.has(dinp, dout, weight)) return false;
     if (!this.wide || this.wide.length < OC * IC) {
@@ -185,7 +185,7 @@ export class WasmOps {
     const wide = this.wide.subarray(0, OC * IC);
     const rows = ranges(OC, this.threads, 1);
     this.run(rows.map(([r0, r1]) => task("dequant_rows", [ptr(wide) + 4 * r0 * IC, ptr(weight), IC, bits, r0, r1])), OC * IC * 8);
-    return this.matmulBackward(dinp, null, null, dout, dinp /* unused without dweight */, wide, N, IC, OC, scale);
+    return this.matmulBackward(dinp, null, dbias, dout, dinp /* unused without dweight */, wide, N, IC, OC, scale);
   }
 
   // Elementwise kernels: element (or row) ranges split among the threads; `work` counts ~operations for the threshold.
@@ -206,16 +206,16 @@ export class WasmOps {
     return true;
   }
 
-  // inp (N,C), weight (C) -> out (N,C), rstd (N): rows split (C a multiple of 4)
+  // inp (N,C), weight (C) -> out (N,C), rstd (N): rows split
   rmsnormForward(out: Arr, rstd: Arr, inp: Arr, weight: Arr, N: number, C: number, eps: number): boolean {
-    if (C % 4 !== 0 || !this.kernels.has(out, rstd, inp, weight)) return false;
+    if (!this.kernels.has(out, rstd, inp, weight)) return false;
     this.run(this.split(N, 1).map(([a, z]) => task("rmsnorm_forward", [ptr(out), ptr(rstd), ptr(inp), ptr(weight), C, eps, a, z])), N * C * 3);
     return true;
   }
 
   // -> dinp (N,C) +=: rows split (dweight, a sum over rows, stays with the caller)
   rmsnormBackward(dinp: Arr, dout: Arr, inp: Arr, weight: Arr, rstd: Arr, N: number, C: number): boolean {
-    if (C % 4 !== 0 || !this.kernels.has(dinp, dout, inp, weight, rstd)) return false;
+    if (!this.kernels.has(dinp, dout, inp, weight, rstd)) return false;
     this.run(this.split(N, 1).map(([a, z]) => task("rmsnorm_backward", [ptr(dinp), ptr(dout), ptr(inp), ptr(weight), ptr(rstd), C, a, z])), N * C * 5);
     return true;
   }
