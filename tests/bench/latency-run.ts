@@ -1,5 +1,6 @@
 // The Playground's suggestion latency in headless Chromium, for scripts/bench.mjs (`npm run bench -- playground`).
-// Usage: node --import tsx tests/bench/latency-run.ts [KEYSTROKES] [MAX_TYPING_SECONDS]   (defaults: 50, no limit)
+// Usage: node --import tsx tests/bench/latency-run.ts [KEYSTROKES] [MAX_TYPING_SECONDS] [smollm]   (defaults: 50, no limit)
+// With "smollm": a random checkpoint of SmolLM2-135M's shape (30 layers, hidden 576, vocab 49152) on the CPU only.
 // Starts the app's Vite dev server as the e2e tests do (tests/e2e/browser.ts) with the default model: the first one
 // public/models/index.json lists, or — until the embedded model exists — a random Qwen2-layout checkpoint (BENCH_DIMS,
 // the small real tokenizer of tests/fixtures) served as the only embedded model. Then, once with WebGPU switched off
@@ -16,6 +17,7 @@ import { join } from "node:path";
 import type { SuggestionLatency } from "../../src/lib/editor/suggestion.ts";
 import { launchBrowser, openPage, ROOT, startApp } from "../e2e/browser.ts";
 import { makeModelsDir, type ModelsDir } from "../e2e/fixtures/models-dir.ts";
+import { smallTokenizer } from "../fixtures/small-tokenizer.ts";
 
 /** The stand-in default model: the Benchmark suite's "small" geometry (src/lib/bench/presets.ts) in Qwen2's layout. */
 const BENCH_DIMS = { hidden_size: 128, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 32, intermediate_size: 384 };
@@ -24,6 +26,8 @@ const TEXT = "        a, b = b, a + b  # the next Fibonacci pair; then the loop 
 
 const keystrokes = Number(process.argv[2] ?? 50);
 const maxTypingSeconds = Number(process.argv[3] ?? Infinity);
+/** "smollm": instead of the default model, a random checkpoint of SmolLM2-135M's shape, on the CPU backend only. */
+const big = process.argv[4] === "smollm";
 if (!(keystrokes > 0 && keystrokes <= TEXT.length)) throw new Error(`KEYSTROKES must be 1..${TEXT.length}`);
 
 interface ModelDescription {
@@ -38,7 +42,15 @@ const publicIndex = join(ROOT, "public/models/index.json");
 const listed = existsSync(publicIndex) ? ((JSON.parse(readFileSync(publicIndex, "utf8")) as { models?: ModelDescription[] }).models ?? []) : [];
 let models: ModelsDir | undefined;
 let model: ModelDescription;
-if (listed.length > 0) {
+if (big) {
+  // SmolLM2-135M's shape with Qwen's FIM markers (a real Qwen3 tokenizer cut to SmolLM2's 49152 ids), tied embeddings
+  const probe = smallTokenizer("qwen3", 2000);
+  const tokenizer = smallTokenizer("qwen3", 49152 - (probe.vocabSize - probe.baseSize));
+  const dims = { hidden_size: 576, num_hidden_layers: 30, num_attention_heads: 9, num_key_value_heads: 3, head_dim: 64, intermediate_size: 1536 };
+  models = makeModelsDir({ architecture: "llama", dims, tied: true, tokenizer }, "bench-smollm2-shape", "Random SmolLM2-135M shape (bench)");
+  const index = JSON.parse(readFileSync(join(models.dir, "index.json"), "utf8")) as { models: ModelDescription[] };
+  model = { ...index.models[0]!, embedded: false };
+} else if (listed.length > 0) {
   model = { ...listed[0]!, embedded: true };
 } else {
   models = makeModelsDir({ architecture: "qwen2", dims: BENCH_DIMS }, "bench-random-qwen2", "Random Qwen2 C128 L2 (bench)");
@@ -48,7 +60,7 @@ if (listed.length > 0) {
 
 const app = await startApp("dev", models ? { modelsDir: models.dir } : {});
 try {
-  for (const backend of ["cpu", "webgpu"] as const) {
+  for (const backend of big ? (["cpu"] as const) : (["cpu", "webgpu"] as const)) {
     const started = performance.now();
     const browser = await launchBrowser({ webgpu: backend === "webgpu" });
     try {
@@ -56,7 +68,7 @@ try {
       await page.goto(`${app.url}#/playground`);
       process.stderr.write(`playground (${backend}): loading ${model.label} ...\n`);
       try {
-        await page.getByTestId("inference-ready").waitFor({ timeout: 90_000 });
+        await page.getByTestId("inference-ready").waitFor({ timeout: big ? 300_000 : 90_000 });
       } catch (e) {
         // Vite re-optimized its dependencies (another dev server sharing node_modules/.vite, or a newly found one):
         // without HMR the page keeps its stale imports, so load it again, once.

@@ -171,8 +171,10 @@ describe("Train page: saved runs", () => {
       const stopped = page.getByTestId("train-error");
       expect(await stopped.count(), (await stopped.count()) ? `${await stopped.textContent()}` : "").toBe(0);
       const said = (await trouble.textContent())!.replace(/\s+/g, " ");
-      expect(said).toMatch(/Browser storage is full: the checkpoint at step (\d+) could not be saved\. It needs \d/);
-      expect(said).toContain(`the checkpoint at step ${failsAt} could not`);
+      const failed = Number(/Browser storage is full: the checkpoint at step (\d+) could not be saved\. It needs \d/.exec(said)?.[1]);
+      // the next checkpoint fails, and so does every one after it; the message names the latest (a fast run may be
+      // past the next one by the time it is read), and the last good checkpoint stays the one before the quota
+      expect(failed >= failsAt && (failed - failsAt) % 10 === 0, said).toBe(true);
       expect(said).toContain("Training goes on;");
       expect(said).toContain(`the last good checkpoint (step ${savedStep}) is kept`);
       const needs = (await page.getByTestId("checkpoint-needs").textContent())!;

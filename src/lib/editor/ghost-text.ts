@@ -226,6 +226,7 @@ class GhostPlugin {
     this.setStatus(text ? "shown" : "idle");
     const latency: SuggestionLatency = { ms: t1 - t0, t0, t1, cached, mode: opts.mode, chars: text.length };
     if (result.ms !== undefined) latency.modelMs = result.ms;
+    if (result.tokens !== undefined) latency.tokens = result.tokens;
     opts.onLatency?.(latency);
   }
 

@@ -20,6 +20,8 @@ export interface CompletionResult {
   text: string;
   /** The completer's own time, when it measures one (e.g. the model's generate time). */
   ms?: number;
+  /** Tokens the model generated for it, when the completer knows. */
+  tokens?: number;
 }
 
 /**
@@ -40,6 +42,8 @@ export interface SuggestionLatency {
   cached: boolean;
   /** The completer's own `ms`, when it gave one. */
   modelMs?: number;
+  /** The completer's `tokens`, when it gave them. */
+  tokens?: number;
   mode: CompletionMode;
   /** Length of the suggestion shown (0: the completer had nothing to add). */
   chars: number;

@@ -160,7 +160,7 @@ export class Inference {
       const r = await api.complete({ id, prefix: req.prefix, suffix: req.suffix, mode: req.mode, maxTokens: MAX_TOKENS[req.mode] });
       if (r.stoppedBy === "cancelled") throw cancelledError();
       if (!signal?.aborted) this.lastPrompt = r.prompt ?? null;
-      return { text: r.text, ms: r.ms };
+      return { text: r.text, ms: r.ms, tokens: r.tokens };
     } finally {
       signal?.removeEventListener("abort", onAbort);
     }
