@@ -424,7 +424,7 @@ describe("without WebGPU", () => {
       await expect.poll(() => page.getByTestId("train-status").textContent(), { timeout: 180_000 }).toMatch(/Done|Failed/);
       expect(await page.getByTestId("train-error").count()).toBe(0);
       expect(await page.getByTestId("train-step").textContent()).toBe("3 / 3");
-      await expect(page.getByTestId("train-backend").textContent()).resolves.toMatch(/^Backend: WebGPU is not available here \(.+\); running on the CPU instead \(\d+ threads?\)$/);
+      await expect(page.getByTestId("train-backend").textContent()).resolves.toMatch(/^Backend: WebGPU is not available here \(.+\); running on the CPU instead \(WebAssembly SIMD, \d+ threads?\)$/);
       await page.screenshot({ path: join(SHOTS_DIR, "journey-train-no-webgpu-1280.png"), fullPage: true });
       expect(offsite(requests.context.map((q) => q.url))).toEqual([]);
       expect(errors).toEqual([]);

@@ -33,6 +33,15 @@ export function gemm_nt(
   ntBlock(C, <usize>N << 2, A, B, bias, N, K, scale, accumulate, m0, m1);
 }
 
+// gemm_nt on columns [n0, n1) of C and every row: the split for few rows (a prefill chunk, decoding), where each
+// thread then reads only its share of B instead of all of it
+export function gemm_nt_cols(
+  C: usize, A: usize, B: usize, bias: usize, M: i32, N: i32, K: i32, scale: f32, accumulate: bool, n0: i32, n1: i32,
+): void {
+  const c = <usize>n0 << 2;
+  ntBlock(C + c, <usize>N << 2, A, B + <usize>n0 * (<usize>K << 2), bias ? bias + c : 0, n1 - n0, K, scale, accumulate, 0, M);
+}
+
 // gemm_nt with C's row stride `ldc` in bytes (quant.ts runs it on column panels of a wider C)
 export function ntBlock(
   C: usize, ldc: usize, A: usize, B: usize, bias: usize, N: i32, K: i32, scale: f32, accumulate: bool, m0: i32, m1: i32,

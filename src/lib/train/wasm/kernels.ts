@@ -17,6 +17,7 @@ export const DEFAULT_BUILD: WasmBuild = "simd";
 /** The kernels' exports; pointers are byte addresses in the heap, 0 for "none". */
 export interface KernelExports {
   gemm_nt(C: number, A: number, B: number, bias: number, M: number, N: number, K: number, scale: number, accumulate: number, m0: number, m1: number): void;
+  gemm_nt_cols(C: number, A: number, B: number, bias: number, M: number, N: number, K: number, scale: number, accumulate: number, n0: number, n1: number): void;
   gemm_nn(C: number, A: number, B: number, M: number, N: number, K: number, sam: number, sak: number, scale: number, accumulate: number, m0: number, m1: number): void;
   ce_forward(losses: number, lse: number, h: number, wte: number, targets: number, C: number, V: number, scratch: number, m0: number, m1: number): void;
   ce_backward_dh(dh: number, h: number, wte: number, targets: number, lse: number, dloss: number, C: number, V: number, scratch: number, m0: number, m1: number): void;
@@ -54,7 +55,7 @@ export type KernelName = keyof KernelExports;
 export const KERNEL_NAMES: readonly KernelName[] = [
   "gemm_nt", "gemm_nn", "ce_forward", "ce_backward_dh", "ce_backward_dw", "ce_scratch_bytes", "ce_chunk", "dequant_rows", "qgemm_nt",
   "qgemm_panel_floats", "swiglu_forward", "swiglu_backward", "rmsnorm_forward", "rmsnorm_backward", "adamw_update", "attn_forward",
-  "attn_backward",
+  "attn_backward", "gemm_nt_cols",
 ];
 
 const modules = new Map<WasmBuild, WebAssembly.Module | null>();

@@ -13,6 +13,12 @@ import type { QuantizedWeight } from "./quantized.ts";
 
 const task = (fn: KernelName, args: number[]): Task => ({ kind: "wasm", fn, args });
 
+/**
+ * Below this many rows the forward matmul splits out-channels rather than rows: with a row split every thread
+ * streams the whole weight from memory for a few rows each (a 32-token prefill chunk, decoding).
+ */
+const FEW_ROWS = 128;
+
 export class WasmOps {
   /** Per-thread scratch blocks of the fused classifier (ce_scratch_bytes each), made on first use. */
   private scratch: number[] = [];
@@ -85,9 +91,9 @@ export class WasmOps {
     const acc = accumulate ? 1 : 0;
     const [o, i, w, b] = [ptr(out), ptr(inp), ptr(weight), ptr(bias)];
     const t = this.threads;
-    const tasks = N === 1 && t > 1
-      // one row (decoding): a range of out-channels is a matmul of its own over slices of weight, bias and out
-      ? ranges(OC, t, 4).map(([a, z]) => task("gemm_nt", [o + 4 * a, i, w + 4 * a * IC, b && b + 4 * a, 1, z - a, IC, scale, acc, 0, 1]))
+    const tasks = N < FEW_ROWS && t > 1
+      // few rows (decoding, a prefill chunk): out-channel ranges, so each thread reads only its share of the weight
+      ? ranges(OC, t, 4).map(([a, z]) => task("gemm_nt_cols", [o, i, w, b, N, OC, IC, scale, acc, a, z]))
       : ranges(N, Math.min(t, N), 1).map(([m0, m1]) => task("gemm_nt", [o, i, w, b, N, OC, IC, scale, acc, m0, m1]));
     this.run(tasks, N * IC * OC);
     return true;
