@@ -7,7 +7,7 @@ import type { Transformer } from "./model.ts";
 import { Workspace, type KvTarget } from "./transformer-parts.ts";
 
 /** Tokens run per forward call while filling the cache. */
-export const PREFILL_CHUNK = 32;
+export const PREFILL_CHUNK = 128;
 
 export class Generator<T, I> implements Decoder<T, I> {
   private readonly ws: Workspace<T, I>;

@@ -88,6 +88,7 @@ export type PoolMessage =
 // loop (a mailbox entry of -1 calls).
 const MESSAGES = 0, PARKED = 1, CLAIMED = 2;
 const PARK_MS = 25;
+const SPIN = 20_000; // Atomics.load polls before a futex wait (~20-40 us)
 const MAIL_SLOTS = 96; // float64 slots per worker: [calls, (kernel index, argument count, arguments...) per call]
 
 export interface Mailbox {
@@ -164,8 +165,10 @@ export function workerHandler(reply: (msg: "ready") => void): (msg: PoolMessage)
   let errorText: Uint8Array | null = null;
   let k: KernelExports | null = null;
   let mail: Mailbox | null = null;
+  let seen = 0; // the mailbox's SEQ as of the last task taken from it (only the caller changes SEQ)
 
-  const finish = (run: () => void, parkNext: boolean): void => {
+  /** Runs a task and reports it done; `park`: PARKED is stored first, so the caller's next call finds the mailbox. */
+  const finish = (run: () => void, park: boolean): void => {
     try {
       run();
     } catch (e) {
@@ -173,24 +176,26 @@ export function workerHandler(reply: (msg: "ready") => void): (msg: PoolMessage)
       errorText!.fill(0).set(text);
       Atomics.store(ctrl!, FAILED, 1);
     } finally {
-      // parked again before the caller hears we are done, so its next call finds us on the mailbox
-      if (parkNext) Atomics.store(mail!.words, 2 * mail!.index, PARKED);
+      if (park) Atomics.store(mail!.words, 2 * mail!.index, PARKED);
       Atomics.add(ctrl!, DONE, 1);
       Atomics.notify(ctrl!, DONE);
     }
   };
 
-  /** Waits on the mailbox for PARK_MS after each task; back to the event loop on a timeout or when told to. */
+  /** Waits on the mailbox (PARKED already stored) for PARK_MS at a time; back to the event loop on a timeout or when told. */
   const park = (): void => {
-    if (!mail || !k) return;
-    const { words, slots, index } = mail;
+    const { words, slots, index } = mail!;
     const state = 2 * index, seq = state + 1, at = index * MAIL_SLOTS;
-    let seen = Atomics.load(words, seq);
-    Atomics.store(words, state, PARKED);
     for (;;) {
-      if (Atomics.wait(words, seq, seen, PARK_MS) === "timed-out" && Atomics.compareExchange(words, state, PARKED, MESSAGES) === PARKED) return;
+      // spin a little first: the next call of a burst (a layer's matmuls) comes within microseconds, and a futex
+      // wake-up costs tens of them
+      for (let i = 0; i < SPIN && Atomics.load(words, seq) === seen; i++);
+      if (Atomics.load(words, seq) === seen) Atomics.wait(words, seq, seen, PARK_MS);
       const now = Atomics.load(words, seq);
-      if (now === seen) continue; // claimed just as the wait timed out: the task is on its way
+      if (now === seen) {
+        if (Atomics.compareExchange(words, state, PARKED, MESSAGES) === PARKED) return; // timed out: messages again
+        continue; // claimed just as the wait timed out: the task is on its way
+      }
       seen = now;
       if (slots[at]! < 0) return void Atomics.store(words, state, MESSAGES); // a message follows
       finish(() => runMail(slots, at, k!), true);
@@ -205,8 +210,9 @@ export function workerHandler(reply: (msg: "ready") => void): (msg: PoolMessage)
       reply("ready");
       return;
     }
-    finish(() => runTask(msg.task, k), false);
-    park();
+    const parks = mail !== null && k !== null;
+    finish(() => runTask(msg.task, k), parks);
+    if (parks) park();
   };
 }
 
@@ -439,6 +445,7 @@ export class ThreadPool {
     } finally {
       // wait even if our own share threw: the workers are still writing into the caller's buffers
       const want = tasks.length - 1;
+      for (let i = 0; i < SPIN && Atomics.load(ctrl, DONE) < want; i++);
       for (let done = Atomics.load(ctrl, DONE); done < want; done = Atomics.load(ctrl, DONE)) Atomics.wait(ctrl, DONE, done);
     }
     if (Atomics.load(ctrl, FAILED)) {
