@@ -20,10 +20,11 @@ import { hsum, madd, ZERO } from "./simd";
   for (let i: usize = 0; i < bytes; i += 16) v128.store(y + i, madd(sv, v128.load(x + i), v128.load(y + i)));
 }
 
-// q (B,Tq,NH,HS), k v (B,kvStride,NKV,HS) -> out (B,Tq,NH,HS), lse (B,NH,Tq); scores: Tk floats of scratch
+// q (B,Tq,NH,HS), k v (B,kvStride,NKV,HS) -> out (B,Tq,NH,HS), lse (B,NH,Tq); scores: Tk floats of scratch.
+// Groups [g0, g1) and query rows [t0, t1) of each: the forward writes only its rows, so it may split rows too.
 export function attn_forward(
   out: usize, lse: usize, q: usize, k: usize, v: usize,
-  B: i32, Tq: i32, Tk: i32, kvStride: i32, NH: i32, NKV: i32, HS: i32, scores: usize, g0: i32, g1: i32,
+  B: i32, Tq: i32, Tk: i32, kvStride: i32, NH: i32, NKV: i32, HS: i32, scores: usize, g0: i32, g1: i32, t0: i32, t1: i32,
 ): void {
   const rep = NH / NKV;
   const sc = <f32>(1 / Math.sqrt(<f64>HS));
@@ -33,7 +34,7 @@ export function attn_forward(
     const b = g / NKV, kh = g % NKV;
     const kb = k + <usize>b * <usize>kvStride * kvRow + <usize>kh * hb;
     const vb = v + <usize>b * <usize>kvStride * kvRow + <usize>kh * hb;
-    for (let t = 0; t < Tq; t++) {
+    for (let t = t0; t < t1; t++) {
       const last = Tk - Tq + t; // sees keys 0..last
       for (let h = kh * rep; h < (kh + 1) * rep; h++) {
         const qi = q + <usize>((b * Tq + t) * NH + h) * hb;

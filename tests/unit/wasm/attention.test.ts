@@ -8,6 +8,7 @@ import { Rng } from "../../../src/lib/fim/prng.ts";
 import type { AttentionDims } from "../../../src/lib/train/backend.ts";
 import { attentionBackward, attentionForward } from "../../../src/lib/train/cpu/attention.ts";
 import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
+import { causalRanges } from "../../../src/lib/train/wasm/ops.ts";
 
 const rand = (n: number, rng: Rng) => Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.slice().buffer));
@@ -54,6 +55,21 @@ describe("WebAssembly attention", () => {
         expect(relErr(a[key], ref[key]), key).toBeLessThan(1e-5);
         expect(bits(b[key]), key).toEqual(bits(a[key]));
       }
+    });
+  }
+});
+
+describe("causalRanges (the forward's split of query rows)", () => {
+  for (const [Tq, Tk, parts] of [[128, 128, 2], [37, 37, 3], [5, 300, 2], [1, 9, 2], [3, 3, 8]] as [number, number, number][]) {
+    it(`Tq=${Tq} Tk=${Tk} into ${parts}: contiguous, covering, each share within one row of an equal cut`, () => {
+      const r = causalRanges(Tq, Tk, parts);
+      expect(r[0]![0]).toBe(0);
+      expect(r.at(-1)![1]).toBe(Tq);
+      r.slice(1).forEach(([a], i) => expect(a).toBe(r[i]![1]));
+      expect(r.length).toBeLessThanOrEqual(parts);
+      const cost = ([a, z]: [number, number]) => { let c = 0; for (let t = a; t < z; t++) c += Tk - Tq + t + 1; return c; };
+      const total = cost([0, Tq]);
+      if (r.length === parts) for (const x of r) expect(Math.abs(cost(x) - total / parts)).toBeLessThanOrEqual(Tk);
     });
   }
 });

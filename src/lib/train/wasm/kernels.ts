@@ -43,6 +43,7 @@ export interface KernelExports {
   attn_forward(
     out: number, lse: number, q: number, k: number, v: number,
     B: number, Tq: number, Tk: number, kvStride: number, NH: number, NKV: number, HS: number, scores: number, g0: number, g1: number,
+    t0: number, t1: number,
   ): void;
   attn_backward(
     dq: number, dk: number, dv: number, dout: number, q: number, k: number, v: number, out: number, lse: number,

@@ -145,14 +145,18 @@ export class WasmOps {
     return true;
   }
 
-  // causal GQA attention: threads take ranges of (sequence, key/value head) groups, which write disjoint rows
+  // causal GQA attention forward: threads take ranges of query rows (every group), cut so that each has about the
+  // same share of the causal triangle; the rows are independent, so any cut gives the bits of one call
+  // (decoding's single query row splits groups instead)
   attentionForward(out: Arr, lse: Arr, q: Arr, k: Arr, v: Arr, d: AttentionDims): boolean {
-    const groups = ranges(d.B * d.NKV, Math.min(this.threads, d.B * d.NKV), 1);
-    const scores = d.HS % 4 === 0 && this.kernels.has(out, lse, q, k, v) && this.scoreRows(groups.length, d.Tk);
+    const G = d.B * d.NKV;
+    const split: [number, number, number, number][] = d.Tq < 2 * this.threads
+      ? ranges(G, Math.min(this.threads, G), 1).map(([g0, g1]) => [g0, g1, 0, d.Tq])
+      : causalRanges(d.Tq, d.Tk, this.threads).map(([t0, t1]) => [0, G, t0, t1]);
+    const scores = d.HS % 4 === 0 && this.kernels.has(out, lse, q, k, v) && this.scoreRows(split.length, d.Tk);
     if (!scores) return false;
     const dims = [d.B, d.Tq, d.Tk, d.kvStride, d.NH, d.NKV, d.HS];
-    this.run(groups.map(([g0, g1], j) => task("attn_forward", [ptr(out), ptr(lse), ptr(q), ptr(k), ptr(v), ...dims, scores[j]!, g0, g1])),
-      attentionMacs(d));
+    this.run(split.map((r, j) => task("attn_forward", [ptr(out), ptr(lse), ptr(q), ptr(k), ptr(v), ...dims, scores[j]!, ...r])), attentionMacs(d));
     return true;
   }
 
@@ -233,4 +237,22 @@ export class WasmOps {
     this.run(this.split(n, 16).map(([a, z]) => task("adamw_update", [ptr(param), ptr(grad), ptr(m), ptr(v), ...args, a, z])), n * 20);
     return true;
   }
+}
+
+/** [0, Tq) cut into at most `parts` ranges of about equal causal work (row t sees Tk - Tq + t + 1 keys). */
+export function causalRanges(Tq: number, Tk: number, parts: number): [number, number][] {
+  const cost = (t: number) => Tk - Tq + t + 1;
+  let total = 0;
+  for (let t = 0; t < Tq; t++) total += cost(t);
+  const out: [number, number][] = [];
+  let start = 0, acc = 0;
+  for (let t = 0; t < Tq && out.length < parts - 1; t++) {
+    acc += cost(t);
+    if (acc >= (total * (out.length + 1)) / parts) {
+      out.push([start, t + 1]);
+      start = t + 1;
+    }
+  }
+  if (start < Tq || out.length === 0) out.push([start, Tq]);
+  return out;
 }
