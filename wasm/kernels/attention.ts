@@ -5,7 +5,7 @@
 // Both kernels walk (sequence b, key/value head kh) groups g = b * NKV + kh in [g0, g1); a group writes only its own
 // rows of out/lse/dq and of dk/dv, so threads take disjoint group ranges and each element sums in the same order.
 
-import { hsum, madd, ZERO } from "./simd";
+import { expv, exps, hsum, madd, ZERO } from "./simd";
 
 // sum_i a[i] b[i] over HS floats (HS % 4 == 0), as 4-lane partial sums then hsum
 @inline function dot(a: usize, b: usize, bytes: usize): f32 {
@@ -44,11 +44,22 @@ export function attn_forward(
           store<f32>(scores + (<usize>j << 2), s);
           mx = max(mx, s);
         }
-        let sum: f64 = 0;
-        for (let j = 0; j <= last; j++) {
-          const p = <f32>Math.exp(<f64>(load<f32>(scores + (<usize>j << 2)) - mx));
-          store<f32>(scores + (<usize>j << 2), p);
-          sum += p;
+        // p_j = e^(s_j - max), four at a time (simd.ts expv; the tail by the same operations)
+        const mv = f32x4.splat(mx);
+        let part = ZERO;
+        let j = 0;
+        for (; j + 4 <= last + 1; j += 4) {
+          const at = scores + (<usize>j << 2);
+          const p = expv(f32x4.sub(v128.load(at), mv));
+          v128.store(at, p);
+          part = f32x4.add(part, p);
+        }
+        let sum = <f64>hsum(part);
+        for (; j <= last; j++) {
+          const at = scores + (<usize>j << 2);
+          const p = exps(load<f32>(at) - mx);
+          store<f32>(at, p);
+          sum += <f64>p;
         }
         store<f32>(lse + (<usize>((b * NH + h) * Tq + t) << 2), <f32>(<f64>mx + Math.log(sum)));
         // out = (sum_j p_j v_j) / sum, four vectors of the head at a time (held in registers across j)
@@ -79,10 +90,12 @@ export function attn_forward(
 // dout, q, k, v, out, lse -> dq +=, dk +=, dv +=
 //   P_j = exp(s_j - lse), dP_j = dout . v_j, D = dout . out, dS_j = P_j (dP_j - D)
 //   dq += sc * sum_j dS_j k_j,  dk_j += sc * dS_j q,  dv_j += P_j dout
+// scratch: 2 Tk floats (a query row's P and dS, made a vector at a time)
 export function attn_backward(
   dq: usize, dk: usize, dv: usize, dout: usize, q: usize, k: usize, v: usize, out: usize, lse: usize,
-  B: i32, Tq: i32, Tk: i32, kvStride: i32, NH: i32, NKV: i32, HS: i32, g0: i32, g1: i32,
+  B: i32, Tq: i32, Tk: i32, kvStride: i32, NH: i32, NKV: i32, HS: i32, scratch: usize, g0: i32, g1: i32,
 ): void {
+  const P = scratch, dS = scratch + (<usize>Tk << 2);
   const rep = NH / NKV;
   const sc = <f32>(1 / Math.sqrt(<f64>HS));
   const hb = <usize>HS << 2;
@@ -97,13 +110,32 @@ export function attn_backward(
         const qi = q + qo, doi = dout + qo, dqi = dq + qo;
         const l = load<f32>(lse + (<usize>((b * NH + h) * Tq + t) << 2));
         const D = dot(doi, out + qo, hb);
+        // the row's scores s_j - lse into P and dP_j = dout . v_j into dS; then P = e^(...), dS = P (dP - D) sc
         for (let j = 0; j <= last; j++) {
           const o = base + <usize>j * kvRow;
-          const P = <f32>Math.exp(<f64>(dot(qi, k + o, hb) * sc - l));
-          const dS = P * (dot(doi, v + o, hb) - D) * sc;
-          axpy(dqi, dS, k + o, hb);
-          axpy(dk + o, dS, qi, hb);
-          axpy(dv + o, P, doi, hb);
+          store<f32>(P + (<usize>j << 2), dot(qi, k + o, hb) * sc - l);
+          store<f32>(dS + (<usize>j << 2), dot(doi, v + o, hb));
+        }
+        const Dv = f32x4.splat(D), scv = f32x4.splat(sc);
+        let j = 0;
+        for (; j + 4 <= last + 1; j += 4) {
+          const at = <usize>j << 2;
+          const p = expv(v128.load(P + at));
+          v128.store(P + at, p);
+          v128.store(dS + at, f32x4.mul(f32x4.mul(p, f32x4.sub(v128.load(dS + at), Dv)), scv));
+        }
+        for (; j <= last; j++) {
+          const at = <usize>j << 2;
+          const p = exps(load<f32>(P + at));
+          store<f32>(P + at, p);
+          store<f32>(dS + at, p * (load<f32>(dS + at) - D) * sc);
+        }
+        for (let j = 0; j <= last; j++) {
+          const o = base + <usize>j * kvRow;
+          const ds = load<f32>(dS + (<usize>j << 2));
+          axpy(dqi, ds, k + o, hb);
+          axpy(dk + o, ds, qi, hb);
+          axpy(dv + o, load<f32>(P + (<usize>j << 2)), doi, hb);
         }
       }
     }

@@ -1,6 +1,6 @@
 // The lm_head and cross-entropy fused (src/lib/train/cpu/classifier.ts is the reference): logits are made for a
 // block of ROWS rows and a chunk of CHUNK vocabulary columns at a time into the caller's scratch, and folded into a
-// running max / sum-exp per row (float64), so the (N, V) logits never exist. Backward recomputes each chunk from
+// running max / sum-exp per row (float64 running values; each chunk's exponentials in float32 SIMD, simd.ts expv), so the (N, V) logits never exist. Backward recomputes each chunk from
 // the saved log-sum-exp and turns it into dlogits in place.
 //
 // Scratch (per call, one per thread): STATS_BYTES of float64 row statistics, then ROWS x CHUNK float32 logits.
@@ -9,6 +9,7 @@
 // ROWS from row 0 whatever chunk range a thread has.
 
 import { gemm_nn, gemm_nt } from "./gemm";
+import { expv, exps, hsum } from "./simd";
 
 export const CHUNK = 512;
 export const ROWS = 32;
@@ -36,8 +37,15 @@ export function ce_forward(
         const s = stats + <usize>r * 24;
         let m = load<f64>(s);
         for (let j = 0; j < w; j++) m = max(m, <f64>load<f32>(l + (<usize>j << 2)));
-        let sum = load<f64>(s, 8) * Math.exp(load<f64>(s) - m);
-        for (let j = 0; j < w; j++) sum += Math.exp(<f64>load<f32>(l + (<usize>j << 2)) - m);
+        // the chunk's sum of e^(logit - max) in float32 lanes (SIMD exp), added to the row's float64 running sum
+        const mv = f32x4.splat(<f32>m);
+        let part = f32x4.splat(0);
+        let j = 0;
+        for (; j + 4 <= w; j += 4) part = f32x4.add(part, expv(f32x4.sub(v128.load(l + (<usize>j << 2)), mv)));
+        let tail: f32 = 0;
+        for (; j < w; j++) tail += exps(load<f32>(l + (<usize>j << 2)) - <f32>m);
+        const chunkSum = <f64>hsum(part) + <f64>tail;
+        const sum = load<f64>(s, 8) * Math.exp(load<f64>(s) - m) + chunkSum;
         store<f64>(s, m);
         store<f64>(s, sum, 8);
         const y = load<i32>(targets + (<usize>(r0 + r) << 2));
@@ -63,10 +71,20 @@ export function ce_forward(
       memory.fill(l, 0, <usize>w << 2);
       continue;
     }
-    const z = <f64>load<f32>(lse + (<usize>(r0 + r) << 2));
-    for (let j = 0; j < w; j++) {
+    const z = load<f32>(lse + (<usize>(r0 + r) << 2));
+    const zv = f32x4.splat(z), dv = f32x4.splat(<f32>dloss);
+    let j = 0;
+    for (; j + 4 <= w; j += 4) {
       const p = l + (<usize>j << 2);
-      store<f32>(p, <f32>(dloss * (Math.exp(<f64>load<f32>(p) - z) - (v0 + j == y ? 1.0 : 0.0))));
+      v128.store(p, f32x4.mul(dv, expv(f32x4.sub(v128.load(p), zv))));
+    }
+    for (; j < w; j++) {
+      const p = l + (<usize>j << 2);
+      store<f32>(p, <f32>dloss * exps(load<f32>(p) - z));
+    }
+    if (y >= v0 && y < v0 + w) {
+      const p = l + (<usize>(y - v0) << 2);
+      store<f32>(p, load<f32>(p) - <f32>dloss); // - onehot(target)
     }
   }
 }

@@ -47,7 +47,7 @@ export interface KernelExports {
   ): void;
   attn_backward(
     dq: number, dk: number, dv: number, dout: number, q: number, k: number, v: number, out: number, lse: number,
-    B: number, Tq: number, Tk: number, kvStride: number, NH: number, NKV: number, HS: number, g0: number, g1: number,
+    B: number, Tq: number, Tk: number, kvStride: number, NH: number, NKV: number, HS: number, scratch: number, g0: number, g1: number,
   ): void;
 }
 export type KernelName = keyof KernelExports;

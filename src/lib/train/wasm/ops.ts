@@ -161,10 +161,11 @@ export class WasmOps {
   }
 
   attentionBackward(dq: Arr, dk: Arr, dv: Arr, dout: Arr, q: Arr, k: Arr, v: Arr, out: Arr, lse: Arr, d: AttentionDims): boolean {
-    if (d.HS % 4 !== 0 || !this.kernels.has(dq, dk, dv, dout, q, k, v, out, lse)) return false;
     const groups = ranges(d.B * d.NKV, Math.min(this.threads, d.B * d.NKV), 1);
+    const scratch = d.HS % 4 === 0 && this.kernels.has(dq, dk, dv, dout, q, k, v, out, lse) && this.scoreRows(groups.length, 2 * d.Tk);
+    if (!scratch) return false;
     const dims = [d.B, d.Tq, d.Tk, d.kvStride, d.NH, d.NKV, d.HS];
-    this.run(groups.map(([g0, g1]) => task("attn_backward", [ptr(dq), ptr(dk), ptr(dv), ptr(dout), ptr(q), ptr(k), ptr(v), ptr(out), ptr(lse), ...dims, g0, g1])),
+    this.run(groups.map(([g0, g1], j) => task("attn_backward", [ptr(dq), ptr(dk), ptr(dv), ptr(dout), ptr(q), ptr(k), ptr(v), ptr(out), ptr(lse), ...dims, scratch[j]!, g0, g1])),
       2 * attentionMacs(d));
     return true;
   }
