@@ -9,6 +9,7 @@
 // and the panel goes through gemm_nt's kernel for every row of A, so a weight byte is read once per call.
 
 import { ntBlock } from "./gemm";
+import { hsum, madd } from "./simd";
 
 const PANEL = 64;
 
@@ -63,6 +64,45 @@ export function qgemm_nt(
     const w = min(PANEL, n1 - c);
     dequant_rows(panel, W, K, bits, c, c + w);
     ntBlock(C + (<usize>c << 2), ldc, A, panel, bias ? bias + (<usize>c << 2) : 0, w, K, scale, accumulate, 0, M);
+  }
+}
+
+// 16 signed bytes q and a block scale d -> sum += x[0..16) * (q * d), four lanes at a time (the same lanes, order and
+// products as gemm_nt's dot over the dequantized row: k advances 4 at a time into one 4-lane partial sum)
+@inline function dot16(x: usize, q: v128, d: v128, s: v128): v128 {
+  const lo = i16x8.extend_low_i8x16_s(q), hi = i16x8.extend_high_i8x16_s(q);
+  s = madd(v128.load(x), f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(lo)), d), s);
+  s = madd(v128.load(x, 16), f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(lo)), d), s);
+  s = madd(v128.load(x, 32), f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(hi)), d), s);
+  return madd(v128.load(x, 48), f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(hi)), d), s);
+}
+
+// One row of A (decoding): C[n] = scale * A . W[n] + bias for n in [n0, n1), the weight dequantized in registers as it
+// is read (no panel): each output has the bits qgemm_nt / gemm_nt give it.
+export function qgemv(C: usize, A: usize, W: usize, bias: usize, K: i32, bits: i32, scale: f32, accumulate: bool, n0: i32, n1: i32): void {
+  const rb = rowBytes(K, bits);
+  const nb = K >> 5;
+  const bias8 = i8x16.splat(8), low = i8x16.splat(15);
+  for (let n = n0; n < n1; n++) {
+    const scales = W + <usize>n * rb;
+    const quants = scales + (<usize>nb << 2);
+    let s = f32x4.splat(0);
+    for (let b = 0; b < nb; b++) {
+      const d = f32x4.splat(load<f32>(scales + (<usize>b << 2)));
+      const x = A + (<usize>b << 7);
+      if (bits == 8) {
+        s = dot16(x, v128.load(quants + (<usize>b << 5)), d, s);
+        s = dot16(x + 64, v128.load(quants + (<usize>b << 5), 16), d, s);
+      } else {
+        const q = v128.load(quants + (<usize>b << 4));
+        s = dot16(x, i8x16.sub(v128.and(q, low), bias8), d, s);
+        s = dot16(x + 64, i8x16.sub(i8x16.shr_u(q, 4), bias8), d, s);
+      }
+    }
+    let v = scale * hsum(s);
+    if (bias) v += load<f32>(bias + (<usize>n << 2));
+    const c = C + (<usize>n << 2);
+    store<f32>(c, accumulate ? load<f32>(c) + v : v);
   }
 }
 

@@ -32,6 +32,7 @@ export interface KernelExports {
     n0: number, n1: number, panel: number,
   ): void;
   qgemm_panel_floats(K: number): number;
+  qgemv(C: number, A: number, W: number, bias: number, K: number, bits: number, scale: number, accumulate: number, n0: number, n1: number): void;
   swiglu_forward(out: number, gate: number, up: number, i0: number, i1: number): void;
   swiglu_backward(dgate: number, dup: number, dout: number, gate: number, up: number, i0: number, i1: number): void;
   rmsnorm_forward(out: number, rstd: number, inp: number, weight: number, C: number, eps: number, n0: number, n1: number): void; // eps as float64
@@ -56,7 +57,7 @@ export type KernelName = keyof KernelExports;
 export const KERNEL_NAMES: readonly KernelName[] = [
   "gemm_nt", "gemm_nn", "ce_forward", "ce_backward_dh", "ce_backward_dw", "ce_scratch_bytes", "ce_chunk", "dequant_rows", "qgemm_nt",
   "qgemm_panel_floats", "swiglu_forward", "swiglu_backward", "rmsnorm_forward", "rmsnorm_backward", "adamw_update", "attn_forward",
-  "attn_backward", "gemm_nt_cols",
+  "attn_backward", "gemm_nt_cols", "qgemv",
 ];
 
 const modules = new Map<WasmBuild, WebAssembly.Module | null>();

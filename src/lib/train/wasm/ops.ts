@@ -174,6 +174,13 @@ export class WasmOps {
   // panels) split among the threads, each dequantizing its panels once for all rows
   quantizedForward(out: Arr, inp: Arr, weight: Arr, q: QuantizedWeight, bias: Arr | null, N: number, scale: number, accumulate: boolean): boolean {
     const { N: OC, K: IC, bits } = q;
+    if (N === 1) {
+      // decoding: each weight row dequantized in registers as it is read, out-channel ranges split
+      if (!this.kernels.has(out, inp, weight, bias)) return false;
+      const args = [ptr(out), ptr(inp), ptr(weight), ptr(bias), IC, bits, scale, accumulate ? 1 : 0];
+      this.run(ranges(OC, this.threads, 4).filter(([a, z]) => z > a).map(([a, z]) => task("qgemv", [...args, a, z])), IC * OC);
+      return true;
+    }
     const cols = ranges(OC, Math.min(this.threads, Math.ceil(OC / 64)), 64).filter(([a, z]) => z > a);
     const panels = this.kernels.has(out, inp, weight, bias) && this.panelBlocks(cols.length, this.kernels.k.qgemm_panel_floats(IC));
     if (!panels) return false;
