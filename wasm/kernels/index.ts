@@ -6,3 +6,4 @@ export { ce_backward_dh, ce_backward_dw, ce_chunk, ce_forward, ce_scratch_bytes 
 export { attn_backward, attn_forward } from "./attention";
 export { dequant_rows, qgemm_nt, qgemm_panel_floats, qgemv } from "./quant";
 export { adamw_update, rmsnorm_backward, rmsnorm_forward, swiglu_backward, swiglu_forward } from "./elementwise";
+export { scan_backward, scan_forward } from "./scan";

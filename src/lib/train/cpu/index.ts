@@ -243,6 +243,7 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     y: Float32Array, hs: Float32Array | null, u: Float32Array, dt: Float32Array, Alog: Float32Array, Bm: Float32Array, Cm: Float32Array,
     D: Float32Array, d: ScanDims, state: Float32Array | null = null,
   ): void {
+    if (this.ops?.scanForward(y, hs, u, dt, Alog, Bm, Cm, D, d, state)) return;
     if (this.pool?.scanForward(y, hs, u, dt, Alog, Bm, Cm, D, d, state)) return;
     scanForward(y, hs, u, dt, Alog, Bm, Cm, D, d, state);
   }
@@ -261,7 +262,10 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     partB.fill(0);
     partC.fill(0);
     const split = ranges(groups, this.threads, 1).map(([g0, g1]) => ({ g0, g1 }));
-    if (!this.pool?.scanBackwardGroups(split, SCAN_GROUP, partB, partC, du, ddt, dAlog, dD, dy, u, dt, Alog, Bm, Cm, D, hs, d)) {
+    if (
+      !this.ops?.scanBackwardGroups(split, SCAN_GROUP, partB, partC, du, ddt, dAlog, dD, dy, u, dt, Alog, Bm, Cm, D, hs, d) &&
+      !this.pool?.scanBackwardGroups(split, SCAN_GROUP, partB, partC, du, ddt, dAlog, dD, dy, u, dt, Alog, Bm, Cm, D, hs, d)
+    ) {
       for (let g = 0; g < groups; g++) {
         scanBackward(du, ddt, dAlog, partB.subarray(g * n, (g + 1) * n), partC.subarray(g * n, (g + 1) * n), dD,
           dy, u, dt, Alog, Bm, Cm, D, hs, d, g * SCAN_GROUP, Math.min(d.DI, (g + 1) * SCAN_GROUP));

@@ -41,6 +41,15 @@ export interface KernelExports {
     param: number, grad: number, m: number, v: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number,
     bc1: number, bc2: number, i0: number, i1: number,
   ): void;
+  scan_forward(
+    y: number, hs: number, u: number, dt: number, Alog: number, Bm: number, Cm: number, D: number,
+    B: number, T: number, DI: number, DS: number, chunk: number, state: number, scratch: number, c0: number, c1: number,
+  ): void;
+  scan_backward(
+    du: number, ddt: number, dAlog: number, dBm: number, dCm: number, dD: number,
+    dy: number, u: number, dt: number, Alog: number, Bm: number, Cm: number, D: number, hs: number,
+    B: number, T: number, DI: number, DS: number, chunk: number, group: number, scratch: number, c0: number, c1: number,
+  ): void;
   attn_forward(
     out: number, lse: number, q: number, k: number, v: number,
     B: number, Tq: number, Tk: number, kvStride: number, NH: number, NKV: number, HS: number, scores: number, g0: number, g1: number,
@@ -57,7 +66,7 @@ export type KernelName = keyof KernelExports;
 export const KERNEL_NAMES: readonly KernelName[] = [
   "gemm_nt", "gemm_nn", "ce_forward", "ce_backward_dh", "ce_backward_dw", "ce_scratch_bytes", "ce_chunk", "dequant_rows", "qgemm_nt",
   "qgemm_panel_floats", "swiglu_forward", "swiglu_backward", "rmsnorm_forward", "rmsnorm_backward", "adamw_update", "attn_forward",
-  "attn_backward", "gemm_nt_cols", "qgemv",
+  "attn_backward", "gemm_nt_cols", "qgemv", "scan_forward", "scan_backward",
 ];
 
 const modules = new Map<WasmBuild, WebAssembly.Module | null>();

@@ -4,7 +4,7 @@
 // Row and column ranges may fall anywhere: the kernels compute each output the same way on any path, so every
 // split gives the bits of one call (tests/unit/wasm/ checks 1 and 2 threads agree).
 
-import type { AdamWParams, AttentionDims } from "../backend.ts";
+import { SCAN_CHUNK, type AdamWParams, type AttentionDims, type ScanDims } from "../backend.ts";
 import type { Task, ThreadPool } from "../cpu/pool.ts";
 import { attentionMacs, MIN_PARALLEL_MACS, ranges } from "../cpu/pool.ts";
 import type { Arr } from "../cpu/types.ts";
@@ -243,6 +243,32 @@ export class WasmOps {
     const bc1 = 1 - Math.pow(p.beta1, p.t), bc2 = 1 - Math.pow(p.beta2, p.t);
     const args = [p.lr, p.beta1, p.beta2, p.eps, p.weightDecay, bc1, bc2];
     this.run(this.split(n, 16).map(([a, z]) => task("adamw_update", [ptr(param), ptr(grad), ptr(m), ptr(v), ...args, a, z])), n * 20);
+    return true;
+  }
+
+  // Mamba's scan: channel ranges split among the threads (a channel's states are its own)
+  scanForward(y: Arr, hs: Arr | null, u: Arr, dt: Arr, Alog: Arr, Bm: Arr, Cm: Arr, D: Arr, d: ScanDims, state: Arr | null): boolean {
+    if (d.DS % 4 !== 0 || (state && d.B !== 1) || !this.kernels.has(y, hs, u, dt, Alog, Bm, Cm, D, state)) return false;
+    const parts = ranges(d.DI, Math.min(this.threads, d.DI), 1);
+    const scratch = this.scoreRows(parts.length, 2 * d.DS);
+    if (!scratch) return false;
+    const args = [ptr(y), ptr(hs), ptr(u), ptr(dt), ptr(Alog), ptr(Bm), ptr(Cm), ptr(D), d.B, d.T, d.DI, d.DS, SCAN_CHUNK, ptr(state)];
+    this.run(parts.map(([c0, c1], j) => task("scan_forward", [...args, scratch[j]!, c0, c1])), d.B * d.T * d.DI * d.DS * 4);
+    return true;
+  }
+
+  // the scan's backward over channel groups [g0, g1) per thread; each group's dBm / dCm into its own partial
+  scanBackwardGroups(
+    split: { g0: number; g1: number }[], group: number, partB: Arr, partC: Arr, du: Arr, ddt: Arr, dAlog: Arr | null, dD: Arr | null,
+    dy: Arr, u: Arr, dt: Arr, Alog: Arr, Bm: Arr, Cm: Arr, D: Arr, hs: Arr, d: ScanDims,
+  ): boolean {
+    if (d.DS % 4 !== 0 || !this.kernels.has(partB, partC, du, ddt, dAlog, dD, dy, u, dt, Alog, Bm, Cm, D, hs)) return false;
+    const scratch = this.scoreRows(split.length, (SCAN_CHUNK + 4) * d.DS);
+    if (!scratch) return false;
+    const args = [ptr(du), ptr(ddt), ptr(dAlog), ptr(partB), ptr(partC), ptr(dD), ptr(dy), ptr(u), ptr(dt), ptr(Alog), ptr(Bm), ptr(Cm), ptr(D), ptr(hs),
+      d.B, d.T, d.DI, d.DS, SCAN_CHUNK, group];
+    this.run(split.map(({ g0, g1 }, j) => task("scan_backward", [...args, scratch[j]!, g0 * group, Math.min(d.DI, g1 * group)])),
+      d.B * d.T * d.DI * d.DS * 12);
     return true;
   }
 }
