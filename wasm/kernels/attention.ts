@@ -87,51 +87,56 @@ export function attn_forward(
   }
 }
 
-// dout, q, k, v, out, lse -> dq +=, dk +=, dv +=
+// dout, q, k, v, out, lse -> dk +=, dv += for keys [j0, j1) of every group, and dqp = those keys' share of dq (set,
+// not added: the caller sums the key blocks' shares into dq in block order, sum_into)
 //   P_j = exp(s_j - lse), dP_j = dout . v_j, D = dout . out, dS_j = P_j (dP_j - D)
 //   dq += sc * sum_j dS_j k_j,  dk_j += sc * dS_j q,  dv_j += P_j dout
-// scratch: 2 Tk floats (a query row's P and dS, made a vector at a time)
+// Keys, not groups, split the work between threads: a key's dk / dv rows are written by its block alone, and each is
+// summed over query rows in the same order whatever the split. scratch: 2 (j1 - j0) floats (a row's P and dS).
 export function attn_backward(
-  dq: usize, dk: usize, dv: usize, dout: usize, q: usize, k: usize, v: usize, out: usize, lse: usize,
-  B: i32, Tq: i32, Tk: i32, kvStride: i32, NH: i32, NKV: i32, HS: i32, scratch: usize, g0: i32, g1: i32,
+  dqp: usize, dk: usize, dv: usize, dout: usize, q: usize, k: usize, v: usize, out: usize, lse: usize,
+  B: i32, Tq: i32, Tk: i32, kvStride: i32, NH: i32, NKV: i32, HS: i32, scratch: usize, j0: i32, j1: i32,
 ): void {
-  const P = scratch, dS = scratch + (<usize>Tk << 2);
+  const P = scratch, dS = scratch + (<usize>(j1 - j0) << 2);
   const rep = NH / NKV;
   const sc = <f32>(1 / Math.sqrt(<f64>HS));
   const hb = <usize>HS << 2;
   const kvRow = <usize>NKV * hb;
-  for (let g = g0; g < g1; g++) {
+  memory.fill(dqp, 0, <usize>(B * Tq * NH) * hb);
+  for (let g = 0; g < B * NKV; g++) {
     const b = g / NKV, kh = g % NKV;
     const base = <usize>b * <usize>kvStride * kvRow + <usize>kh * hb;
     for (let t = 0; t < Tq; t++) {
-      const last = Tk - Tq + t;
+      const je = min(Tk - Tq + t + 1, j1); // keys j0..je-1 of this row
+      if (je <= j0) continue;
+      const n = je - j0;
       for (let h = kh * rep; h < (kh + 1) * rep; h++) {
         const qo = <usize>((b * Tq + t) * NH + h) * hb;
-        const qi = q + qo, doi = dout + qo, dqi = dq + qo;
+        const qi = q + qo, doi = dout + qo, dqi = dqp + qo;
         const l = load<f32>(lse + (<usize>((b * NH + h) * Tq + t) << 2));
         const D = dot(doi, out + qo, hb);
         // the row's scores s_j - lse into P and dP_j = dout . v_j into dS; then P = e^(...), dS = P (dP - D) sc
-        for (let j = 0; j <= last; j++) {
-          const o = base + <usize>j * kvRow;
+        for (let j = 0; j < n; j++) {
+          const o = base + <usize>(j0 + j) * kvRow;
           store<f32>(P + (<usize>j << 2), dot(qi, k + o, hb) * sc - l);
           store<f32>(dS + (<usize>j << 2), dot(doi, v + o, hb));
         }
         const Dv = f32x4.splat(D), scv = f32x4.splat(sc);
         let j = 0;
-        for (; j + 4 <= last + 1; j += 4) {
+        for (; j + 4 <= n; j += 4) {
           const at = <usize>j << 2;
           const p = expv(v128.load(P + at));
           v128.store(P + at, p);
           v128.store(dS + at, f32x4.mul(f32x4.mul(p, f32x4.sub(v128.load(dS + at), Dv)), scv));
         }
-        for (; j <= last; j++) {
+        for (; j < n; j++) {
           const at = <usize>j << 2;
           const p = exps(load<f32>(P + at));
           store<f32>(P + at, p);
           store<f32>(dS + at, p * (load<f32>(dS + at) - D) * sc);
         }
-        for (let j = 0; j <= last; j++) {
-          const o = base + <usize>j * kvRow;
+        for (let j = 0; j < n; j++) {
+          const o = base + <usize>(j0 + j) * kvRow;
           const ds = load<f32>(dS + (<usize>j << 2));
           axpy(dqi, ds, k + o, hb);
           axpy(dk + o, ds, qi, hb);
@@ -139,5 +144,24 @@ export function attn_backward(
         }
       }
     }
+  }
+}
+
+// dst[i] += parts[0][i] + parts[1][i] + ... (nParts arrays `stride` floats apart), for i in [i0, i1) (multiples of 4
+// but for the end); the parts are added one after another, so any split of i gives the same bits
+export function sum_into(dst: usize, parts: usize, nParts: i32, stride: i32, i0: i32, i1: i32): void {
+  const sb = <usize>stride << 2;
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i << 2;
+    let acc = v128.load(dst + o);
+    for (let p = 0; p < nParts; p++) acc = f32x4.add(acc, v128.load(parts + <usize>p * sb + o));
+    v128.store(dst + o, acc);
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i << 2;
+    let acc = load<f32>(dst + o);
+    for (let p = 0; p < nParts; p++) acc += load<f32>(parts + <usize>p * sb + o);
+    store<f32>(dst + o, acc);
   }
 }

@@ -8,7 +8,7 @@ import { Rng } from "../../../src/lib/fim/prng.ts";
 import type { AttentionDims } from "../../../src/lib/train/backend.ts";
 import { attentionBackward, attentionForward } from "../../../src/lib/train/cpu/attention.ts";
 import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
-import { causalRanges } from "../../../src/lib/train/wasm/ops.ts";
+import { causalRanges, dealBlocks, keyBlock } from "../../../src/lib/train/wasm/ops.ts";
 
 const rand = (n: number, rng: Rng) => Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.slice().buffer));
@@ -32,6 +32,8 @@ const cases: AttentionDims[] = [
   { B: 1, Tq: 3, Tk: 29, kvStride: 35, NH: 6, NKV: 3, HS: 20 },
   { B: 1, Tq: 1, Tk: 50, kvStride: 64, NH: 9, NKV: 3, HS: 64 },
   { B: 2, Tq: 9, Tk: 9, kvStride: 9, NH: 4, NKV: 2, HS: 6 },
+  { B: 1, Tq: 300, Tk: 300, kvStride: 300, NH: 4, NKV: 2, HS: 16 }, // five key blocks in the backward, the last partial
+  { B: 2, Tq: 2, Tk: 600, kvStride: 610, NH: 3, NKV: 1, HS: 8 }, // five, rows that see all of them
 ];
 
 describe("WebAssembly attention", () => {
@@ -72,4 +74,19 @@ describe("causalRanges (the forward's split of query rows)", () => {
       if (r.length === parts) for (const x of r) expect(Math.abs(cost(x) - total / parts)).toBeLessThanOrEqual(Tk);
     });
   }
+});
+
+describe("dealBlocks (the backward's key blocks to threads)", () => {
+  it("every block to exactly one thread, the causal work balanced within the largest block's", () => {
+    for (const [Tq, Tk, threads] of [[1024, 1024, 2], [300, 300, 2], [1, 2048, 2], [1024, 1024, 3], [100, 100, 4], [256, 256, 2], [4096, 4096, 2]] as [number, number, number][]) {
+      const kb = keyBlock(Tk), blocks = Math.ceil(Tk / kb);
+      expect(blocks).toBeLessThanOrEqual(8);
+      if (Tk >= 256) expect(blocks).toBeGreaterThanOrEqual(4);
+      const lists = dealBlocks(Tq, Tk, kb, threads);
+      expect(lists.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: blocks }, (_, b) => b));
+      const work = (b: number) => { let w = 0; for (let j = b * kb; j < Math.min(Tk, (b + 1) * kb); j++) w += Math.max(0, Math.min(Tq, Tk - j)); return w; };
+      const loads = lists.map((l) => l.reduce((a, b) => a + work(b), 0));
+      expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(Math.max(...Array.from({ length: blocks }, (_, b) => work(b))));
+    }
+  });
 });

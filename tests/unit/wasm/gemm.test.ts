@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Rng } from "../../../src/lib/fim/prng.ts";
 import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
+import { scanForward } from "../../../src/lib/train/cpu/scan.ts";
 import { Generator } from "../../../src/lib/train/generate.ts";
 import { attachLora } from "../../../src/lib/train/lora.ts";
 import { BLOCK_LINEARS, Workspace } from "../../../src/lib/train/model.ts";
@@ -109,18 +110,26 @@ describe("WebAssembly matmuls", () => {
   });
 
   it("a TypeScript task right after WebAssembly ones (the worker parked on its mailbox) still runs, and right", () => {
+    // buffers on plain SharedArrayBuffers (not the heap): the pool runs the TypeScript scan, as a message to the worker
     const d = { B: 1, T: 200, DI: 128, DS: 16 }; // big enough for the pool
     const rng = new Rng(3);
     const [u, dt, Bm, Cm] = [rand(d.T * d.DI, rng), rand(d.T * d.DI, rng), rand(d.T * d.DS, rng), rand(d.T * d.DS, rng)];
     const Alog = rand(d.DI * d.DS, rng), D = rand(d.DI, rng);
     const ref = new Float32Array(d.T * d.DI);
-    one.scanForward(ref, null, one.upload(u), one.upload(dt), one.upload(Alog), one.upload(Bm), one.upload(Cm), one.upload(D), d);
+    scanForward(ref, null, u, dt, Alog, Bm, Cm, D, d, null);
+    const shared = (a: Float32Array) => {
+      const s = new Float32Array(new SharedArrayBuffer(a.byteLength));
+      s.set(a);
+      return s;
+    };
     const [N, IC, OC] = [64, 128, 96];
     for (let i = 0; i < 5; i++) {
+      const mailed = two.pool!.mailed;
       two.matmulForward(two.alloc(N * OC), two.alloc(N * IC), two.alloc(OC * IC), null, N, IC, OC); // leaves the worker parked
-      const y = two.alloc(d.T * d.DI);
+      expect(two.pool!.mailed).toBeGreaterThanOrEqual(i === 0 ? mailed : mailed + 1);
+      const y = shared(new Float32Array(d.T * d.DI));
       const before = two.pool!.dispatched;
-      two.scanForward(y, null, two.upload(u), two.upload(dt), two.upload(Alog), two.upload(Bm), two.upload(Cm), two.upload(D), d);
+      two.scanForward(y, null, shared(u), shared(dt), shared(Alog), shared(Bm), shared(Cm), shared(D), d);
       expect(two.pool!.dispatched).toBeGreaterThan(before);
       expect(bits(y)).toEqual(bits(ref));
     }

@@ -57,8 +57,9 @@ export interface KernelExports {
   ): void;
   attn_backward(
     dq: number, dk: number, dv: number, dout: number, q: number, k: number, v: number, out: number, lse: number,
-    B: number, Tq: number, Tk: number, kvStride: number, NH: number, NKV: number, HS: number, scratch: number, g0: number, g1: number,
+    B: number, Tq: number, Tk: number, kvStride: number, NH: number, NKV: number, HS: number, scratch: number, j0: number, j1: number,
   ): void;
+  sum_into(dst: number, parts: number, nParts: number, stride: number, i0: number, i1: number): void;
 }
 export type KernelName = keyof KernelExports;
 
@@ -66,7 +67,7 @@ export type KernelName = keyof KernelExports;
 export const KERNEL_NAMES: readonly KernelName[] = [
   "gemm_nt", "gemm_nn", "ce_forward", "ce_backward_dh", "ce_backward_dw", "ce_scratch_bytes", "ce_chunk", "dequant_rows", "qgemm_nt",
   "qgemm_panel_floats", "swiglu_forward", "swiglu_backward", "rmsnorm_forward", "rmsnorm_backward", "adamw_update", "attn_forward",
-  "attn_backward", "gemm_nt_cols", "qgemv", "scan_forward", "scan_backward",
+  "attn_backward", "gemm_nt_cols", "qgemv", "scan_forward", "scan_backward", "sum_into",
 ];
 
 const modules = new Map<WasmBuild, WebAssembly.Module | null>();

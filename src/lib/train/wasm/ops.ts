@@ -36,6 +36,8 @@ export class WasmOps {
     return this.scratch.slice(0, n);
   }
   private readonly keep: Float32Array[] = []; // the scratch views, kept alive (the heap frees blocks whose view is collected)
+  /** Attention backward's per-key-block shares of dq, grown on demand. */
+  private dqParts: Float32Array | null = null;
   /** Per-thread score rows of attention (Tk floats each), grown on demand. */
   private scores: Float32Array[] = [];
 
@@ -160,15 +162,30 @@ export class WasmOps {
     return true;
   }
 
+  // -> dq +=, dk +=, dv +=: keys in blocks of keyBlock(Tk) (the same blocks whatever the threads), blocks dealt to the
+  // threads by their causal work; each block's share of dq in its own partial, then summed into dq in block order
   attentionBackward(dq: Arr, dk: Arr, dv: Arr, dout: Arr, q: Arr, k: Arr, v: Arr, out: Arr, lse: Arr, d: AttentionDims): boolean {
-    const groups = ranges(d.B * d.NKV, Math.min(this.threads, d.B * d.NKV), 1);
-    const scratch = d.HS % 4 === 0 && this.kernels.has(dq, dk, dv, dout, q, k, v, out, lse) && this.scoreRows(groups.length, 2 * d.Tk);
+    const nq = d.B * d.Tq * d.NH * d.HS;
+    const kb = keyBlock(d.Tk), blocks = Math.ceil(d.Tk / kb);
+    const deal = dealBlocks(d.Tq, d.Tk, kb, this.threads);
+    const scratch = d.HS % 4 === 0 && this.kernels.has(dq, dk, dv, dout, q, k, v, out, lse) && this.scoreRows(deal.length, 2 * kb);
     if (!scratch) return false;
+    if (!this.dqParts || this.dqParts.length < blocks * nq) {
+      if (this.dqParts) this.kernels.heap.free(this.dqParts);
+      this.dqParts = this.kernels.heap.f32(blocks * nq);
+      if (!this.dqParts) return false;
+    }
+    const parts = ptr(this.dqParts);
     const dims = [d.B, d.Tq, d.Tk, d.kvStride, d.NH, d.NKV, d.HS];
-    this.run(groups.map(([g0, g1], j) => task("attn_backward", [ptr(dq), ptr(dk), ptr(dv), ptr(dout), ptr(q), ptr(k), ptr(v), ptr(out), ptr(lse), ...dims, scratch[j]!, g0, g1])),
-      2 * attentionMacs(d));
+    const rest = [ptr(dk), ptr(dv), ptr(dout), ptr(q), ptr(k), ptr(v), ptr(out), ptr(lse), ...dims];
+    this.run(deal.map((mine, j) => ({
+      kind: "sequence",
+      tasks: mine.map((blk) => task("attn_backward", [parts + 4 * blk * nq, ...rest, scratch[j]!, blk * kb, Math.min(d.Tk, (blk + 1) * kb)])),
+    })), 2 * attentionMacs(d));
+    this.run(ranges(nq, this.threads, 4).filter(([a, z]) => z > a).map(([a, z]) => task("sum_into", [ptr(dq), parts, blocks, nq, a, z])), nq * blocks);
     return true;
   }
+
 
   // inp (N,IC), W quantized (OC,IC) -> out (N,OC) = scale * inp @ W^T + bias: out-channel ranges (whole 64-column
   // panels) split among the threads, each dequantizing its panels once for all rows
@@ -271,6 +288,37 @@ export class WasmOps {
       d.B * d.T * d.DI * d.DS * 12);
     return true;
   }
+}
+
+/**
+ * Keys per block of attention's backward: a function of Tk alone, so the blocks and the order their shares of dq are
+ * summed in are the same for any thread count. At least 4 blocks up to Tk = 1024 (work for every thread), at most 8
+ * beyond (each block keeps a partial dq of the whole query side).
+ */
+export function keyBlock(Tk: number): number {
+  return Tk <= 512 ? 64 : Tk <= 1024 ? 128 : Math.ceil(Tk / 8 / 64) * 64;
+}
+
+/**
+ * Key blocks of `kb` keys dealt to `threads` lists, largest causal work first, each to the least loaded (block b's
+ * work: the query rows that see each of its keys); every block goes to exactly one list.
+ */
+export function dealBlocks(Tq: number, Tk: number, kb: number, threads: number): number[][] {
+  const blocks = Math.ceil(Tk / kb);
+  const work = (b: number) => {
+    let w = 0;
+    for (let j = b * kb; j < Math.min(Tk, (b + 1) * kb); j++) w += Math.max(0, Math.min(Tq, Tk - j));
+    return w;
+  };
+  const order = Array.from({ length: blocks }, (_, b) => [b, work(b)] as const).sort((x, y) => y[1] - x[1] || x[0] - y[0]);
+  const lists: number[][] = Array.from({ length: Math.min(threads, blocks) }, () => []);
+  const load = lists.map(() => 0);
+  for (const [b, w] of order) {
+    const i = load.indexOf(Math.min(...load));
+    lists[i]!.push(b);
+    load[i]! += w;
+  }
+  return lists;
 }
 
 /** [0, Tq) cut into at most `parts` ranges of about equal causal work (row t sees Tk - Tq + t + 1 keys). */
