@@ -547,7 +547,7 @@ function playgroundSmollmBench() {
   ];
   printTable("Playground suggestion latency, SmolLM2-135M shape (random weights), CPU backend, 20 keystrokes:",
     ["figure", "unit", "measured", "expected"], rows, [
-      `CPU: ${r.note}. Browser start + model load (540 MB of F32 over the dev server): ${fmt(r.loadSeconds, 1)} s.`,
+      `${r.ready} ${r.note} Browser start + model load (540 MB of F32 over the dev server): ${fmt(r.loadSeconds, 1)} s.`,
       "Random weights: an answer seldom holds a line break, so most run to the 48-token limit; a trained code model's",
       "one-line answer is a few tokens, and its latency is about (tokens + prompt tokens) x the per-token figure.",
       `Load average ${fmt(load0, 2)} before, ${fmt(loadavg()[0], 2)} after.`,
