@@ -11,13 +11,11 @@ import { classifierBackward, classifierForward } from "../../../src/lib/train/cp
 import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
 import { matmulBackward, matmulForward } from "../../../src/lib/train/cpu/matmul.ts";
 import { MIN_PARALLEL_MACS, ranges } from "../../../src/lib/train/cpu/pool.ts";
-import { Generator } from "../../../src/lib/train/generate.ts";
 import { attachLora, defaultLora } from "../../../src/lib/train/lora.ts";
 import { parseModelConfig } from "../../../src/lib/model/config.ts";
 import { tinyMambaConfig, tinyMambaWeights } from "../../fixtures/tiny-mamba.ts";
-import { BLOCK_LINEARS, Workspace } from "../../../src/lib/train/model.ts";
-import { dimsOf, loadModel } from "../../../src/lib/train/weights.ts";
-import { buildModel, fillBatch, randomWeights, tinyConfig } from "./tiny-model.ts";
+import { loadModel } from "../../../src/lib/train/weights.ts";
+import { fillBatch, loraStepAndDecode } from "./tiny-model.ts";
 
 /** The exact bits of a float array (a copy, so shared and unshared arrays compare alike). */
 const bits = (a: Float32Array | Float64Array) => Array.from(new Uint32Array(a.slice().buffer));
@@ -163,26 +161,8 @@ describe("threads 2: bit-identical to the single-threaded kernels", () => {
 });
 
 describe("a whole model: threads 1 and 2 agree exactly", () => {
-  // dims large enough that every projection, the LoRA matmuls and the lm_head go to the pool (N = 48 tokens)
-  const c = tinyConfig({ vocab_size: 600, hidden_size: 96, intermediate_size: 256, num_attention_heads: 6, num_key_value_heads: 2, tie_word_embeddings: true });
-  const d = dimsOf(c);
-  const weights = randomWeights(c, 4, 0.1);
-  const seqs = [0, 1].map((b) => Array.from({ length: 24 }, (_, t) => (b * 97 + t * 31) % d.V));
-  const targets = seqs.map((s) => s.map((_, t) => (t % 5 === 0 ? -1 : s[(t + 1) % s.length]!)));
-
-  async function run(threads: number) {
-    const b = threads === 1 ? new CpuBackend("f32", { wasm: null }) : be;
-    const model = await buildModel(b, c, weights);
-    const params = attachLora(b, model.w, { r: 8, alpha: 16, rslora: false, targets: BLOCK_LINEARS }, 1);
-    for (const p of params) if (p.name.includes("lora_B")) p.buf.fill(0.01); // B = 0 would make dA zero
-    const ws = new Workspace(b, d, 2, 24, false);
-    fillBatch(b, ws, seqs, targets);
-    model.forward(ws);
-    model.backward(ws, 1 / 40);
-    const gen = new Generator(model, 64);
-    const logits = [await gen.prompt(seqs[0]!.slice(0, 40 - 1)), await gen.append([5])];
-    return { losses: ws.losses.slice(), grads: params.map((p) => p.grad.slice()), logits };
-  }
+  // every projection, the LoRA matmuls and the lm_head go to the pool (N = 48 tokens); the TypeScript kernels
+  const run = (threads: number) => loraStepAndDecode(threads === 1 ? new CpuBackend("f32", { wasm: null }) : be);
 
   it("losses, LoRA gradients and decoding logits", async () => {
     const one = await run(1);

@@ -5,7 +5,9 @@ import { Rng } from "../../../src/lib/fim/prng.ts";
 import { parseLlamaConfig, type LlamaConfig } from "../../../src/lib/model/config.ts";
 import type { Backend } from "../../../src/lib/train/backend.ts";
 import type { TrainWorkspace } from "../../../src/lib/train/causal-lm.ts";
-import { Transformer, Workspace, type BlockLinear } from "../../../src/lib/train/model.ts";
+import { Generator } from "../../../src/lib/train/generate.ts";
+import { attachLora } from "../../../src/lib/train/lora.ts";
+import { BLOCK_LINEARS, Transformer, Workspace, type BlockLinear } from "../../../src/lib/train/model.ts";
 import { dimsOf, linearShape, loadWeights, LINEAR_MODULE } from "../../../src/lib/train/weights.ts";
 
 export function tinyConfig(over: Record<string, unknown> = {}): LlamaConfig {
@@ -59,4 +61,28 @@ export function fillBatch<T, I>(be: Backend<T, I>, ws: TrainWorkspace<T, I>, seq
   be.writeIds(ws.ids, ids);
   be.writeIds(ws.targets, tg);
   be.writeIds(ws.pos, pos);
+}
+
+/**
+ * The whole-model check of the thread-pool tests: a model big enough that every projection, the LoRA matmuls and the
+ * lm_head go to the pool (N = 48 tokens), one LoRA forward + backward and two decoding steps. Returns the losses,
+ * the LoRA gradients and the logits, for comparing backends and thread counts bit for bit.
+ */
+export const POOL_MODEL = tinyConfig({ vocab_size: 600, hidden_size: 96, intermediate_size: 256, num_attention_heads: 6, num_key_value_heads: 2, tie_word_embeddings: true });
+const poolWeights = randomWeights(POOL_MODEL, 4, 0.1);
+
+export async function loraStepAndDecode(b: Backend<Float32Array, Int32Array>) {
+  const c = POOL_MODEL, d = dimsOf(c);
+  const seqs = [0, 1].map((s) => Array.from({ length: 24 }, (_, t) => (s * 97 + t * 31) % d.V));
+  const targets = seqs.map((s) => s.map((_, t) => (t % 5 === 0 ? -1 : s[(t + 1) % s.length]!)));
+  const model = await buildModel(b, c, poolWeights);
+  const params = attachLora(b, model.w, { r: 8, alpha: 16, rslora: false, targets: BLOCK_LINEARS }, 1);
+  for (const p of params) if (p.name.includes("lora_B")) p.buf.fill(0.01); // B = 0 would make dA zero
+  const ws = new Workspace(b, d, 2, 24, false);
+  fillBatch(b, ws, seqs, targets);
+  model.forward(ws);
+  model.backward(ws, 1 / 40);
+  const gen = new Generator(model, 64);
+  const logits = [await gen.prompt(seqs[0]!.slice(0, 40 - 1)), await gen.append([5])];
+  return { losses: ws.losses.slice(), grads: params.map((p) => p.grad.slice()), logits };
 }

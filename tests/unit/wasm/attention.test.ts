@@ -3,28 +3,18 @@
 // spare rows), head sizes that are and are not a multiple of 16 (and one not a multiple of 4, where TypeScript runs),
 // gradients added into non-zero buffers; and the same bits on 1 and 2 threads.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Rng } from "../../../src/lib/fim/prng.ts";
 import type { AttentionDims } from "../../../src/lib/train/backend.ts";
 import { attentionBackward, attentionForward } from "../../../src/lib/train/cpu/attention.ts";
 import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
 import { causalRanges, dealBlocks, keyBlock } from "../../../src/lib/train/wasm/ops.ts";
+import { bits, rand, relErr, useBackends } from "./helpers.ts";
 
-const rand = (n: number, rng: Rng) => Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
-const bits = (a: Float32Array) => Array.from(new Uint32Array(a.slice().buffer));
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let e = 0;
-  for (let i = 0; i < b.length; i++) e = Math.max(e, Math.abs(a[i]! - b[i]!) / (1 + Math.abs(b[i]!)));
-  return e;
-}
 
+const backends = useBackends();
 let one: CpuBackend, two: CpuBackend;
-beforeAll(async () => {
-  one = new CpuBackend("f32");
-  two = new CpuBackend("f32", { threads: 2 });
-  await two.ready();
-});
-afterAll(() => two.dispose());
+beforeAll(() => ({ one, two } = backends));
 
 const cases: AttentionDims[] = [
   { B: 2, Tq: 13, Tk: 13, kvStride: 13, NH: 6, NKV: 2, HS: 12 },

@@ -3,18 +3,12 @@
 // multiple of the kernel's 32-row block, a vocabulary that ends in a partial chunk, rows without a target; and the
 // same bits on 1 and 2 threads (rows split for dh, vocabulary chunks split for dwte).
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Rng } from "../../../src/lib/fim/prng.ts";
 import { classifierBackward, classifierForward } from "../../../src/lib/train/cpu/classifier.ts";
 import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
+import { bits, rand, relErr, useBackends } from "./helpers.ts";
 
-const rand = (n: number, rng: Rng, s = 1) => Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * s);
-const bits = (a: Float32Array) => Array.from(new Uint32Array(a.slice().buffer));
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let e = 0;
-  for (let i = 0; i < b.length; i++) e = Math.max(e, Math.abs(a[i]! - b[i]!) / (1 + Math.abs(b[i]!)));
-  return e;
-}
 
 /** float64 loss of each row: logsumexp(h_n . wte) - h_n . wte_y */
 function losses64(h: Float32Array, wte: Float32Array, y: Int32Array, N: number, C: number, V: number): number[] {
@@ -30,13 +24,9 @@ function losses64(h: Float32Array, wte: Float32Array, y: Int32Array, N: number, 
   });
 }
 
+const backends = useBackends();
 let one: CpuBackend, two: CpuBackend;
-beforeAll(async () => {
-  one = new CpuBackend("f32");
-  two = new CpuBackend("f32", { threads: 2 });
-  await two.ready();
-});
-afterAll(() => two.dispose());
+beforeAll(() => ({ one, two } = backends));
 
 describe("WebAssembly classifier (lm_head + cross-entropy)", () => {
   for (const [N, C, V] of [[1, 7, 13], [37, 83, 1100], [70, 64, 1536], [3, 130, 513], [32, 192, 4096]] as [number, number, number][]) {

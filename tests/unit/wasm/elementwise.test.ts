@@ -3,28 +3,18 @@
 // over the pool and odd ones that do not, gradients added into non-zero buffers; 1 and 2 threads give the same bits;
 // RMSNorm of activations whose squares overflow float32 stays exact (no silent zero).
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Rng } from "../../../src/lib/fim/prng.ts";
 import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
 import { adamw } from "../../../src/lib/train/cpu/optim.ts";
 import { rmsnormBackward, rmsnormForward } from "../../../src/lib/train/cpu/rmsnorm.ts";
 import { swigluBackward, swigluForward } from "../../../src/lib/train/cpu/swiglu.ts";
+import { bits, rand, useBackends } from "./helpers.ts";
 
-const rand = (n: number, rng: Rng, s = 1) => Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * s);
-const bits = (a: Float32Array) => Array.from(new Uint32Array(a.slice().buffer));
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let e = 0;
-  for (let i = 0; i < b.length; i++) e = Math.max(e, Math.abs(a[i]! - b[i]!) / (1 + Math.abs(b[i]!)));
-  return e;
-}
 
+const backends = useBackends();
 let one: CpuBackend, two: CpuBackend;
-beforeAll(async () => {
-  one = new CpuBackend("f32");
-  two = new CpuBackend("f32", { threads: 2 });
-  await two.ready();
-});
-afterAll(() => two.dispose());
+beforeAll(() => ({ one, two } = backends));
 
 describe("WebAssembly elementwise kernels", () => {
   for (const n of [7, 40_003]) {

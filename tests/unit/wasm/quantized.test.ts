@@ -3,7 +3,7 @@
 // of the float32 matmul on the dequantized weight, forward and dinp, on 1 and 2 threads; the weight takes 1.125 / 0.625
 // bytes a value; and a whole model loaded int8 / int4 runs on it.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Rng } from "../../../src/lib/fim/prng.ts";
 import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
 import { Generator } from "../../../src/lib/train/generate.ts";
@@ -13,19 +13,14 @@ import { dequantizedRows, quantizedRowBytes, quantizedRows, type BlockFormat } f
 import { loadWeights } from "../../../src/lib/train/weights.ts";
 import { dimsOf } from "../../../src/lib/train/weights.ts";
 import { randomWeights, tinyConfig } from "../train/tiny-model.ts";
+import { bits, rand, useBackends } from "./helpers.ts";
 
-const rand = (n: number, rng: Rng, s = 1) => Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * s);
-const bits = (a: Float32Array) => Array.from(new Uint32Array(a.slice().buffer));
 const FORMATS: BlockFormat[] = ["int8", "int4"];
 
-let one: CpuBackend, two: CpuBackend, plain: CpuBackend;
-beforeAll(async () => {
-  one = new CpuBackend("f32");
-  two = new CpuBackend("f32", { threads: 2 });
-  plain = new CpuBackend("f32", { wasm: null });
-  await two.ready();
-});
-afterAll(() => two.dispose());
+const backends = useBackends();
+let one: CpuBackend, two: CpuBackend;
+beforeAll(() => ({ one, two } = backends));
+const plain = new CpuBackend("f32", { wasm: null });
 
 describe("quantized frozen weights on the CPU backend", () => {
   for (const format of FORMATS) {

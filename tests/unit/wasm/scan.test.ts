@@ -2,14 +2,13 @@
 // (src/lib/train/cpu/scan.ts, float64): forward with saved chunk states and with a carried state, backward with every
 // gradient, on sizes with a partial last chunk and more than one channel group; 1 and 2 threads give the same bits.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Rng } from "../../../src/lib/fim/prng.ts";
 import { scanChunks, type ScanDims } from "../../../src/lib/train/backend.ts";
 import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
 import { scanBackward, scanForward } from "../../../src/lib/train/cpu/scan.ts";
+import { bits, rand, useBackends } from "./helpers.ts";
 
-const rand = (n: number, rng: Rng, s = 1) => Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * s);
-const bits = (a: Float32Array) => Array.from(new Uint32Array(a.slice().buffer));
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let scale = 0;
   for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]!));
@@ -18,13 +17,9 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return e;
 }
 
+const backends = useBackends();
 let one: CpuBackend, two: CpuBackend;
-beforeAll(async () => {
-  one = new CpuBackend("f32");
-  two = new CpuBackend("f32", { threads: 2 });
-  await two.ready();
-});
-afterAll(() => two.dispose());
+beforeAll(() => ({ one, two } = backends));
 
 describe("WebAssembly selective scan", () => {
   for (const d of [{ B: 2, T: 100, DI: 70, DS: 16 }, { B: 1, T: 7, DI: 5, DS: 4 }] as ScanDims[]) {
