@@ -7,3 +7,4 @@ export { attn_backward, attn_forward, sum_into } from "./attention";
 export { dequant_rows, qgemm_nt, qgemm_panel_floats, qgemv } from "./quant";
 export { adamw_update, rmsnorm_backward, rmsnorm_forward, swiglu_backward, swiglu_forward } from "./elementwise";
 export { scan_backward, scan_forward } from "./scan";
+export { conv1d_backward, conv1d_forward, rope } from "./conv-rope";

@@ -189,9 +189,11 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     matmulBackward(dinp, dweight, dbias, dout, inp, weight, N, IC, OC, scale);
   }
   ropeForward(out: Float32Array, inp: Float32Array, invFreq: Float32Array, pos: Int32Array, N: number, NH: number, HS: number): void {
+    if (this.ops?.rope(out, inp, invFreq, pos, N, NH, HS, 1)) return;
     ropeForward(out, inp, invFreq, pos, N, NH, HS);
   }
   ropeBackward(dinp: Float32Array, dout: Float32Array, invFreq: Float32Array, pos: Int32Array, N: number, NH: number, HS: number): void {
+    if (this.ops?.rope(dinp, dout, invFreq, pos, N, NH, HS, -1)) return;
     ropeBackward(dinp, dout, invFreq, pos, N, NH, HS);
   }
   attentionForward(out: Float32Array, lse: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, d: AttentionDims): void {
@@ -231,12 +233,14 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     out: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array | null, B: number, T: number, DI: number, K: number,
     state: Float32Array | null = null,
   ): void {
+    if (this.ops?.conv1dForward(out, x, weight, bias, B, T, DI, K, state)) return;
     conv1dForward(out, x, weight, bias, B, T, DI, K, state);
   }
   conv1dBackward(
     dx: Float32Array | null, dweight: Float32Array | null, dbias: Float32Array | null, dout: Float32Array, x: Float32Array,
     weight: Float32Array, bias: Float32Array | null, B: number, T: number, DI: number, K: number,
   ): void {
+    if (this.ops?.conv1dBackward(dx, dweight, dbias, dout, x, weight, bias, B, T, DI, K)) return;
     conv1dBackward(dx, dweight, dbias, dout, x, weight, bias, B, T, DI, K);
   }
   scanForward(

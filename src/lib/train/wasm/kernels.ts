@@ -50,6 +50,12 @@ export interface KernelExports {
     dy: number, u: number, dt: number, Alog: number, Bm: number, Cm: number, D: number, hs: number,
     B: number, T: number, DI: number, DS: number, chunk: number, group: number, scratch: number, c0: number, c1: number,
   ): void;
+  conv1d_forward(out: number, x: number, weight: number, bias: number, B: number, T: number, DI: number, K: number, state: number, c0: number, c1: number): void;
+  conv1d_backward(
+    dx: number, dweight: number, dbias: number, dout: number, x: number, weight: number, bias: number, B: number, T: number, DI: number, K: number,
+    c0: number, c1: number,
+  ): void;
+  rope(out: number, inp: number, invFreq: number, pos: number, NH: number, HS: number, sign: number, n0: number, n1: number): void;
   attn_forward(
     out: number, lse: number, q: number, k: number, v: number,
     B: number, Tq: number, Tk: number, kvStride: number, NH: number, NKV: number, HS: number, scores: number, g0: number, g1: number,
@@ -67,7 +73,7 @@ export type KernelName = keyof KernelExports;
 export const KERNEL_NAMES: readonly KernelName[] = [
   "gemm_nt", "gemm_nn", "ce_forward", "ce_backward_dh", "ce_backward_dw", "ce_scratch_bytes", "ce_chunk", "dequant_rows", "qgemm_nt",
   "qgemm_panel_floats", "swiglu_forward", "swiglu_backward", "rmsnorm_forward", "rmsnorm_backward", "adamw_update", "attn_forward",
-  "attn_backward", "gemm_nt_cols", "qgemv", "scan_forward", "scan_backward", "sum_into",
+  "attn_backward", "gemm_nt_cols", "qgemv", "scan_forward", "scan_backward", "sum_into", "conv1d_forward", "conv1d_backward", "rope",
 ];
 
 const modules = new Map<WasmBuild, WebAssembly.Module | null>();

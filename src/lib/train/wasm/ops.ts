@@ -288,6 +288,31 @@ export class WasmOps {
       d.B * d.T * d.DI * d.DS * 12);
     return true;
   }
+
+  // Mamba's conv1d (channels split: a channel's outputs, state column and weight gradients are its own)
+  conv1dForward(out: Arr, x: Arr, weight: Arr, bias: Arr | null, B: number, T: number, DI: number, K: number, state: Arr | null): boolean {
+    if ((state && B !== 1) || !this.kernels.has(out, x, weight, bias, state)) return false;
+    const args = [ptr(out), ptr(x), ptr(weight), ptr(bias), B, T, DI, K, ptr(state)];
+    this.run(this.split(DI, 4).map(([a, z]) => task("conv1d_forward", [...args, a, z])), B * T * DI * (K + 20));
+    return true;
+  }
+
+  conv1dBackward(
+    dx: Arr | null, dweight: Arr | null, dbias: Arr | null, dout: Arr, x: Arr, weight: Arr, bias: Arr | null, B: number, T: number, DI: number, K: number,
+  ): boolean {
+    if (!this.kernels.has(dx, dweight, dbias, dout, x, weight, bias)) return false;
+    const args = [ptr(dx), ptr(dweight), ptr(dbias), ptr(dout), ptr(x), ptr(weight), ptr(bias), B, T, DI, K];
+    this.run(this.split(DI, 4).map(([a, z]) => task("conv1d_backward", [...args, a, z])), B * T * DI * (3 * K + 20));
+    return true;
+  }
+
+  // RoPE on rows [n0, n1) split among the threads; sign -1 rotates back (the backward)
+  rope(out: Arr, inp: Arr, invFreq: Arr, pos: Int32Array, N: number, NH: number, HS: number, sign: 1 | -1): boolean {
+    if (!this.kernels.has(out, inp, invFreq, pos)) return false;
+    const args = [ptr(out), ptr(inp), ptr(invFreq), ptr(pos), NH, HS, sign];
+    this.run(this.split(N, 1).map(([a, z]) => task("rope", [...args, a, z])), N * HS * (NH * 3 + 20));
+    return true;
+  }
 }
 
 /**
