@@ -12,7 +12,7 @@ import { gemm_nn, gemm_nt } from "./gemm";
 import { expv, exps, hsum } from "./simd";
 
 export const CHUNK = 512;
-export const ROWS = 32;
+export const ROWS = 128; // 128 x 512 logits (256 KB) stay in L2; fewer row blocks mean fewer passes over dwte in ce_backward_dw
 const STATS_BYTES: usize = ROWS * 3 * 8; // max, sum, target logit per row
 export const SCRATCH_BYTES: usize = STATS_BYTES + ROWS * CHUNK * 4;
 
