@@ -8,6 +8,7 @@ import { SCAN_CHUNK, type AdamWParams, type AttentionDims, type ScanDims } from 
 import type { Task, ThreadPool } from "../cpu/pool.ts";
 import { attentionMacs, MIN_PARALLEL_MACS, ranges } from "../cpu/pool.ts";
 import type { Arr } from "../cpu/types.ts";
+import type { WasmHeap } from "./heap.ts";
 import { ptr, type KernelName, type WasmKernels } from "./kernels.ts";
 import type { QuantizedWeight } from "./quantized.ts";
 
@@ -19,56 +20,52 @@ const task = (fn: KernelName, args: number[]): Task => ({ kind: "wasm", fn, args
  */
 const FEW_ROWS = 128;
 
+/**
+ * Per-thread scratch blocks of one use, on the heap, grown (never shrunk) on demand. The views are kept, so the heap
+ * keeps their blocks; a block reallocated for a larger size gives the old one back.
+ */
+class Scratch {
+  private views: Float32Array[] = [];
+  constructor(private readonly heap: WasmHeap, private readonly minFloats = 0) {}
+
+  /** `n` blocks of at least `floats` floats each, or null when the heap cannot hold them. */
+  blocks(n: number, floats: number): Float32Array[] | null {
+    if (this.views.length < n || this.views[0]!.length < floats) {
+      this.views.forEach((v) => this.heap.free(v));
+      this.views = [];
+      for (let i = 0; i < n; i++) {
+        const v = this.heap.f32(Math.max(floats, this.minFloats));
+        if (!v) return null;
+        this.views.push(v);
+      }
+    }
+    return this.views.slice(0, n);
+  }
+
+  /** The addresses of blocks(n, floats). */
+  addresses(n: number, floats: number): number[] | null {
+    return this.blocks(n, floats)?.map(ptr) ?? null;
+  }
+}
+
 export class WasmOps {
-  /** Per-thread scratch blocks of the fused classifier (ce_scratch_bytes each), made on first use. */
-  private scratch: number[] = [];
+  /** The fused classifier's blocks (ce_scratch_bytes each), one per thread. */
+  private readonly ceScratch: Scratch;
+  /** Rows of attention's scores (and its backward's P and dS), and the scan's states, one per thread. */
+  private readonly rows: Scratch;
+  /** The quantized matmul's dequantization panels, one per thread. */
+  private readonly panels: Scratch;
+  /** One buffer each: attention backward's per-key-block shares of dq; a whole dequantized weight for dinp. */
+  private readonly dqParts: Scratch;
+  private readonly wide: Scratch;
 
-  constructor(readonly kernels: WasmKernels, private readonly pool: ThreadPool | null) {}
-
-  /** Addresses of `n` scratch blocks, or null when the heap cannot hold them. */
-  private scratchBlocks(n: number): number[] | null {
-    while (this.scratch.length < n) {
-      const block = this.kernels.heap.f32(this.kernels.k.ce_scratch_bytes() / 4);
-      if (!block) return null;
-      this.scratch.push(ptr(block));
-      this.keep.push(block);
-    }
-    return this.scratch.slice(0, n);
-  }
-  private readonly keep: Float32Array[] = []; // the scratch views, kept alive (the heap frees blocks whose view is collected)
-  /** Attention backward's per-key-block shares of dq, grown on demand. */
-  private dqParts: Float32Array | null = null;
-  /** Per-thread score rows of attention (Tk floats each), grown on demand. */
-  private scores: Float32Array[] = [];
-
-  /** Per-thread dequantization panels of the quantized matmul, and one whole-weight buffer for its backward. */
-  private panels: Float32Array[] = [];
-  private wide: Float32Array | null = null;
-
-  private panelBlocks(n: number, floats: number): number[] | null {
-    if (this.panels.length < n || this.panels[0]!.length < floats) {
-      this.panels.forEach((p) => this.kernels.heap.free(p));
-      this.panels = [];
-      for (let i = 0; i < n; i++) {
-        const p = this.kernels.heap.f32(floats);
-        if (!p) return null;
-        this.panels.push(p);
-      }
-    }
-    return this.panels.slice(0, n).map(ptr);
-  }
-
-  private scoreRows(n: number, Tk: number): number[] | null {
-    if (this.scores.length < n || this.scores[0]!.length < Tk) {
-      this.scores.forEach((s) => this.kernels.heap.free(s));
-      this.scores = [];
-      for (let i = 0; i < n; i++) {
-        const s = this.kernels.heap.f32(Math.max(Tk, 1024));
-        if (!s) return null;
-        this.scores.push(s);
-      }
-    }
-    return this.scores.slice(0, n).map(ptr);
+  constructor(readonly kernels: WasmKernels, private readonly pool: ThreadPool | null) {
+    const heap = kernels.heap;
+    this.ceScratch = new Scratch(heap);
+    this.rows = new Scratch(heap, 1024);
+    this.panels = new Scratch(heap);
+    this.dqParts = new Scratch(heap);
+    this.wide = new Scratch(heap);
   }
 
   /** Threads work is split over now (1 until the pool is ready). */
@@ -125,7 +122,7 @@ export class WasmOps {
   // h (N,C), wte (V,C), targets (N) -> losses (N), lse (N): rows split among the threads
   classifierForward(losses: Arr, lse: Arr, h: Arr, wte: Arr, targets: Int32Array, N: number, C: number, V: number): boolean {
     const rows = ranges(N, Math.min(this.threads, N), 1);
-    const scratch = this.kernels.has(losses, lse, h, wte, targets) && this.scratchBlocks(rows.length);
+    const scratch = this.kernels.has(losses, lse, h, wte, targets) && this.ceScratch.addresses(rows.length, this.kernels.k.ce_scratch_bytes() / 4);
     if (!scratch) return false;
     const [l, z, hp, w, y] = [ptr(losses), ptr(lse), ptr(h), ptr(wte), ptr(targets)];
     this.run(rows.map(([m0, m1], j) => task("ce_forward", [l, z, hp, w, y, C, V, scratch[j]!, m0, m1])), N * C * V);
@@ -139,7 +136,7 @@ export class WasmOps {
   ): boolean {
     const rows = ranges(N, Math.min(this.threads, N), 1);
     const chunks = ranges(Math.ceil(V / this.kernels.k.ce_chunk()), this.threads, 1);
-    const scratch = this.kernels.has(dh, dwte, h, wte, targets, lse) && this.scratchBlocks(Math.max(rows.length, chunks.length));
+    const scratch = this.kernels.has(dh, dwte, h, wte, targets, lse) && this.ceScratch.addresses(Math.max(rows.length, chunks.length), this.kernels.k.ce_scratch_bytes() / 4);
     if (!scratch) return false;
     const [hp, w, y, z] = [ptr(h), ptr(wte), ptr(targets), ptr(lse)];
     this.run(rows.map(([m0, m1], j) => task("ce_backward_dh", [ptr(dh), hp, w, y, z, dloss, C, V, scratch[j]!, m0, m1])), N * C * V);
@@ -155,7 +152,7 @@ export class WasmOps {
     const split: [number, number, number, number][] = d.Tq < 2 * this.threads
       ? ranges(G, Math.min(this.threads, G), 1).map(([g0, g1]) => [g0, g1, 0, d.Tq])
       : causalRanges(d.Tq, d.Tk, this.threads).map(([t0, t1]) => [0, G, t0, t1]);
-    const scores = d.HS % 4 === 0 && this.kernels.has(out, lse, q, k, v) && this.scoreRows(split.length, d.Tk);
+    const scores = d.HS % 4 === 0 && this.kernels.has(out, lse, q, k, v) && this.rows.addresses(split.length, d.Tk);
     if (!scores) return false;
     const dims = [d.B, d.Tq, d.Tk, d.kvStride, d.NH, d.NKV, d.HS];
     this.run(split.map((r, j) => task("attn_forward", [ptr(out), ptr(lse), ptr(q), ptr(k), ptr(v), ...dims, scores[j]!, ...r])), attentionMacs(d));
@@ -168,14 +165,11 @@ export class WasmOps {
     const nq = d.B * d.Tq * d.NH * d.HS;
     const kb = keyBlock(d.Tk), blocks = Math.ceil(d.Tk / kb);
     const deal = dealBlocks(d.Tq, d.Tk, kb, this.threads);
-    const scratch = d.HS % 4 === 0 && this.kernels.has(dq, dk, dv, dout, q, k, v, out, lse) && this.scoreRows(deal.length, 2 * kb);
+    const scratch = d.HS % 4 === 0 && this.kernels.has(dq, dk, dv, dout, q, k, v, out, lse) && this.rows.addresses(deal.length, 2 * kb);
     if (!scratch) return false;
-    if (!this.dqParts || this.dqParts.length < blocks * nq) {
-      if (this.dqParts) this.kernels.heap.free(this.dqParts);
-      this.dqParts = this.kernels.heap.f32(blocks * nq);
-      if (!this.dqParts) return false;
-    }
-    const parts = ptr(this.dqParts);
+    const partsBlock = this.dqParts.addresses(1, blocks * nq);
+    if (!partsBlock) return false;
+    const parts = partsBlock[0]!;
     const dims = [d.B, d.Tq, d.Tk, d.kvStride, d.NH, d.NKV, d.HS];
     const rest = [ptr(dk), ptr(dv), ptr(dout), ptr(q), ptr(k), ptr(v), ptr(out), ptr(lse), ...dims];
     this.run(deal.map((mine, j) => ({
@@ -199,7 +193,7 @@ export class WasmOps {
       return true;
     }
     const cols = ranges(OC, Math.min(this.threads, Math.ceil(OC / 64)), 64).filter(([a, z]) => z > a);
-    const panels = this.kernels.has(out, inp, weight, bias) && this.panelBlocks(cols.length, this.kernels.k.qgemm_panel_floats(IC));
+    const panels = this.kernels.has(out, inp, weight, bias) && this.panels.addresses(cols.length, this.kernels.k.qgemm_panel_floats(IC));
     if (!panels) return false;
     const acc = accumulate ? 1 : 0;
     this.run(cols.map(([n0, n1], j) => task("qgemm_nt", [ptr(out), ptr(inp), ptr(weight), ptr(bias), N, OC, IC, bits, scale, acc, n0, n1, panels[j]!])),
@@ -212,12 +206,9 @@ export class WasmOps {
   quantizedBackward(dinp: Arr, dbias: Arr | null, dout: Arr, weight: Arr, q: QuantizedWeight, N: number, scale: number): boolean {
     const { N: OC, K: IC, bits } = q;
     if (!this.kernels.has(dinp, dout, weight)) return false;
-    if (!this.wide || this.wide.length < OC * IC) {
-      if (this.wide) this.kernels.heap.free(this.wide);
-      this.wide = this.kernels.heap.f32(OC * IC);
-      if (!this.wide) return false;
-    }
-    const wide = this.wide.subarray(0, OC * IC);
+    const wideBlock = this.wide.blocks(1, OC * IC);
+    if (!wideBlock) return false;
+    const wide = wideBlock[0]!.subarray(0, OC * IC);
     const rows = ranges(OC, this.threads, 1);
     this.run(rows.map(([r0, r1]) => task("dequant_rows", [ptr(wide) + 4 * r0 * IC, ptr(weight), IC, bits, r0, r1])), OC * IC * 8);
     return this.matmulBackward(dinp, null, dbias, dout, dinp /* unused without dweight */, wide, N, IC, OC, scale);
@@ -267,7 +258,7 @@ export class WasmOps {
   scanForward(y: Arr, hs: Arr | null, u: Arr, dt: Arr, Alog: Arr, Bm: Arr, Cm: Arr, D: Arr, d: ScanDims, state: Arr | null): boolean {
     if (d.DS % 4 !== 0 || (state && d.B !== 1) || !this.kernels.has(y, hs, u, dt, Alog, Bm, Cm, D, state)) return false;
     const parts = ranges(d.DI, Math.min(this.threads, d.DI), 1);
-    const scratch = this.scoreRows(parts.length, 2 * d.DS);
+    const scratch = this.rows.addresses(parts.length, 2 * d.DS);
     if (!scratch) return false;
     const args = [ptr(y), ptr(hs), ptr(u), ptr(dt), ptr(Alog), ptr(Bm), ptr(Cm), ptr(D), d.B, d.T, d.DI, d.DS, SCAN_CHUNK, ptr(state)];
     this.run(parts.map(([c0, c1], j) => task("scan_forward", [...args, scratch[j]!, c0, c1])), d.B * d.T * d.DI * d.DS * 4);
@@ -280,7 +271,7 @@ export class WasmOps {
     dy: Arr, u: Arr, dt: Arr, Alog: Arr, Bm: Arr, Cm: Arr, D: Arr, hs: Arr, d: ScanDims,
   ): boolean {
     if (d.DS % 4 !== 0 || !this.kernels.has(partB, partC, du, ddt, dAlog, dD, dy, u, dt, Alog, Bm, Cm, D, hs)) return false;
-    const scratch = this.scoreRows(split.length, (SCAN_CHUNK + 4) * d.DS);
+    const scratch = this.rows.addresses(split.length, (SCAN_CHUNK + 4) * d.DS);
     if (!scratch) return false;
     const args = [ptr(du), ptr(ddt), ptr(dAlog), ptr(partB), ptr(partC), ptr(dD), ptr(dy), ptr(u), ptr(dt), ptr(Alog), ptr(Bm), ptr(Cm), ptr(D), ptr(hs),
       d.B, d.T, d.DI, d.DS, SCAN_CHUNK, group];
