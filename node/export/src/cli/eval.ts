@@ -15,6 +15,7 @@ import { openLlamaCompleter } from "../eval/llama-complete.ts";
 import { UsageError } from "./errors.ts";
 import { flagHelp, parseFlags, type FlagSpec } from "./flags.ts";
 import { loadModel, readText } from "./load.ts";
+import { progressReporter } from "./progress.ts";
 import type { WeightFormat } from "../../../../src/lib/train/quant.ts";
 import { readAdapterFolder } from "./adapter-folder.ts";
 import type { Io } from "./main.ts";
@@ -127,13 +128,12 @@ export async function evalCommand(argv: string[], io: Io): Promise<number> {
   const { samples, left } = selectSamples(parseJsonl(readText(v.data, "--data"), v.data, { text: false }), mode, limit);
   if (samples.length === 0) throw new EvalError(`${v.data}: no samples to evaluate (${left.plain} plain, ${left.mode} not ${mode})`);
 
+  // the same progress lines as `fim train`: a first line at once, then about one a second, each with the ETA
   const progress = (name: string): EvalOptions["onSample"] => {
-    let last = Date.now();
-    return (done, total) => {
-      if (v.quiet || (done < total && Date.now() - last < 1000)) return;
-      last = Date.now();
-      io.stderr.write(`${name}: ${done}/${total} samples\n`);
-    };
+    if (v.quiet) return undefined;
+    const report = progressReporter({ label: `${name}:`, unit: "samples", total: samples.length, everyMs: 1000, write: (line) => io.stderr.write(line) });
+    report(0);
+    return (done) => report(done);
   };
   const run = (c: SampleCompleter, name: string) => evaluateWith(c, samples, { maxTokens, onSample: progress(name) });
   // the GGUF is opened and checked first, so a GGUF for another format fails before the model's long run

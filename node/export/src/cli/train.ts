@@ -16,6 +16,7 @@ import { checkOutputDir, checkOutputs } from "../output-paths.ts";
 import { FULL_MODEL_FILES, saveFullModel } from "./save-model.ts";
 import { UsageError } from "./errors.ts";
 import { flagHelp, parseFlags, requireFlags, type FlagSpec } from "./flags.ts";
+import { progressReporter } from "./progress.ts";
 import { loadModel, readFolder, readText } from "./load.ts";
 import type { Io } from "./main.ts";
 
@@ -201,15 +202,14 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const started = Date.now();
   let tokens = 0;
   let lastSaved = trainer.step;
-  const firstStep = trainer.step;
+  const progress = progressReporter({ label: "step", total: trainer.totalSteps, first: trainer.step, write: (line) => log(line.trimEnd()) });
   try {
     while (trainer.step < trainer.totalSteps) {
       const r = await trainer.trainStep();
       losses.push(r.loss);
       tokens += r.tokens;
       const secs = (Date.now() - started) / 1000;
-      const eta = (secs / (trainer.step - firstStep)) * (trainer.totalSteps - trainer.step);
-      log(`step ${r.step}/${trainer.totalSteps}  loss ${r.loss.toFixed(4)}  lr ${r.lr.toExponential(2)}  ${(tokens / secs).toFixed(0)} tok/s  ETA ${eta.toFixed(0)} s`);
+      progress(r.step, `loss ${r.loss.toFixed(4)}  lr ${r.lr.toExponential(2)}  ${(tokens / secs).toFixed(0)} tok/s`);
       if (v["save-every"] && trainer.step % v["save-every"] === 0) {
         await save();
         lastSaved = trainer.step;
