@@ -82,6 +82,9 @@ export interface TrainResult {
   backend: "webgpu" | "cpu";
   /** The step of the run's last good checkpoint (less than the last step when a checkpoint write failed). */
   savedStep: number;
+  /** The steps taken (a stopped run: the step it stopped at, checkpointed) and the run's length. */
+  step: number;
+  totalSteps: number;
 }
 
 let session: TrainingSession<unknown, unknown> | undefined;
@@ -165,7 +168,10 @@ async function runJob(job: TrainJob, onProgress: (p: SessionProgress) => void, o
       onEvent({ type: "started", totalSteps: session.totalSteps, losses: [...session.losses], evalLosses: [...session.evalLosses] });
       const state = await session.run();
       if (state === "done") await measure("after");
-      return { state, losses: [...session.losses], evalLosses: [...session.evalLosses], backend: kind, savedStep: session.savedStep };
+      return {
+        state, losses: [...session.losses], evalLosses: [...session.evalLosses], backend: kind, savedStep: session.savedStep,
+        step: session.step, totalSteps: session.totalSteps,
+      };
     } catch (e) {
       // a lost GPU: go on from the last checkpoint, on a new device if there is one, else on the CPU
       if ((e as Error).name !== "GpuUnavailableError" || attempt >= 2) throw e;
@@ -212,11 +218,12 @@ const api = {
   async hasCheckpoint(runKey: string): Promise<boolean> {
     return (await new OpfsStore(runKey).load()) !== undefined;
   },
-  /** The step of the run's checkpoint (0: none). */
-  async checkpointStep(runKey: string): Promise<number> {
+  /** The step of the run's checkpoint (0: none) and the run's length (0: unknown). */
+  async checkpointSteps(runKey: string): Promise<{ step: number; totalSteps: number }> {
     const files = await new OpfsStore(runKey).load();
     const st = files?.get(TRAINER_STATE);
-    return st ? (JSON.parse(new TextDecoder().decode(st)) as { step?: number }).step ?? 0 : 0;
+    const json = st ? (JSON.parse(new TextDecoder().decode(st)) as { step?: number; totalSteps?: number }) : {};
+    return { step: json.step ?? 0, totalSteps: json.totalSteps ?? 0 };
   },
 };
 

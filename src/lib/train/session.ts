@@ -1,9 +1,9 @@
 // A training run that can be paused, resumed, cancelled and checkpointed: the Trainer's loop with progress events
 // (step, loss, tokens/s, ETA), a checkpoint every `checkpointEvery` steps into a CheckpointStore (OPFS in the browser,
-// a folder or memory elsewhere), and `resume` from the last checkpoint — after a reload, or on a new device or the
-// CPU backend after a lost GPU. With `onCheckpoint` a checkpoint the store cannot write (browser storage full) is
-// reported and training goes on in memory; without it the run fails. Isomorphic; the Web Worker
-// (src/workers/train.worker.ts) drives it.
+// a folder or memory elsewhere; a cancel checkpoints the step it stopped at), and `resume` from the last checkpoint —
+// after a reload, or on a new device or the CPU backend after a lost GPU. With `onCheckpoint` a checkpoint the store
+// cannot write (browser storage full) is reported and training goes on in memory; without it the run fails.
+// Isomorphic; the Web Worker (src/workers/train.worker.ts) drives it.
 
 import { loadAdapter, loadTrainerState, loraShapes, saveAdapter, saveTrainerState, type Files, type TrainerState } from "./adapter.ts";
 import type { Backend } from "./backend.ts";
@@ -108,6 +108,11 @@ export class TrainingSession<T, I> {
     return this.trainer.totalSteps;
   }
 
+  /** Steps taken so far (those of a resumed checkpoint included). */
+  get step(): number {
+    return this.trainer?.step ?? 0;
+  }
+
   /** Runs to the end, a cancel, or an error (the state says which). Pausing waits inside. */
   async run(): Promise<SessionState> {
     if (!this.trainer) await this.init();
@@ -119,14 +124,14 @@ export class TrainingSession<T, I> {
     try {
       if (this.trainer.step === 0 && this.evalLosses.length === 0) await this.measureEval();
       while (this.trainer.step < this.trainer.totalSteps) {
-        if (this.cancelRequested) return (this.state = "cancelled");
+        if (this.cancelRequested) return await this.stopped();
         if (this.pauseRequested) {
           this.state = "paused";
           // a checkpoint of this step, unless the last one is of this very step (a pause right after a periodic one)
           if (since > 0 || this.savedStep !== this.trainer.step) await this.checkpoint();
           since = 0;
           while (this.pauseRequested && !this.cancelRequested) await new Promise<void>((ok) => (this.wake = ok));
-          if (this.cancelRequested) return (this.state = "cancelled");
+          if (this.cancelRequested) return await this.stopped();
           this.state = "running";
         }
         const r = await this.trainer.trainStep();
@@ -154,6 +159,15 @@ export class TrainingSession<T, I> {
       this.state = "failed";
       throw e;
     }
+  }
+
+  /**
+   * A cancel: the steps trained are kept as a checkpoint of this step (unless the last one is of this very step, or
+   * nothing was trained), so the adapter of a stopped run is there to use and to resume from.
+   */
+  private async stopped(): Promise<"cancelled"> {
+    if (this.trainer.step > 0 && this.savedStep !== this.trainer.step) await this.checkpoint();
+    return (this.state = "cancelled");
   }
 
   /** Held-out loss now (recorded in evalLosses), or undefined without held-out samples. */

@@ -1,6 +1,6 @@
 // runs.ts — the Train page's saved runs in OPFS: each run has an id, its job (model choice, settings, samples) in
 // fim-studio-jobs/<id>.json and the worker's checkpoint in fim-studio-runs/<id>/ (OpfsStore), so closing the tab and
-// coming back can offer to resume it, and a finished run's adapter comes back after a reload. A run is owned by the
+// coming back can offer to resume it, and the adapter of a finished or stopped run comes back after a reload. A run is owned by the
 // tab whose worker trains it (its Web Lock, opfs-store.ts): other tabs leave it alone and say so.
 
 import type { ModelSource } from "../../workers/train.worker.ts";
@@ -30,7 +30,12 @@ export interface SavedJob {
   /** True once the run ended with its last step's checkpoint written. */
   finished: boolean;
   finishedAt?: number;
+  /** When it was last stopped with the adapter of the step it stopped at in its checkpoint (it stays resumable). */
+  stoppedAt?: number;
 }
+
+/** A run whose checkpoint is an adapter to use: finished, or stopped by the user. */
+const hasAdapter = (j: SavedJob) => j.finished || j.stoppedAt !== undefined;
 
 /** A new run id: unique across tabs. */
 export function newRunId(): string {
@@ -96,28 +101,29 @@ export async function discardRun(id: string): Promise<boolean> {
   }
 }
 
-const byFinish = (a: SavedJob, b: SavedJob) => (b.finishedAt ?? b.startedAt) - (a.finishedAt ?? a.startedAt);
+const endedAt = (j: SavedJob) => Math.max(j.finishedAt ?? 0, j.stoppedAt ?? 0) || j.startedAt;
+const byFinish = (a: SavedJob, b: SavedJob) => endedAt(b) - endedAt(a);
 
 /**
  * Before a new run: deletes the saved runs no tab trains (an unfinished one is no longer offered), except the newest
- * finished run (its adapter is the one restored after a reload until the new run finishes); runs that other tabs
- * train stay. Checkpoint folders without a job go too.
+ * finished or stopped run (its adapter is the one restored after a reload until the new run finishes); runs that other
+ * tabs train stay. Checkpoint folders without a job go too.
  */
 export async function discardRuns(): Promise<void> {
   const jobs = await loadJobs();
-  const newest = jobs.filter((j) => j.finished).sort(byFinish)[0];
+  const newest = jobs.filter(hasAdapter).sort(byFinish)[0];
   const ids = new Set([...jobs.map((j) => j.id), ...(await OpfsStore.keys().catch(() => []))]);
   for (const id of ids) if (id !== newest?.id) await discardRun(id).catch(() => false);
 }
 
-/** After run `keep` finished: the other finished runs no tab trains go. */
+/** After run `keep` finished or was stopped: the other finished or stopped runs no tab trains go. */
 export async function discardFinished(keep: string): Promise<void> {
-  for (const j of await loadJobs()) if (j.finished && j.id !== keep) await discardRun(j.id).catch(() => false);
+  for (const j of await loadJobs()) if (hasAdapter(j) && j.id !== keep) await discardRun(j.id).catch(() => false);
 }
 
-/** The adapter of the newest finished run whose checkpoint is still in browser storage (after a reload). */
+/** The adapter of the newest finished or stopped run whose checkpoint is still in browser storage (after a reload). */
 export async function savedAdapter(): Promise<TrainedAdapter | null> {
-  for (const job of (await loadJobs()).filter((j) => j.finished).sort(byFinish)) {
+  for (const job of (await loadJobs()).filter(hasAdapter).sort(byFinish)) {
     const files = await new OpfsStore(job.id).load().catch(() => undefined);
     if (!files) continue;
     let steps = 0;

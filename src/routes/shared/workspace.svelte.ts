@@ -1,7 +1,8 @@
 // workspace.svelte.ts — what the pages hand each other in one visit. The samples go Data → Train through the shared
 // generator store (generator.svelte.ts, with dataForm.svelte.ts); this file holds the adapter the Train page produced (PEFT files,
 // with the model it belongs to and its FIM format). The Playground toggles it on and off; Export merges it. After a
-// reload it comes back from the newest finished run's checkpoint in OPFS (runs.ts), whichever page is opened first.
+// reload it comes back from the newest finished or stopped run's checkpoint in OPFS (runs.ts), whichever page is opened
+// first.
 
 import { savedAdapter } from "./runs.ts";
 

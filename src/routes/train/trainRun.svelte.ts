@@ -1,6 +1,7 @@
 // trainRun.svelte.ts — the Train page's run: starts the training worker (src/workers/train.worker.ts) on the picked
 // model and the Data page's samples, follows its progress (loss, held-out loss, tokens/s, ETA), pauses, resumes,
-// stops, and hands the finished adapter to the Playground and Export (workspace). Each run has its own id: its job is
+// stops, and hands the adapter of a finished or stopped run to the Playground and Export (workspace); a stopped run is
+// offered for resuming. Each run has its own id: its job is
 // saved next to the worker's OPFS checkpoint (runs.ts), so after a reload the page can offer to resume it. The worker
 // holds the run's Web Lock while it trains: this page offers only runs no other tab trains, and says which ones
 // another tab trains. A checkpoint that cannot be written (storage full) is shown with the space it needs and the
@@ -50,9 +51,13 @@ export class TrainRun {
   error = $state<string | null>(null);
   /** The checkpoint step this run went on from, when it was resumed. */
   resumedFrom = $state<number | null>(null);
-  /** A saved run that can be resumed (checked on page load). */
+  /** A saved run that can be resumed (checked on page load, or the run this tab stopped). */
   resumable = $state.raw<SavedJob | null>(null);
   resumableStep = $state(0);
+  /** The resumable run's length (0: unknown). */
+  resumableTotal = $state(0);
+  /** Where the last run was stopped: its step, its length, and whether that step's adapter is in browser storage. */
+  stopped = $state.raw<{ step: number; totalSteps: number; saved: boolean } | null>(null);
   /** Unfinished runs that another tab of this browser trains now (they are not offered here). */
   elsewhere = $state.raw<SavedJob[]>([]);
   /** Why this tab could not resume or discard a run: another tab owns it. */
@@ -87,19 +92,18 @@ export class TrainRun {
     const open = jobs.filter((j) => !j.finished && !(this.active && j.id === this.job?.id));
     this.elsewhere = open.filter((j) => busy.has(j.id));
     let offer: SavedJob | null = null;
-    let step = 0;
+    let at = { step: 0, totalSteps: 0 };
     if (!this.active) {
       for (const j of open) {
         if (busy.has(j.id)) continue;
-        step = await this.remote().checkpointStep(j.id).catch(() => 0);
-        if (step > 0) {
+        at = await this.remote().checkpointSteps(j.id).catch(() => ({ step: 0, totalSteps: 0 }));
+        if (at.step > 0) {
           offer = j;
           break;
         }
       }
     }
-    this.resumable = offer;
-    this.resumableStep = offer ? step : 0;
+    this.offer(offer, offer ? at.step : 0, offer ? at.totalSteps : 0);
     if (this.elsewhere.length === 0 || typeof navigator === "undefined" || !navigator.locks) return;
     const watch = (this.watch = new AbortController());
     for (const j of this.elsewhere) {
@@ -111,10 +115,16 @@ export class TrainRun {
     }
   }
 
-  /** A new run, with a new id (saved runs no tab trains are discarded, but the newest finished one). */
+  private offer(job: SavedJob | null, step: number, totalSteps: number): void {
+    this.resumable = job;
+    this.resumableStep = step;
+    this.resumableTotal = totalSteps;
+  }
+
+  /** A new run, with a new id (saved runs no tab trains are discarded, but the newest one with an adapter). */
   async start(job: Omit<SavedJob, "id" | "startedAt" | "finished">, source: TrainJob["model"]): Promise<void> {
     if (this.active) return;
-    this.resumable = null;
+    this.offer(null, 0, 0);
     await discardRuns().catch(() => {});
     const saved: SavedJob = { ...job, id: newRunId(), startedAt: Date.now(), finished: false };
     await this.run(saved, source, true);
@@ -124,13 +134,13 @@ export class TrainRun {
   async resumeSaved(source: TrainJob["model"]): Promise<void> {
     const job = this.resumable;
     if (!job || this.active) return;
-    this.resumable = null;
+    this.offer(null, 0, 0);
     await this.run(job, source, false);
   }
 
   async discardSaved(): Promise<void> {
     const job = this.resumable;
-    this.resumable = null;
+    this.offer(null, 0, 0);
     if (job && !(await discardRun(job.id).catch(() => true))) {
       this.lockedOut = "That run is being trained in another tab of this browser now, so this tab left it as it is.";
       await this.checkSaved();
@@ -174,6 +184,7 @@ export class TrainRun {
     this.after = null;
     this.totalSteps = 0;
     this.resumedFrom = null;
+    this.stopped = null;
     this.model = null;
     const s = job.settings;
     const request: TrainJob = {
@@ -220,6 +231,7 @@ export class TrainRun {
         await saveJob(this.job).catch(() => {});
         await discardFinished(job.id).catch(() => {});
       }
+      if (result.state === "cancelled") await this.keepStopped(job, result);
       this.status = result.state === "cancelled" ? "cancelled" : "done";
       this.notice = "";
     } catch (e) {
@@ -235,6 +247,29 @@ export class TrainRun {
       this.notice = "";
     }
     this.loadBytes = null;
+  }
+
+  /**
+   * A stopped run: the steps it trained are its adapter (the worker checkpointed the step it stopped at), handed to the
+   * Playground and Export as a finished run's is, and kept after a reload (its job marked stopped); the run is offered
+   * for resuming. A run stopped before its first step has nothing to keep.
+   */
+  private async keepStopped(job: SavedJob, result: TrainResult): Promise<void> {
+    const saved = result.step > 0 && result.savedStep === result.step;
+    this.stopped = { step: result.step, totalSteps: result.totalSteps, saved };
+    if (result.step === 0) return;
+    try {
+      workspace.adapter = { files: await this.remote().files(), modelKey: job.modelKey, modelLabel: job.modelLabel, format: job.format, steps: result.step };
+    } catch {
+      // no session in the worker (stopped while loading): nothing trained to hand over
+    }
+    if (result.savedStep === 0) return;
+    this.job = { ...job, stoppedAt: Date.now() };
+    if (saved) {
+      await saveJob(this.job).catch(() => {});
+      await discardFinished(job.id).catch(() => {});
+    }
+    this.offer(this.job, result.savedStep, result.totalSteps);
   }
 
   private onEvent(e: TrainEvent): void {

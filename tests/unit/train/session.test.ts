@@ -1,4 +1,4 @@
-// TrainingSession: pause and resume mid-run, cancel, checkpoints, and a new session resuming from the store
+// TrainingSession: pause and resume mid-run, cancel (keeping the steps trained as a checkpoint), checkpoints, and a new session resuming from the store
 // continuing the same loss curve (what a reload or a lost GPU does).
 
 import { describe, expect, it } from "vitest";
@@ -92,6 +92,29 @@ describe("TrainingSession", () => {
     const { s } = await session(undefined, (p) => p.step === 3 && s.cancel());
     expect(await s.run()).toBe("cancelled");
     expect(s.losses).toHaveLength(3);
+  }, 60_000);
+
+  it("cancel keeps the steps trained: a checkpoint of the step it stopped at, resumed to the same curve", async () => {
+    const full = (await session()).s;
+    await full.run();
+    const store = new MemoryStore();
+    const { s: first } = await session(store, (p) => p.step === 3 && first.cancel()); // checkpointEvery 2: none at 3
+    expect(await first.run()).toBe("cancelled");
+    expect(first.step).toBe(3);
+    expect(first.savedStep).toBe(3);
+    const { s: second } = await session(store);
+    expect(await second.init()).toBe(3);
+    expect(await second.run()).toBe("done");
+    expect(second.losses).toEqual(full.losses);
+  }, 60_000);
+
+  it("a cancel before the first step writes nothing", async () => {
+    const store = new MemoryStore();
+    const { s } = await session(store);
+    await s.init();
+    s.cancel();
+    expect(await s.run()).toBe("cancelled");
+    expect(await store.load()).toBeUndefined();
   }, 60_000);
 
   it("a new session on the same store resumes from the last checkpoint and continues the curve", async () => {
