@@ -1,13 +1,15 @@
-// The dataset builder: files → filtered → samples → a sink, with a train/eval split by file and statistics.
+// The dataset builder: files → filtered → samples → a sink, with a train/eval split (eval-split.ts: by file, or by
+// sample with fewer than 5 usable files) and statistics.
 // Streaming: one file is held at a time, so memory does not grow with the corpus (only a 512-byte MinHash
-// signature per file is kept). The source is walked twice: first to weigh the usable files (for a total count) and
-// to find eval files that are near-duplicates of train files (near-dup.ts), then to sample them. With perFile and
-// near-duplicate removal off (or no eval split), once.
+// signature per file is kept). The source is walked twice: first to weigh and count the usable files (for a total
+// count and the split) and to find eval files that are near-duplicates of train files (near-dup.ts), then to sample
+// them. With perFile and near-duplicate removal off, the first walk stops once it has counted 5 usable files; with
+// perFile and no eval split, there is only the second.
 
 import { classifyFile, countLines, tooLarge, utf8Length, type ClassifyOptions } from "./filters.ts";
 import { getFormat, markersOf } from "./formats.ts";
 import { DEFAULT_NEAR_DUP_THRESHOLD, minHash, NearDupIndex, type Signature } from "./near-dup.ts";
-import { hashString } from "./prng.ts";
+import { assignSplit, isEvalFile, MIN_FILES_TO_SPLIT_BY_FILE, splitUnitFor } from "./eval-split.ts";
 import { sampleFile } from "./sample.ts";
 import type { DatasetOptions, DatasetProgress, DatasetStats, FileEntry, FileSource, SampleRecord, SkipReason } from "./types.ts";
 
@@ -15,7 +17,7 @@ export const DEFAULT_DATASET_OPTIONS: Readonly<DatasetOptions> = {
   format: "ctx", // the ctx seed's layout without its suffix leak
   count: 2000, // the pipeline seed: "2000+ synthetic FIM examples"
   seed: 1,
-  evalFraction: 0.1, // of files, so no file is on both sides
+  evalFraction: 0.1, // of files (none on both sides); of each file's samples with fewer than 5 files
   spanUnit: "lines", // the pipeline seed splits on lines; "chars" is better for span infilling
   fimRate: 1, // the seed makes every sample FIM
   spmRate: 0, // the seed uses PSM order only
@@ -86,17 +88,13 @@ export function resolveOptions(partial: Partial<DatasetOptions>): DatasetOptions
   return o;
 }
 
-/** A file goes to eval when its path hashes below evalFraction: stable, and independent of the other files. */
-export function isEvalFile(path: string, seed: number, evalFraction: number): boolean {
-  return hashString(path, seed ^ 0x5eed5eed) / 4294967296 < evalFraction;
-}
-
 function emptyStats(format: string): DatasetStats {
   return {
     format,
     files: { seen: 0, usable: 0, used: 0, train: 0, eval: 0 },
     bytes: 0,
     samples: { train: 0, eval: 0 },
+    split: "files",
     skipped: Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number>,
     byLanguage: {},
     byMode: {},
@@ -155,16 +153,19 @@ export async function buildDataset(
     }
   };
 
-  // Pass 1 (for a total count, or to find near-duplicates): the weight of each usable file = its line count; the
-  // MinHash signature of each usable file. Files are keyed by their place in the walk (paths may repeat).
+  // Pass 1 (for a total count, to count the usable files for the split, or to find near-duplicates): the weight of
+  // each usable file = its line count; the MinHash signature of each usable file. Files are keyed by their place in
+  // the walk (paths may repeat).
   const dedup = o.dropNearDuplicates && o.evalFraction > 0;
+  const onlyCounting = o.perFile !== undefined && !dedup; // then MIN_FILES_TO_SPLIT_BY_FILE usable files are enough
   let totalWeight = 0;
   const nearDup = new Set<number>(); // walk indices of the eval files to drop
-  if (o.perFile === undefined || dedup) {
+  if (o.perFile === undefined || o.evalFraction > 0) {
     const train = new NearDupIndex<number>();
     const evals: { at: number; sig: Signature; weight: number }[] = [];
     let files = 0;
     let bytes = 0;
+    let usable = 0;
     for await (const entry of source.files()) {
       aborted();
       files++;
@@ -174,6 +175,7 @@ export async function buildDataset(
       bytes += typeof data === "string" ? utf8Length(data) : data.byteLength;
       const c = classifyFile(entry.path, data, check);
       if (c.ok) {
+        usable++;
         const weight = countLines(c.text);
         totalWeight += weight;
         const sig = dedup ? minHash(c.text) : undefined;
@@ -181,8 +183,11 @@ export async function buildDataset(
         else if (sig) train.add(files - 1, sig);
       }
       report({ phase: "scan", files, bytes, samples: 0 });
+      if (onlyCounting && usable >= MIN_FILES_TO_SPLIT_BY_FILE) break;
     }
-    for (const e of evals) {
+    stats.split = splitUnitFor(usable);
+    // Near-duplicates are eval files like a train file: split by sample there are no eval files.
+    for (const e of stats.split === "files" ? evals : []) {
       if (!train.nearest(e.sig, o.nearDupThreshold)) continue;
       nearDup.add(e.at);
       totalWeight -= e.weight; // so a total count is still met exactly
@@ -218,18 +223,19 @@ export async function buildDataset(
         allotted = upTo;
       }
       if (n > 0) {
-        const split = isEvalFile(entry.path, o.seed, o.evalFraction) ? "eval" : "train";
-        const records = sampleFile({ path: entry.path, text: c.text, language: c.language }, n, f.name, o, split);
+        const drawn = sampleFile({ path: entry.path, text: c.text, language: c.language }, n, f.name, o, "train");
+        const records = assignSplit(drawn, stats.split, entry.path, o.seed, o.evalFraction);
         if (records.length === 0) stats.skipped["no-split"]++;
         else {
           stats.files.used++;
-          stats.files[split]++;
+          if (records.some((r) => r.split === "train")) stats.files.train++;
+          if (records.some((r) => r.split === "eval")) stats.files.eval++;
           const lang = (stats.byLanguage[c.language] ??= { files: 0, samples: 0 });
           lang.files++;
           lang.samples += records.length;
           for (const r of records) {
             stats.byMode[r.mode] = (stats.byMode[r.mode] ?? 0) + 1;
-            stats.samples[split]++;
+            stats.samples[r.split]++;
             await sink(r);
           }
         }

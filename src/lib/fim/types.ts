@@ -68,7 +68,10 @@ export interface DatasetOptions {
   perFile?: number;
   /** PRNG seed: the same input and seed give byte-identical output everywhere. */
   seed: number;
-  /** Fraction of files (not samples) that go to the eval split. */
+  /**
+   * Share held out for the eval split: of files (none on both sides) with 5 usable files or more, else of each
+   * file's samples (eval-split.ts).
+   */
   evalFraction: number;
   /** psm family: line spans (seed) or character spans. */
   spanUnit: SpanUnit;
@@ -96,14 +99,22 @@ export interface DatasetProgress {
   samples: number;
 }
 
+/** How eval was held out (eval-split.ts): whole files, or a share of each file's samples (fewer than 5 files). */
+export type SplitUnit = "files" | "samples";
+
 /** What the builder saw and made. */
 export interface DatasetStats {
   format: string;
-  /** seen: all files; usable: passed every file check (near-duplicates too); used: got at least one sample (train + eval = used). */
+  /**
+   * seen: all files; usable: passed every file check (near-duplicates too); used: got at least one sample.
+   * train / eval: files with samples on that side (split by file: train + eval = used; by sample a file can be on both).
+   */
   files: { seen: number; usable: number; used: number; train: number; eval: number };
   /** Bytes of source read in the generate pass (UTF-8 bytes; text given as strings is measured as UTF-8 too). */
   bytes: number;
   samples: { train: number; eval: number };
+  /** How eval was held out: by file, or by sample (fewer than 5 usable files). */
+  split: SplitUnit;
   skipped: Record<SkipReason, number>;
   byLanguage: Record<string, { files: number; samples: number }>;
   byMode: Partial<Record<SampleMode, number>>;

@@ -1,4 +1,5 @@
-// `fim samples`: files or the built-in corpus → FIM samples as JSONL (train, and eval split by file).
+// `fim samples`: files or the built-in corpus → FIM samples as JSONL (train, and eval: split by file, or by sample
+// with fewer than 5 usable files — the library's one rule, src/lib/fim/eval-split.ts, as on the Data page).
 
 import { stat } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -21,7 +22,7 @@ export const SAMPLES_FLAGS = [
   { name: "count", type: "int", min: 1, max: 10_000_000, default: D.count, help: "total samples over all files" },
   { name: "per-file", type: "int", min: 1, max: 100_000, arg: "K", help: "K samples per usable file instead of a total" },
   { name: "seed", type: "int", min: 0, max: 2 ** 32 - 1, default: D.seed, help: "PRNG seed; same input + seed = identical output" },
-  { name: "eval-fraction", type: "number", min: 0, max: 1, default: D.evalFraction, help: "fraction of files held out for eval" },
+  { name: "eval-fraction", type: "number", min: 0, max: 1, default: D.evalFraction, help: "share held out for eval: of files, or of each file's samples with fewer than 5 files" },
   { name: "out", type: "string", arg: "FILE", help: "train samples (default: all samples to stdout)" },
   { name: "eval-out", type: "string", arg: "FILE", help: "eval samples (default: FILE with .eval.jsonl)" },
   { name: "builtin", type: "boolean", help: "use the built-in synthetic corpus (Python, JavaScript, SQL)" },
@@ -64,7 +65,8 @@ async function checkWritable(path: string): Promise<void> {
 
 export function formatStats(s: DatasetStats): string {
   const lines = [
-    `format ${s.format}: ${s.samples.train + s.samples.eval} samples (train ${s.samples.train}, eval ${s.samples.eval})`,
+    `format ${s.format}: ${s.samples.train + s.samples.eval} samples (train ${s.samples.train}, eval ${s.samples.eval}` +
+      `${s.split === "samples" && s.samples.eval > 0 ? "; eval held out from each file's samples: fewer than 5 files" : ""})`,
     `files: ${s.files.seen} seen, ${s.files.usable} usable, ${s.files.used} used (train ${s.files.train}, eval ${s.files.eval}); ` +
       `${(s.bytes / 1e6).toFixed(2)} MB read`,
   ];
