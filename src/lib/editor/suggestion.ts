@@ -2,6 +2,8 @@
 // request, the latency report) and the pure text helpers the ghost-text extension uses: the cache key, the
 // shaping of a completer's answer, typing through a suggestion and accepting one word. No CodeMirror here.
 
+import { ALL_MARKERS, cutAtStop } from "../fim/index.ts";
+
 /** "line": complete the rest of the current line; "multiline": a block that may span lines. */
 export type CompletionMode = "line" | "multiline";
 
@@ -64,11 +66,13 @@ export function cacheKey(req: CompletionRequest, window: CacheWindow = DEFAULT_C
 }
 
 /**
- * A completer's answer as the editor shows it: line breaks normalized to "\n", cut at the first line break in
- * "line" mode, and "" when nothing but whitespace is left (an invisible suggestion would still capture Tab).
+ * A completer's answer as the editor shows it: cut before the first FIM marker or end token of any known format (the
+ * last guard: whatever the completer, no marker text becomes code), line breaks normalized to "\n", cut at the first
+ * line break in "line" mode, and "" when nothing but whitespace is left (an invisible suggestion would still capture
+ * Tab).
  */
 export function shapeSuggestion(text: string, mode: CompletionMode): string {
-  let out = text.replace(/\r\n?/g, "\n");
+  let out = cutAtStop(text, ALL_MARKERS).text.replace(/\r\n?/g, "\n");
   if (mode === "line") {
     const nl = out.indexOf("\n");
     if (nl >= 0) out = out.slice(0, nl);

@@ -1,9 +1,10 @@
 // The completion plan: everything a completer needs besides its model — the prompt for the cursor, the strings and
 // tokens that end the completion, whether it is one line, and the check that drops a completion that only repeats
-// the text after the cursor. Our engine (train/complete.ts), web-llm (webllm/completer.ts) and llama.cpp
-// (node/export eval) all complete from this one plan, so they stop in the same places.
+// the text after the cursor. A completion ends at any marker of any format of the table. Our engine
+// (train/complete.ts), web-llm (webllm/completer.ts) and llama.cpp (node/export eval) all complete from this one plan,
+// so they stop in the same places.
 
-import { getFormat } from "./formats.ts";
+import { ALL_MARKERS, getFormat } from "./formats.ts";
 import { buildPrompt, type BuiltPrompt, type PromptRequest } from "./prompt.ts";
 
 export type CompletionMode = "line" | "multiline";
@@ -11,7 +12,10 @@ export type CompletionMode = "line" | "multiline";
 export interface CompletionPlan extends BuiltPrompt {
   /** One line only: asked for ("line"), or the format's own rule (its lineOnly column). */
   singleLine: boolean;
-  /** Cut the completion before the first of these (the format's markers and end tokens, and "\n" for one line). */
+  /**
+   * Cut the completion before the first of these: the format's markers and end token, every other format's markers
+   * and end tokens too (a model trained on several formats may answer in another one's), and "\n" for one line.
+   */
   stopStrings: string[];
   /** True when the completion so far only repeats the start of the suffix (then it is dropped). */
   repeatsSuffix(text: string): boolean;
@@ -22,7 +26,7 @@ export function completionPlan(req: PromptRequest & { mode?: CompletionMode }): 
   const f = getFormat(req.format);
   const built = buildPrompt(req);
   const singleLine = req.mode === "line" || f.lineOnly;
-  const stopStrings = singleLine ? [...new Set(["\n", ...built.stop])] : built.stop;
+  const stopStrings = [...new Set([...(singleLine ? ["\n"] : []), ...built.stop, ...ALL_MARKERS])];
   const suffixHead = built.suffix.trimStart();
   return {
     ...built,

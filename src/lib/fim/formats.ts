@@ -176,6 +176,13 @@ export function markersOf(f: FimFormat): string[] {
   return [...set];
 }
 
+/**
+ * Every marker string of every format in the table (template markers, end tokens, specials), in table order. A model
+ * may emit another format's markers than the one it is prompted with (one trained on several formats does), so a
+ * completion ends at any of them, and none is ever shown as code.
+ */
+export const ALL_MARKERS: readonly string[] = [...new Set(ROWS.flatMap((f) => markersOf(f)))];
+
 /** Strings that end a generation: the end token, every marker, and the specials. */
 export function stopStringsOf(f: FimFormat, eot = f.eot): string[] {
   return [...new Set([eot, ...markersOf(f)].filter((s) => s.length > 0))];

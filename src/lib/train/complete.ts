@@ -1,8 +1,8 @@
 // Code completion: cursor text → FIM prompt (src/lib/fim) → tokens → generated text, streamed as pieces.
-// Stops on the format's stop tokens and strings, the model's end tokens, "\n" in single-line mode, or a token
-// limit; a suggestion that only repeats the text after the cursor is dropped. A request can be cancelled between
-// tokens (an AbortSignal), and `onToken` sees each token as it is sampled (counting, or yielding to a worker's
-// event loop so the cancel message gets through).
+// Stops on any FIM marker of any format (as a token or spelled as text), the model's end tokens, "\n" in single-line
+// mode, or a token limit; a suggestion that only repeats the text after the cursor is dropped. A request can be
+// cancelled between tokens (an AbortSignal), and `onToken` sees each token as it is sampled (counting, or yielding to
+// a worker's event loop so the cancel message gets through).
 
 import { completionPlan, cutAtStop, FORMAT_NAMES, getFormat, markersOf } from "../fim/index.ts";
 import { Rng } from "../fim/prng.ts";
@@ -54,8 +54,11 @@ export async function* complete<T, I>(m: CompletionModel<T, I>, req: CompletionR
     format: f.name, document: req.prefix + req.suffix, cursor: req.prefix.length, mode: req.mode,
     budget: { max: budget, measure: (s) => tk.encode(s, { addSpecialTokens: false }).length },
   });
-  const { stopStrings, repeatsSuffix } = plan;
-  const stopIds = new Set([...m.eosIds, ...plan.stop.map((s) => tk.singleTokenId(s)).filter((x): x is number => x !== undefined)]);
+  const { repeatsSuffix } = plan;
+  // One list ends the completion, as ids and as text: the plan's stop strings (every marker of every format) and the
+  // model's end tokens. A marker can come out as its own token or spelled in ordinary tokens; both stop here.
+  const stopStrings = [...new Set([...plan.stopStrings, ...m.eosIds.map((id) => tk.decode([id])).filter((s) => s.length > 0)])];
+  const stopIds = new Set([...m.eosIds, ...stopStrings.map((s) => tk.singleTokenId(s)).filter((x): x is number => x !== undefined)]);
   const rng = new Rng(req.seed ?? 0);
   const sampling = { temperature: req.temperature ?? 0, topP: req.topP ?? 1 };
 
@@ -82,10 +85,12 @@ export async function* complete<T, I>(m: CompletionModel<T, I>, req: CompletionR
       reason = "stop-string";
       break;
     }
-    // hold back a trailing partial character (U+FFFD from a split UTF-8 sequence), a partial stop string, and
-    // anything that so far only repeats the suffix
-    let safe = text.length - partialStop(text, stopStrings);
-    if (text.endsWith("\uFFFD")) safe = Math.min(safe, text.length - 1);
+    // hold back a trailing partial character (U+FFFD from a split UTF-8 sequence), a partial stop string before it
+    // (a marker ending in a multi-byte character, "«CTX»", arrives as "«CTX" + U+FFFD first), and anything that so
+    // far only repeats the suffix
+    let whole = text.length;
+    while (whole > emitted && text[whole - 1] === "\uFFFD") whole--;
+    const safe = whole - partialStop(text.slice(0, whole), stopStrings);
     if (!repeatsSuffix(text.slice(0, safe)) && safe > emitted) {
       yield text.slice(emitted, safe);
       emitted = safe;

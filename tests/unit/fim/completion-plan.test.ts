@@ -2,7 +2,7 @@
 // stop strings from the format's markers and end token, the suffix-repeat check, and the cut at the first stop.
 
 import { describe, expect, it } from "vitest";
-import { completionPlan, cutAtStop, FORMAT_NAMES, getFormat, markersOf } from "../../../src/lib/fim/index.ts";
+import { ALL_MARKERS, completionPlan, cutAtStop, FORMAT_NAMES, getFormat, markersOf } from "../../../src/lib/fim/index.ts";
 
 const DOC = "def area(r):\n    return 3.14 * r * r\n\nprint(area(2))\n";
 const CURSOR = DOC.indexOf("3.14");
@@ -12,7 +12,7 @@ describe("completionPlan", () => {
     expect(FORMAT_NAMES.filter((n) => getFormat(n).lineOnly)).toEqual(["ctx", "ctx-seed"]);
   });
   for (const name of FORMAT_NAMES) {
-    it(`${name}: one line when asked or when the format says so; every marker and the end token stop it`, () => {
+    it(`${name}: one line when asked or when the format says so; every marker and end token of every format stops it`, () => {
       const f = getFormat(name);
       for (const mode of ["line", "multiline"] as const) {
         const p = completionPlan({ format: name, document: DOC, cursor: CURSOR, mode });
@@ -21,6 +21,7 @@ describe("completionPlan", () => {
         expect(p.stopStrings.includes("\n")).toBe(single);
         for (const m of markersOf(f)) expect(p.stopStrings).toContain(m);
         if (f.eot) expect(p.stopStrings).toContain(f.eot);
+        for (const m of ALL_MARKERS) expect(p.stopStrings, `another format's ${m}`).toContain(m);
         expect(new Set(p.stopStrings).size).toBe(p.stopStrings.length);
       }
     });
