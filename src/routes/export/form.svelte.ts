@@ -3,25 +3,17 @@
 // the FIM format, the name and where the file goes. Each problem is kept with the control it belongs to.
 import { FORMATS } from "../../lib/fim/index.ts";
 import type { ExportType } from "../../lib/export/plan.ts";
+import { modelName, modelNameProblem } from "../../lib/export/model-name.ts";
 import type { AdapterInfo, ModelInfo, PickedFolder } from "../../workers/export.worker.ts";
 import { exportWorker } from "./worker.ts";
 
 export const DEFAULT_TYPE: ExportType = "q4_0";
 /** The format when the adapter does not say (Qwen2.5-Coder's own, the usual base). */
 export const DEFAULT_FORMAT = "qwen";
-/** Ollama's rule for model names (lowercase), which the file name follows too. */
-const NAME_RULE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 /** Whether this browser can stream a file to disk (File System Access API; Chromium-based browsers). */
 export function canSaveToDisk(): boolean {
   return typeof window !== "undefined" && "showSaveFilePicker" in window;
-}
-
-/** A model name from a folder name: "Qwen2.5-Coder-0.5B" -> "qwen2.5-coder-0.5b". */
-export function nameFromLabel(label: string): string {
-  const base = label.split("/").pop() ?? "";
-  const name = base.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[._-]+|[._-]+$/g, "").slice(0, 64);
-  return name || "fim-model";
 }
 
 export class ExportForm {
@@ -44,20 +36,14 @@ export class ExportForm {
   private formatEdited = false;
   private inspection = 0;
 
-  readonly nameError = $derived(
-    NAME_RULE.test(this.name)
-      ? null
-      : this.name === ""
-        ? "Give the model a name: it names the .gguf file and the Ollama model."
-        : "Use only lowercase letters, digits, '.', '-' and '_', starting with a letter or digit (Ollama's rule for names), at most 64 characters.",
-  );
+  readonly nameError = $derived(modelNameProblem(this.name));
   readonly formatError = $derived(FORMATS[this.format] ? null : `Unknown format "${this.format}": pick one from the list.`);
 
   setModel(folder: PickedFolder | null): void {
     this.model = folder;
     this.modelInfo = null;
     this.modelError = null;
-    if (folder && !this.nameEdited) this.name = nameFromLabel(folder.label);
+    if (folder && !this.nameEdited) this.name = modelName(folder.label);
     void this.inspect();
   }
 

@@ -3,6 +3,7 @@
 // cached by the workers, so a reload resumes from the files already kept), a local folder, or one of web-llm's prebuilt
 // builds (Playground only). The choice (not a folder's files) survives a reload through localStorage.
 
+import { taggedLabel } from "../../lib/export/model-name.ts";
 import { checkRepoId, hubDownloadSize } from "../../lib/model/hub-files.ts";
 import type { ModelSource } from "../../workers/train.worker.ts";
 import { HUB_MODELS, WEBLLM_MODELS, type EmbeddedModel, type HubModel, type WebLlmModel } from "./catalog.ts";
@@ -37,11 +38,11 @@ export function sourceOf(p: ModelPick): ModelSource | null {
 export function labelOf(p: ModelPick): string {
   switch (p.kind) {
     case "embedded":
-      return `${p.model.label} (embedded)`;
+      return taggedLabel(p.model.label, "embedded");
     case "hub":
       return p.repo;
     case "folder":
-      return `${p.label} (folder)`;
+      return taggedLabel(p.label, "folder");
     case "webllm":
       return p.model.label;
   }

@@ -2,7 +2,7 @@
 // LoRA-only GGUF on request. Streams tensor by tensor into a temporary file renamed at the end.
 
 import { existsSync, statSync } from "node:fs";
-import { basename, dirname, relative, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { FORMAT_NAMES, getFormat } from "../../../../src/lib/fim/index.ts";
 import { loadCheckpoint } from "../../../../src/lib/model/checkpoint.ts";
 import { folderFiles } from "../model-folder.ts";
@@ -10,6 +10,7 @@ import { openAtomic } from "../atomic-writer.ts";
 import { exportGguf } from "../../../../src/lib/export/gguf-export.ts";
 import { exportLoraGguf } from "../../../../src/lib/export/lora-gguf.ts";
 import { modelfile } from "../../../../src/lib/export/modelfile.ts";
+import { MODEL_NAME_RULE, modelName } from "../../../../src/lib/export/model-name.ts";
 import { LLAMA_CPP_PRE_NAMES } from "../../../../src/lib/export/tokenizer-kv.ts";
 import { EXPORT_TYPES, type ExportType } from "../../../../src/lib/export/plan.ts";
 import { checkOutputs, type NamedPath } from "../output-paths.ts";
@@ -26,7 +27,7 @@ export const EXPORT_FLAGS = [
   { name: "modelfile", type: "string", arg: "PATH", help: "also write an Ollama Modelfile (FROM the GGUF, the FIM template, stop tokens)" },
   { name: "lora-gguf", type: "string", arg: "PATH", help: "also write the adapter alone as a GGUF (Ollama's ADAPTER, llama.cpp's --lora)" },
   { name: "format", type: "string", choices: FORMAT_NAMES, help: "the FIM format the model was trained with (default: the adapter's trainer_state.json, else qwen)" },
-  { name: "name", type: "string", help: "general.name (default: the model folder's name)" },
+  { name: "name", type: "string", help: "general.name and the Ollama model's name: lowercase letters, digits, '.', '-', '_' (default: from the model folder's name, e.g. fim-tiny-code)" },
   { name: "pre", type: "string", choices: LLAMA_CPP_PRE_NAMES, arg: "NAME", help: "the llama.cpp pre-tokenizer, when it cannot be recognised (a name llama.cpp knows, e.g. qwen2, llama-bpe, gpt-2)" },
   { name: "context", type: "int", min: 1, max: 1 << 24, default: 2048, help: "num_ctx in the Modelfile (at most the model's)" },
   { name: "quiet", type: "boolean", help: "no progress on stderr" },
@@ -49,6 +50,9 @@ export async function exportCommand(argv: string[], io: Io): Promise<number> {
   const quant = v.quant as ExportType;
   if (!existsSync(v.model!)) throw new UsageError(`--model: no such folder: ${v.model}`);
   if (v["lora-gguf"] && !v.adapter) throw new UsageError("--lora-gguf needs --adapter");
+  if (v.name !== undefined && !MODEL_NAME_RULE.test(v.name)) {
+    throw new UsageError(`--name "${v.name}": use lowercase letters, digits, '.', '-' and '_', starting with a letter or digit, at most 64 (Ollama's rule), e.g. --name ${modelName(v.name)}`);
+  }
   const outputs = [{ flag: "--out", path: v.out! }, { flag: "--modelfile", path: v.modelfile }, { flag: "--lora-gguf", path: v["lora-gguf"] }]
     .filter((o): o is NamedPath => o.path !== undefined);
   for (const o of outputs) {
@@ -64,7 +68,7 @@ export async function exportCommand(argv: string[], io: Io): Promise<number> {
   const cp = await loadCheckpoint(files);
   const json = async (name: string) => JSON.parse(new TextDecoder().decode(await files.read(name))) as Record<string, unknown>;
   const tokenizerConfig = (await files.list()).includes("tokenizer_config.json") ? await json("tokenizer_config.json") : {};
-  const name = v.name ?? basename(resolve(v.model!));
+  const name = v.name ?? modelName(resolve(v.model!));
   const started = Date.now();
   const out = openAtomic(v.out!);
   let lastBar = 0;
@@ -108,7 +112,7 @@ export async function exportCommand(argv: string[], io: Io): Promise<number> {
     const mf = openAtomic(v.modelfile);
     await mf.write(modelfile({ gguf: rel.startsWith(".") ? rel : `./${rel}`, format, contextLength: ctx }));
     await mf.commit();
-    log(`wrote ${v.modelfile}\n  ollama create ${name.toLowerCase().replace(/[^a-z0-9._-]/g, "-")} -f ${v.modelfile}\n`);
+    log(`wrote ${v.modelfile}\n  ollama create ${name} -f ${v.modelfile}\n`);
   }
   return 0;
 }
