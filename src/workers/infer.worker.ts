@@ -9,6 +9,7 @@ import { DEFAULT_FORMAT } from "../lib/fim/index.ts";
 import { loadAdapter, TRAINER_STATE } from "../lib/train/adapter.ts";
 import { complete, nativeFormats, type NativeFormat, type StopReason } from "../lib/train/complete.ts";
 import { loadEngine, type Engine } from "../lib/train/engine.ts";
+import { inferenceWeights } from "../lib/train/tables.ts";
 import { detachLora, setLoraEnabled, type LoraConfig } from "../lib/train/lora.ts";
 import type { WeightFormat } from "../lib/train/quant.ts";
 import { createBackend, defaultWeights, disposeBackend, loseDevice, type BackendChoice, type ChosenBackend } from "./backends.ts";
@@ -156,7 +157,7 @@ const api = {
       try {
         const warnings: string[] = [];
         const engine = await loadEngine(backend.be, filesOf(req.model, (p) => bytes.report({ phase: "bytes", ...p })), {
-          weights: defaultWeights(backend, req.weights),
+          ...inferenceWeights(defaultWeights(backend, req.weights)),
           onTensor: (done, total) => tensors.report({ phase: "tensors", done, total }),
           onNonFinite: (name, index, value) => warnings.push(`tensor ${name} holds a non-finite value (${value} at index ${index}): completions from this checkpoint will fail`),
         });

@@ -9,9 +9,12 @@
 //                        model and workspace are allocated and touched (so peak RSS is a full step's), but only
 //                        block 0 and 16 rows of the lm_head + cross-entropy are timed; the step time is composed
 //                        from them: L * (fwd + bwd) [+ (L - 1) * fwd when recomputing] + T * lm_head per row.
+//   memory WEIGHTS:      a random Qwen2.5-Coder-0.5B-shaped model loaded for inference as WEIGHTS (f32, int8, int4;
+//                        int8 / int4 come with an int8 embedding table): the backend's heap and the process's peak
+//                        RSS, then a 64-token prompt and 16 greedy tokens on 2 threads with a 2048-token KV cache
 // Prints one JSON line per figure. Not a test: nothing is asserted beyond results matching their reference.
 
-import { SMOLLM2_135M } from "../../src/lib/bench/presets.ts";
+import { QWEN25_CODER_05B, SMOLLM2_135M } from "../../src/lib/bench/presets.ts";
 import { Rng } from "../../src/lib/fim/prng.ts";
 import { CpuBackend } from "../../src/lib/train/cpu/index.ts";
 import { matmulBackward, matmulForward, matmulForwardNaive } from "../../src/lib/train/cpu/matmul.ts";
@@ -20,6 +23,8 @@ import { Generator } from "../../src/lib/train/generate.ts";
 import { attachLora, DEFAULT_LORA } from "../../src/lib/train/lora.ts";
 import { Workspace, type KvTarget } from "../../src/lib/train/model.ts";
 import { fillUniform, randomModel as buildRandomModel } from "../../src/lib/train/random-model.ts";
+import type { WeightFormat } from "../../src/lib/train/quant.ts";
+import { inferenceWeights } from "../../src/lib/train/tables.ts";
 import { dimsOf } from "../../src/lib/train/weights.ts";
 
 const d = dimsOf(SMOLLM2_135M);
@@ -197,9 +202,37 @@ async function trainJob(threads: number, T: number, recompute: boolean): Promise
   await be.dispose();
 }
 
+async function memoryJob(weights: WeightFormat): Promise<void> {
+  const c = QWEN25_CODER_05B, q = dimsOf(c);
+  const be = new CpuBackend("f32", { threads: 2 });
+  await be.ready();
+  const model = await buildRandomModel(be, c, rng, STD, inferenceWeights(weights));
+  const gen = new Generator(model, 2048);
+  const heapMB = be.wasm!.heap.liveBytes / 2 ** 20;
+  const memoryMB = be.wasm!.heap.memory.buffer.byteLength / 2 ** 20; // what the heap has grown to
+  const prompt = Array.from({ length: 64 }, () => Math.floor(rng.next() * q.V));
+  let logits = await gen.prompt(prompt.map((x) => (x + 1) % q.V)); // warm-up
+  const t0 = performance.now();
+  logits = await gen.prompt(prompt);
+  const prefill = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  for (let i = 0; i < 16; i++) logits = await gen.append([argmax(logits)]);
+  const decode = (performance.now() - t1) / 1000;
+  // resident after loading and decoding: the loading's garbage (one float32 tensor at a time) is freed only once the
+  // event loop turns (run with --expose-gc)
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  await new Promise((r) => setTimeout(r, 500));
+  gc?.();
+  const rssMB = process.memoryUsage().rss / 2 ** 20;
+  emit({ job: "memory", weights, heapMB, memoryMB, rssMB, maxRssMB: maxRssMB(), prefillTokPerS: 64 / prefill, decodeTokPerS: 16 / decode });
+  await be.dispose();
+}
+
 const [job, threadsArg, tArg, recomputeArg] = process.argv.slice(2);
 const threads = Number(threadsArg ?? 1);
 if (job === "matmul") await matmulJob();
 else if (job === "decode") await decodeJob(threads);
 else if (job === "train") await trainJob(threads, Number(tArg ?? 256), recomputeArg === "recompute");
-else throw new Error(`engine-run: unknown job ${JSON.stringify(job)} (matmul | decode THREADS | train THREADS T [recompute])`);
+else if (job === "memory") await memoryJob((threadsArg ?? "int4") as WeightFormat);
+else throw new Error(`engine-run: unknown job ${JSON.stringify(job)} (matmul | decode THREADS | train THREADS T [recompute] | memory WEIGHTS)`);

@@ -6,7 +6,8 @@
 //   train DIR lora|full B T THREADS STEPS   our Trainer: whole optimizer steps (forward, backward, AdamW) on random
 //                                       ids, LoRA r 16 on all seven projections or every weight; best step of STEPS
 //   generate DIR THREADS [WEIGHTS]      our engine: a 256-token prompt (prefill), then 32 greedy tokens (decode), the
-//                                       block weights held as f32 (default), int8 or int4
+//                                       block weights held as f32 (default), int8 or int4 (with an int8 embedding /
+//                                       lm_head table, as every inference path loads them)
 //   gguf DIR TYPE OUT                   our GGUF export (f32 | q8_0 | q4_0) of the checkpoint, for llama.cpp
 //   llama GGUF VOCAB THREADS                 llama.cpp (node-llama-cpp's prebuilt CPU binary): the same prompt and decode
 // Prints one JSON line. FIM_WASM=off runs our engine on its TypeScript kernels (the engine before WebAssembly).
@@ -22,6 +23,7 @@ import { loadCheckpoint } from "../../src/lib/model/checkpoint.ts";
 import { CpuBackend } from "../../src/lib/train/cpu/index.ts";
 import { loadEngine } from "../../src/lib/train/engine.ts";
 import { attachLora, DEFAULT_LORA } from "../../src/lib/train/lora.ts";
+import { inferenceWeights } from "../../src/lib/train/tables.ts";
 import { enableModelFullTraining } from "../../src/lib/train/weights.ts";
 import type { WeightFormat } from "../../src/lib/train/quant.ts";
 import { argmax } from "../../src/lib/train/sampling.ts";
@@ -87,7 +89,7 @@ async function train(dir: string, mode: string, B: number, T: number, threads: n
 
 async function generate(dir: string, threads: number, weights: WeightFormat): Promise<void> {
   const be = await backend(threads);
-  const engine = await loadEngine(be, folderFiles(dir), { weights });
+  const engine = await loadEngine(be, folderFiles(dir), inferenceWeights(weights));
   const gen = engine.generator(PROMPT + DECODE + 8);
   const prompt = promptIds(engine.model.V);
   // warm-up: V8 runs a WebAssembly function's baseline code until it has optimized it, so the first calls are slow;

@@ -12,6 +12,7 @@ import { memoryFiles } from "../../src/lib/model/files.ts";
 import { loraShapes, saveAdapter } from "../../src/lib/train/adapter.ts";
 import { CpuBackend } from "../../src/lib/train/cpu/index.ts";
 import { loadEngine, type Engine } from "../../src/lib/train/engine.ts";
+import { inferenceWeights } from "../../src/lib/train/tables.ts";
 import { attachLora, setLoraEnabled, type LoraConfig } from "../../src/lib/train/lora.ts";
 import { BLOCK_LINEARS } from "../../src/lib/train/model.ts";
 import type { AdapterInfo, CompleteRequest, CompleteResult, LoadProgress, LoadRequest, ModelInfo } from "../../src/workers/infer.worker.ts";
@@ -128,7 +129,7 @@ describe("completion in a Web Worker", () => {
   });
 
   test("CPU backend with int4 weights (kept quantized): the Node engine's int4 completion", async () => {
-    const int4 = await loadEngine(new CpuBackend(), memoryFiles(tinyCheckpointFiles({ architecture: "qwen2" })), { weights: "int4" });
+    const int4 = await loadEngine(new CpuBackend(), memoryFiles(tinyCheckpointFiles({ architecture: "qwen2" })), inferenceWeights("int4"));
     const it = int4.complete({ format: "qwen", ...SHORT });
     let text = "";
     let r = await it.next();

@@ -9,6 +9,7 @@ import type { Page } from "playwright-core";
 import { memoryFiles } from "../../src/lib/model/files.ts";
 import { CpuBackend } from "../../src/lib/train/cpu/index.ts";
 import { loadEngine } from "../../src/lib/train/engine.ts";
+import { inferenceWeights } from "../../src/lib/train/tables.ts";
 import { complete } from "../../src/lib/train/complete.ts";
 import { openPage } from "./browser.ts";
 import { useAppWithModels } from "./fixtures/models-dir.ts";
@@ -67,7 +68,7 @@ describe("Playground", () => {
     const ghost = page.locator(".cm-ghost-text");
     await ghost.waitFor({ timeout: 60_000 });
     const shown = (await ghost.textContent()) ?? "";
-    const engine = await loadEngine(new CpuBackend(), memoryFiles(env.models.files), { weights: "int4" });
+    const engine = await loadEngine(new CpuBackend(), memoryFiles(env.models.files), inferenceWeights("int4"));
     const doc = await page.evaluate(() => [...document.querySelectorAll(".cm-line")].map((l) => l.textContent).join("\n"));
     let expected = "";
     for await (const piece of complete({ tokenizer: engine.checkpoint.tokenizer, generator: engine.generator(), eosIds: engine.checkpoint.stopIds }, { prefix: doc.replace(shown, ""), suffix: "", format: "qwen", mode: "line", maxTokens: 48 })) expected += piece;

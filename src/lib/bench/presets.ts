@@ -32,6 +32,13 @@ export const SMOLLM2_135M = llama({
   num_key_value_heads: 3, head_dim: 64, rope_theta: 100000,
 });
 
+/** Qwen2.5-Coder-0.5B's config.json, as far as the math goes (q/k/v biases, tied, 151936-token vocabulary). */
+export const QWEN25_CODER_05B = parseLlamaConfig({
+  architectures: ["Qwen2ForCausalLM"], vocab_size: 151936, hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24,
+  num_attention_heads: 14, num_key_value_heads: 2, rms_norm_eps: 1e-6, rope_theta: 1000000, tie_word_embeddings: true,
+  hidden_act: "silu", max_position_embeddings: 32768,
+});
+
 export const PRESETS = {
   tiny: {
     description: "a 2-layer toy model (C 32, vocab 256) for tests: seconds anywhere",

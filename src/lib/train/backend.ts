@@ -12,6 +12,7 @@
 //   - Backward kernels take gradients first and ADD into them (+=); the caller zeroes them.
 //   - Kernels are enqueued synchronously; only `read` (and the scalars it returns) is asynchronous.
 //   - A frozen weight (uploadFrozen) is only ever the `weight` of matmulForward / matmulBackward (with dweight null).
+//   - A frozen table (uploadTable) is only ever the `wte` of embeddingForward and logits (inference).
 
 import type { WeightFormat } from "./quant.ts";
 
@@ -72,6 +73,12 @@ export interface Backend<T, I = T> {
    * trained. Throws WeightFormatError (naming `label`) when IC does not fill whole blocks.
    */
   uploadFrozen(data: Float32Array, OC: number, IC: number, format: WeightFormat, label?: string): T;
+  /**
+   * A frozen (V,C) embedding / lm_head table holding the values of `format`, for inference: only the `wte` of
+   * embeddingForward and logits, never trained or read back. The CPU keeps int8 / int4 blocks (a lookup dequantizes
+   * its rows, logits multiplies like a frozen weight); the GPU keeps their float32 values. Throws like uploadFrozen.
+   */
+  uploadTable(data: Float32Array, V: number, C: number, format: WeightFormat, label?: string): T;
   uploadIds(data: Int32Array, label?: string): I;
   write(buf: T, data: Float32Array, offset?: number): void;
   writeIds(buf: I, data: Int32Array, offset?: number): void;

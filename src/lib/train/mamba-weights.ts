@@ -7,6 +7,7 @@ import type { Linear } from "./linear.ts";
 import type { Param } from "./lora.ts";
 import { MAMBA_LINEARS, type MambaBlockWeights, type MambaDims, type MambaLinear, type MambaWeights } from "./mamba.ts";
 import { WEIGHT_FORMATS } from "./quant.ts";
+import { loadTables } from "./tables.ts";
 import type { WeightOptions } from "./weights.ts";
 
 export function mambaDimsOf(c: MambaConfig): MambaDims {
@@ -58,8 +59,9 @@ export async function loadMambaWeights<T, I>(
       lin,
     });
   }
-  const wte = await up("backbone.embeddings.weight");
-  return { wte, lnf: await up("backbone.norm_f.weight"), lmHead: c.tie_word_embeddings ? wte : await up("lm_head.weight"), blocks };
+  const names = { embedding: "backbone.embeddings.weight", lmHead: "lm_head.weight" };
+  const { wte, lmHead } = await loadTables(be, get, d.V, d.C, c.tie_word_embeddings, names, opts);
+  return { wte, lnf: await up("backbone.norm_f.weight"), lmHead, blocks };
 }
 
 /** Every weight by its HF name (a tied lm_head once, as the embeddings). */

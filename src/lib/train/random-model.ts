@@ -11,7 +11,7 @@ import type { Backend } from "./backend.ts";
 import type { CausalLM } from "./causal-lm.ts";
 import type { Mamba } from "./mamba.ts";
 import type { Transformer } from "./model.ts";
-import { loadModel } from "./weights.ts";
+import { loadModel, type WeightOptions } from "./weights.ts";
 
 /** Elements in the tensor `name` (a Hugging Face name that the loader asks for) of a model with config `c`. */
 export function weightLength(c: ModelConfig, name: string): number {
@@ -41,10 +41,10 @@ export function initialTensor(c: ModelConfig, name: string, rng: Rng, std: numbe
   return fillUniform(a, rng, std);
 }
 
-/** A model of either family with random weights (std `std`, norms 1) on `be`. */
-export async function randomModel<T, I>(be: Backend<T, I>, c: LlamaConfig, rng: Rng, std?: number): Promise<Transformer<T, I>>;
-export async function randomModel<T, I>(be: Backend<T, I>, c: MambaConfig, rng: Rng, std?: number): Promise<Mamba<T, I>>;
-export async function randomModel<T, I>(be: Backend<T, I>, c: ModelConfig, rng: Rng, std?: number): Promise<CausalLM<T, I>>;
-export async function randomModel<T, I>(be: Backend<T, I>, c: ModelConfig, rng: Rng, std = 0.02): Promise<CausalLM<T, I>> {
-  return loadModel(be, c, async (name) => initialTensor(c, name, rng, std));
+/** A model of either family with random weights (std `std`, norms 1) on `be`, held as `opts` says. */
+export async function randomModel<T, I>(be: Backend<T, I>, c: LlamaConfig, rng: Rng, std?: number, opts?: WeightOptions): Promise<Transformer<T, I>>;
+export async function randomModel<T, I>(be: Backend<T, I>, c: MambaConfig, rng: Rng, std?: number, opts?: WeightOptions): Promise<Mamba<T, I>>;
+export async function randomModel<T, I>(be: Backend<T, I>, c: ModelConfig, rng: Rng, std?: number, opts?: WeightOptions): Promise<CausalLM<T, I>>;
+export async function randomModel<T, I>(be: Backend<T, I>, c: ModelConfig, rng: Rng, std = 0.02, opts: WeightOptions = {}): Promise<CausalLM<T, I>> {
+  return loadModel(be, c, async (name) => initialTensor(c, name, rng, std), opts);
 }

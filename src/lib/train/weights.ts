@@ -10,6 +10,7 @@ import { Mamba } from "./mamba.ts";
 import { enableMambaFullTraining, loadMambaWeights, mambaDimsOf, namedMambaWeights } from "./mamba-weights.ts";
 import type { Linear } from "./linear.ts";
 import type { WeightFormat } from "./quant.ts";
+import { loadTables } from "./tables.ts";
 import { BLOCK_LINEARS, type BlockLinear, type BlockWeights, Transformer, type TransformerDims, type TransformerWeights } from "./model.ts";
 
 /** Module path of each block linear under `model.layers.{l}.` */
@@ -67,9 +68,15 @@ export interface WeightOptions {
   /**
    * How the frozen block linears (q/k/v/o, gate/up/down) are stored (quant.ts): "f32" (default: exact), "f16", or
    * QLoRA-style "int8" / "int4" blocks dequantized inside the matmul (int4 lets Llama-3.2-1B fit a browser tab).
-   * Norms, biases, the embedding and lm_head stay f32; full training needs "f32".
+   * Norms and biases stay f32 (the embedding and lm_head: `table`); full training needs "f32".
    */
   weights?: WeightFormat;
+  /**
+   * How the embedding and lm_head are held, for inference only (Backend.uploadTable): "f32" (default; training and
+   * scoring need it) or "int8" (the values of GGUF Q8_0, what our Q8_0 and Q4_0 exports store for the output
+   * matrix). A table whose rows do not fill whole blocks stays f32. `inferenceWeights` picks it from `weights`.
+   */
+  table?: WeightFormat;
 }
 
 /** Loads every tensor through `get` (HF name → float32 data) onto the backend. */
@@ -92,11 +99,12 @@ export async function loadWeights<T, I>(
     }
     blocks.push({ ln1: await up(`${p}input_layernorm.weight`), ln2: await up(`${p}post_attention_layernorm.weight`), lin });
   }
-  const wte = await up("model.embed_tokens.weight");
+  const names = { embedding: "model.embed_tokens.weight", lmHead: "lm_head.weight" };
+  const { wte, lmHead } = await loadTables(be, get, d.V, d.C, c.tie_word_embeddings, names, opts);
   return {
     wte,
     lnf: await up("model.norm.weight"),
-    lmHead: c.tie_word_embeddings ? wte : await up("lm_head.weight"),
+    lmHead,
     blocks,
     invFreq: be.upload(Float32Array.from(ropeInvFreq(c)), "inv_freq"),
   };

@@ -10,6 +10,7 @@ import { Generator } from "../../../src/lib/train/generate.ts";
 import { Transformer } from "../../../src/lib/train/model.ts";
 import { frozenValues } from "../../../src/lib/train/quant.ts";
 import { dequantizedRows, quantizedRowBytes, quantizedRows, type BlockFormat } from "../../../src/lib/train/wasm/quantized.ts";
+import { inferenceWeights } from "../../../src/lib/train/tables.ts";
 import { loadWeights } from "../../../src/lib/train/weights.ts";
 import { dimsOf } from "../../../src/lib/train/weights.ts";
 import { randomWeights, tinyConfig } from "../train/tiny-model.ts";
@@ -85,5 +86,33 @@ describe("quantized frozen weights on the CPU backend", () => {
       a.forEach((l, i) => expect(bits(b[i]!)).toEqual(bits(l)));
       a.forEach((l, i) => l.forEach((v, j) => expect(Math.abs(v - ts[i]![j]!)).toBeLessThan(1e-4 * (1 + Math.abs(ts[i]![j]!)))));
     });
+
+    for (const tied of [true, false]) {
+      it(`loaded for inference ${format} (${tied ? "tied" : "untied"}): an int8 embedding / lm_head table on the heap, lookups of Q8_0's values, logits as the TypeScript kernels'`, async () => {
+        const c = tinyConfig({ vocab_size: 300, hidden_size: 64, intermediate_size: 128, num_attention_heads: 4, num_key_value_heads: 2, tie_word_embeddings: tied });
+        const d = dimsOf(c);
+        const weights = randomWeights(c, 11, 0.1);
+        const load = (be: CpuBackend) => loadWeights(be, c, async (n) => weights.get(n)!, inferenceWeights(format));
+        const logitsOf = async (be: CpuBackend) => {
+          const gen = new Generator(new Transformer(be, d, await load(be)), 32);
+          return [await gen.prompt([1, 5, 9, 14, 20, 7, 3]), await gen.append([11])];
+        };
+        // the table's bytes: V rows of C int8 values and C/32 scales, not 4 bytes a value
+        const w = await load(one);
+        expect(w.wte.byteLength).toBe(d.V * quantizedRowBytes("int8", d.C));
+        expect(w.lmHead === w.wte).toBe(tied);
+        // a lookup gives the rows of the table's Q8_0 values, bit for bit
+        const ids = one.uploadIds(Int32Array.from([299, 0, 17, 17]));
+        const out = one.alloc(4 * d.C);
+        one.embeddingForward(out, ids, w.wte, 4, d.C);
+        const q8 = frozenValues(weights.get("model.embed_tokens.weight")!, d.V, d.C, "int8");
+        expect(bits(out)).toEqual(bits(Float32Array.from([299, 0, 17, 17].flatMap((id) => [...q8.subarray(id * d.C, (id + 1) * d.C)]))));
+        // training through a quantized table is refused, naming it
+        expect(() => one.classifierForward(one.alloc(1), one.alloc(1), one.alloc(d.C), w.lmHead, one.uploadIds(Int32Array.of(1)), 1, d.C, d.V)).toThrow(/quantized inference table/);
+        const [a, b, ts] = [await logitsOf(one), await logitsOf(two), await logitsOf(plain)];
+        a.forEach((l, i) => expect(bits(b[i]!)).toEqual(bits(l)));
+        a.forEach((l, i) => l.forEach((v, j) => expect(Math.abs(v - ts[i]![j]!)).toBeLessThan(1e-4 * (1 + Math.abs(ts[i]![j]!)))));
+      });
+    }
   }
 });

@@ -9,10 +9,12 @@ import { CpuBackend } from "../../../../src/lib/train/cpu/index.ts";
 import { loadEngine } from "../../../../src/lib/train/engine.ts";
 import { UsageError } from "./errors.ts";
 import type { WeightFormat } from "../../../../src/lib/train/quant.ts";
+import { inferenceWeights } from "../../../../src/lib/train/tables.ts";
 
 /**
  * The model folder on the CPU backend; `warn` hears of every tensor holding NaN or Inf (loading goes on). `weights`:
- * how the block linears are held (int8 / int4 stay quantized in memory: see the CPU backend's uploadFrozen).
+ * how the block linears are held (int8 / int4 stay quantized in memory, with an int8 embedding / lm_head: see the CPU
+ * backend's uploadFrozen and uploadTable). Training loads f32.
  */
 export async function loadModel(dir: string | undefined, warn: (line: string) => void = () => {}, weights: WeightFormat = "f32") {
   if (!dir) throw new UsageError("--model DIR is required (a Hugging Face model folder with config.json)");
@@ -23,7 +25,7 @@ export async function loadModel(dir: string | undefined, warn: (line: string) =>
   await be.ready();
   const onNonFinite = (name: string, index: number, value: number) =>
     warn(`warning: ${dir}: tensor ${name} holds a non-finite value (${value} at index ${index}): completions and training with this checkpoint will fail`);
-  return { be, engine: await loadEngine(be, folderFiles(dir), { onNonFinite, weights }) };
+  return { be, engine: await loadEngine(be, folderFiles(dir), { onNonFinite, ...inferenceWeights(weights) }) };
 }
 
 /**

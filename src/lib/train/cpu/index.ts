@@ -23,7 +23,7 @@ import { scanBackward, scanForward } from "./scan.ts";
 import { swigluBackward, swigluForward } from "./swiglu.ts";
 import { requestedBuild, WasmKernels, type WasmBuild } from "../wasm/kernels.ts";
 import { WasmOps } from "../wasm/ops.ts";
-import { BITS, dequantizedRows, quantizedRows, type QuantizedWeight } from "../wasm/quantized.ts";
+import { BITS, dequantizedRows, quantizedLookup, quantizedRows, type QuantizedWeight } from "../wasm/quantized.ts";
 
 /** Channels per group in the scan's backward: the unit of its thread split and of its fixed-order dB/dC sum. */
 const SCAN_GROUP = 64;
@@ -105,6 +105,13 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     }
     return this.upload(frozenValues(data, OC, IC, format, label));
   }
+  uploadTable(data: Float32Array, V: number, C: number, format: WeightFormat, label?: string): Float32Array {
+    return this.uploadFrozen(data, V, C, format, label);
+  }
+  /** A quantized table is for inference (Backend.uploadTable): training through it is a caller's bug. */
+  private notTable(wte: Float32Array, kernel: string): void {
+    if (this.quantized.has(wte)) throw new Error(`${kernel}: the lm_head is a quantized inference table (uploadTable); load the model with an f32 table to train or score`);
+  }
   /** The float32 values of a quantized weight, made for a call the kernels could not take (the heap was full). */
   private dequantized(weight: Float32Array, q: QuantizedWeight): Float32Array {
     return dequantizedRows(new Uint8Array(weight.buffer, weight.byteOffset, weight.byteLength), q.N, q.K, q.format);
@@ -140,6 +147,8 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
   }
 
   embeddingForward(out: Float32Array, ids: Int32Array, wte: Float32Array, N: number, C: number): void {
+    const q = this.quantized.get(wte);
+    if (q) return quantizedLookup(out, ids, new Uint8Array(wte.buffer, wte.byteOffset, wte.byteLength), q, N);
     embeddingForward(out, ids, wte, N, C);
   }
   embeddingBackward(dwte: Float32Array, dout: Float32Array, ids: Int32Array, N: number, C: number): void {
@@ -288,6 +297,7 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
   classifierForward(
     losses: Float32Array, lse: Float32Array, h: Float32Array, wte: Float32Array, targets: Int32Array, N: number, C: number, V: number,
   ): void {
+    this.notTable(wte, "classifierForward");
     if (this.ops?.classifierForward(losses, lse, h, wte, targets, N, C, V)) return;
     if (this.pool?.classifierForward(losses, lse, h, wte, targets, N, C, V)) return;
     classifierForward(losses, lse, h, wte, targets, N, C, V);
@@ -296,6 +306,7 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     dh: Float32Array, dwte: Float32Array | null, h: Float32Array, wte: Float32Array, targets: Int32Array, lse: Float32Array,
     dloss: number, N: number, C: number, V: number,
   ): void {
+    this.notTable(wte, "classifierBackward");
     if (this.ops?.classifierBackward(dh, dwte, h, wte, targets, lse, dloss, N, C, V)) return;
     if (this.pool?.classifierBackward(dh, dwte, h, wte, targets, lse, dloss, N, C, V)) return;
     classifierBackward(dh, dwte, h, wte, targets, lse, dloss, N, C, V);

@@ -57,19 +57,28 @@ export function quantizedRows(data: Float32Array, N: number, K: number, format: 
 
 /** The float32 values of quantized rows (the kernels' dequant_rows in TypeScript: the fallback where they cannot run). */
 export function dequantizedRows(rows: Uint8Array, N: number, K: number, format: BlockFormat): Float32Array {
-  const rb = quantizedRowBytes(format, K);
-  const nb = K / 32;
   const out = new Float32Array(N * K);
   const view = new DataView(rows.buffer, rows.byteOffset, rows.byteLength);
-  for (let r = 0; r < N; r++) {
-    const q = r * rb + nb * 4;
-    for (let b = 0; b < nb; b++) {
-      const d = view.getFloat32(r * rb + b * 4, true);
-      for (let j = 0; j < 32; j++) {
-        const v = format === "int8" ? view.getInt8(q + b * 32 + j) : ((rows[q + b * 16 + (j & 15)]! >> (j < 16 ? 0 : 4)) & 15) - 8;
-        out[r * K + b * 32 + j] = Math.fround(v * d);
-      }
+  for (let r = 0; r < N; r++) dequantizeRow(out, r * K, view, r, K, format);
+  return out;
+}
+
+// ids (N), table (V rows of K values, quantized) -> out (N,K): the embedding lookup on a quantized table
+export function quantizedLookup(out: Float32Array, ids: Int32Array, rows: Uint8Array, q: QuantizedWeight, N: number): void {
+  const view = new DataView(rows.buffer, rows.byteOffset, rows.byteLength);
+  for (let n = 0; n < N; n++) dequantizeRow(out, n * q.K, view, ids[n]!, q.K, q.format);
+}
+
+/** Row `r` of quantized rows (K values each) as float32 into out[o .. o + K). */
+function dequantizeRow(out: Float32Array, o: number, view: DataView, r: number, K: number, format: BlockFormat): void {
+  const rb = quantizedRowBytes(format, K);
+  const nb = K / 32;
+  const q = r * rb + nb * 4;
+  for (let b = 0; b < nb; b++) {
+    const d = view.getFloat32(r * rb + b * 4, true);
+    for (let j = 0; j < 32; j++) {
+      const v = format === "int8" ? view.getInt8(q + b * 32 + j) : ((view.getUint8(q + b * 16 + (j & 15)) >> (j < 16 ? 0 : 4)) & 15) - 8;
+      out[o + b * 32 + j] = Math.fround(v * d);
     }
   }
-  return out;
 }

@@ -4,7 +4,7 @@
 // Every kernel is tested against the CPU backend (tests/e2e/webgpu-*.test.ts). Not here: device set-up (context.ts).
 
 import type { AdamWParams, AttentionDims, Backend, MatmulOptions, ScanDims } from "../backend.ts";
-import { packWeight, type WeightFormat } from "../quant.ts";
+import { frozenValues, packWeight, type WeightFormat } from "../quant.ts";
 import { GpuContext } from "./context.ts";
 import * as attention from "./kernels/attention.ts";
 import * as classifier from "./kernels/classifier.ts";
@@ -45,6 +45,10 @@ export class WebGpuBackend implements Backend<B, B> {
     this.ctx.write(b, words);
     this.formats.set(b, format);
     return b;
+  }
+  /** The embedding kernel reads float32: the table's dequantized values (the CPU's, and its lm_head's). */
+  uploadTable(data: Float32Array, V: number, C: number, format: WeightFormat, label = "table"): B {
+    return this.upload(frozenValues(data, V, C, format, label), label);
   }
   uploadIds(data: Int32Array, label = "ids"): B {
     const b = this.ctx.buffer(data.byteLength, label);
