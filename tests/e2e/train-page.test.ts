@@ -56,7 +56,7 @@ describe("Train page", () => {
 
     // a new run, cut by a reload once a checkpoint (every 10 steps) exists
     await setSettings(page, { steps: 16 });
-    await page.getByTestId("train-start").click();
+    await page.getByTestId("new-run").click();
     await expect.poll(async () => Number((await page.getByTestId("train-step").textContent())?.split(" /")[0]), { timeout: 180_000 }).toBeGreaterThanOrEqual(11);
     await page.reload();
     await page.getByTestId("resume-offer").waitFor({ timeout: 30_000 });
