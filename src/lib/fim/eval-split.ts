@@ -39,6 +39,8 @@ export function evalShare(distinct: number, evalFraction: number): number {
 
 /** The parts of a record the split looks at. */
 export type SplitPart = Pick<SampleRecord, "prefix" | "middle" | "split">;
+/** A record with its split set. */
+export type WithSplit<T extends SplitPart> = Omit<T, "split"> & { split: SampleRecord["split"] };
 
 /**
  * What makes two samples of one file the same task: where the middle starts and how long it is. Within a file
@@ -54,7 +56,7 @@ export function sampleKey(r: Pick<SampleRecord, "prefix" | "middle">): string {
  * distinct samples (sampleKey) are ranked by a hash of (path, key) under the seed, ties by key; the first
  * evalShare() go to eval, with every copy of them.
  */
-export function holdOutSamples<T extends SplitPart>(records: readonly T[], path: string, seed: number, evalFraction: number): T[] {
+export function holdOutSamples<T extends SplitPart>(records: readonly T[], path: string, seed: number, evalFraction: number): WithSplit<T>[] {
   const keys = [...new Set(records.map(sampleKey))];
   const rank = new Map(keys.map((k) => [k, hashString(`${path}\n${k}`, seed ^ 0x0e7a15ed)]));
   keys.sort((a, b) => rank.get(a)! - rank.get(b)! || (a < b ? -1 : a > b ? 1 : 0));
@@ -69,7 +71,7 @@ export function assignSplit<T extends SplitPart>(
   path: string,
   seed: number,
   evalFraction: number,
-): T[] {
+): WithSplit<T>[] {
   if (unit === "samples") return holdOutSamples(records, path, seed, evalFraction);
   const split = isEvalFile(path, seed, evalFraction) ? "eval" : "train";
   return records.map((r) => ({ ...r, split }));

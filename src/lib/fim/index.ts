@@ -11,7 +11,8 @@ export { renderPlain, renderPrompt, renderSample } from "./render.ts";
 export { sampleAtCursor, sampleFile, type SampleOptions, type SourceText } from "./sample.ts";
 export * from "./dataset.ts";
 export {
-  assignSplit, evalShare, holdOutSamples, isEvalFile, MIN_FILES_TO_SPLIT_BY_FILE, sampleKey, splitUnitFor, type SplitPart,
+  assignSplit, evalShare, holdOutSamples, isEvalFile, MIN_FILES_TO_SPLIT_BY_FILE, sampleKey, splitUnitFor,
+  type SplitPart, type WithSplit,
 } from "./eval-split.ts";
 export {
   codeTokens, DEFAULT_NEAR_DUP_THRESHOLD, estimateJaccard, jaccard, minHash, NEAR_DUP, nearDuplicatesAcrossSplit, NearDupIndex,
