@@ -1,7 +1,9 @@
 // dataForm.svelte.ts — state of the Data page's inputs (pasted code, picked files, options); the Train page generates
-// built-in samples with the same options. A module-level instance keeps it alive while the user visits other pages.
+// built-in samples with the same options. A module-level instance keeps it alive while the user visits other pages,
+// and browser storage (persist.ts) across reloads: every change is kept, until reset() (the page's Clear).
 import { DEFAULT_DATASET_OPTIONS, type DatasetOptions, type SpanUnit } from "../../lib/fim/index.ts";
 import type { GenerateInput, InputFile } from "../../workers/samples.worker.ts";
+import { deleteValues, loadValue, saveValue } from "./persist.ts";
 
 /** A file the user dropped or picked, with its path relative to what they chose. */
 export interface PickedFile {
@@ -10,6 +12,27 @@ export interface PickedFile {
 }
 
 export const DEFAULT_PASTE_NAME = "pasted.py";
+
+/** The form but its files, as kept in browser storage. */
+export interface SavedInputs {
+  pasted: string;
+  fileName: string;
+  builtin: boolean;
+  format: string;
+  count: number | null;
+  seed: number | null;
+  evalFraction: number | null;
+  spanUnit: SpanUnit;
+  fimRate: number | null;
+  spmRate: number | null;
+  incompleteRate: number | null;
+}
+
+/** Storage keys: the files apart, so that typing does not copy them again. */
+const INPUTS_KEY = "data.inputs";
+const FILES_KEY = "data.files";
+/** Typing is kept this long after the last keystroke. */
+const SAVE_DELAY_MS = 200;
 
 export class DataForm {
   pasted = $state("");
@@ -28,6 +51,23 @@ export class DataForm {
 
   readonly filesBytes = $derived(this.files.reduce((sum, f) => sum + f.file.size, 0));
   readonly hasPaste = $derived(this.pasted.trim().length > 0);
+  /** Set when browser storage refused the inputs (they will not survive a reload). */
+  storageNote = $state<string | null>(null);
+  /** Settles once the inputs kept in browser storage are back (on page load); from then on changes are kept. */
+  readonly restored: Promise<void>;
+
+  constructor(persist = typeof indexedDB !== "undefined") {
+    this.restored = persist ? this.restore() : Promise.resolve();
+  }
+
+  /** Everything back to the defaults: no code, no files, the default options; forgotten in browser storage too. */
+  reset(): void {
+    this.apply({ ...this.defaults(), fileName: DEFAULT_PASTE_NAME, pasted: "", builtin: false });
+    this.files = [];
+    this.storageNote = null;
+    this.pendingSave = undefined;
+    void deleteValues(INPUTS_KEY, FILES_KEY).catch(() => {});
+  }
 
   /** Adds files, kept sorted by path (so output does not depend on drop order); a listed path is replaced. */
   addFiles(added: PickedFile[]): void {
@@ -72,6 +112,80 @@ export class DataForm {
       spmRate: this.spmRate ?? undefined,
       incompleteRate: this.incompleteRate ?? undefined,
     };
+  }
+
+  private inputs(): SavedInputs {
+    return {
+      pasted: this.pasted, fileName: this.fileName, builtin: this.builtin, format: this.format, count: this.count,
+      seed: this.seed, evalFraction: this.evalFraction, spanUnit: this.spanUnit, fimRate: this.fimRate,
+      spmRate: this.spmRate, incompleteRate: this.incompleteRate,
+    };
+  }
+
+  private defaults(): Omit<SavedInputs, "pasted" | "fileName" | "builtin"> {
+    const d = DEFAULT_DATASET_OPTIONS;
+    return {
+      format: d.format, count: d.count, seed: d.seed, evalFraction: d.evalFraction, spanUnit: d.spanUnit,
+      fimRate: d.fimRate, spmRate: d.spmRate, incompleteRate: d.incompleteRate,
+    };
+  }
+
+  /** Takes the fields of `s` that have the right type (a value kept by an older version may not). */
+  private apply(s: Partial<SavedInputs>): void {
+    const num = (v: unknown): v is number | null => v === null || typeof v === "number";
+    if (typeof s.pasted === "string") this.pasted = s.pasted;
+    if (typeof s.fileName === "string") this.fileName = s.fileName;
+    if (typeof s.builtin === "boolean") this.builtin = s.builtin;
+    if (typeof s.format === "string") this.format = s.format;
+    if (s.spanUnit === "lines" || s.spanUnit === "chars") this.spanUnit = s.spanUnit;
+    if (num(s.count)) this.count = s.count;
+    if (num(s.seed)) this.seed = s.seed;
+    if (num(s.evalFraction)) this.evalFraction = s.evalFraction;
+    if (num(s.fimRate)) this.fimRate = s.fimRate;
+    if (num(s.spmRate)) this.spmRate = s.spmRate;
+    if (num(s.incompleteRate)) this.incompleteRate = s.incompleteRate;
+  }
+
+  /** Brings back the kept inputs (unless the user changed the form meanwhile), then keeps every change. */
+  private async restore(): Promise<void> {
+    const untouched = JSON.stringify(this.inputs());
+    const [inputs, files] = await Promise.all([loadValue<Partial<SavedInputs>>(INPUTS_KEY), loadValue<PickedFile[]>(FILES_KEY)]);
+    if (inputs && typeof inputs === "object" && JSON.stringify(this.inputs()) === untouched) this.apply(inputs);
+    const kept = Array.isArray(files) ? files.filter((f) => typeof f?.path === "string" && f.file instanceof Blob) : [];
+    if (kept.length > 0 && this.files.length === 0) this.files = kept;
+    this.keepChanges();
+  }
+
+  /** The typing not yet kept (saved SAVE_DELAY_MS after the last change, or when the page is left). */
+  private pendingSave: (() => void) | undefined;
+
+  private keepChanges(): void {
+    let savedFiles = this.files;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const refused = (what: string) => (e: unknown) => {
+      this.storageNote = `Browser storage refused ${what}, so they will not survive a reload: ${e instanceof Error ? e.message : String(e)}`;
+    };
+    const flush = () => {
+      clearTimeout(timer);
+      const save = this.pendingSave;
+      this.pendingSave = undefined;
+      save?.();
+    };
+    addEventListener("pagehide", flush);
+    $effect.root(() => {
+      $effect(() => {
+        const inputs = this.inputs();
+        clearTimeout(timer);
+        this.pendingSave = () => void saveValue(INPUTS_KEY, inputs).catch(refused("the pasted code and options"));
+        timer = setTimeout(flush, SAVE_DELAY_MS);
+      });
+      $effect(() => {
+        const files = this.files;
+        if (files === savedFiles) return;
+        savedFiles = files;
+        void saveValue(FILES_KEY, files.map((f) => ({ path: f.path, file: f.file }))).catch(refused("the files"));
+      });
+    });
   }
 }
 

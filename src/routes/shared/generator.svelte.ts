@@ -1,8 +1,11 @@
 // generator.svelte.ts — runs dataset generation in samples.worker.ts and holds its state for the page:
 // status, live progress, the result (stats, preview, JSONL blobs and their object URLs) and errors.
+// The result is the last run that worked: a run that fails or is cancelled leaves it as it was. It is kept in browser
+// storage (persist.ts) and comes back on page load, whichever page (Data, Train) is opened first, until clear().
 import { Stopwatch } from "./stopwatch.svelte.ts";
 import * as Comlink from "comlink";
 import { WorkerHandle } from "./workerHandle.ts";
+import { deleteValues, loadValue, saveValue } from "./persist.ts";
 import type { DatasetOptions, DatasetProgress } from "../../lib/fim/index.ts";
 import type { GenerateInput, GenerateResult, SamplesWorkerApi } from "../../workers/samples.worker.ts";
 
@@ -11,6 +14,13 @@ export type GeneratorStatus = "idle" | "running" | "done" | "error" | "cancelled
 /** How long a cancelled worker may take to stop by itself before it is terminated. */
 const CANCEL_GRACE_MS = 1500;
 
+/** Storage key of the last result, and what is kept under it. */
+const RESULT_KEY = "data.result";
+interface SavedResult {
+  result: GenerateResult;
+  elapsedMs: number;
+}
+
 export class SampleGenerator {
   status = $state<GeneratorStatus>("idle");
   progress = $state<DatasetProgress | null>(null);
@@ -18,6 +28,12 @@ export class SampleGenerator {
   error = $state<string | null>(null);
   trainUrl = $state<string | null>(null);
   evalUrl = $state<string | null>(null);
+  /** Milliseconds the run that made `result` took. */
+  resultMs = $state(0);
+  /** Set when browser storage refused the result (it will not survive a reload). */
+  storageNote = $state<string | null>(null);
+  /** Settles once the result kept in browser storage has been looked for (on page load). */
+  readonly restored: Promise<void>;
   /** Milliseconds the last run took (or has taken so far). */
   private readonly clock = new Stopwatch();
   get elapsedMs(): number {
@@ -35,12 +51,15 @@ export class SampleGenerator {
   private inflight: Promise<unknown> | null = null;
   private inflightSettled = true;
 
+  constructor(persist = typeof indexedDB !== "undefined") {
+    this.restored = persist ? this.restore() : Promise.resolve();
+  }
+
   async generate(input: GenerateInput, options: Partial<DatasetOptions>): Promise<void> {
     if (this.running) return;
     // A cancelled run that has not stopped yet would hold the worker: start a fresh one instead.
     if (!this.inflightSettled) this.dispose();
     const id = ++this.runId;
-    this.clearResult();
     this.error = null;
     this.progress = { phase: "scan", files: 0, bytes: 0, samples: 0 };
     this.status = "running";
@@ -54,10 +73,10 @@ export class SampleGenerator {
       this.track(call);
       const result = await call;
       if (id !== this.runId) return;
-      this.result = result;
-      this.trainUrl = URL.createObjectURL(result.train);
-      this.evalUrl = URL.createObjectURL(result.eval);
+      this.clock.stop();
+      this.show(result, this.clock.elapsedMs);
       this.status = "done";
+      void this.keep(result, this.clock.elapsedMs);
     } catch (err) {
       if (id !== this.runId) return;
       this.error = messageOf(err);
@@ -85,6 +104,17 @@ export class SampleGenerator {
     inflight.then(clear, clear);
   }
 
+  /** Forgets the result, here and in browser storage (the Data page's Clear). */
+  clear(): void {
+    if (this.running) return;
+    this.clearResult();
+    this.error = null;
+    this.progress = null;
+    this.storageNote = null;
+    this.status = "idle";
+    void deleteValues(RESULT_KEY).catch(() => {});
+  }
+
   /** Terminates the worker; a new one starts with the next run. */
   dispose(): void {
     this.worker.terminate();
@@ -101,12 +131,41 @@ export class SampleGenerator {
     call.then(settle, settle);
   }
 
+  /** Makes `result` the one shown and downloaded (the previous one's URLs are let go). */
+  private show(result: GenerateResult, elapsedMs: number): void {
+    this.clearResult();
+    this.result = result;
+    this.resultMs = elapsedMs;
+    this.trainUrl = URL.createObjectURL(result.train);
+    this.evalUrl = URL.createObjectURL(result.eval);
+  }
+
   private clearResult(): void {
     if (this.trainUrl) URL.revokeObjectURL(this.trainUrl);
     if (this.evalUrl) URL.revokeObjectURL(this.evalUrl);
     this.trainUrl = null;
     this.evalUrl = null;
     this.result = null;
+    this.resultMs = 0;
+  }
+
+  private async keep(result: GenerateResult, elapsedMs: number): Promise<void> {
+    try {
+      await saveValue(RESULT_KEY, { result, elapsedMs } satisfies SavedResult);
+      if (this.result === result) this.storageNote = null;
+    } catch (e) {
+      if (this.result !== result) return;
+      this.storageNote = `Browser storage refused these samples, so they will not survive a reload: ${messageOf(e)}`;
+    }
+  }
+
+  /** The result kept by an earlier visit, unless a run of this visit has started or finished meanwhile. */
+  private async restore(): Promise<void> {
+    const saved = await loadValue<SavedResult>(RESULT_KEY);
+    const r = saved?.result;
+    if (!r || !(r.train instanceof Blob) || !(r.eval instanceof Blob) || !r.stats || !Array.isArray(r.preview)) return;
+    if (this.result || this.running || this.runId > 0) return;
+    this.show(r, typeof saved.elapsedMs === "number" ? saved.elapsedMs : 0);
   }
 
 }
