@@ -1,7 +1,8 @@
 // `fim try model.gguf`: the pipeline seed's completion checks (binary search, an async function, a class method)
 // run through llama.cpp itself (node-llama-cpp's prebuilt binaries), so an export is tried outside our engine.
 // The prompt is built with the model's own FIM format (read from the GGUF); GGUFs from elsewhere use llama.cpp's
-// infill tokens. --interactive reads prefix/suffix pairs from the terminal.
+// infill tokens. Each completion gets a PASS/FAIL verdict against the check's expected middle (seed-checks.ts);
+// --check makes a failure the exit code (1). --interactive then reads prefix/suffix pairs from the terminal.
 
 import { createInterface } from "node:readline/promises";
 import { existsSync } from "node:fs";
@@ -9,37 +10,33 @@ import { completionPlan } from "../../../../src/lib/fim/index.ts";
 import { FORMAT_KEY } from "../../../../src/lib/export/gguf-export.ts";
 import { UsageError } from "./errors.ts";
 import { flagHelp, parseFlags, type FlagSpec } from "./flags.ts";
+import { formatVerdict, judgeSeedCheck, SEED_CHECKS, type SeedVerdict } from "./seed-checks.ts";
 import type { Io } from "./main.ts";
 
 export const TRY_FLAGS = [
   { name: "interactive", type: "boolean", help: "then read a prefix and a suffix per check (type \\n for a newline; an empty prefix ends)" },
   { name: "max-tokens", type: "int", min: 1, max: 65_536, default: 48, help: "tokens per completion at most" },
+  { name: "check", type: "boolean", help: "exit with code 1 when a check fails (for scripts and CI)" },
 ] as const satisfies readonly FlagSpec[];
 
-export const TRY_HELP = `Usage: fim try model.gguf [--interactive] [--max-tokens N]
+export const TRY_HELP = `Usage: fim try model.gguf [--check] [--interactive] [--max-tokens N]
 
-Runs three completion checks through llama.cpp and prints what the model writes at each cursor.
+Runs the pipeline seed's three completion checks (binary search, an async function, a class method) through
+llama.cpp, prints what the model writes at each cursor and whether it is what the check expects (PASS/FAIL).
 
 ${flagHelp(TRY_FLAGS)}`;
 
-/** The seed's test scenarios: Python binary search, a JavaScript async function, a Python class method. */
-export const SEED_CHECKS: readonly { name: string; prefix: string; suffix: string }[] = [
-  {
-    name: "binary search (Python)",
-    prefix: "def binary_search(items, target):\n    lo, hi = 0, len(items) - 1\n    while lo <= hi:\n        mid = (lo + hi) // 2\n        ",
-    suffix: "\n        elif items[mid] < target:\n            lo = mid + 1\n        else:\n            hi = mid - 1\n    return -1\n",
-  },
-  {
-    name: "async function (JavaScript)",
-    prefix: "async function fetchJson(url) {\n  const response = await fetch(url);\n  ",
-    suffix: "\n  return response.json();\n}\n",
-  },
-  {
-    name: "class method (Python)",
-    prefix: "class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, item):\n        ",
-    suffix: "\n\n    def pop(self):\n        return self.items.pop()\n",
-  },
-];
+/** Runs the seed's checks with `complete`, printing each completion at its cursor and its verdict; the verdicts. */
+export async function runSeedChecks(complete: (prefix: string, suffix: string) => Promise<string>, io: Io): Promise<SeedVerdict[]> {
+  const verdicts: SeedVerdict[] = [];
+  for (const c of SEED_CHECKS) {
+    const v = judgeSeedCheck(c, await complete(c.prefix, c.suffix));
+    io.stdout.write(`--- ${c.name}\n${c.prefix}\x1b[1m${v.completion}\x1b[0m${c.suffix}${formatVerdict(v)}\n`);
+    verdicts.push(v);
+  }
+  io.stdout.write(`${verdicts.filter((v) => v.pass).length} of ${verdicts.length} seed checks pass\n`);
+  return verdicts;
+}
 
 export async function tryCommand(argv: string[], io: Io): Promise<number> {
   const { values: v, positionals } = parseFlags(TRY_FLAGS, argv, { positionals: true });
@@ -67,11 +64,7 @@ export async function tryCommand(argv: string[], io: Io): Promise<number> {
     const out = await completion.generateCompletion(model.tokenize(plan.prompt, true), { maxTokens, temperature: 0, customStopTriggers: plan.stopStrings });
     return out;
   };
-  const checks = [...SEED_CHECKS];
-  for (const c of checks) {
-    const text = await run(c.prefix, c.suffix);
-    io.stdout.write(`--- ${c.name}\n${c.prefix}\x1b[1m${text}\x1b[0m${c.suffix}\n`);
-  }
+  const verdicts = await runSeedChecks(run, io);
   if (v.interactive) {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     for (;;) {
@@ -84,5 +77,5 @@ export async function tryCommand(argv: string[], io: Io): Promise<number> {
   }
   await context.dispose();
   await model.dispose();
-  return 0;
+  return v.check && verdicts.some((x) => !x.pass) ? 1 : 0;
 }
