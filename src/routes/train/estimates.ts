@@ -1,6 +1,8 @@
 // estimates.ts — the Train page's "before you start" figures: steps from the sample count, memory and a rough time
-// from the model's shape (lib/train/estimate.ts) at a throughput guessed per backend. The guesses are stated on the
-// page; the Benchmark page measures the real figure.
+// from the model's shape (lib/train/estimate.ts) at a throughput guessed per backend, or the ETA from the speed
+// measured on the last run of the same model and backend (measuredSpeed.svelte.ts); and, in one sentence, what a run
+// of that many passes over the samples can be expected to change. The guesses are stated on the page; the Benchmark
+// page measures the real figure.
 
 import { estimateRun, estimateSeconds, type ModelShape, type RunEstimate } from "../../lib/train/estimate.ts";
 import type { WeightFormat } from "../../lib/train/quant.ts";
@@ -34,4 +36,60 @@ export function formatDuration(seconds: number): string {
   if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
   if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
   return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** Optimizer steps × samples per step: the tokens one step runs at most (every sample padded to the context). */
+export function tokensPerStep(s: Pick<TrainSettings, "batchSize" | "gradAccum" | "contextLength">): number {
+  return s.batchSize * s.gradAccum * s.contextLength;
+}
+
+/** A run's speed as measured (measuredSpeed.svelte.ts): seconds per step at `tokensPerStep`, and the tokens/s shown. */
+export interface MeasuredSpeed {
+  secondsPerStep: number;
+  tokensPerStep: number;
+  tokensPerSecond: number;
+}
+
+export interface Eta {
+  seconds: number;
+  /** Tokens/s it assumes: measured (as the run panel shows them), or the guess's (tokens padded to the context). */
+  tokensPerSecond: number;
+  measured: boolean;
+}
+
+/**
+ * The time `steps` steps of `s` take: from a measured speed (scaled by the tokens per step, which the time of a step
+ * follows), else from the page's estimate at the guessed GFLOP/s; null with neither.
+ */
+export function etaOf(steps: number, s: TrainSettings, speed: MeasuredSpeed | null, estimate: PageEstimate | null): Eta | null {
+  if (speed && speed.secondsPerStep > 0 && speed.tokensPerStep > 0) {
+    return { seconds: steps * speed.secondsPerStep * (tokensPerStep(s) / speed.tokensPerStep), tokensPerSecond: speed.tokensPerSecond, measured: true };
+  }
+  if (!estimate || estimate.seconds <= 0) return null;
+  return { seconds: estimate.seconds, tokensPerSecond: (estimate.tokensPerStep * estimate.steps) / estimate.seconds, measured: false };
+}
+
+/** Passes over the training samples that `steps` steps of `s` make. */
+export function passesOf(steps: number, s: Pick<TrainSettings, "batchSize" | "gradAccum">, trainSamples: number): number {
+  return trainSamples > 0 ? (steps * s.batchSize * s.gradAccum) / trainSamples : 0;
+}
+
+/** What a run of `passes` over `trainSamples` samples can be expected to change, in a sentence or two. */
+export function runEffect(passes: number, trainSamples: number): string {
+  const n = trainSamples.toLocaleString("en-US");
+  const p = passes < 10 ? passes.toFixed(1) : Math.round(passes).toString();
+  let text: string;
+  if (passes < 0.25) {
+    text = `A quick try: ${Math.max(1, Math.round(passes * 100))}% of your ${n} samples, each seen once. Enough to see the loss move; completions will barely change.`;
+  } else if (passes < 0.8) {
+    text = `Part of one pass over your ${n} samples (${Math.round(passes * 100)}%): the loss should start to fall; completions change little yet.`;
+  } else if (passes < 1.5) {
+    text = `About one pass over your ${n} samples: completions start to follow your code's layout and names. The seed trains 3 passes.`;
+  } else if (passes <= 5) {
+    text = `${p} passes over your ${n} samples (the seed trains 3): completions should follow your code's style and names, not learn what the samples do not show.`;
+  } else {
+    text = `${p} passes over your ${n} samples: past about 5 the model starts to memorize them; watch the held-out loss and stop when it rises.`;
+  }
+  if (trainSamples < 100) text += ` With only ${n} samples, more code on the Data page helps more than more steps.`;
+  return text;
 }

@@ -5,7 +5,7 @@
 // saved next to the worker's OPFS checkpoint (runs.ts), so after a reload the page can offer to resume it. The worker
 // holds the run's Web Lock while it trains: this page offers only runs no other tab trains, and says which ones
 // another tab trains. A checkpoint that cannot be written (storage full) is shown with the space it needs and the
-// adapter in memory offered as a download; training goes on.
+// adapter in memory offered as a download; training goes on. The speed of the steps is kept for the next ETA.
 
 import * as Comlink from "comlink";
 import { WorkerHandle } from "../shared/workerHandle.ts";
@@ -15,6 +15,8 @@ import { workspace } from "../shared/workspace.svelte.ts";
 import { runLockName } from "../../lib/train/opfs-store.ts";
 import { busyRuns, discardFinished, discardRun, discardRuns, loadJobs, newRunId, saveJob, type SavedJob } from "../shared/runs.ts";
 import { zipStored } from "./zip.ts";
+import { tokensPerStep } from "./estimates.ts";
+import { measuredSpeeds } from "./measuredSpeed.svelte.ts";
 
 /** Steps between checkpoints: a tab can close at any moment, and a LoRA checkpoint is small. */
 export const CHECKPOINT_EVERY = 10;
@@ -73,6 +75,9 @@ export class TrainRun {
     () => new Worker(new URL("../../workers/train.worker.ts", import.meta.url), { type: "module" }),
   );
   private job: SavedJob | null = null;
+  /** The first step seen since the run (re)started, and the latest: the speed between them is the measured one. */
+  private firstTick: { step: number; t: number } | null = null;
+  private lastTick: { step: number; t: number; tokensPerSecond: number } | null = null;
   /** Waits for other tabs' runs to be let go of, to look again (aborted on the next look). */
   private watch: AbortController | null = null;
 
@@ -204,8 +209,10 @@ export class TrainRun {
       checkpointEvery: CHECKPOINT_EVERY,
       baseModel: job.modelLabel,
     };
+    this.firstTick = this.lastTick = null;
     const onProgress = Comlink.proxy((p: SessionProgress) => {
       if (this.status === "starting") this.status = "running";
+      this.tick(job, p);
       this.progress = p;
       this.totalSteps = p.totalSteps;
       this.losses = [...this.losses, [p.step, p.loss]];
@@ -231,6 +238,7 @@ export class TrainRun {
         await saveJob(this.job).catch(() => {});
         await discardFinished(job.id).catch(() => {});
       }
+      this.keepSpeed(job);
       if (result.state === "cancelled") await this.keepStopped(job, result);
       this.status = result.state === "cancelled" ? "cancelled" : "done";
       this.notice = "";
@@ -247,6 +255,27 @@ export class TrainRun {
       this.notice = "";
     }
     this.loadBytes = null;
+  }
+
+  /** Times the steps (the first one, which also warms up, only starts the clock); kept every 10 steps. */
+  private tick(job: SavedJob, p: SessionProgress): void {
+    const t = performance.now();
+    if (!this.firstTick) {
+      this.firstTick = { step: p.step, t };
+      return;
+    }
+    this.lastTick = { step: p.step, t, tokensPerSecond: p.tokensPerSecond };
+    if ((p.step - this.firstTick.step) % 10 === 0) this.keepSpeed(job);
+  }
+
+  /** The speed measured so far, for the ETA of the next run of this model on this backend. */
+  private keepSpeed(job: SavedJob): void {
+    const a = this.firstTick;
+    const b = this.lastTick;
+    if (!a || !b || b.step <= a.step || !this.backendKind) return;
+    measuredSpeeds.record(job.modelKey, this.backendKind, {
+      secondsPerStep: (b.t - a.t) / 1000 / (b.step - a.step), tokensPerStep: tokensPerStep(job.settings), tokensPerSecond: b.tokensPerSecond,
+    });
   }
 
   /**
@@ -324,6 +353,8 @@ export class TrainRun {
   resume(): void {
     if (this.status !== "paused") return;
     this.status = "running";
+    if (this.job) this.keepSpeed(this.job);
+    this.firstTick = this.lastTick = null; // the pause is not a step's time
     void this.worker.current?.resume();
   }
 
