@@ -4,6 +4,7 @@
 import type { WeightFormat } from "../lib/train/quant.ts";
 import type { Backend } from "../lib/train/backend.ts";
 import { CpuBackend } from "../lib/train/cpu/index.ts";
+import { adapterFacts, describeAdapter } from "../lib/train/webgpu/adapter-info.ts";
 import type { WebGpuBackend } from "../lib/train/webgpu/backend.ts";
 
 export type BackendChoice = "auto" | "webgpu" | "cpu";
@@ -21,7 +22,9 @@ export async function createBackend(choice: BackendChoice): Promise<ChosenBacken
       const { WebGpuBackend } = await import("../lib/train/webgpu/backend.ts");
       const be = await WebGpuBackend.create();
       const f16 = be.ctx.hasF16 ? "with shader-f16" : "without shader-f16";
-      return { be: be as unknown as Backend<unknown, unknown>, kind: "webgpu", note: `WebGPU (${be.ctx.adapter.info?.description || "adapter"}, ${f16})` };
+      const adapter = describeAdapter(adapterFacts(be.ctx.adapter));
+      const what = `${adapter.name}${adapter.software ? ", software" : ""}, ${f16}`;
+      return { be: be as unknown as Backend<unknown, unknown>, kind: "webgpu", note: `WebGPU (${what})` };
     } catch (e) {
       if (choice === "webgpu") throw e;
       const why = (e as { reason?: string }).reason ?? (e as Error).message;

@@ -247,6 +247,8 @@ async function takeJourney(j: Journey): Promise<JourneyResult> {
     // Playground: the trained adapter is loaded and on; ghost text, and Tab takes it
     requests.stage = "playground";
     await page.getByTestId("nav-playground").click();
+    // the Playground defaults to the CPU on SwiftShader (a software adapter): the WebGPU journey picks the GPU
+    if (j.backend === "webgpu") await page.getByTestId("pg-device").selectOption("gpu");
     await expect.poll(() => page.getByTestId("inference-ready").textContent({ timeout: 120_000 }), { timeout: 120_000 }).toContain(`on ${j.inferBackend}`);
     await expect.poll(() => page.getByTestId("adapter-tuned").isChecked(), { timeout: 60_000 }).toBe(true);
     expect(await page.getByTestId("adapter-tuned").isEnabled()).toBe(true);

@@ -223,8 +223,10 @@ describe("Mamba in the Playground and on the Train page", () => {
     expect([...config.target_modules].sort()).toEqual(["dt_proj", "in_proj", "out_proj", "x_proj"]);
 
     // the Playground picks the trained adapter up, switched on; its ghost text is the engine's with the saved adapter
+    // (on WebGPU: the Playground defaults to the CPU on SwiftShader, a software adapter, so the GPU is picked)
     await page.getByTestId("nav-playground").click();
-    await page.getByTestId("inference-ready").waitFor({ timeout: 60_000 });
+    await page.getByTestId("pg-device").selectOption("gpu");
+    await expect.poll(() => page.getByTestId("inference-ready").textContent({ timeout: 60_000 }), { timeout: 60_000 }).toContain("on the GPU");
     await expect.poll(() => page.getByTestId("adapter-tuned").isChecked(), { timeout: 60_000 }).toBe(true);
     expect(await page.getByTestId("no-adapter").count()).toBe(0);
     await typeAndWait(page, TYPED, true);

@@ -1,6 +1,7 @@
 // inference.svelte.ts — the Playground's model: our engine in the inference worker (src/workers/infer.worker.ts) for
 // embedded, Hub and folder models, or a web-llm engine for its prebuilt builds; loaded when the app-wide choice
-// changes, with progress. Gives the editor its Completer (a keystroke's abort cancels the request in the worker),
+// changes (or the device of device.svelte.ts, or the weight format), with progress; each answer's time is recorded
+// for the device that ran it. Gives the editor its Completer (a keystroke's abort cancels the request in the worker),
 // switches the trained adapter on and off, and completes one cursor with both for the side-by-side view.
 
 import * as Comlink from "comlink";
@@ -10,6 +11,7 @@ import { createWebLlmEngine, webLlmComplete, type WebLlmEngine } from "../../lib
 import type { InferWorkerApi, LoadProgress, ModelInfo, PromptCost } from "../../workers/infer.worker.ts";
 import { keyOf, labelOf, sourceOf, type ModelPick } from "../shared/modelPicker.svelte.ts";
 import { workspace } from "../shared/workspace.svelte.ts";
+import { playgroundDevice } from "./device.svelte.ts";
 
 export type InferenceStatus = "idle" | "loading" | "ready" | "error";
 
@@ -35,7 +37,8 @@ export class Inference {
    * "int8" / "int4" (GGUF Q8_0 / Q4_0 values, kept quantized: 3.6x / 6.4x less memory for them). Changing it reloads.
    */
   weights = $state<"auto" | "int8" | "int4">("auto");
-  private loadedWeights: string | null = null;
+  /** The weights and device (playgroundDevice) the loaded model was loaded with: a change reloads. */
+  private loadedSettings: string | null = null;
   loadedLabel = $state("");
   /** What the prompt of the last answered request cost in the worker (tokens run vs reused, ms); null for web-llm. */
   lastPrompt = $state.raw<PromptCost | null>(null);
@@ -59,15 +62,21 @@ export class Inference {
    */
   async ensure(pick: ModelPick): Promise<void> {
     const key = keyOf(pick);
-    if (this.pending?.key === `${key}|${this.weights}`) {
+    const settings = this.settings();
+    if (this.pending?.key === `${key}|${settings}`) {
       await this.pending.done;
-    } else if (key !== this.loadedKey || (pick.kind !== "webllm" && this.weights !== this.loadedWeights) || this.status === "error") {
-      const pending = { key: `${key}|${this.weights}`, done: this.load(pick) };
+    } else if (key !== this.loadedKey || (pick.kind !== "webllm" && settings !== this.loadedSettings) || this.status === "error") {
+      const pending = { key: `${key}|${settings}`, done: this.load(pick) };
       this.pending = pending;
       await pending.done;
       if (this.pending === pending) this.pending = null;
     }
     await this.syncAdapter();
+  }
+
+  /** What a load depends on besides the model: the weight format and the backend asked for. */
+  private settings(): string {
+    return `${this.weights}|${playgroundDevice.backend}`;
   }
 
   private async load(pick: ModelPick): Promise<void> {
@@ -105,9 +114,9 @@ export class Inference {
             this.progressText = `Reading ${p.file}${p.total ? `: ${Math.round((100 * p.loaded) / p.total)}%` : ""}`;
           }
         });
-        const weights = this.weights;
-        const info = await this.remote().load({ model: sourceOf(pick)!, backend: "auto", weights }, onProgress);
-        this.loadedWeights = weights;
+        const [weights, backend, settings] = [this.weights, playgroundDevice.backend, this.settings()];
+        const info = await this.remote().load({ model: sourceOf(pick)!, backend, weights }, onProgress);
+        this.loadedSettings = settings;
         if (ticket !== this.loading) return;
         this.info = info;
       }
@@ -159,7 +168,10 @@ export class Inference {
     try {
       const r = await api.complete({ id, prefix: req.prefix, suffix: req.suffix, mode: req.mode, maxTokens: MAX_TOKENS[req.mode] });
       if (r.stoppedBy === "cancelled") throw cancelledError();
-      if (!signal?.aborted) this.lastPrompt = r.prompt ?? null;
+      if (!signal?.aborted) {
+        this.lastPrompt = r.prompt ?? null;
+        if (this.info) playgroundDevice.record(this.info.backend, r.ms);
+      }
       return { text: r.text, ms: r.ms, tokens: r.tokens };
     } finally {
       signal?.removeEventListener("abort", onAbort);
