@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { getLlama, LlamaCompletion, LlamaLogLevel } from "node-llama-cpp";
 import { parseGguf } from "../../src/lib/gguf/reader.ts";
+import { DEVICE_KEY } from "../../src/routes/playground/device.ts";
 import { launchBrowser, openPage, ROOT, startApp, type RunningApp } from "./browser.ts";
 import { PYTHON } from "./fixtures/python-sample.ts";
 
@@ -211,6 +212,9 @@ interface JourneyResult {
 
 async function takeJourney(j: Journey): Promise<JourneyResult> {
   const { page, context, errors } = await openPage(j.browser, app.url);
+  // the Playground defaults to the CPU on SwiftShader (a software adapter): the WebGPU journey is a user who chose
+  // the GPU there before (the choice is kept in localStorage), so the Playground loads the model once, on WebGPU
+  if (j.backend === "webgpu") await context.addInitScript(([key, value]) => localStorage.setItem(key, value), [DEVICE_KEY, JSON.stringify({ chosen: "gpu" })]);
   const requests = recordRequests(context, page);
   try {
     // Data: paste → samples
@@ -247,8 +251,6 @@ async function takeJourney(j: Journey): Promise<JourneyResult> {
     // Playground: the trained adapter is loaded and on; ghost text, and Tab takes it
     requests.stage = "playground";
     await page.getByTestId("nav-playground").click();
-    // the Playground defaults to the CPU on SwiftShader (a software adapter): the WebGPU journey picks the GPU
-    if (j.backend === "webgpu") await page.getByTestId("pg-device").selectOption("gpu");
     await expect.poll(() => page.getByTestId("inference-ready").textContent({ timeout: 120_000 }), { timeout: 120_000 }).toContain(`on ${j.inferBackend}`);
     await expect.poll(() => page.getByTestId("adapter-tuned").isChecked(), { timeout: 60_000 }).toBe(true);
     expect(await page.getByTestId("adapter-tuned").isEnabled()).toBe(true);
