@@ -10,10 +10,17 @@ export async function setSettings(page: Page, values: Record<string, number | st
   }
 }
 
-/** Opens the Train page on the served model `modelId` and generates the built-in samples. */
+/**
+ * Opens the Train page on the served model `modelId` and generates the built-in samples, unless samples are there
+ * already (the Data page keeps the last ones across reloads: a second tab of the same browser has them).
+ */
 export async function withSamples(page: Page, appUrl: string, modelId: string) {
   await page.goto(`${appUrl}#/train`);
   await expect.poll(() => page.getByTestId("embedded-select").inputValue()).toBe(modelId);
-  await page.getByTestId("use-builtin").click();
-  await page.getByTestId("train-data").waitFor({ timeout: 60_000 });
+  const builtin = page.getByTestId("use-builtin");
+  const data = page.getByTestId("train-data");
+  await builtin.or(data).first().waitFor({ timeout: 60_000 });
+  // (samples restored meanwhile take the button away: they are as good)
+  if (await builtin.isVisible()) await builtin.click({ timeout: 5_000 }).catch(() => {});
+  await data.waitFor({ timeout: 60_000 });
 }
