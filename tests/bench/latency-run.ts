@@ -1,6 +1,9 @@
 // The Playground's suggestion latency in headless Chromium, for scripts/bench.mjs (`npm run bench -- playground`).
-// Usage: node --import tsx tests/bench/latency-run.ts [KEYSTROKES] [MAX_TYPING_SECONDS] [smollm]   (defaults: 50, no limit)
-// With "smollm": a random checkpoint of SmolLM2-135M's shape (30 layers, hidden 576, vocab 49152) on the CPU only.
+// Usage: node --import tsx tests/bench/latency-run.ts [KEYSTROKES] [MAX_TYPING_SECONDS] [smollm CAP]   (defaults: 50, no limit)
+// With "smollm": a random checkpoint of SmolLM2-135M's shape (30 layers, hidden 576, vocab 49152) on the CPU only, in
+// three phases of KEYSTROKES each, set through the page's own controls: f32 weights with the default length limit (48
+// tokens), f32 with Max tokens = CAP, int8 weights with Max tokens = CAP (the bench passes the default model's median
+// answer length, so the random model's answers are as long as a trained model's rather than running to the limit).
 // Starts the app's Vite dev server as the e2e tests do (tests/e2e/browser.ts) with the default model: the first one
 // public/models/index.json lists, or — until the embedded model exists — a random Qwen2-layout checkpoint (BENCH_DIMS,
 // the small real tokenizer of tests/fixtures) served as the only embedded model. Then, once with WebGPU switched off
@@ -28,7 +31,16 @@ const keystrokes = Number(process.argv[2] ?? 50);
 const maxTypingSeconds = Number(process.argv[3] ?? Infinity);
 /** "smollm": instead of the default model, a random checkpoint of SmolLM2-135M's shape, on the CPU backend only. */
 const big = process.argv[4] === "smollm";
-if (!(keystrokes > 0 && keystrokes <= TEXT.length)) throw new Error(`KEYSTROKES must be 1..${TEXT.length}`);
+const cap = Number(process.argv[5] ?? 16);
+/** What each phase sets on the page before typing: the Weights and Max tokens selects. */
+interface Phase {
+  weights: "auto" | "int8";
+  maxTokens: "auto" | number;
+}
+const phases: Phase[] = big
+  ? [{ weights: "auto", maxTokens: "auto" }, { weights: "auto", maxTokens: cap }, { weights: "int8", maxTokens: cap }]
+  : [{ weights: "auto", maxTokens: "auto" }];
+if (!(keystrokes > 0 && keystrokes * phases.length <= TEXT.length)) throw new Error(`KEYSTROKES must be 1..${Math.floor(TEXT.length / phases.length)}`);
 
 interface ModelDescription {
   id: string;
@@ -87,23 +99,35 @@ try {
         return info ? { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description } : null;
       });
 
-      await page.locator(".cm-content").click();
-      await page.keyboard.press("Control+End");
       const count = () => page.evaluate(() => performance.getEntriesByName("fim:suggestion").length);
-      const samples: SuggestionLatency[] = [];
-      const typing = performance.now();
-      for (let i = 0; i < keystrokes && (performance.now() - typing) / 1000 < maxTypingSeconds; i++) {
-        const before = await count();
-        await page.keyboard.type(TEXT[i]!);
-        await page.waitForFunction((n) => performance.getEntriesByName("fim:suggestion").length > n, before, { timeout: 60_000, polling: 10 });
-        const latency = await page.evaluate(() => (performance.getEntriesByName("fim:suggestion").at(-1) as PerformanceMeasure).detail as SuggestionLatency);
-        samples.push(latency);
-        await page.keyboard.press("Escape");
-        if ((i + 1) % 10 === 0) process.stderr.write(`  ${i + 1} keystrokes, last ${Math.round(latency.ms)} ms\n`);
+      let typed = 0;
+      for (const phase of phases) {
+        let phaseLoadSeconds = loadSeconds;
+        if (phase.weights !== "auto") {
+          const t = performance.now();
+          await page.getByTestId("pg-weights").selectOption(phase.weights);
+          await page.getByTestId("inference-ready").waitFor({ state: "detached", timeout: 30_000 }).catch(() => {});
+          await page.getByTestId("inference-ready").waitFor({ timeout: 300_000 });
+          phaseLoadSeconds = (performance.now() - t) / 1000;
+        }
+        await page.getByTestId("pg-max-tokens").selectOption(String(phase.maxTokens));
+        await page.locator(".cm-content").click();
+        await page.keyboard.press("Control+End");
+        const samples: SuggestionLatency[] = [];
+        const typing = performance.now();
+        for (let i = 0; i < keystrokes && (performance.now() - typing) / 1000 < maxTypingSeconds; i++) {
+          const before = await count();
+          await page.keyboard.type(TEXT[typed++]!);
+          await page.waitForFunction((n) => performance.getEntriesByName("fim:suggestion").length > n, before, { timeout: 60_000, polling: 10 });
+          const latency = await page.evaluate(() => (performance.getEntriesByName("fim:suggestion").at(-1) as PerformanceMeasure).detail as SuggestionLatency);
+          samples.push(latency);
+          await page.keyboard.press("Escape");
+          if ((i + 1) % 10 === 0) process.stderr.write(`  ${i + 1} keystrokes, last ${Math.round(latency.ms)} ms\n`);
+        }
+        const typingSeconds = (performance.now() - typing) / 1000;
+        if (errors.length > 0) throw new Error(`the page reported errors:\n${errors.join("\n")}`);
+        console.log(JSON.stringify({ backend, model, ready, note, adapter, ...phase, loadSeconds: phaseLoadSeconds, typingSeconds, samples }));
       }
-      const typingSeconds = (performance.now() - typing) / 1000;
-      if (errors.length > 0) throw new Error(`the page reported errors:\n${errors.join("\n")}`);
-      console.log(JSON.stringify({ backend, model, ready, note, adapter, loadSeconds, typingSeconds, samples }));
     } finally {
       await browser.close();
     }

@@ -214,7 +214,7 @@ async function takeJourney(j: Journey): Promise<JourneyResult> {
   const { page, context, errors } = await openPage(j.browser, app.url);
   // the Playground defaults to the CPU on SwiftShader (a software adapter): the WebGPU journey is a user who chose
   // the GPU there before (the choice is kept in localStorage), so the Playground loads the model once, on WebGPU
-  if (j.backend === "webgpu") await context.addInitScript(([key, value]) => localStorage.setItem(key, value), [DEVICE_KEY, JSON.stringify({ chosen: "gpu" })]);
+  if (j.backend === "webgpu") await context.addInitScript(({ key, value }) => localStorage.setItem(key, value), { key: DEVICE_KEY, value: JSON.stringify({ chosen: "gpu" }) });
   const requests = recordRequests(context, page);
   try {
     // Data: paste → samples

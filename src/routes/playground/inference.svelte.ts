@@ -15,8 +15,10 @@ import { playgroundDevice } from "./device.svelte.ts";
 
 export type InferenceStatus = "idle" | "loading" | "ready" | "error";
 
-/** Tokens generated at most per suggestion. */
+/** Tokens generated at most per suggestion, by mode, unless the user picks a limit (Inference.maxTokens). */
 const MAX_TOKENS = { line: 48, multiline: 160 } as const;
+/** The limits the Playground offers besides its per-mode default. */
+export const MAX_TOKEN_CHOICES = [8, 16, 32, 64, 128, 256] as const;
 
 const cancelledError = () => new DOMException("the request was cancelled", "AbortError");
 
@@ -37,6 +39,8 @@ export class Inference {
    * "int8" / "int4" (GGUF Q8_0 / Q4_0 values, kept quantized: 3.6x / 6.4x less memory for them). Changing it reloads.
    */
   weights = $state<"auto" | "int8" | "int4">("auto");
+  /** Tokens generated at most per suggestion: "auto" is 48 in single-line mode, 160 in multi-line mode. */
+  maxTokens = $state<"auto" | number>("auto");
   /** The weights and device (playgroundDevice) the loaded model was loaded with: a change reloads. */
   private loadedSettings: string | null = null;
   loadedLabel = $state("");
@@ -157,7 +161,8 @@ export class Inference {
       throw new Error(this.status === "loading" ? "the model is still loading: wait until Model status says Ready" : "no model is loaded: choose one under Model");
     }
     if (this.engine) {
-      const r = await webLlmComplete(this.engine, { prefix: req.prefix, suffix: req.suffix, mode: req.mode }, signal);
+      const maxTokens = this.maxTokens === "auto" ? undefined : this.maxTokens;
+      const r = await webLlmComplete(this.engine, { prefix: req.prefix, suffix: req.suffix, mode: req.mode, maxTokens }, signal);
       if (signal?.aborted) throw cancelledError();
       return { text: r.text, ms: r.ms };
     }
@@ -166,7 +171,7 @@ export class Inference {
     const onAbort = () => void api.cancel(id);
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const r = await api.complete({ id, prefix: req.prefix, suffix: req.suffix, mode: req.mode, maxTokens: MAX_TOKENS[req.mode] });
+      const r = await api.complete({ id, prefix: req.prefix, suffix: req.suffix, mode: req.mode, maxTokens: this.maxTokens === "auto" ? MAX_TOKENS[req.mode] : this.maxTokens });
       if (r.stoppedBy === "cancelled") throw cancelledError();
       if (!signal?.aborted) {
         this.lastPrompt = r.prompt ?? null;
