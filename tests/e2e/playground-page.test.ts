@@ -77,6 +77,30 @@ describe("Playground", () => {
     await page.context().close();
   }, 180_000);
 
+  test("Max tokens: with a limit of 4 the ghost text is the Node engine's 4-token completion", async () => {
+    const { page, errors } = await openPage(env.browser, env.app.url);
+    await page.goto(`${env.app.url}#/playground`);
+    await page.getByTestId("inference-ready").waitFor({ timeout: 60_000 });
+    await page.getByTestId("mode-multiline").check(); // multi-line answers do not end at the first line break
+    await page.getByTestId("pg-max-tokens").selectOption("4");
+    await typeAtEnd(page, "        x = ");
+    const ghost = page.locator(".cm-ghost-text");
+    await ghost.waitFor({ timeout: 60_000 });
+    const shown = (await ghost.textContent()) ?? "";
+    const engine = await loadEngine(new CpuBackend(), memoryFiles(env.models.files));
+    const doc = await page.evaluate(() => [...document.querySelectorAll(".cm-line")].map((l) => l.textContent).join("\n"));
+    const run = async (maxTokens: number) => {
+      let text = "";
+      for await (const piece of complete({ tokenizer: engine.checkpoint.tokenizer, generator: engine.generator(), eosIds: engine.checkpoint.stopIds }, { prefix: doc.replace(shown, ""), suffix: "", format: "qwen", mode: "multiline", maxTokens })) text += piece;
+      return text.replace(/\r\n?/g, "\n"); // CodeMirror shows line breaks as "\n"
+    };
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown).toBe(await run(4));
+    expect((await run(160)).length).toBeGreaterThan(shown.length); // the limit cut a longer answer
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 180_000);
+
   test("web-llm: a fake engine with web-llm's interface gets the FIM prompt and its answer becomes ghost text", async () => {
     const { page, context, errors } = await openPage(env.browser, env.app.url);
     await context.addInitScript(() => {

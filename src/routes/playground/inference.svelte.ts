@@ -18,7 +18,7 @@ export type InferenceStatus = "idle" | "loading" | "ready" | "error";
 /** Tokens generated at most per suggestion, by mode, unless the user picks a limit (Inference.maxTokens). */
 const MAX_TOKENS = { line: 48, multiline: 160 } as const;
 /** The limits the Playground offers besides its per-mode default. */
-export const MAX_TOKEN_CHOICES = [8, 16, 32, 64, 128, 256] as const;
+export const MAX_TOKEN_CHOICES = [4, 8, 16, 32, 64, 128, 256] as const;
 
 const cancelledError = () => new DOMException("the request was cancelled", "AbortError");
 
