@@ -1,7 +1,7 @@
 // browser.ts — helpers for the e2e tests: start the app with Vite's programmatic dev server (or a build +
 // preview) on a free 127.0.0.1 port, launch headless Chromium with playwright-core, open pages that may only
 // reach localhost, and stop everything again.
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { createReadStream, existsSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -103,19 +103,22 @@ function serveModels(dir: string): Plugin {
         const rel = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname).replace(/^\/+/, "");
         const path = join(dir, rel);
         if (rel.includes("..") || !existsSync(path) || !statSync(path).isFile()) return next();
-        const body = readFileSync(path);
+        const size = statSync(path).size;
         const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
         res.setHeader("accept-ranges", "bytes");
         res.setHeader("content-type", rel.endsWith(".json") ? "application/json" : "application/octet-stream");
+        // only the bytes asked for are read: a checkpoint is read a tensor at a time, by range
         if (m) {
           const start = Number(m[1]);
-          const end = m[2] ? Math.min(Number(m[2]), body.length - 1) : body.length - 1;
+          const end = m[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
           res.statusCode = 206;
-          res.setHeader("content-range", `bytes ${start}-${end}/${body.length}`);
-          res.end(body.subarray(start, end + 1));
+          res.setHeader("content-range", `bytes ${start}-${end}/${size}`);
+          res.setHeader("content-length", end - start + 1);
+          createReadStream(path, { start, end }).pipe(res);
         } else {
-          res.setHeader("content-length", body.length);
-          res.end(req.method === "HEAD" ? undefined : body);
+          res.setHeader("content-length", size);
+          if (req.method === "HEAD") res.end();
+          else createReadStream(path).pipe(res);
         }
       });
     },
