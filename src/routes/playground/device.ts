@@ -2,6 +2,8 @@
 // measured time per suggestion, and the default without a choice: the CPU when there is no WebGPU, when the adapter is
 // a software rasterizer (SwiftShader: seconds per suggestion), or when the GPU has measured slower than the CPU here.
 
+import { readStored, writeStored, type Store } from "../shared/stored.ts";
+
 export type Device = "cpu" | "gpu";
 export const DEVICES: readonly Device[] = ["cpu", "gpu"];
 
@@ -76,21 +78,10 @@ export function deviceFor(gpu: GpuFacts, m: DeviceMemory): Device {
   return cpuReason(gpu, m) === null ? "gpu" : "cpu";
 }
 
-type Store = Pick<Storage, "getItem" | "setItem">;
-const local = (): Store | undefined => (typeof localStorage === "undefined" ? undefined : localStorage);
-
-export function loadMemory(store: Store | undefined = local()): DeviceMemory {
-  try {
-    return parseMemory(JSON.parse(store?.getItem(DEVICE_KEY) ?? "null"));
-  } catch {
-    return emptyMemory(); // storage blocked or garbled
-  }
+export function loadMemory(store?: Store): DeviceMemory {
+  return readStored(DEVICE_KEY, parseMemory, store);
 }
 
-export function saveMemory(m: DeviceMemory, store: Store | undefined = local()): void {
-  try {
-    store?.setItem(DEVICE_KEY, JSON.stringify(m));
-  } catch {
-    // storage blocked or full: the choice lasts for this page only
-  }
+export function saveMemory(m: DeviceMemory, store?: Store): void {
+  writeStored(DEVICE_KEY, m, store);
 }

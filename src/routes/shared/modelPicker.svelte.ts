@@ -7,6 +7,7 @@ import { taggedLabel } from "../../lib/export/model-name.ts";
 import { checkRepoId, hubDownloadSize } from "../../lib/model/hub-files.ts";
 import type { ModelSource } from "../../workers/train.worker.ts";
 import { HUB_MODELS, WEBLLM_MODELS, type EmbeddedModel, type HubModel, type WebLlmModel } from "./catalog.ts";
+import { readStored, writeStored } from "./stored.ts";
 
 export type ModelPick =
   | { kind: "embedded"; model: EmbeddedModel }
@@ -94,19 +95,17 @@ export class ModelPicker {
   }
 
   private restore(): ModelPick | null {
-    try {
-      const s = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? "null") as { kind: string; id: string } | null;
-      if (s?.kind === "embedded") {
-        const m = this.embedded.find((e) => e.id === s.id);
-        return m ? { kind: "embedded", model: m } : null;
-      }
-      if (s?.kind === "hub") return { kind: "hub", repo: s.id, known: HUB_MODELS.find((h) => h.repo === s.id) };
-      if (s?.kind === "webllm") {
-        const m = WEBLLM_MODELS.find((w) => w.id === s.id);
-        return m ? { kind: "webllm", model: m } : null;
-      }
-    } catch {
-      // storage blocked or garbled: start fresh
+    const s = readStored(STORAGE_KEY, (raw) => raw as { kind?: unknown; id?: unknown } | null);
+    if (typeof s?.id !== "string") return null;
+    const id = s.id;
+    if (s.kind === "embedded") {
+      const m = this.embedded.find((e) => e.id === id);
+      return m ? { kind: "embedded", model: m } : null;
+    }
+    if (s.kind === "hub") return { kind: "hub", repo: id, known: HUB_MODELS.find((h) => h.repo === id) };
+    if (s.kind === "webllm") {
+      const m = WEBLLM_MODELS.find((w) => w.id === id);
+      return m ? { kind: "webllm", model: m } : null;
     }
     return null;
   }
@@ -116,11 +115,7 @@ export class ModelPicker {
     this.hubBytes = null;
     this.hubError = null;
     const id = p.kind === "embedded" ? p.model.id : p.kind === "hub" ? p.repo : p.kind === "webllm" ? p.model.id : null;
-    try {
-      if (id) localStorage.setItem(STORAGE_KEY, JSON.stringify({ kind: p.kind, id }));
-    } catch {
-      // storage blocked: the choice lasts for this page only
-    }
+    if (id) writeStored(STORAGE_KEY, { kind: p.kind, id });
     if (p.kind === "hub") void this.askHubSize(p.repo);
   }
 

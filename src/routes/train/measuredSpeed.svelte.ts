@@ -2,6 +2,7 @@
 // per step, and the tokens/s the run panel showed), kept in localStorage: the Train page's ETA before Start uses it in
 // place of the rough guess once a run of that model has taken a few steps here.
 
+import { readStored, writeStored } from "../shared/stored.ts";
 import type { MeasuredSpeed } from "./estimates.ts";
 
 const STORAGE_KEY = "fim-studio.train.speed";
@@ -19,12 +20,8 @@ class Speeds {
   private byKey = $state.raw<Record<string, MeasuredSpeed>>({});
 
   constructor() {
-    try {
-      const raw = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? "{}") as Record<string, unknown>;
-      this.byKey = Object.fromEntries(Object.entries(raw).filter(([, v]) => valid(v))) as Record<string, MeasuredSpeed>;
-    } catch {
-      // no storage (Node, blocked) or garbled: nothing measured yet
-    }
+    this.byKey = readStored(STORAGE_KEY, (raw) =>
+      typeof raw === "object" && raw !== null ? (Object.fromEntries(Object.entries(raw).filter(([, v]) => valid(v))) as Record<string, MeasuredSpeed>) : {});
   }
 
   get(modelKey: string, backend: "webgpu" | "cpu"): MeasuredSpeed | null {
@@ -36,11 +33,7 @@ class Speeds {
     const key = keyOf(modelKey, backend);
     const rest = Object.entries(this.byKey).filter(([k]) => k !== key).slice(-(KEEP - 1));
     this.byKey = Object.fromEntries([...rest, [key, speed]]);
-    try {
-      localStorage.setItem(STORAGE_KEY, JSON.stringify(this.byKey));
-    } catch {
-      // storage blocked or full: it lasts for this page only
-    }
+    writeStored(STORAGE_KEY, this.byKey);
   }
 }
 

@@ -3,6 +3,7 @@
 // missing or out of bounds (an older version, a hand edit) falls back to its default.
 
 import { DEFAULT_SETTINGS, FIELDS, fieldError, type TrainSettings } from "../shared/trainSettings.ts";
+import { readStored, writeStored, type Store } from "../shared/stored.ts";
 
 export type BackendChoice = "auto" | "webgpu" | "cpu";
 export type WeightsChoice = "auto" | "f32" | "f16" | "int8" | "int4";
@@ -35,21 +36,10 @@ export function parseChoices(raw: unknown): TrainChoices {
   return out;
 }
 
-type Store = Pick<Storage, "getItem" | "setItem">;
-const local = (): Store | undefined => (typeof localStorage === "undefined" ? undefined : localStorage);
-
-export function loadChoices(store: Store | undefined = local()): TrainChoices {
-  try {
-    return parseChoices(JSON.parse(store?.getItem(CHOICES_KEY) ?? "null"));
-  } catch {
-    return defaultChoices(); // storage blocked or garbled
-  }
+export function loadChoices(store?: Store): TrainChoices {
+  return readStored(CHOICES_KEY, parseChoices, store);
 }
 
-export function saveChoices(c: TrainChoices, store: Store | undefined = local()): void {
-  try {
-    store?.setItem(CHOICES_KEY, JSON.stringify(c));
-  } catch {
-    // storage blocked or full: the choices last for this page only
-  }
+export function saveChoices(c: TrainChoices, store?: Store): void {
+  writeStored(CHOICES_KEY, c, store);
 }
