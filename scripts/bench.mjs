@@ -592,7 +592,7 @@ function playgroundSmollmBench() {
   printTable("Playground suggestion latency, SmolLM2-135M shape (random weights), CPU backend, 20 keystrokes a row:",
     ["weights, limit", "suggestions", "p50 ms (target <= 300)", "expected", "p95 ms", "ms a generated token p50", "expected", "tokens p50", "load s"], rows, [
       `${runs[0].ready} ${runs[0].note}`,
-      `Max tokens ${cap}: ${defaultAnswerTokens ? "the embedded default model's median answer length in the table above" : "the playground table did not run in this invocation, so 16"}.`,
+      `Max tokens ${runs[1]?.maxTokens}: the page's smallest limit at least ${cap}, ${defaultAnswerTokens ? "the embedded default model's median answer length in tokens in the table above" : "since the playground table did not run in this invocation"}.`,
       "Random weights: an answer seldom holds a line break, so it runs to the limit; with the limit at a trained model's",
       "answer length the page does the work of such an answer. load s: browser start + model load (540 MB of F32 over",
       "the dev server), or the reload for int8.",

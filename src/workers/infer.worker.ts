@@ -6,7 +6,7 @@
 /// <reference lib="webworker" />
 import * as Comlink from "comlink";
 import { DEFAULT_FORMAT } from "../lib/fim/index.ts";
-import { loadAdapter, TRAINER_STATE } from "../lib/train/adapter.ts";
+import { loadAdapter } from "../lib/train/adapter.ts";
 import { complete, nativeFormats, type NativeFormat, type StopReason } from "../lib/train/complete.ts";
 import { loadEngine, type Engine } from "../lib/train/engine.ts";
 import { inferenceWeights } from "../lib/train/tables.ts";
@@ -190,8 +190,8 @@ const api = {
       l.adapterOn = false;
       if (!files) return null;
       try {
-        const { lora } = await loadAdapter(be, model.w, new Map(Object.entries(files)));
-        l.adapter = { lora, format: trainedFormat(files[TRAINER_STATE]) };
+        const { lora, format } = await loadAdapter(be, model.w, new Map(Object.entries(files)));
+        l.adapter = { lora, format };
       } catch (e) {
         detachLora(be, model.w);
         throw e;
@@ -284,17 +284,6 @@ async function run(l: Loaded, req: CompleteRequest, signal: AbortSignal, onText?
     }
     text += r.value;
     sent.push(Promise.resolve(onText?.(r.value)).catch(() => {}));
-  }
-}
-
-/** The format in trainer_state.json, if the adapter folder has one that says. */
-function trainedFormat(bytes: Uint8Array | undefined): string | undefined {
-  if (!bytes) return undefined;
-  try {
-    const format = (JSON.parse(new TextDecoder().decode(bytes)) as { format?: unknown }).format;
-    return typeof format === "string" ? format : undefined;
-  } catch {
-    return undefined;
   }
 }
 

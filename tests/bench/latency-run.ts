@@ -3,7 +3,8 @@
 // With "smollm": a random checkpoint of SmolLM2-135M's shape (30 layers, hidden 576, vocab 49152) on the CPU only, in
 // three phases of KEYSTROKES each, set through the page's own controls: f32 weights with the default length limit (48
 // tokens), f32 with Max tokens = CAP, int8 weights with Max tokens = CAP (the bench passes the default model's median
-// answer length, so the random model's answers are as long as a trained model's rather than running to the limit).
+// answer length, so the random model's answers are as long as a trained model's rather than running to the limit; the
+// page's smallest offered limit at least CAP is chosen).
 // Starts the app's Vite dev server as the e2e tests do (tests/e2e/browser.ts) with the default model: the first one
 // public/models/index.json lists, or — until the embedded model exists — a random Qwen2-layout checkpoint (BENCH_DIMS,
 // the small real tokenizer of tests/fixtures) served as the only embedded model. Then, once with WebGPU switched off
@@ -18,6 +19,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { SuggestionLatency } from "../../src/lib/editor/suggestion.ts";
+import { DEVICE_KEY } from "../../src/routes/playground/device.ts";
 import { launchBrowser, openPage, ROOT, startApp } from "../e2e/browser.ts";
 import { makeModelsDir, type ModelsDir } from "../e2e/fixtures/models-dir.ts";
 import { smallTokenizer } from "../fixtures/small-tokenizer.ts";
@@ -76,7 +78,10 @@ try {
     const started = performance.now();
     const browser = await launchBrowser({ webgpu: backend === "webgpu" });
     try {
-      const { page, errors } = await openPage(browser, app.url);
+      const { page, context, errors } = await openPage(browser, app.url);
+      // the Playground defaults to the CPU on a software adapter (SwiftShader here): the WebGPU run is a user who chose
+      // the GPU there (the choice is kept in localStorage)
+      if (backend === "webgpu") await context.addInitScript(({ key, value }) => localStorage.setItem(key, value), { key: DEVICE_KEY, value: JSON.stringify({ chosen: "gpu" }) });
       await page.goto(`${app.url}#/playground`);
       process.stderr.write(`playground (${backend}): loading ${model.label} ...\n`);
       try {
@@ -110,7 +115,11 @@ try {
           await page.getByTestId("inference-ready").waitFor({ timeout: 300_000 });
           phaseLoadSeconds = (performance.now() - t) / 1000;
         }
-        await page.getByTestId("pg-max-tokens").selectOption(String(phase.maxTokens));
+        // the page offers a few limits: the smallest one at least the cap asked for
+        const offered = await page.getByTestId("pg-max-tokens").locator("option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+        const limit = phase.maxTokens === "auto" ? "auto" : offered.filter((v) => Number(v) >= (phase.maxTokens as number)).sort((a, b) => Number(a) - Number(b))[0] ?? "auto";
+        phase.maxTokens = limit === "auto" ? "auto" : Number(limit);
+        await page.getByTestId("pg-max-tokens").selectOption(limit);
         await page.locator(".cm-content").click();
         await page.keyboard.press("Control+End");
         const samples: SuggestionLatency[] = [];

@@ -72,9 +72,14 @@ describe("Train page: the first hour", () => {
     await expect.poll(() => page.getByTestId("adapter-tuned").isEnabled(), { timeout: 30_000 }).toBe(true);
     expect(await page.getByTestId("adapter-tuned").isChecked()).toBe(true);
     expect(await page.getByTestId("no-adapter").count()).toBe(0);
+    const playgroundFormat = /FIM format\s+([\w-]+)/.exec((await page.getByTestId("inference-ready").textContent()) ?? "")?.[1];
     await page.getByTestId("nav-export").click();
     await expect.poll(() => page.getByTestId("export-session").textContent(), { timeout: 30_000 })
       .toMatch(new RegExp(`with the adapter trained on the Train page\\s+\\(${stoppedAt} steps`));
+    // the Playground prompts in the format the adapter was trained with, and says so
+    const trainedFormat = /format\s+([\w-]+)\)/.exec((await page.getByTestId("export-session").textContent()) ?? "")?.[1];
+    expect(trainedFormat).toBeDefined();
+    expect(playgroundFormat).toBe(trainedFormat);
 
     // back on the Train page: the settings are as left; a new run with a new Steps value has exactly that many steps
     await page.getByTestId("nav-train").click();

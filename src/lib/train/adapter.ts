@@ -182,12 +182,14 @@ export function modulesOf<T>(w: LinearBlocks<T>): AdaptableModule[] {
  * Attaches the adapter in `files` to the model: every tensor must name an adapted module of this model and have
  * its shape (an adapter trained on another base fails here, naming the tensor). Returns the trainable params.
  */
-export async function loadAdapter<T, I>(be: Backend<T, I>, w: LinearBlocks<T>, files: Files | ReadAdapter): Promise<{ params: Param<T>[]; lora: LoraConfig }> {
+export async function loadAdapter<T, I>(
+  be: Backend<T, I>, w: LinearBlocks<T>, files: Files | ReadAdapter,
+): Promise<{ params: Param<T>[]; lora: LoraConfig; format: string | undefined }> {
   const a = files instanceof Map ? await readAdapter(files) : files;
   matchAdapter(a, modulesOf(w));
   const params = attachLora(be, w, a.lora, 0);
   for (const p of params) be.write(p.buf, a.tensors.get(p.name)!.data);
-  return { params, lora: a.lora };
+  return { params, lora: a.lora, format: a.format };
 }
 
 export interface TrainerState {

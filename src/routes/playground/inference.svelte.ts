@@ -33,6 +33,10 @@ export class Inference {
   /** The adapter in the worker is the workspace's (trained on this model), and whether it is switched on. */
   adapterLoaded = $state(false);
   adapterOn = $state(false);
+  /** The FIM format the loaded adapter was trained with (its trainer_state.json), when it says. */
+  adapterFormat = $state<string | undefined>(undefined);
+  /** The format a completion is prompted in: the adapter's while it is on, else the model's default. */
+  readonly format = $derived((this.adapterOn ? this.adapterFormat : undefined) ?? this.info?.defaultFormat);
   loadedKey = $state<string | null>(null);
   /**
    * How our engine holds the model's block weights: "auto" (float32 on the CPU, f16 on a GPU with shader-f16), or
@@ -140,7 +144,7 @@ export class Inference {
     const a = workspace.adapter;
     const fits = a !== null && a.modelKey === this.loadedKey;
     if (fits && !this.adapterLoaded) {
-      await this.remote().setAdapter(a.files);
+      this.adapterFormat = (await this.remote().setAdapter(a.files))?.format;
       this.adapterLoaded = true;
       this.adapterOn = true;
     } else if (!fits && this.adapterLoaded) {
