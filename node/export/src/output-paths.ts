@@ -67,6 +67,13 @@ export function checkOutputs(outputs: readonly (NamedPath & { dir?: boolean })[]
   }
 }
 
+/** A file output: its folder exists and the path is not a folder (checked before any work starts). */
+export function checkOutputFile(o: NamedPath): void {
+  const parent = dirname(resolve(o.path));
+  if (!statOf(parent)?.isDirectory()) throw new UsageError(`cannot write ${o.path}: its folder ${parent} does not exist`);
+  if (statOf(o.path)?.isDirectory()) throw new UsageError(`${o.flag} ${o.path} is a folder: give a file path`);
+}
+
 /**
  * An output folder may be new, empty, or this command's own earlier output: it holds `marker` and nothing but
  * files `own` accepts (then exactly those are replaced). Anything else is refused, naming the folder.

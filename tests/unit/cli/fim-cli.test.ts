@@ -63,7 +63,7 @@ describe("fim samples", () => {
     ["a bad span", ["samples", "--builtin", "--span", "words"], 2, 'fim samples: error: --span must be one of lines, chars, got "words"\n'],
     ["an unknown flag", ["samples", "--builtin", "--colour"], 2, "fim samples: error: Unknown option '--colour'"],
     ["a missing output directory", ["samples", "--builtin", "--out", "/no/such/dir/s.jsonl"], 2,
-      "fim samples: error: cannot write /no/such/dir/s.jsonl: directory /no/such/dir does not exist\n"],
+      "fim samples: error: cannot write /no/such/dir/s.jsonl: its folder /no/such/dir does not exist\n"],
   ];
   for (const [what, argv, code, message] of ERRORS) {
     it(`error: ${what}`, async () => {

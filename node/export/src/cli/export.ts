@@ -1,7 +1,7 @@
 // `fim export`: a model folder (and optionally a LoRA adapter, merged) → GGUF, plus an Ollama Modelfile and a
 // LoRA-only GGUF on request. Streams tensor by tensor into a temporary file renamed at the end.
 
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { FORMAT_NAMES, getFormat } from "../../../../src/lib/fim/index.ts";
 import { loadCheckpoint } from "../../../../src/lib/model/checkpoint.ts";
@@ -13,7 +13,7 @@ import { modelfile } from "../../../../src/lib/export/modelfile.ts";
 import { MODEL_NAME_RULE, modelName } from "../../../../src/lib/export/model-name.ts";
 import { LLAMA_CPP_PRE_NAMES } from "../../../../src/lib/export/tokenizer-kv.ts";
 import { EXPORT_TYPES, type ExportType } from "../../../../src/lib/export/plan.ts";
-import { checkOutputs, type NamedPath } from "../output-paths.ts";
+import { checkOutputFile, checkOutputs, type NamedPath } from "../output-paths.ts";
 import { readAdapterFolder } from "./adapter-folder.ts";
 import { UsageError } from "./errors.ts";
 import { flagHelp, parseFlags, requireFlags, type FlagSpec } from "./flags.ts";
@@ -55,10 +55,7 @@ export async function exportCommand(argv: string[], io: Io): Promise<number> {
   }
   const outputs = [{ flag: "--out", path: v.out! }, { flag: "--modelfile", path: v.modelfile }, { flag: "--lora-gguf", path: v["lora-gguf"] }]
     .filter((o): o is NamedPath => o.path !== undefined);
-  for (const o of outputs) {
-    if (!statSync(dirname(resolve(o.path)), { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`cannot write ${o.path}: its folder does not exist`);
-    if (statSync(o.path, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`${o.flag} ${o.path} is a folder: give a file path`);
-  }
+  outputs.forEach(checkOutputFile);
   checkOutputs(outputs, [{ flag: "--model", path: v.model! }, ...(v.adapter ? [{ flag: "--adapter", path: v.adapter }] : [])]);
   const log = (s: string) => void (!v.quiet && io.stderr.write(s));
   const adapter = v.adapter ? await readAdapterFolder(v.adapter, v.model!, (line) => log(line + "\n")) : undefined;

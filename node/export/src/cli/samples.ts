@@ -1,8 +1,6 @@
 // `fim samples`: files or the built-in corpus → FIM samples as JSONL (train, and eval: split by file, or by sample
 // with fewer than 5 usable files — the library's one rule, src/lib/fim/eval-split.ts, as on the Data page).
 
-import { stat } from "node:fs/promises";
-import { dirname } from "node:path";
 import {
   buildDataset, DatasetOptionError, DEFAULT_DATASET_OPTIONS, FORMAT_NAMES, SKIP_REASONS, toJsonl,
   type DatasetOptions, type DatasetProgress, type DatasetStats, type FileSource,
@@ -10,7 +8,7 @@ import {
 import { builtinSource } from "../../../../src/lib/fim/builtin.ts";
 import { openAtomic, type AtomicFile } from "../atomic-writer.ts";
 import { directorySource } from "../fs-source.ts";
-import { checkOutputs } from "../output-paths.ts";
+import { checkOutputFile, checkOutputs } from "../output-paths.ts";
 import { UsageError } from "./errors.ts";
 import { flagHelp, parseFlags, type FlagSpec } from "./flags.ts";
 import type { Io } from "./main.ts";
@@ -57,12 +55,6 @@ function evalPathFor(out: string): string {
   return out.endsWith(".jsonl") ? out.slice(0, -".jsonl".length) + ".eval.jsonl" : out + ".eval.jsonl";
 }
 
-async function checkWritable(path: string): Promise<void> {
-  const dir = dirname(path);
-  const st = await stat(dir).catch(() => undefined);
-  if (!st?.isDirectory()) throw new UsageError(`cannot write ${path}: directory ${dir} does not exist`);
-}
-
 export function formatStats(s: DatasetStats): string {
   const lines = [
     `format ${s.format}: ${s.samples.train + s.samples.eval} samples (train ${s.samples.train}, eval ${s.samples.eval}` +
@@ -97,10 +89,9 @@ export async function samplesCommand(argv: string[], io: Io): Promise<number> {
   );
   const evalOut = v.out ? (v["eval-out"] ?? evalPathFor(v.out)) : undefined;
   if (v.out) {
-    await checkWritable(v.out);
-    await checkWritable(evalOut!);
-    checkOutputs([{ flag: "--out", path: v.out }, { flag: v["eval-out"] ? "--eval-out" : "the eval file", path: evalOut! }],
-      positionals.map((p) => ({ flag: "the input", path: p })));
+    const outputs = [{ flag: "--out", path: v.out }, { flag: v["eval-out"] ? "--eval-out" : "the eval file", path: evalOut! }];
+    outputs.forEach(checkOutputFile);
+    checkOutputs(outputs, positionals.map((p) => ({ flag: "the input", path: p })));
   }
   const source: FileSource = v.builtin ? builtinSource() : await directorySource(positionals);
   const outs: AtomicFile[] = [];

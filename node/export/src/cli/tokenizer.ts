@@ -3,7 +3,6 @@
 // this file only reads the inputs and reports.
 
 import { readFileSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import { classifyFile, DEFAULT_DATASET_OPTIONS, SKIP_REASONS, type SkipReason } from "../../../../src/lib/fim/index.ts";
 import { BUILTIN_CORPUS } from "../../../../src/lib/fim/builtin.ts";
 import {
@@ -52,7 +51,6 @@ export async function tokenizerCommand(argv: string[], io: Io): Promise<number> 
   const inputs = [...(v.input ?? []), ...positionals];
   if (inputs.length === 0 && !v.builtin) throw new UsageError(`give files, folders or JSONL, or --builtin\n\n${TOKENIZER_HELP}`);
   if (!v.out) throw new UsageError(`--out DIR is required\n\n${TOKENIZER_HELP}`);
-  if (!statSync(dirname(resolve(v.out)), { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`cannot write ${v.out}: its parent folder does not exist`);
   checkOutputs([{ flag: "--out", path: v.out, dir: true }], inputs.map((p) => ({ flag: "the input", path: p })));
   checkOutputDir("--out", v.out, (name) => name === TOKENIZER_FILE || name === TOKENIZER_CONFIG_FILE, TOKENIZER_FILE);
   const vocabSize = v["vocab-size"] ?? DEFAULT_VOCAB;
