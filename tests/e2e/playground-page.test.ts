@@ -27,11 +27,17 @@ async function typeAtEnd(page: Page, text: string) {
   await page.keyboard.type(text, { delay: 20 });
 }
 
+/** A new page on the Playground, its model loaded. */
+async function openPlayground() {
+  const opened = await openPage(env.browser, env.app.url);
+  await opened.page.goto(`${env.app.url}#/playground`);
+  await opened.page.getByTestId("inference-ready").waitFor({ timeout: 60_000 });
+  return opened;
+}
+
 describe("Playground", () => {
   test("the embedded model's ghost text is its greedy completion, and Tab inserts it", async () => {
-    const { page, errors } = await openPage(env.browser, env.app.url);
-    await page.goto(`${env.app.url}#/playground`);
-    await page.getByTestId("inference-ready").waitFor({ timeout: 60_000 });
+    const { page, errors } = await openPlayground();
     expect(await page.getByTestId("no-adapter").isVisible()).toBe(true);
     await typeAtEnd(page, "        a, b = b, a");
     const ghost = page.locator(".cm-ghost-text");
@@ -59,9 +65,7 @@ describe("Playground", () => {
   }, 180_000);
 
   test("int4 weights: the model reloads kept quantized, and its ghost text is the Node engine's int4 completion", async () => {
-    const { page, errors } = await openPage(env.browser, env.app.url);
-    await page.goto(`${env.app.url}#/playground`);
-    await page.getByTestId("inference-ready").waitFor({ timeout: 60_000 });
+    const { page, errors } = await openPlayground();
     await page.getByTestId("pg-weights").selectOption("int4");
     await page.getByTestId("inference-ready").waitFor({ timeout: 60_000 });
     await typeAtEnd(page, "        a, b = b, a");
@@ -78,9 +82,7 @@ describe("Playground", () => {
   }, 180_000);
 
   test("Max tokens: with a limit of 4 the ghost text is the Node engine's 4-token completion", async () => {
-    const { page, errors } = await openPage(env.browser, env.app.url);
-    await page.goto(`${env.app.url}#/playground`);
-    await page.getByTestId("inference-ready").waitFor({ timeout: 60_000 });
+    const { page, errors } = await openPlayground();
     await page.getByTestId("mode-multiline").check(); // multi-line answers do not end at the first line break
     await page.getByTestId("pg-max-tokens").selectOption("4");
     await typeAtEnd(page, "        x = ");
