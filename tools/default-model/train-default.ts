@@ -1,7 +1,9 @@
 // train-default.ts — `npm run train:default`: reproduces the embedded default model from nothing but this repository
 // and its installed npm packages. Steps (each logged with its time; outputs kept under --work so a rerun resumes the
 // training instead of starting over):
-//   1. corpus: permissive-licence package sources + the built-in corpus (corpus.ts); 5% of files held out by path hash
+//   1. corpus: the sources of corpus.ts (permissive npm packages installed and fetched by `npm run corpus:fetch`,
+//      Debian's Python and Go standard libraries) + the built-in corpus, capped per language; its summary by source
+//      and language printed; 5% of files held out by path hash
 //   2. tokenizer: byte-level BPE trained on the training files, FIM markers as special tokens
 //   3. samples: the FIM mixture (samples.ts) from 40-line windows, for training and for the held-out files
 //   4. model: a small Llama initialised at random (init-model.ts), then full training with `fim train --full` for
@@ -14,7 +16,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFil
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { collectCorpus, splitCorpus } from "./corpus.ts";
+import { collectCorpus, corpusSummary, LANGUAGE_CAPS, splitCorpus } from "./corpus.ts";
 import { paramCount, writeInitialModel, type LlamaDims } from "./init-model.ts";
 import { mixedSamples } from "./samples.ts";
 import { toWindows } from "./windows.ts";
@@ -32,8 +34,18 @@ const { values: args } = parseArgs({
     work: { type: "string", default: join(ROOT, ".cache/default-model") },
     out: { type: "string", default: join(ROOT, "public/models", NAME) },
     fresh: { type: "boolean", default: false },
+    // the per-language byte cap in MB instead of corpus.ts's LANGUAGE_CAPS (0: no cap)
+    "cap-mb": { type: "string" },
+    help: { type: "boolean", default: false },
   },
 });
+if (args.help) {
+  console.log(`Usage: npm run train:default -- [--minutes 60] [--steps N] [--work DIR] [--out DIR] [--fresh] [--cap-mb MB]
+Trains the embedded default model (hours on a CPU). Fetch the TypeScript sources first with \`npm run corpus:fetch\`;
+Debian's Python and Go standard libraries are read from /usr/lib/python3.X and /usr/share/go-1.X/src.
+  --cap-mb MB   bytes per language at most, in MB, for ${Object.keys(LANGUAGE_CAPS).join(", ")} (default ${Object.values(LANGUAGE_CAPS)[0]! / 1e6}; 0: no cap)`);
+  process.exit(0);
+}
 const work = args.work!;
 const minutes = Number(args.minutes);
 const t0 = Date.now();
@@ -53,9 +65,12 @@ if (args.fresh) rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 
 // 1. corpus
-const corpus = collectCorpus(ROOT);
+const capMb = args["cap-mb"] === undefined ? undefined : Number(args["cap-mb"]);
+const corpus = collectCorpus(ROOT, capMb === undefined ? {} : { caps: capMb > 0 ? Object.fromEntries(Object.keys(LANGUAGE_CAPS).map((l) => [l, capMb * 1e6])) : {} });
+console.log(corpusSummary(corpus));
 const { train, heldOut, nearDuplicates } = splitCorpus(corpus.files, TRAIN.heldOutFraction);
 writeFileSync(join(work, "corpus.json"), JSON.stringify({ packages: corpus.packages, builtinFiles: corpus.builtinFiles, skipped: corpus.skipped,
+  languages: corpus.languages, sources: corpus.sources, caps: corpus.caps, warnings: corpus.warnings,
   trainFiles: train.length, heldOutFiles: heldOut.length, heldOutPaths: heldOut.map((f) => f.path),
   nearDuplicatesDropped: Object.fromEntries(nearDuplicates) }, null, 2));
 log(`corpus: ${corpus.files.length} files from ${corpus.packages.length} packages + ${corpus.builtinFiles} built-in; ` +
