@@ -3,25 +3,29 @@
 // tests/e2e/harness/webgpu.html. Shapes are tiny (software GPU) but chosen to hit the edges: sizes that are not
 // multiples of the tiles and workgroups, NaN-poisoned outputs, accumulation into random values, every null-gradient
 // variant of the matmul backward, repeated ids, a weight split into binding ranges under a forced small binding limit,
-// and 2-D workgroup grids under a forced small grid limit.
+// and 2-D workgroup grids under a forced small grid limit. The GEMV (matvec.wgsl, the forward of N <= 8 rows) on every
+// weight format (harness/webgpu-matvec-cases.ts): M 1, 2, 3, 8, OC 1, 37, 130, rows of fewer and more words than its
+// workgroup has threads, bias, accumulate, binding ranges, a 2-D grid; each case also checks which kernel ran.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser, openPage, startApp, type RunningApp } from "./browser.ts";
 import type { CaseName, Report } from "./harness/webgpu-kernels.ts";
+import { matvecCases } from "./harness/webgpu-matvec-cases.ts";
 
 const TOLERANCE = 1e-4; // relative to max(1, |reference|)
 const ALIGN = 256; // minStorageBufferOffsetAlignment of SwiftShader (and the WebGPU default)
 
-const CASES: { name: CaseName; outputs: string[]; ranges?: { count: number; limit: number } }[] = [
-  { name: "matmulForward: odd sizes, bias", outputs: ["out"] },
-  { name: "matmulForward: scale, no bias, accumulate", outputs: ["out"] },
-  { name: "matmulForward: bias, scale, accumulate, several tiles", outputs: ["out"] },
-  { name: "matmulForward: one row (decoding)", outputs: ["out"] },
+/** kernel: the prefix of every pipeline label the case dispatches ("matvec:" for a forward of N <= 8 rows). */
+const CASES: { name: CaseName; outputs: string[]; ranges?: { count: number; limit: number }; kernel?: string }[] = [
+  { name: "matmulForward: odd sizes, bias", outputs: ["out"], kernel: "matvec:" },
+  { name: "matmulForward: scale, no bias, accumulate", outputs: ["out"], kernel: "matvec:" },
+  { name: "matmulForward: bias, scale, accumulate, several tiles", outputs: ["out"], kernel: "matmul:" },
+  { name: "matmulForward: one row (decoding)", outputs: ["out"], kernel: "matvec:" },
   // OC 200 in ranges of 64 rows (the first multiple of 64 rows under the limit): 64, 64, 64, 8
-  { name: "matmulForward: weight split into binding ranges (IC 33)", outputs: ["out"], ranges: { count: 4, limit: 64 * 33 * 4 + 100 } },
+  { name: "matmulForward: weight split into binding ranges (IC 33)", outputs: ["out"], ranges: { count: 4, limit: 64 * 33 * 4 + 100 }, kernel: "matvec:" },
   // OC 37 in ranges of 3 rows: 13
-  { name: "matmulForward: weight split into binding ranges (IC 64)", outputs: ["out"], ranges: { count: 13, limit: 1000 } },
+  { name: "matmulForward: weight split into binding ranges (IC 64)", outputs: ["out"], ranges: { count: 13, limit: 1000 }, kernel: "matvec:" },
   { name: "matmulBackward: dinp, dweight, dbias", outputs: ["dinp", "dweight", "dbias"] },
   { name: "matmulBackward: dinp", outputs: ["dinp"] },
   { name: "matmulBackward: dweight", outputs: ["dweight"] },
@@ -54,6 +58,12 @@ const CASES: { name: CaseName; outputs: string[]; ranges?: { count: number; limi
     name: "2-D workgroup grids",
     outputs: ["0.out", "0.dgate", "0.dup", "1.out", "1.rstd", "2.out", "3.param", "3.m", "3.v"],
   },
+  ...Object.entries(matvecCases).map(([name, c]) => ({
+    name: name as CaseName, // the harness's cases include every matvecCases name
+    outputs: ["out"],
+    ranges: c.ranges ? { count: c.ranges, limit: c.limit! } : undefined,
+    kernel: `${c.kernel}:`,
+  })),
 ];
 
 let app: RunningApp;
@@ -87,9 +97,13 @@ describe("WebGPU kernels match the CPU backend", () => {
     expect((await page.evaluate(() => window.gpuKernels.names())).sort()).toEqual(CASES.map((c) => c.name).sort());
   });
 
-  test.each(CASES)("$name", async ({ name, outputs, ranges }) => {
+  test.each(CASES)("$name", async ({ name, outputs, ranges, kernel }) => {
     const r: Report = await page.evaluate((n) => window.gpuKernels.run(n), name);
     expect(r.gpuErrors).toEqual([]);
+    if (kernel) {
+      expect(r.kernels.length, r.kernels.join(", ")).toBeGreaterThan(0);
+      for (const k of r.kernels) expect(k.startsWith(kernel), k).toBe(true);
+    }
     expect(Object.keys(r.errors).sort()).toEqual([...outputs].sort());
     for (const [output, err] of Object.entries(r.errors)) {
       measured[`${name}: ${output}`] = err;

@@ -41,7 +41,7 @@ afterAll(async () => {
 
 type Api = {
   compareStep(url: string): Promise<{ lossGpu: number; lossCpu: number; worstGrad: number; curveGpu: number[]; curveCpu: number[] }>;
-  compareGreedy(url: string, n: number): Promise<{ gpu: number[]; cpu: number[] }>;
+  compareGreedy(url: string, n: number): Promise<{ gpu: number[]; cpu: number[]; matvec: number }>;
 };
 
 describe.each(Object.entries(MODELS))("the whole model on WebGPU matches the CPU backend: %s", (_, m) => {
@@ -56,5 +56,6 @@ describe.each(Object.entries(MODELS))("the whole model on WebGPU matches the CPU
   test("greedy decoding gives the same tokens", async () => {
     const r = await page.evaluate((u) => (window as unknown as { webgpuModel: Api }).webgpuModel.compareGreedy(u, 12), URL_PATH);
     expect(r.gpu).toEqual(r.cpu);
+    expect(r.matvec).toBeGreaterThan(0); // decoding's one-row matmuls ran the GEMV kernel
   }, 600_000);
 });

@@ -3,7 +3,9 @@
 // the largest relative error of each output, |gpu - ref| / max(1, |ref|) (Infinity for NaN), for
 // webgpu-kernels.test.ts. Outputs of overwriting kernels start as NaN; gradients and accumulated outputs start random,
 // so the accumulation is checked. Some cases run through a context whose limits are forced small (a weight split into
-// binding ranges, 2-D workgroup grids). Test code only, not part of the app.
+// binding ranges, 2-D workgroup grids). The GEMV cases (webgpu-matvec-cases.ts) run matmul.ts's forward on a weight
+// packed as f32, f16, int8 or int4 against the CPU backend on the same dequantized values (quant.ts frozenValues).
+// Each report names the kernels dispatched (GpuContext.dispatches). Test code only, not part of the app.
 
 import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
 import { GpuContext } from "../../../src/lib/train/webgpu/context.ts";
@@ -14,7 +16,9 @@ import * as optim from "../../../src/lib/train/webgpu/kernels/optim.ts";
 import * as rmsnorm from "../../../src/lib/train/webgpu/kernels/rmsnorm.ts";
 import elementwiseWgsl from "../../../src/lib/train/webgpu/kernels/elementwise.wgsl?raw";
 import embeddingWgsl from "../../../src/lib/train/webgpu/kernels/embedding.wgsl?raw";
-import matmulWgsl from "../../../src/lib/train/webgpu/kernels/matmul.wgsl?raw";
+import dequantWgsl from "../../../src/lib/train/webgpu/kernels/dequant.wgsl?raw";
+import { frozenValues, packWeight } from "../../../src/lib/train/quant.ts";
+import { matvecCases, type MatvecCase } from "./webgpu-matvec-cases.ts";
 import optimWgsl from "../../../src/lib/train/webgpu/kernels/optim.wgsl?raw";
 import rmsnormWgsl from "../../../src/lib/train/webgpu/kernels/rmsnorm.wgsl?raw";
 
@@ -24,6 +28,8 @@ export interface Report {
   gpuErrors: string[];
   /** Storage bindings with an explicit offset/size seen (only recorded under forced limits). */
   ranges: { offset: number; size: number }[];
+  /** Pipeline labels dispatched by the case (key and overrides), each once. */
+  kernels: string[];
 }
 
 type Arrays = Record<string, Float32Array | Int32Array>;
@@ -89,6 +95,27 @@ function matmulBackward(c: MatmulCase & { grads: ("dinp" | "dweight" | "dbias")[
     cpu: (cpu, a) => cpu.matmulBackward(a.dinp ?? null, a.dweight ?? null, a.dbias ?? null, a.dout!, a.inp!, a.weight!, N, IC, OC, scale),
     gpu: (ctx, b) => matmul.backward(ctx, b.dinp ?? null, b.dweight ?? null, b.dbias ?? null, b.dout!, b.inp!, b.weight!, N, IC, OC, scale),
     limits: c.limit ? { maxStorageBufferBindingSize: c.limit } : undefined,
+  };
+}
+
+/** matmul.ts forward with the weight packed as c.format; the CPU multiplies by the same dequantized values. */
+function matvec(c: MatvecCase): Spec {
+  const { N, IC, OC, scale, seed, accumulate, format } = c;
+  const w = random(OC * IC, seed + 1);
+  const data: Arrays = {
+    inp: random(N * IC, seed), weight: frozenValues(w, OC, IC, format), packed: new Int32Array(packWeight(w, OC, IC, format).buffer),
+    out: accumulate ? random(N * OC, seed + 2) : nan(N * OC),
+    ...(c.bias ? { bias: random(OC, seed + 3) } : {}),
+  };
+  const limits: NonNullable<Spec["limits"]> = {};
+  if (c.limit) limits.maxStorageBufferBindingSize = c.limit;
+  if (c.maxGroups) limits.maxComputeWorkgroupsPerDimension = c.maxGroups;
+  return {
+    data,
+    outputs: ["out"],
+    cpu: (cpu, a) => cpu.matmulForward(a.out!, a.inp!, a.weight!, a.bias ?? null, N, IC, OC, { scale, accumulate }),
+    gpu: (ctx, b) => matmul.forward(ctx, b.out!, b.inp!, b.packed!, b.bias ?? null, N, IC, OC, scale, accumulate, format),
+    limits: c.limit || c.maxGroups ? limits : undefined,
   };
 }
 
@@ -257,6 +284,7 @@ export const cases = {
   "adamw": () => adamw(1001, 60),
   "sumSquares": () => sumSquares(61),
   "2-D workgroup grids": () => grids(70),
+  ...Object.fromEntries(Object.entries(matvecCases).map(([name, c]) => [name, () => matvec(c)])),
 } satisfies Record<string, () => Spec>;
 
 export type CaseName = keyof typeof cases;
@@ -319,6 +347,7 @@ async function run(name: CaseName): Promise<Report> {
   }
   const ranges: Report["ranges"] = [];
   const gpuErrors: string[] = [];
+  const before = new Map(ctx.dispatches);
   ctx.device.pushErrorScope("internal");
   ctx.device.pushErrorScope("validation");
   try {
@@ -339,14 +368,16 @@ async function run(name: CaseName): Promise<Report> {
   for (const b of Object.values(bufs)) ctx.release(b);
   await ctx.device.queue.onSubmittedWorkDone();
   gpuErrors.push(...uncaptured.splice(0).map((m) => `${name} (uncaptured): ${m}`));
-  return { errors, gpuErrors, ranges };
+  const kernels = [...ctx.dispatches].filter(([k, n]) => n !== (before.get(k) ?? 0)).map(([k]) => k);
+  return { errors, gpuErrors, ranges, kernels };
 }
 
 /** Compiles each kernel file and returns its WGSL errors and warnings as "file:line:col message". */
 async function compile(): Promise<string[]> {
   const ctx = await gpu();
   const files = {
-    "elementwise.wgsl": elementwiseWgsl, "embedding.wgsl": embeddingWgsl, "matmul.wgsl": matmulWgsl,
+    "elementwise.wgsl": elementwiseWgsl, "embedding.wgsl": embeddingWgsl, "dequant.wgsl": dequantWgsl, "dequant.wgsl + matmul.wgsl": matmul.MATMUL_WGSL,
+    "dequant.wgsl + matvec.wgsl": matmul.MATVEC_WGSL,
     "optim.wgsl": optimWgsl, "rmsnorm.wgsl": rmsnormWgsl,
   };
   const out: string[] = [];

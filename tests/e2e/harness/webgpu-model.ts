@@ -56,7 +56,8 @@ async function compareStep(url: string) {
 
 async function compareGreedy(url: string, n: number) {
   const out: number[][] = [];
-  for (const be of [(await WebGpuBackend.create()) as unknown as AnyBackend, new CpuBackend() as unknown as AnyBackend]) {
+  const webgpu = await WebGpuBackend.create();
+  for (const be of [webgpu as unknown as AnyBackend, new CpuBackend() as unknown as AnyBackend]) {
     const engine = await loadEngine(be, urlFiles(url));
     const gen = engine.generator(128);
     const prompt = engine.model.family === "mamba" ? "«CTX»def f(x):\n    «CURSOR»«/CTX»«PREFIX»def f(x):\n    «SUFFIX»«MIDDLE»" : "<|fim_prefix|>def f(x):\n    <|fim_suffix|>\n<|fim_middle|>";
@@ -68,7 +69,9 @@ async function compareGreedy(url: string, n: number) {
     }
     out.push(ids);
   }
-  return { gpu: out[0], cpu: out[1] };
+  // the GPU's matmuls of a few rows (the decoding steps) run the GEMV kernel, matvec.wgsl
+  const matvec = [...webgpu.ctx.dispatches].filter(([k]) => k.startsWith("matvec:")).reduce((a, [, n]) => a + n, 0);
+  return { gpu: out[0], cpu: out[1], matvec };
 }
 
 Object.assign(window, { webgpuModel: { compareStep, compareGreedy } });

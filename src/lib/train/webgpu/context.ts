@@ -28,6 +28,8 @@ export class GpuContext {
   private inFlightUniforms: [number, GPUBuffer][] = [];
   private readonly freeBuffers = new Map<number, GPUBuffer[]>();
   private lost: string | undefined;
+  /** Dispatches encoded so far, per pipeline label (the kernel's key and overrides, e.g. "matvec:WG=64,M=1,FORMAT=2"). */
+  readonly dispatches = new Map<string, number>();
 
   private constructor(
     readonly adapter: GPUAdapter,
@@ -157,6 +159,12 @@ export class GpuContext {
     pass.setBindGroup(0, bind);
     pass.dispatchWorkgroups(x, y, z);
     pass.end();
+    this.counted(pipeline);
+  }
+
+  /** Counts one dispatch of `pipeline` in `dispatches` (for kernels that encode their own passes). */
+  counted(pipeline: GPUComputePipeline): void {
+    this.dispatches.set(pipeline.label, (this.dispatches.get(pipeline.label) ?? 0) + 1);
   }
 
   /** Submits what is encoded so far. */

@@ -4,13 +4,26 @@
 // vocabulary's lm_head) is bound as several row ranges (out-channels) whose offsets are multiples of
 // minStorageBufferOffsetAlignment; its gradient is split the same way. Other operands must fit in one binding.
 // A frozen weight may be packed (f16, int8, int4: ../../quant.ts) and is then dequantized inside the kernel, in the
-// forward and the dinp product; it has no dweight. Not here: the fused lm_head + cross-entropy (classifier.ts).
+// forward and the dinp product; it has no dweight. A forward of at most MATVEC_ROWS rows (decoding, short prompts)
+// runs matvec.wgsl, a GEMV that reads each weight word once, instead of the tiled kernel. Both shaders decode the
+// formats with dequant.wgsl, put in front of each. Not here: the fused lm_head + cross-entropy (classifier.ts).
 
 import { rowLayout, WEIGHT_FORMATS, type WeightFormat } from "../../quant.ts";
 import type { GpuContext, Params } from "../context.ts";
-import code from "./matmul.wgsl?raw";
+import dequantWgsl from "./dequant.wgsl?raw";
+import matmulWgsl from "./matmul.wgsl?raw";
+import matvecWgsl from "./matvec.wgsl?raw";
+
+/** The shaders as compiled: each kernel after the shared format decoding. */
+export const MATMUL_WGSL = `${dequantWgsl}\n${matmulWgsl}`;
+export const MATVEC_WGSL = `${dequantWgsl}\n${matvecWgsl}`;
+const code = MATMUL_WGSL;
 
 const TILE = 16;
+/** Forward products of at most this many rows run matvec.wgsl (its M override; the kernel holds up to 8). */
+export const MATVEC_ROWS = 8;
+const MATVEC_WG = 64; // threads per matvec workgroup (a power of two)
+const MATVEC_OUT = 4; // out-channels per matvec workgroup: matvec.wgsl's ROWS
 
 type Binding = GPUBuffer | GPUBufferBinding;
 
@@ -42,7 +55,12 @@ export function forward(
   if (N * OC === 0) return;
   checkWhole(ctx, { out, inp, bias });
   const rowBytes = rowLayout(format, IC).words * 4;
-  run(ctx, rowRanges(ctx, [weight], OC, rowBytes).map(([o0, o1]) => product(ctx, {
+  const ranges = rowRanges(ctx, [weight], OC, rowBytes);
+  if (N <= MATVEC_ROWS) {
+    run(ctx, ranges.map(([o0, o1]) => matvec(ctx, inp, rows(weight, o0, o1, rowBytes, OC), bias, out, N, IC, OC, o0, o1, scale, accumulate, format)));
+    return;
+  }
+  run(ctx, ranges.map(([o0, o1]) => product(ctx, {
     M: N, P: o1 - o0, K: IC,
     a: inp, aOff: 0, aSm: IC, aSk: 1,
     b: rows(weight, o0, o1, rowBytes, OC), bSk: 1, bSp: IC, bFormat: format, bIC: IC, bWt: true,
@@ -109,6 +127,24 @@ function product(ctx: GpuContext, q: Product): Job {
   ];
   // Without a bias, A stands in for it (bound read-only twice, which WebGPU allows; the kernel never reads it).
   return { pipeline, bindings: [q.a, q.b, q.bias ?? q.a, q.y], params, groups: [Math.ceil(q.P / TILE), Math.ceil(q.M / TILE)] };
+}
+
+/** One dispatch of matvec.wgsl: out[:, o0:o1] (+)= scale * inp (N,IC) @ W[o0:o1]^T + bias[o0:o1], `w` bound to those rows. */
+function matvec(
+  ctx: GpuContext, inp: GPUBuffer, w: Binding, bias: GPUBuffer | null, out: GPUBuffer, N: number, IC: number, OC: number,
+  o0: number, o1: number, scale: number, accumulate: boolean, format: WeightFormat,
+): Job {
+  const pipeline = ctx.pipeline("matvec", MATVEC_WGSL, { WG: MATVEC_WG, M: N, FORMAT: WEIGHT_FORMATS[format].id });
+  const lay = rowLayout(format, IC);
+  const params: Params = [
+    ["u32", IC], ["u32", o1 - o0], ["u32", o0], ["u32", OC], ["u32", o0],
+    ["f32", scale], ["u32", accumulate ? 1 : 0], ["u32", bias ? 1 : 0],
+    ["u32", lay.words], ["u32", lay.quantWords],
+  ];
+  // one workgroup per MATVEC_OUT rows, as a 2-D grid past the per-dimension limit (the kernel skips the overshoot)
+  const n = Math.ceil((o1 - o0) / MATVEC_OUT);
+  const x = Math.min(n, ctx.limits.maxComputeWorkgroupsPerDimension);
+  return { pipeline, bindings: [inp, w, bias ?? inp, out], params, groups: [x, Math.ceil(n / x)] };
 }
 
 /**
@@ -188,6 +224,7 @@ function dispatchRanges(ctx: GpuContext, jobs: Job[]): void {
     pass.setBindGroup(0, device.createBindGroup({ layout: j.pipeline.getBindGroupLayout(0), entries, label }));
     pass.dispatchWorkgroups(...j.groups);
     pass.end();
+    ctx.counted(j.pipeline);
   }
   device.queue.submit([encoder.finish()]);
   for (const u of uniforms) u.destroy();

@@ -8,12 +8,13 @@
 //        of A and rows of B at a time in workgroup memory; neighbouring threads load along the unit stride.
 //        With FORMAT != 0, B is a frozen weight W (OC,IC) packed as src/lib/train/quant.ts lays it out (rows of b_row
 //        u32 words, scales from word b_scales of a row) and dequantized as it is staged: B(k,p) = W(p,k) when b_wt
-//        (forward) else W(k,p) (dinp). FORMAT: quant.ts WEIGHT_FORMATS ids, 0 f32, 1 f16, 2 int8, 3 int4.
+//        (forward) else W(k,p) (dinp). FORMAT: quant.ts WEIGHT_FORMATS ids, 0 f32, 1 f16, 2 int8, 3 int4. The
+//        decoding (FORMAT, half_to_f32, wq_scale, wq_value) is dequant.wgsl's, which matmul.ts puts in front of this.
+//        Forward products of N <= 8 rows go to matvec.wgsl instead.
 // colsum: dout (N,OC) -> dbias (OC) += sum_n dout[n]   (one thread per column, rows in order: no races)
 // The two entry points have their own bindings (buffers in the driver's order, then the params).
 
 override TILE: u32;
-override FORMAT: u32 = 0;
 
 // --- main: a, b, bias, y, params
 struct Params {
@@ -45,26 +46,16 @@ struct Params {
 var<workgroup> ta: array<f32, TILE * TILE>; // ta[m * TILE + k]
 var<workgroup> tb: array<f32, TILE * TILE>; // tb[k * TILE + p]
 
-// IEEE half bits (the low 16 of h) -> f32, exact for subnormals (unpack2x16float may flush those to zero)
-fn half_to_f32(h: u32) -> f32 {
-  let mag = h & 0x7fffu;
-  var v = f32(mag) * 5.9604645e-8; // subnormal: mag * 2^-24
-  if (mag >= 0x7c00u) { v = bitcast<f32>(0x7f800000u | (mag << 13u)); } // inf, NaN
-  else if (mag >= 0x400u) { v = bitcast<f32>((mag << 13u) + 0x38000000u); } // normal: exponent bias 15 -> 127
-  return select(v, -v, (h & 0x8000u) != 0u);
-}
-
 // B(k,p): the f32 operand through its strides, or the frozen weight's element dequantized
 fn load_b(k: u32, p_: u32) -> f32 {
   if (FORMAT == 0u) { return bitcast<f32>(b[k * p.b_sk + p_ * p.b_sp]); }
   let o = select(k, p_, p.b_wt != 0u);
   let i = select(p_, k, p.b_wt != 0u);
   let row = o * p.b_row;
-  if (FORMAT == 1u) { return half_to_f32(b[row + i / 2u] >> ((i & 1u) * 16u)); }
+  let word = b[row + i / wq_per()];
+  if (FORMAT == 1u) { return wq_value(word, i, 0.0); }
   let blk = i / 32u;
-  let d = half_to_f32(b[row + p.b_scales + blk / 2u] >> ((blk & 1u) * 16u));
-  if (FORMAT == 2u) { return f32(extractBits(bitcast<i32>(b[row + i / 4u]), (i & 3u) * 8u, 8u)) * d; }
-  return f32(i32(extractBits(b[row + i / 8u], (i & 7u) * 4u, 4u)) - 8) * d;
+  return wq_value(word, i, wq_scale(b[row + p.b_scales + blk / 2u], blk));
 }
 
 @compute @workgroup_size(TILE, TILE)

@@ -1,0 +1,97 @@
+// matvec.wgsl — the linear layer's forward for a few rows (decoding: 1 row; short prompts), driven by matmul.ts
+// forward when N <= 8 (larger N goes to matmul.wgsl's tiled kernel; the backward always does):
+//   inp (M,IC), weight W (OC,IC) stored as FORMAT, bias (OC) -> out (M,OC) = alpha * inp @ W^T + bias  (+= accumulate)
+//   with M <= 8 (the override M) and out(m,o) = y[y_off + m*y_sm + o], bias(o) = bias[bias_off + o]; W may be a row
+//   range of a bigger weight (OC here = the rows bound, y_off / bias_off = the first one's index).
+// A GEMV, made for memory bandwidth (every weight byte read once per call; the tiled kernel would leave 15 of 16
+// threads idle at M = 1):
+//   - a workgroup of WG threads owns ROWS consecutive out-channels; its threads split K: thread t takes the packed
+//     u32 words t, t + WG, t + 2*WG, ... of each of its rows, so neighbouring threads read neighbouring words
+//     (coalesced loads, one word = 1 f32, 2 f16, 4 int8 or 8 int4 values);
+//   - for each word position a thread loads the M input rows' values there into registers once (inp is small and
+//     shared by every workgroup: it stays in cache) and uses them for all ROWS rows; each weight word is loaded once,
+//     dequantized once (dequant.wgsl, as matmul.wgsl; matmul.ts puts it in front of this) and used M times;
+//   - the ROWS * M partial sums of the WG threads are reduced in workgroup memory (a tree, log2(WG) barriers).
+// Workgroups: one per ROWS out-channels, laid out as an (x, y) grid when there are more than a dimension allows
+// (index = y * num_workgroups.x + x; the overshoot finds no rows). WG is a power of two, ROWS * M <= WG.
+// Bindings: inp, w, bias, y, params.
+
+override WG: u32 = 64;
+override M: u32 = 1;
+const ROWS = 4u; // out-channels per workgroup (also sizes the per-thread accumulators)
+const MMAX = 8u; // the most input rows
+const PMAX = 8u; // the most values in a word (int4)
+
+struct Params {
+  IC: u32,
+  OC: u32,
+  y_off: u32,
+  y_sm: u32,
+  bias_off: u32,
+  alpha: f32,
+  accumulate: u32,
+  has_bias: u32,
+  w_row: u32, // u32 words per weight row
+  w_scales: u32, // the word where a row's scales start (int8, int4)
+}
+
+@group(0) @binding(0) var<storage, read> inp: array<f32>;
+@group(0) @binding(1) var<storage, read> w: array<u32>; // f32 bits when FORMAT = 0
+@group(0) @binding(2) var<storage, read> bias: array<f32>; // any read-only buffer when has_bias = 0
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<uniform> p: Params;
+
+var<workgroup> red: array<f32, WG * ROWS * M>; // red[(r * M + m) * WG + t]: thread t's partial sum of out(m, o0 + r)
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {
+  let o0 = (wid.y * nwg.x + wid.x) * ROWS;
+  let per = wq_per();
+  let words = (p.IC + per - 1u) / per; // quant words of a row
+  var acc: array<f32, ROWS * MMAX>; // acc[r * MMAX + m], zero-initialized
+  for (var wi = t; wi < words; wi += WG) {
+    let k0 = wi * per;
+    // the M input rows' values at columns k0 .. k0 + per - 1 (past IC: the padding half of an odd f16 row, 0)
+    var x: array<f32, MMAX * PMAX>; // x[m * PMAX + j]
+    for (var m = 0u; m < M; m++) {
+      for (var j = 0u; j < per; j++) {
+        if (k0 + j < p.IC) { x[m * PMAX + j] = inp[m * p.IC + k0 + j]; }
+      }
+    }
+    let blk = k0 / 32u;
+    for (var r = 0u; r < ROWS; r++) {
+      let o = o0 + r;
+      if (o < p.OC) {
+        let row = o * p.w_row;
+        let word = w[row + wi];
+        var d = 0.0;
+        if (FORMAT >= 2u) { d = wq_scale(w[row + p.w_scales + blk / 2u], blk); }
+        for (var j = 0u; j < per; j++) {
+          let v = wq_value(word, j, d);
+          for (var m = 0u; m < M; m++) { acc[r * MMAX + m] += v * x[m * PMAX + j]; }
+        }
+      }
+    }
+  }
+  for (var r = 0u; r < ROWS; r++) {
+    for (var m = 0u; m < M; m++) { red[(r * M + m) * WG + t] = acc[r * MMAX + m]; }
+  }
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (t < s) {
+      for (var i = 0u; i < ROWS * M; i++) { red[i * WG + t] += red[i * WG + t + s]; }
+    }
+    workgroupBarrier();
+  }
+  if (t < ROWS * M) {
+    let o = o0 + t / M;
+    let m = t % M;
+    if (o < p.OC) {
+      var v = p.alpha * red[t * WG];
+      if (p.has_bias != 0u) { v += bias[p.bias_off + o]; }
+      let i = p.y_off + m * p.y_sm + o;
+      if (p.accumulate != 0u) { v = y[i] + v; }
+      y[i] = v;
+    }
+  }
+}
