@@ -26,6 +26,8 @@ const CASES: { name: CaseName; outputs: string[]; ranges?: { count: number; limi
   { name: "matmulForward: weight split into binding ranges (IC 33)", outputs: ["out"], ranges: { count: 4, limit: 64 * 33 * 4 + 100 }, kernel: "matvec:" },
   // OC 37 in ranges of 3 rows: 13
   { name: "matmulForward: weight split into binding ranges (IC 64)", outputs: ["out"], ranges: { count: 13, limit: 1000 }, kernel: "matvec:" },
+  // 9 rows (more than the GEMV takes): the tiled kernel, on the same split
+  { name: "matmulForward: tiled, weight split into binding ranges (IC 33)", outputs: ["out"], ranges: { count: 4, limit: 64 * 33 * 4 + 100 }, kernel: "matmul:" },
   { name: "matmulBackward: dinp, dweight, dbias", outputs: ["dinp", "dweight", "dbias"] },
   { name: "matmulBackward: dinp", outputs: ["dinp"] },
   { name: "matmulBackward: dweight", outputs: ["dweight"] },

@@ -258,6 +258,8 @@ export const cases = {
   // IC = 64: every row offset is aligned; 3 rows fit the limit
   "matmulForward: weight split into binding ranges (IC 64)": () =>
     matmulForward({ N: 3, IC: 64, OC: 37, scale: 1, seed: 6, bias: false, accumulate: false, limit: 1000 }),
+  "matmulForward: tiled, weight split into binding ranges (IC 33)": () =>
+    matmulForward({ N: 9, IC: 33, OC: 200, scale: 0.5, seed: 7, bias: true, accumulate: true, limit: 64 * 33 * 4 + 100 }),
   "matmulBackward: dinp, dweight, dbias": () => matmulBackward({ ...odd, scale: 0.7, seed: 10, grads: ["dinp", "dweight", "dbias"] }),
   "matmulBackward: dinp": () => matmulBackward({ ...odd, scale: 0.7, seed: 11, grads: ["dinp"] }),
   "matmulBackward: dweight": () => matmulBackward({ ...odd, scale: 0.7, seed: 12, grads: ["dweight"] }),
