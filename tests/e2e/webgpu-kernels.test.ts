@@ -17,15 +17,17 @@ const TOLERANCE = 1e-4; // relative to max(1, |reference|)
 const ALIGN = 256; // minStorageBufferOffsetAlignment of SwiftShader (and the WebGPU default)
 
 /** kernel: the prefix of every pipeline label the case dispatches ("matvec:" for a forward of N <= 8 rows). */
-const CASES: { name: CaseName; outputs: string[]; ranges?: { count: number; limit: number }; kernel?: string }[] = [
+const CASES: { name: CaseName; outputs: string[]; ranges?: { count: number; limit: number }; kernel?: string; bytes?: number }[] = [
   { name: "matmulForward: odd sizes, bias", outputs: ["out"], kernel: "matvec:" },
   { name: "matmulForward: scale, no bias, accumulate", outputs: ["out"], kernel: "matvec:" },
   { name: "matmulForward: bias, scale, accumulate, several tiles", outputs: ["out"], kernel: "matmul:" },
   { name: "matmulForward: one row (decoding)", outputs: ["out"], kernel: "matvec:" },
   // OC 200 in ranges of 64 rows (the first multiple of 64 rows under the limit): 64, 64, 64, 8
   { name: "matmulForward: weight split into binding ranges (IC 33)", outputs: ["out"], ranges: { count: 4, limit: 64 * 33 * 4 + 100 }, kernel: "matvec:" },
-  // OC 37 in ranges of 3 rows: 13
-  { name: "matmulForward: weight split into binding ranges (IC 64)", outputs: ["out"], ranges: { count: 13, limit: 1000 }, kernel: "matvec:" },
+  // OC 37 in ranges of 3 rows: 13. Bytes bound: the weight once across its ranges (37 x 64 x 4), and per range the
+  // whole input (3 x 64 x 4), the input again in the bias slot (no bias) and the whole output buffer (3 x 37 x 4 = 444
+  // bytes, allocated as 448): 9472 + 13 x 1984
+  { name: "matmulForward: weight split into binding ranges (IC 64)", outputs: ["out"], ranges: { count: 13, limit: 1000 }, kernel: "matvec:", bytes: 9472 + 13 * 1984 },
   // 9 rows (more than the GEMV takes): the tiled kernel, on the same split
   { name: "matmulForward: tiled, weight split into binding ranges (IC 33)", outputs: ["out"], ranges: { count: 4, limit: 64 * 33 * 4 + 100 }, kernel: "matmul:" },
   { name: "matmulBackward: dinp, dweight, dbias", outputs: ["dinp", "dweight", "dbias"] },
@@ -99,9 +101,10 @@ describe("WebGPU kernels match the CPU backend", () => {
     expect((await page.evaluate(() => window.gpuKernels.names())).sort()).toEqual(CASES.map((c) => c.name).sort());
   });
 
-  test.each(CASES)("$name", async ({ name, outputs, ranges, kernel }) => {
+  test.each(CASES)("$name", async ({ name, outputs, ranges, kernel, bytes }) => {
     const r: Report = await page.evaluate((n) => window.gpuKernels.run(n), name);
     expect(r.gpuErrors).toEqual([]);
+    if (bytes !== undefined) expect(r.bytes).toBe(bytes);
     if (kernel) {
       expect(r.kernels.length, r.kernels.join(", ")).toBeGreaterThan(0);
       for (const k of r.kernels) expect(k.startsWith(kernel), k).toBe(true);

@@ -30,6 +30,8 @@ export interface Report {
   ranges: { offset: number; size: number }[];
   /** Pipeline labels dispatched by the case (key and overrides), each once. */
   kernels: string[];
+  /** Storage bytes the case's dispatches bound, all together (GpuContext.boundBytes). */
+  bytes: number;
 }
 
 type Arrays = Record<string, Float32Array | Int32Array>;
@@ -350,6 +352,7 @@ async function run(name: CaseName): Promise<Report> {
   const ranges: Report["ranges"] = [];
   const gpuErrors: string[] = [];
   const before = new Map(ctx.dispatches);
+  const bytesBefore = [...ctx.boundBytes.values()].reduce((a, b) => a + b, 0);
   ctx.device.pushErrorScope("internal");
   ctx.device.pushErrorScope("validation");
   try {
@@ -371,7 +374,8 @@ async function run(name: CaseName): Promise<Report> {
   await ctx.device.queue.onSubmittedWorkDone();
   gpuErrors.push(...uncaptured.splice(0).map((m) => `${name} (uncaptured): ${m}`));
   const kernels = [...ctx.dispatches].filter(([k, n]) => n !== (before.get(k) ?? 0)).map(([k]) => k);
-  return { errors, gpuErrors, ranges, kernels };
+  const bytes = [...ctx.boundBytes.values()].reduce((a, b) => a + b, 0) - bytesBefore;
+  return { errors, gpuErrors, ranges, kernels, bytes };
 }
 
 /** Compiles each kernel file and returns its WGSL errors and warnings as "file:line:col message". */

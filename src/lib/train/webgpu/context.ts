@@ -20,6 +20,17 @@ export const STORAGE = 0x80 | 0x4 | 0x8; // GPUBufferUsage.STORAGE | COPY_SRC | 
 /** A parameter block for a kernel: each field a u32 or f32, in the order the WGSL struct declares them. */
 export type Params = readonly (readonly [kind: "u32" | "f32" | "i32", value: number])[];
 
+/** What a kernel binds: a whole buffer, or a range of one (a weight split into row ranges, a vocabulary chunk). */
+export type Binding = GPUBuffer | GPUBufferBinding;
+
+const isBuffer = (b: Binding): b is GPUBuffer => !("buffer" in b);
+/** Bytes a binding makes visible to the kernel (an upper bound on what it reads or writes there). */
+const boundBytes = (b: Binding): number => (isBuffer(b) ? b.size : (b.size ?? b.buffer.size - (b.offset ?? 0)));
+
+export function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
 export class GpuContext {
   private encoder: GPUCommandEncoder | null = null;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
@@ -30,6 +41,8 @@ export class GpuContext {
   private lost: string | undefined;
   /** Dispatches encoded so far, per pipeline label (the kernel's key and overrides, e.g. "matvec:WG=64,M=1,FORMAT=2"). */
   readonly dispatches = new Map<string, number>();
+  /** Bytes bound to those dispatches (storage bindings, not the params), per pipeline label: what a kernel may touch. */
+  readonly boundBytes = new Map<string, number>();
 
   private constructor(
     readonly adapter: GPUAdapter,
@@ -143,12 +156,12 @@ export class GpuContext {
   }
 
   /**
-   * Encodes one dispatch: binding i is `buffers[i]` (i = 0..n-1), then the params as a uniform at binding n.
-   * `groups` is the workgroup count in x, y, z.
+   * Encodes one dispatch, the one way every kernel is encoded: binding i is `bindings[i]` (i = 0..n-1; a buffer or a
+   * range of one), then the params as a uniform at binding n. `groups` is the workgroup count in x, y, z.
    */
-  dispatch(pipeline: GPUComputePipeline, buffers: readonly GPUBuffer[], params: Params, groups: readonly [number, number?, number?]): void {
-    const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
-    if (params.length > 0) entries.push({ binding: buffers.length, resource: { buffer: this.uniform(params) } });
+  dispatch(pipeline: GPUComputePipeline, bindings: readonly Binding[], params: Params, groups: readonly [number, number?, number?]): void {
+    const entries: GPUBindGroupEntry[] = bindings.map((b, binding) => ({ binding, resource: isBuffer(b) ? { buffer: b } : b }));
+    if (params.length > 0) entries.push({ binding: bindings.length, resource: { buffer: this.uniform(params) } });
     const [x, y = 1, z = 1] = groups;
     const max = this.limits.maxComputeWorkgroupsPerDimension;
     // checked before the pass begins: a pass left open would spoil the whole step's encoder
@@ -159,12 +172,15 @@ export class GpuContext {
     pass.setBindGroup(0, bind);
     pass.dispatchWorkgroups(x, y, z);
     pass.end();
-    this.counted(pipeline);
+    const label = pipeline.label;
+    this.dispatches.set(label, (this.dispatches.get(label) ?? 0) + 1);
+    this.boundBytes.set(label, (this.boundBytes.get(label) ?? 0) + bindings.reduce((a, b) => a + boundBytes(b), 0));
   }
 
-  /** Counts one dispatch of `pipeline` in `dispatches` (for kernels that encode their own passes). */
-  counted(pipeline: GPUComputePipeline): void {
-    this.dispatches.set(pipeline.label, (this.dispatches.get(pipeline.label) ?? 0) + 1);
+  /** `groups` workgroups as a 1-D or 2-D grid within maxComputeWorkgroupsPerDimension (the kernels linearize it). */
+  grid(groups: number): [number, number] {
+    const x = Math.max(1, Math.min(groups, this.limits.maxComputeWorkgroupsPerDimension));
+    return [x, Math.ceil(groups / x)];
   }
 
   /** Submits what is encoded so far. */

@@ -3,10 +3,8 @@
 // exist; backward recomputes each chunk from the saved log-sum-exp. Each chunk binds only its rows of wte (and dwte)
 // with a binding offset, so a 1 GiB embedding works where one storage binding may hold 128 MiB: the chunk is a
 // multiple of rows whose byte size is a multiple of minStorageBufferOffsetAlignment (the last chunk takes the rest).
-// GpuContext.dispatch binds whole buffers, so these kernels are encoded into a command encoder of their own (Encoder,
-// below), submitted right after what the context had encoded.
 
-import type { GpuContext, Params } from "../context.ts";
+import { gcd, type GpuContext, type Params } from "../context.ts";
 import matmulWgsl from "./classifier_matmul.wgsl?raw";
 import forwardWgsl from "./classifier_forward.wgsl?raw";
 import backwardWgsl from "./classifier_backward.wgsl?raw";
@@ -46,15 +44,13 @@ export function forward(
   const state = ctx.buffer(N * 3 * 4, "classifier:state");
   const mm = ctx.pipeline("classifier:matmul", matmulWgsl, { TILE });
   const fold = ctx.pipeline("classifier:forward", forwardWgsl, { WG });
-  const enc = new Encoder(ctx, "classifierForward");
   for (let v0 = 0; v0 < V; v0 += CH) {
     const w = Math.min(CH, V - v0);
     const wc = { buffer: wte, offset: v0 * C * 4, size: w * C * 4 };
-    enc.dispatch(mm, [logits, h, wc], matmulParams(N, w, C, [C, 1], [C, 1], false), [Math.ceil(w / TILE), Math.ceil(N / TILE)]);
+    ctx.dispatch(mm, [logits, h, wc], matmulParams(N, w, C, [C, 1], [C, 1], false), [Math.ceil(w / TILE), Math.ceil(N / TILE)]);
     const flags = [["u32", v0 === 0 ? 1 : 0], ["u32", v0 + w >= V ? 1 : 0]] as const;
-    enc.dispatch(fold, [losses, lse, state, logits, targets], [["u32", N], ["u32", w], ["u32", v0], ...flags], grid(ctx, N));
+    ctx.dispatch(fold, [losses, lse, state, logits, targets], [["u32", N], ["u32", w], ["u32", v0], ...flags], ctx.grid(N));
   }
-  enc.submit();
   ctx.release(logits);
   ctx.release(state);
 }
@@ -69,88 +65,24 @@ export function backward(
   const logits = ctx.buffer(N * CH * 4, "classifier:dlogits");
   const mm = ctx.pipeline("classifier:matmul", matmulWgsl, { TILE });
   const grad = ctx.pipeline("classifier:backward", backwardWgsl, { WG });
-  const enc = new Encoder(ctx, "classifierBackward");
   for (let v0 = 0; v0 < V; v0 += CH) {
     const w = Math.min(CH, V - v0);
     const range = { offset: v0 * C * 4, size: w * C * 4 };
     const wc = { buffer: wte, ...range };
-    enc.dispatch(mm, [logits, h, wc], matmulParams(N, w, C, [C, 1], [C, 1], false), [Math.ceil(w / TILE), Math.ceil(N / TILE)]);
-    enc.dispatch(grad, [logits, lse, targets], [["u32", N * w], ["u32", w], ["u32", v0], ["f32", dloss]], grid(ctx, Math.ceil((N * w) / WG)));
+    ctx.dispatch(mm, [logits, h, wc], matmulParams(N, w, C, [C, 1], [C, 1], false), [Math.ceil(w / TILE), Math.ceil(N / TILE)]);
+    ctx.dispatch(grad, [logits, lse, targets], [["u32", N * w], ["u32", w], ["u32", v0], ["f32", dloss]], ctx.grid(Math.ceil((N * w) / WG)));
     // dh (N,C) += G (N,w) . Wc (w,C): B[c, j] = Wc[j*C + c]
-    enc.dispatch(mm, [dh, logits, wc], matmulParams(N, C, w, [w, 1], [1, C], true), [Math.ceil(C / TILE), Math.ceil(N / TILE)]);
+    ctx.dispatch(mm, [dh, logits, wc], matmulParams(N, C, w, [w, 1], [1, C], true), [Math.ceil(C / TILE), Math.ceil(N / TILE)]);
     // dWc (w,C) += G^T . h: A[j, n] = G[n*w + j], B[c, n] = h[n*C + c]
     if (dwte) {
       const dwc = { buffer: dwte, ...range };
-      enc.dispatch(mm, [dwc, logits, h], matmulParams(w, C, N, [1, w], [1, C], true), [Math.ceil(C / TILE), Math.ceil(w / TILE)]);
+      ctx.dispatch(mm, [dwc, logits, h], matmulParams(w, C, N, [1, w], [1, C], true), [Math.ceil(C / TILE), Math.ceil(w / TILE)]);
     }
   }
-  enc.submit();
   ctx.release(logits);
 }
 
 /** out (M,NO) (+)= A (M,K) . B (NO,K)^T with A[m,k] = a[m*sa[0] + k*sa[1]], B[n,k] = b[n*sb[0] + k*sb[1]] */
 function matmulParams(M: number, NO: number, K: number, sa: [number, number], sb: [number, number], accumulate: boolean): Params {
   return [M, NO, K, ...sa, ...sb, accumulate ? 1 : 0].map((v) => ["u32", v] as const);
-}
-
-/** `groups` workgroups as a 1-D or 2-D grid within maxComputeWorkgroupsPerDimension (the kernels linearize it). */
-function grid(ctx: GpuContext, groups: number): [number, number] {
-  const x = Math.min(groups, ctx.limits.maxComputeWorkgroupsPerDimension);
-  return [x, Math.ceil(groups / x)];
-}
-
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
-}
-
-/**
- * A command encoder of the classifier's own, for bindings of buffer ranges (binding i = bindings[i], then the params
- * uniform, as GpuContext.dispatch does). Everything the context encoded before is submitted first, so order holds.
- */
-class Encoder {
-  private readonly enc: GPUCommandEncoder;
-  private readonly uniforms: GPUBuffer[] = [];
-
-  constructor(private readonly ctx: GpuContext, label: string) {
-    ctx.flush();
-    this.enc = ctx.device.createCommandEncoder({ label });
-  }
-
-  dispatch(pipeline: GPUComputePipeline, bindings: readonly (GPUBuffer | GPUBufferBinding)[], params: Params, groups: [number, number]): void {
-    const device = this.ctx.device;
-    const uniform = device.createBuffer({
-      size: Math.max(16, Math.ceil((params.length * 4) / 16) * 16),
-      usage: 0x40, // GPUBufferUsage.UNIFORM
-      mappedAtCreation: true,
-      label: `${pipeline.label}:params`,
-    });
-    const view = new DataView(uniform.getMappedRange());
-    params.forEach(([kind, v], i) => {
-      if (kind === "f32") view.setFloat32(i * 4, v, true);
-      else if (kind === "i32") view.setInt32(i * 4, v, true);
-      else view.setUint32(i * 4, v, true);
-    });
-    uniform.unmap();
-    this.uniforms.push(uniform);
-    const entries: GPUBindGroupEntry[] = [...bindings, uniform].map((b, binding) => ({
-      binding,
-      resource: "buffer" in b ? b : { buffer: b },
-    }));
-    const bind = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: pipeline.label });
-    const [x, y] = groups;
-    const max = this.ctx.limits.maxComputeWorkgroupsPerDimension;
-    if (x > max || y > max) throw new RangeError(`${pipeline.label}: ${x}x${y} workgroups exceed ${max} per dimension`);
-    const pass = this.enc.beginComputePass({ label: pipeline.label });
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bind);
-    pass.dispatchWorkgroups(x, y);
-    pass.end();
-  }
-
-  submit(): void {
-    const queue = this.ctx.device.queue;
-    queue.submit([this.enc.finish()]);
-    const uniforms = this.uniforms;
-    void queue.onSubmittedWorkDone().then(() => uniforms.forEach((u) => u.destroy()));
-  }
 }

@@ -1,22 +1,16 @@
 // Elementwise kernels on the GPU (elementwise.wgsl), matching cpu/swiglu.ts and CpuBackend's addInPlace / scale: one
-// thread per element. Also `grid`, the 2-D workgroup grid the other 1-D kernels of this folder share.
+// thread per element.
 
 import type { GpuContext, Params } from "../context.ts";
 import code from "./elementwise.wgsl?raw";
 
 const WG = 256;
 
-/** `groups` workgroups as a 1-D or 2-D grid within maxComputeWorkgroupsPerDimension (kernels linearize it). */
-export function grid(ctx: GpuContext, groups: number): [number, number] {
-  const x = Math.max(1, Math.min(groups, ctx.limits.maxComputeWorkgroupsPerDimension));
-  return [x, Math.ceil(groups / x)];
-}
-
 function run(ctx: GpuContext, entry: string, buffers: GPUBuffer[], n: number, s = 0): void {
   if (n <= 0) return;
   const pipeline = ctx.pipeline(`elementwise:${entry}`, code, { WG }, entry);
   const params: Params = [["u32", n], ["f32", s]];
-  ctx.dispatch(pipeline, buffers, params, grid(ctx, Math.ceil(n / WG)));
+  ctx.dispatch(pipeline, buffers, params, ctx.grid(Math.ceil(n / WG)));
 }
 
 // gate (n), up (n) -> out (n) = silu(gate) * up

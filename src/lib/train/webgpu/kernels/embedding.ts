@@ -4,7 +4,6 @@
 
 import type { GpuContext } from "../context.ts";
 import code from "./embedding.wgsl?raw";
-import { grid } from "./elementwise.ts";
 
 const WG = 64;
 
@@ -12,12 +11,12 @@ const WG = 64;
 export function forward(ctx: GpuContext, out: GPUBuffer, ids: GPUBuffer, wte: GPUBuffer, N: number, C: number): void {
   if (N * C === 0) return;
   const pipeline = ctx.pipeline("embedding:forward", code, { WG }, "forward");
-  ctx.dispatch(pipeline, [out, ids, wte], [["u32", N], ["u32", C]], grid(ctx, Math.ceil((N * C) / WG)));
+  ctx.dispatch(pipeline, [out, ids, wte], [["u32", N], ["u32", C]], ctx.grid(Math.ceil((N * C) / WG)));
 }
 
 // dout (N,C), ids (N) -> dwte (V,C) +=
 export function backward(ctx: GpuContext, dwte: GPUBuffer, dout: GPUBuffer, ids: GPUBuffer, N: number, C: number): void {
   if (N * C === 0) return;
   const pipeline = ctx.pipeline("embedding:backward", code, { WG }, "backward");
-  ctx.dispatch(pipeline, [dwte, ids, dout], [["u32", N], ["u32", C]], grid(ctx, Math.ceil(C / WG)));
+  ctx.dispatch(pipeline, [dwte, ids, dout], [["u32", N], ["u32", C]], ctx.grid(Math.ceil(C / WG)));
 }

@@ -9,7 +9,7 @@
 // formats with dequant.wgsl, put in front of each. Not here: the fused lm_head + cross-entropy (classifier.ts).
 
 import { rowLayout, WEIGHT_FORMATS, type WeightFormat } from "../../quant.ts";
-import type { GpuContext, Params } from "../context.ts";
+import { gcd, type Binding, type GpuContext, type Params } from "../context.ts";
 import dequantWgsl from "./dequant.wgsl?raw";
 import matmulWgsl from "./matmul.wgsl?raw";
 import matvecWgsl from "./matvec.wgsl?raw";
@@ -24,8 +24,6 @@ const TILE = 16;
 export const MATVEC_ROWS = 8;
 const MATVEC_WG = 64; // threads per matvec workgroup (a power of two)
 const MATVEC_OUT = 4; // out-channels per matvec workgroup: matvec.wgsl's ROWS
-
-type Binding = GPUBuffer | GPUBufferBinding;
 
 /** One dispatch of matmul.wgsl's main: Y (M,P) (+)= alpha * A (M,K) @ B (K,P) + bias (see the .wgsl header). */
 interface Product {
@@ -142,9 +140,7 @@ function matvec(
     ["u32", lay.words], ["u32", lay.quantWords],
   ];
   // one workgroup per MATVEC_OUT rows, as a 2-D grid past the per-dimension limit (the kernel skips the overshoot)
-  const n = Math.ceil((o1 - o0) / MATVEC_OUT);
-  const x = Math.min(n, ctx.limits.maxComputeWorkgroupsPerDimension);
-  return { pipeline, bindings: [inp, w, bias ?? inp, out], params, groups: [x, Math.ceil(n / x)] };
+  return { pipeline, bindings: [inp, w, bias ?? inp, out], params, groups: ctx.grid(Math.ceil((o1 - o0) / MATVEC_OUT)) };
 }
 
 /**
@@ -183,53 +179,6 @@ function checkWhole(ctx: GpuContext, bufs: Record<string, GPUBuffer | null>): vo
   }
 }
 
-const isBuffer = (b: Binding): b is GPUBuffer => !("buffer" in b);
-
 function run(ctx: GpuContext, jobs: Job[]): void {
-  if (jobs.every((j) => j.bindings.every(isBuffer))) {
-    for (const j of jobs) ctx.dispatch(j.pipeline, j.bindings as GPUBuffer[], j.params, j.groups);
-  } else {
-    dispatchRanges(ctx, jobs);
-  }
-}
-
-/**
- * GpuContext.dispatch binds whole buffers; jobs with binding ranges (split weights only) are encoded here instead, in
- * a command buffer of their own submitted right after what the context has encoded so far, so queue order keeps the
- * step's order. Each gets a uniform of its own, destroyed once submitted (WebGPU frees it after the GPU is done).
- */
-function dispatchRanges(ctx: GpuContext, jobs: Job[]): void {
-  const device = ctx.device;
-  ctx.flush();
-  const encoder = device.createCommandEncoder({ label: "matmul:ranges" });
-  const uniforms: GPUBuffer[] = [];
-  for (const j of jobs) {
-    const label = j.pipeline.label;
-    const max = ctx.limits.maxComputeWorkgroupsPerDimension;
-    if (j.groups.some((g) => g > max)) throw new RangeError(`${label}: ${j.groups.join("x")} workgroups exceed ${max} per dimension`);
-    const size = Math.max(16, Math.ceil(j.params.length / 4) * 16);
-    const uniform = device.createBuffer({ size, usage: 0x40 | 0x8, label: `${label}:params` }); // UNIFORM | COPY_DST
-    const data = new DataView(new ArrayBuffer(size));
-    j.params.forEach(([kind, v], i) => {
-      if (kind === "f32") data.setFloat32(i * 4, v, true);
-      else if (kind === "i32") data.setInt32(i * 4, v, true);
-      else data.setUint32(i * 4, v, true);
-    });
-    device.queue.writeBuffer(uniform, 0, data.buffer);
-    uniforms.push(uniform);
-    const entries: GPUBindGroupEntry[] = j.bindings.map((b, binding) => ({ binding, resource: isBuffer(b) ? { buffer: b } : b }));
-    entries.push({ binding: j.bindings.length, resource: { buffer: uniform } });
-    const pass = encoder.beginComputePass({ label });
-    pass.setPipeline(j.pipeline);
-    pass.setBindGroup(0, device.createBindGroup({ layout: j.pipeline.getBindGroupLayout(0), entries, label }));
-    pass.dispatchWorkgroups(...j.groups);
-    pass.end();
-    ctx.counted(j.pipeline);
-  }
-  device.queue.submit([encoder.finish()]);
-  for (const u of uniforms) u.destroy();
-}
-
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
+  for (const j of jobs) ctx.dispatch(j.pipeline, j.bindings, j.params, j.groups);
 }

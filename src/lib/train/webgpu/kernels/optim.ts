@@ -5,7 +5,6 @@
 import type { AdamWParams } from "../../backend.ts";
 import type { GpuContext } from "../context.ts";
 import code from "./optim.wgsl?raw";
-import { grid } from "./elementwise.ts";
 
 const WG = 256; // a power of two: the tree reduction halves it
 /** Most workgroups (partial sums) per buffer; each thread then strides over the rest of the buffer. */
@@ -22,7 +21,7 @@ export function adamw(ctx: GpuContext, param: GPUBuffer, grad: GPUBuffer, m: GPU
       ["u32", n], ["f32", p.lr], ["f32", p.beta1], ["f32", 1 - p.beta1], ["f32", p.beta2], ["f32", 1 - p.beta2],
       ["f32", p.eps], ["f32", p.weightDecay], ["f32", 1 - Math.pow(p.beta1, p.t)], ["f32", 1 - Math.pow(p.beta2, p.t)],
     ],
-    grid(ctx, Math.ceil(n / WG)),
+    ctx.grid(Math.ceil(n / WG)),
   );
 }
 

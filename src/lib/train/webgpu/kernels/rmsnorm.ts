@@ -3,7 +3,6 @@
 
 import type { GpuContext, Params } from "../context.ts";
 import code from "./rmsnorm.wgsl?raw";
-import { grid } from "./elementwise.ts";
 
 const WG = 128; // a power of two: the kernel's tree reduction halves it
 
@@ -15,7 +14,7 @@ function pipeline(ctx: GpuContext, entry: "forward" | "backward" | "dweight"): G
 export function forward(ctx: GpuContext, out: GPUBuffer, rstd: GPUBuffer, inp: GPUBuffer, weight: GPUBuffer, N: number, C: number, eps: number): void {
   if (N * C === 0) return;
   const params: Params = [["u32", N], ["u32", C], ["f32", eps]];
-  ctx.dispatch(pipeline(ctx, "forward"), [out, rstd, inp, weight], params, grid(ctx, N));
+  ctx.dispatch(pipeline(ctx, "forward"), [out, rstd, inp, weight], params, ctx.grid(N));
 }
 
 // dout (N,C), inp (N,C), weight (C), rstd (N) -> dinp (N,C) +=, dweight (C) += (when given)
@@ -25,6 +24,6 @@ export function backward(
 ): void {
   if (N * C === 0) return;
   const params: Params = [["u32", N], ["u32", C], ["f32", 0]];
-  ctx.dispatch(pipeline(ctx, "backward"), [dinp, dout, inp, weight, rstd], params, grid(ctx, N));
-  if (dweight) ctx.dispatch(pipeline(ctx, "dweight"), [dweight, dout, inp, rstd], params, grid(ctx, Math.ceil(C / WG)));
+  ctx.dispatch(pipeline(ctx, "backward"), [dinp, dout, inp, weight, rstd], params, ctx.grid(N));
+  if (dweight) ctx.dispatch(pipeline(ctx, "dweight"), [dweight, dout, inp, rstd], params, ctx.grid(Math.ceil(C / WG)));
 }

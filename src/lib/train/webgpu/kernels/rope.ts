@@ -25,11 +25,6 @@ function rotate(
   if (total === 0) return;
   if (out !== inp) ctx.copy(out, inp, N * NH * HS * 4);
   const pipeline = ctx.pipeline("rope", code, { WG });
-  ctx.dispatch(pipeline, [out, invFreq, pos], [["u32", total], ["u32", NH], ["u32", HS], ["f32", sign]], grid(ctx, Math.ceil(total / WG)));
+  ctx.dispatch(pipeline, [out, invFreq, pos], [["u32", total], ["u32", NH], ["u32", HS], ["f32", sign]], ctx.grid(Math.ceil(total / WG)));
 }
 
-/** `groups` workgroups as a 1-D or 2-D grid within maxComputeWorkgroupsPerDimension (the kernel linearizes it). */
-function grid(ctx: GpuContext, groups: number): [number, number] {
-  const x = Math.min(groups, ctx.limits.maxComputeWorkgroupsPerDimension);
-  return [x, Math.ceil(groups / x)];
-}

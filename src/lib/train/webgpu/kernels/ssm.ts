@@ -15,7 +15,6 @@ import copyColumnsWgsl from "./copy_columns.wgsl?raw";
 import scanBackwardWgsl from "./scan_backward.wgsl?raw";
 import scanCommonWgsl from "./scan_common.wgsl?raw";
 import scanForwardWgsl from "./scan_forward.wgsl?raw";
-import { grid } from "./elementwise.ts";
 
 const WG = 64;
 /** Most channels per workgroup of the scan. */
@@ -44,7 +43,7 @@ export function copyColumns(
   const params: Params = [
     ["u32", N], ["u32", width], ["u32", dstStride], ["u32", dstCol], ["u32", srcStride], ["u32", srcCol], ["u32", accumulate ? 1 : 0],
   ];
-  ctx.dispatch(ctx.pipeline("ssm:copy_columns", copyColumnsWgsl, { WG }), [dst, src], params, grid(ctx, Math.ceil((N * width) / WG)));
+  ctx.dispatch(ctx.pipeline("ssm:copy_columns", copyColumnsWgsl, { WG }), [dst, src], params, ctx.grid(Math.ceil((N * width) / WG)));
 }
 
 function conv1dPipeline(ctx: GpuContext, entry: "forward" | "state" | "dpre" | "dx" | "dweight" | "dbias"): GPUComputePipeline {
@@ -65,8 +64,8 @@ export function conv1dForward(
   if (n === 0) return;
   const params = conv1dParams(B, T, DI, K, bias !== null, state !== null);
   // absent bias and state: weight and x stand in (read-only bindings may share a buffer), never read
-  ctx.dispatch(conv1dPipeline(ctx, "forward"), [out, x, weight, bias ?? weight, state ?? x], params, grid(ctx, Math.ceil(n / WG)));
-  if (state && K > 1) ctx.dispatch(conv1dPipeline(ctx, "state"), [state, x], params, grid(ctx, Math.ceil(DI / WG)));
+  ctx.dispatch(conv1dPipeline(ctx, "forward"), [out, x, weight, bias ?? weight, state ?? x], params, ctx.grid(Math.ceil(n / WG)));
+  if (state && K > 1) ctx.dispatch(conv1dPipeline(ctx, "state"), [state, x], params, ctx.grid(Math.ceil(DI / WG)));
 }
 
 // dout (B,T,DI) -> dx (B,T,DI) +=, dweight (DI,K) +=, dbias (DI) += (each optional)
@@ -78,10 +77,10 @@ export function conv1dBackward(
   if (n === 0 || (!dx && !dweight && !dbias)) return;
   const params = conv1dParams(B, T, DI, K, bias !== null, false);
   const dpre = ctx.buffer(n * 4, "ssm:conv1d:dpre"); // dL/d(pre-activation), from the first pass to the others
-  ctx.dispatch(conv1dPipeline(ctx, "dpre"), [dpre, dout, x, weight, bias ?? weight], params, grid(ctx, Math.ceil(n / WG)));
-  if (dx) ctx.dispatch(conv1dPipeline(ctx, "dx"), [dx, dpre, weight], params, grid(ctx, Math.ceil(n / WG)));
-  if (dweight) ctx.dispatch(conv1dPipeline(ctx, "dweight"), [dweight, dpre, x], params, grid(ctx, Math.ceil((DI * K) / WG)));
-  if (dbias) ctx.dispatch(conv1dPipeline(ctx, "dbias"), [dbias, dpre], params, grid(ctx, Math.ceil(DI / WG)));
+  ctx.dispatch(conv1dPipeline(ctx, "dpre"), [dpre, dout, x, weight, bias ?? weight], params, ctx.grid(Math.ceil(n / WG)));
+  if (dx) ctx.dispatch(conv1dPipeline(ctx, "dx"), [dx, dpre, weight], params, ctx.grid(Math.ceil(n / WG)));
+  if (dweight) ctx.dispatch(conv1dPipeline(ctx, "dweight"), [dweight, dpre, x], params, ctx.grid(Math.ceil((DI * K) / WG)));
+  if (dbias) ctx.dispatch(conv1dPipeline(ctx, "dbias"), [dbias, dpre], params, ctx.grid(Math.ceil(DI / WG)));
   ctx.release(dpre);
 }
 
@@ -150,9 +149,9 @@ export function scanBackward(
   const p = pack(ctx, Alog, D, Bm, Cm, d);
   const params = scanParams(d, nG, true, false);
   ctx.dispatch(scanPipeline(ctx, "backward", "main", DS), [du, ddt, scratch, dy, u, dt, hs, p], params, [nG, B]);
-  ctx.dispatch(scanPipeline(ctx, "backward", "dbc", DS), [dBm, dCm, scratch], params, grid(ctx, Math.ceil((B * T * DS) / wg)));
-  if (dAlog) ctx.dispatch(scanPipeline(ctx, "backward", "dalog", DS), [dAlog, scratch], params, grid(ctx, Math.ceil((DI * DS) / wg)));
-  if (dD) ctx.dispatch(scanPipeline(ctx, "backward", "dd", DS), [dD, scratch], params, grid(ctx, Math.ceil(DI / wg)));
+  ctx.dispatch(scanPipeline(ctx, "backward", "dbc", DS), [dBm, dCm, scratch], params, ctx.grid(Math.ceil((B * T * DS) / wg)));
+  if (dAlog) ctx.dispatch(scanPipeline(ctx, "backward", "dalog", DS), [dAlog, scratch], params, ctx.grid(Math.ceil((DI * DS) / wg)));
+  if (dD) ctx.dispatch(scanPipeline(ctx, "backward", "dd", DS), [dD, scratch], params, ctx.grid(Math.ceil(DI / wg)));
   ctx.release(scratch);
   ctx.release(p);
 }
