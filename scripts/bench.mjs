@@ -477,6 +477,36 @@ function webgpuBench() {
     ]);
 }
 
+// What the WebGPU backend encodes for a SmolLM2-135M-shaped model (tests/bench/webgpu-counts.ts): counted, not timed,
+// so the same on any GPU. Expected from the model's structure, per layer of a decoded token: 2 RMSNorms, 7 GEMVs, 2
+// RoPEs, 1 attention, 1 SwiGLU (the residual adds ride on the projections' accumulate): 13, plus the embedding, the
+// final norm and the lm_head: 30 x 13 + 3 = 393; the GEMVs read the weights once (1.00x their bytes). The issue's
+// targets: decoding reads each weight byte once per token; a training step's dispatches fall by at least half (fusions:
+// not done yet, so this is the figure to halve).
+const COUNTS_EXPECTED = { decodeDispatches: 393, decodeWeightRatio: 1.0 };
+
+function webgpuCountsBench() {
+  process.stderr.write("webgpu: dispatch and byte counts of a SmolLM2-135M-shaped model (SwiftShader, ~2 min) ...\n");
+  const out = execFileSync(process.execPath, ["--import", "tsx", "tests/bench/webgpu-run.ts", "counts"], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  const r = JSON.parse(out.toString().trim().split("\n").pop());
+  const mb = (b) => fmt(b / 1e6, 1);
+  const kernels = (c) => Object.entries(c.byKernel).map(([k, v]) => `${k} ${v.dispatches}`).join(", ");
+  const gemv = r.decode.byKernel.matvec ?? { dispatches: 0, traffic: 0 };
+  const rows = [
+    ["decoded token: dispatches", String(COUNTS_EXPECTED.decodeDispatches), String(r.decode.dispatches), kernels(r.decode)],
+    ["decoded token: bytes the GEMVs read and write / the weights' bytes", fmt(COUNTS_EXPECTED.decodeWeightRatio, 2),
+      fmt(gemv.traffic / r.weightBytes, 3), `${mb(gemv.traffic)} MB / ${mb(r.weightBytes)} MB (the rest of the token: ${mb(r.decode.traffic - gemv.traffic)} MB bound)`],
+    [`LoRA r16 training step, B=1 T=${r.train.T}: dispatches`, "-", String(r.train.dispatches), kernels(r.train)],
+    ["LoRA training step: bytes bound (an upper bound)", "-", mb(r.train.traffic) + " MB", "-"],
+  ];
+  printTable("WebGPU dispatches and bytes, SmolLM2-135M shape (random weights, f32):", ["figure", "expected", "measured", "by kernel"], rows, [
+    "Counted by GpuContext for every dispatch (one encoder path): the GEMV states the bytes it touches; other kernels count",
+    "the bytes they bind (whole activation buffers included), an upper bound. Structure, not speed: the counts are those",
+    "of any GPU. Targets: decoding reads each weight byte once per token (met when the ratio is ~1.00); a training step's",
+    "dispatch count to fall by half (the fusions that would do it are not done yet).",
+  ]);
+}
+
 // Suggestion latency targets (issue 6) and the figures expected before the first measurement, for the stand-in default
 // model (a random Qwen2-layout checkpoint, C 128, 2 layers, MLP 384, vocab 2048 of the small Qwen tokenizer: ~0.9M
 // parameters, ~1.3 MFLOP per token). A random model's line-mode answer ends at its first token holding a line break
@@ -606,6 +636,7 @@ if (only.length === 0 || only.includes("engine") || only.includes("kernels")) en
 if (only.length === 0 || only.includes("engine") || only.includes("memory")) memoryBench();
 if (only.length === 0 || only.includes("export")) exportBench();
 if (only.length === 0 || only.includes("webgpu")) webgpuBench();
+if (only.length === 0 || only.includes("webgpu") || only.includes("webgpu-counts")) webgpuCountsBench();
 if (only.length === 0 || only.includes("playground")) playgroundBench();
 if (only.length === 0 || only.includes("playground") || only.includes("playground-135m")) playgroundSmollmBench();
 if (only.length === 0 || only.includes("mamba")) mambaBench();

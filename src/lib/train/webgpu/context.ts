@@ -43,6 +43,8 @@ export class GpuContext {
   readonly dispatches = new Map<string, number>();
   /** Bytes bound to those dispatches (storage bindings, not the params), per pipeline label: what a kernel may touch. */
   readonly boundBytes = new Map<string, number>();
+  /** Bytes those dispatches read and write, per pipeline label: the kernel's own count where it gives one, else bound. */
+  readonly traffic = new Map<string, number>();
 
   private constructor(
     readonly adapter: GPUAdapter,
@@ -157,9 +159,12 @@ export class GpuContext {
 
   /**
    * Encodes one dispatch, the one way every kernel is encoded: binding i is `bindings[i]` (i = 0..n-1; a buffer or a
-   * range of one), then the params as a uniform at binding n. `groups` is the workgroup count in x, y, z.
+   * range of one), then the params as a uniform at binding n. `groups` is the workgroup count in x, y, z. `traffic`:
+   * the bytes it reads and writes, where the kernel knows them (else the bytes bound are counted as its traffic).
    */
-  dispatch(pipeline: GPUComputePipeline, bindings: readonly Binding[], params: Params, groups: readonly [number, number?, number?]): void {
+  dispatch(
+    pipeline: GPUComputePipeline, bindings: readonly Binding[], params: Params, groups: readonly [number, number?, number?], traffic?: number,
+  ): void {
     const entries: GPUBindGroupEntry[] = bindings.map((b, binding) => ({ binding, resource: isBuffer(b) ? { buffer: b } : b }));
     if (params.length > 0) entries.push({ binding: bindings.length, resource: { buffer: this.uniform(params) } });
     const [x, y = 1, z = 1] = groups;
@@ -174,7 +179,9 @@ export class GpuContext {
     pass.end();
     const label = pipeline.label;
     this.dispatches.set(label, (this.dispatches.get(label) ?? 0) + 1);
-    this.boundBytes.set(label, (this.boundBytes.get(label) ?? 0) + bindings.reduce((a, b) => a + boundBytes(b), 0));
+    const bound = bindings.reduce((a, b) => a + boundBytes(b), 0);
+    this.boundBytes.set(label, (this.boundBytes.get(label) ?? 0) + bound);
+    this.traffic.set(label, (this.traffic.get(label) ?? 0) + (traffic ?? bound));
   }
 
   /** `groups` workgroups as a 1-D or 2-D grid within maxComputeWorkgroupsPerDimension (the kernels linearize it). */

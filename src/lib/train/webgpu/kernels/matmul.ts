@@ -43,6 +43,8 @@ interface Job {
   bindings: Binding[];
   params: Params;
   groups: [number, number];
+  /** Bytes the dispatch reads and writes, where the kernel knows them (GpuContext.dispatch). */
+  traffic?: number;
 }
 
 // inp (N,IC), weight (OC,IC) stored as `format`, bias (OC) -> out (N,OC) = scale * inp @ weight^T + bias  (+= when accumulate)
@@ -139,8 +141,11 @@ function matvec(
     ["f32", scale], ["u32", accumulate ? 1 : 0], ["u32", bias ? 1 : 0],
     ["u32", lay.words], ["u32", lay.quantWords],
   ];
+  // what it touches: its weight rows once, the input rows, the bias and output columns (the output read too when adding)
+  const rows = o1 - o0;
+  const traffic = rows * lay.words * 4 + N * IC * 4 + (bias ? rows * 4 : 0) + N * rows * 4 * (accumulate ? 2 : 1);
   // one workgroup per MATVEC_OUT rows, as a 2-D grid past the per-dimension limit (the kernel skips the overshoot)
-  return { pipeline, bindings: [inp, w, bias ?? inp, out], params, groups: ctx.grid(Math.ceil((o1 - o0) / MATVEC_OUT)) };
+  return { pipeline, bindings: [inp, w, bias ?? inp, out], params, groups: ctx.grid(Math.ceil(rows / MATVEC_OUT)), traffic };
 }
 
 /**
@@ -180,5 +185,5 @@ function checkWhole(ctx: GpuContext, bufs: Record<string, GPUBuffer | null>): vo
 }
 
 function run(ctx: GpuContext, jobs: Job[]): void {
-  for (const j of jobs) ctx.dispatch(j.pipeline, j.bindings, j.params, j.groups);
+  for (const j of jobs) ctx.dispatch(j.pipeline, j.bindings, j.params, j.groups, j.traffic);
 }
