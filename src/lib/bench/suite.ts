@@ -7,6 +7,7 @@
 
 import { Rng } from "../fim/prng.ts";
 import type { Backend } from "../train/backend.ts";
+import { adapterFacts, describeAdapter } from "../train/webgpu/adapter-info.ts";
 import type { TokenizedSample } from "../train/data.ts";
 import { attachLora, defaultLora } from "../train/lora.ts";
 import type { CausalLM } from "../train/causal-lm.ts";
@@ -77,12 +78,10 @@ export interface SuiteProgress {
 export function backendInfo(be: Backend<unknown, unknown>): BackendInfo {
   const gpu = (be as { ctx?: { adapter?: GPUAdapter; hasF16?: boolean } }).ctx;
   if (gpu?.adapter) {
-    const i = gpu.adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-    const adapter = { vendor: i?.vendor ?? "", architecture: i?.architecture ?? "", device: i?.device ?? "", description: i?.description ?? "" };
-    const all = Object.values(adapter).join(" ");
-    const software = !!i?.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|software|warp/i.test(all);
-    const what = adapter.description || [adapter.vendor, adapter.architecture].filter(Boolean).join(" ") || "adapter";
-    return { name: be.name, label: `WebGPU: ${what}${software ? " (software)" : ""}`, adapter, shaderF16: !!gpu.hasF16, software };
+    const facts = adapterFacts(gpu.adapter);
+    const adapter = { vendor: facts.vendor ?? "", architecture: facts.architecture ?? "", device: facts.device ?? "", description: facts.description ?? "" };
+    const { label, software } = describeAdapter(facts);
+    return { name: be.name, label: `WebGPU: ${label}`, adapter, shaderF16: !!gpu.hasF16, software };
   }
   const threads = (be as { threads?: number }).threads;
   if (typeof threads === "number") return { name: be.name, label: `CPU, ${threads} thread${threads === 1 ? "" : "s"}`, threads };

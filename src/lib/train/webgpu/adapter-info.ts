@@ -27,6 +27,7 @@ const SOFTWARE: readonly { match: RegExp; name: string }[] = [
   { match: /lavapipe/i, name: "lavapipe" },
   { match: /softpipe/i, name: "softpipe" },
   { match: /microsoft basic render|\bwarp\b/i, name: "Microsoft WARP" },
+  { match: /\bsoftware\b/i, name: "a software renderer" }, // any other that says what it is
 ];
 
 export function describeAdapter(a: AdapterFacts): AdapterDescription {
