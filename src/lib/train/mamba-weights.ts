@@ -6,7 +6,7 @@ import type { Backend } from "./backend.ts";
 import type { Linear } from "./linear.ts";
 import type { Param } from "./lora.ts";
 import { MAMBA_LINEARS, type MambaBlockWeights, type MambaDims, type MambaLinear, type MambaWeights } from "./mamba.ts";
-import { WEIGHT_FORMATS } from "./quant.ts";
+import { formatFor } from "./quant.ts";
 import { loadTables } from "./tables.ts";
 import type { WeightOptions } from "./weights.ts";
 
@@ -46,7 +46,7 @@ export async function loadMambaWeights<T, I>(
       const [IC, OC] = mambaLinearShape(d, which);
       const name = p + which;
       // a block format must fill whole blocks: dt_proj's rows (R values) often cannot, and stay f32 then
-      const fmt = IC % WEIGHT_FORMATS[format].block !== 0 ? "f32" : format;
+      const fmt = formatFor(format, IC);
       const weight = be.uploadFrozen(await get(`${name}.weight`), OC, IC, fmt, `${name}.weight`);
       lin[which] = { name, IC, OC, weight, format: fmt, bias: mambaHasBias(c, which) ? await up(`${name}.bias`) : null };
     }

@@ -52,6 +52,11 @@ export function rowLayout(format: WeightFormat, cols: number): RowLayout {
   return { quantWords, scaleWords, words: quantWords + scaleWords };
 }
 
+/** `format` where it can store rows of `cols` values (block formats need whole blocks per row), else "f32". */
+export function formatFor(format: WeightFormat, cols: number): WeightFormat {
+  return cols % WEIGHT_FORMATS[format].block === 0 ? format : "f32";
+}
+
 /** Throws unless `format` can store rows of `cols` values: block formats need whole blocks per row. */
 export function checkFormat(format: WeightFormat, cols: number, name = "weight"): void {
   const f = WEIGHT_FORMATS[format];

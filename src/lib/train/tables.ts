@@ -1,7 +1,7 @@
 // The embedding and lm_head tables: held as float32 for training, or as int8 blocks for inference (Backend.uploadTable).
 
 import type { Backend } from "./backend.ts";
-import { WEIGHT_FORMATS, type WeightFormat } from "./quant.ts";
+import { formatFor, type WeightFormat } from "./quant.ts";
 import type { WeightOptions } from "./weights.ts";
 
 /** What inference (completion, evaluation) loads with `weights`: int8 / int4 blocks come with an int8 table. */
@@ -14,8 +14,7 @@ export async function loadTables<T, I>(
   be: Backend<T, I>, get: (name: string) => Promise<Float32Array>, V: number, C: number, tied: boolean,
   names: { embedding: string; lmHead: string }, opts: WeightOptions,
 ): Promise<{ wte: T; lmHead: T }> {
-  const want = opts.table ?? "f32";
-  const format = C % WEIGHT_FORMATS[want].block === 0 ? want : "f32";
+  const format = formatFor(opts.table ?? "f32", C);
   const up = async (name: string) => be.uploadTable(await get(name), V, C, format, name);
   const wte = await up(names.embedding);
   return { wte, lmHead: tied ? wte : await up(names.lmHead) };
