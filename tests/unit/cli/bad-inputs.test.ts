@@ -300,6 +300,32 @@ describe("temporary files", () => {
   }, 60_000);
 });
 
+describe("fim train on a large data file", () => {
+  it("says how far tokenizing has come, and Ctrl-C during it ends the run at once, leaving no output", async () => {
+    // 30,000 samples (copies of the fixture's): a minute of tokenizing, which used to hold the signal handler off
+    const big = join(dir, "big.jsonl");
+    const lines = readFileSync(data, "utf8");
+    writeFileSync(big, lines.repeat(Math.ceil(30_000 / lines.split("\n").length)));
+    const bin = fileURLToPath(new URL("../../../node/export/bin/fim.mjs", import.meta.url));
+    const out = join(dir, "big-adapter");
+    const child = spawn(process.execPath, [bin, "train", "--model", model, "--data", big, "--out", out, "--steps", "1", "--context", "200"], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
+    try {
+      for (let i = 0; i < 1200 && !/tokenizing big\.jsonl: \d+\/\d+ samples/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(stderr).toMatch(/tokenizing big\.jsonl: \d+\/\d+ samples/);
+      const sent = Date.now();
+      child.kill("SIGINT");
+      expect(await exited).toBe(130);
+      expect(Date.now() - sent).toBeLessThan(5000);
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  }, 120_000);
+});
+
 describe("file-system faults: one line naming the operation, the path, the reason and what to do", () => {
   it("a folder that cannot be written", async () => {
     const r = await fim("samples", "--builtin", "--count", "5", "--out", "/sys/fim-test.jsonl");

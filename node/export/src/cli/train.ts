@@ -2,6 +2,7 @@
 // Writes a PEFT adapter folder (plus optimizer state, so --resume continues the very same run). Before any work:
 // the output folder must be new, empty or this command's own earlier output, and no output may touch an input.
 
+import { basename } from "node:path";
 import { getFormat } from "../../../../src/lib/fim/index.ts";
 import {
   ADAPTER_CONFIG, ADAPTER_WEIGHTS, loadAdapter, loadTrainerState, loraShapes, OPTIMIZER_STATE, parseTrainerState, readAdapter,
@@ -19,6 +20,9 @@ import { flagHelp, parseFlags, requireFlags, type FlagSpec } from "./flags.ts";
 import { progressReporter } from "./progress.ts";
 import { loadModel, readFolder, readText } from "./load.ts";
 import type { Io } from "./main.ts";
+
+/** Samples tokenized between two turns of the event loop (and progress reports): ~0.5 s of work at most. */
+const TOKENIZE_CHUNK = 256;
 
 const T = DEFAULT_TRAIN;
 const L = DEFAULT_LORA;
@@ -147,7 +151,9 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const { be, engine } = await loadModel(v.full && v.resume ? out : v.model, (line) => io.stderr.write(line + "\n"));
   const tk = engine.checkpoint.tokenizer;
   let dataFormat: string | undefined;
-  const tokenize = (file: string, required: boolean): TokenizedSample[] => {
+  // Tokenizing tens of thousands of samples takes minutes: it reports progress, and it gives the event loop a turn
+  // every chunk so Ctrl-C (whose handler removes the partial output) is heard at once, not after the last sample.
+  const tokenize = async (file: string, required: boolean): Promise<TokenizedSample[]> => {
     let text: string;
     try {
       text = readText(file, required ? "--data" : "--eval");
@@ -159,14 +165,22 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     const recs = parseJsonl(text, file);
     for (const r of recs) getFormat(r.format);
     if (required) dataFormat = recs[0]!.format;
-    const toks = recs.map((r) => tokenizeSample(r, tk, { contextLength: cfg.contextLength, lossOn }));
-    const kept = toks.filter((x): x is TokenizedSample => x !== undefined);
-    if (kept.length < toks.length) log(`${file}: ${toks.length - kept.length} of ${toks.length} samples do not fit --context ${cfg.contextLength} and are left out`);
+    const progress = progressReporter({ label: `tokenizing ${basename(file)}:`, total: recs.length, unit: "samples", everyMs: 5000, write: (line) => log(line.trimEnd()) });
+    const kept: TokenizedSample[] = [];
+    for (let i = 0; i < recs.length; i++) {
+      const t = tokenizeSample(recs[i]!, tk, { contextLength: cfg.contextLength, lossOn });
+      if (t) kept.push(t);
+      if ((i + 1) % TOKENIZE_CHUNK === 0 || i + 1 === recs.length) {
+        if (recs.length > TOKENIZE_CHUNK) progress(i + 1);
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    if (kept.length < recs.length) log(`${file}: ${recs.length - kept.length} of ${recs.length} samples do not fit --context ${cfg.contextLength} and are left out`);
     return kept;
   };
-  const train = tokenize(dataPath, true);
+  const train = await tokenize(dataPath, true);
   if (train.length === 0) throw new UsageError(`${dataPath}: no sample fits --context ${cfg.contextLength}`);
-  const evalSet = evalPath ? tokenize(evalPath, false) : [];
+  const evalSet = evalPath ? await tokenize(evalPath, false) : [];
 
   if (lora.targets.length === 0) lora.targets = [...engine.model.linearNames];
   try {
