@@ -1,6 +1,6 @@
 // eval-default.ts — `npm run eval:default`: measures the embedded default model and writes its model card.
-//   A. held-out: `fim eval` on the samples of the corpus files train-default.ts held out (split by file,
-//      near-duplicates of train files dropped), with the two trivial baselines
+//   A. held-out: `fim eval` on samples in the app's ctx format cut from the corpus files train-default.ts held out
+//      (split by file, near-duplicates of train files dropped), with the two trivial baselines, per language
 //   B. the headline workflow on a code base the model never saw — FIM Studio's own app sources (src/, not in the
 //      corpus, which is npm packages + the built-in corpus; src/lib/fim/builtin.ts, the built-in corpus itself, left
 //      out): `fim samples` with the app's defaults (ctx format, 10% of files held out), exact match on the held-out
@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { EvalCliReport } from "../../node/export/src/cli/eval.ts";
-import { modelCard, type CardInputs } from "./model-card.ts";
+import { languageResults, modelCard, type CardInputs } from "./model-card.ts";
 import { NAME } from "./settings.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -27,8 +27,6 @@ const FIM = join(ROOT, "node/export/bin/fim.mjs");
  * than the run).
  */
 export const HEADLINE = { count: 1000, steps: 36, warmup: 6 };
-/** Held-out corpus samples scored (of the 600 train-default.ts cuts). */
-const HELD_OUT_LIMIT = 300;
 
 const { values: args } = parseArgs({
   options: {
@@ -67,7 +65,10 @@ function evaluate(name: string, argv: string[]): EvalCliReport {
 }
 
 // A. held-out corpus files
-const heldOut = evaluate("heldout", ["--model", model, "--data", join(work, "heldout.jsonl"), "--baselines", ...(args.smoke ? [] : ["--limit", String(HELD_OUT_LIMIT)])]);
+const heldOut = evaluate("heldout-ctx", ["--model", model, "--data", join(work, "heldout-ctx.jsonl"), "--baselines"]);
+for (const r of languageResults(heldOut)) {
+  log(`held out, ${r.language}: EM ${r.model.toFixed(1)}% vs baselines ${r.empty.toFixed(1)} / ${r.previousLine.toFixed(1)}${r.target === undefined ? "" : r.target ? " (target met)" : " (target not met)"}`);
+}
 
 // B. the headline workflow
 const samples = join(dir, "app-src.jsonl");

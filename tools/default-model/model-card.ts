@@ -3,7 +3,7 @@
 // Pure: figures in, markdown out (eval-default.ts reads and writes the files).
 
 import type { EvalCliReport, SystemReport } from "../../node/export/src/cli/eval.ts";
-import type { CorpusPackage } from "./corpus.ts";
+import type { CorpusPackage, LanguageTotal } from "./corpus.ts";
 import { exactMatch } from "../../src/lib/fim/metrics.ts";
 import { MIX } from "./samples.ts";
 import { DEFAULT_LORA } from "../../src/lib/train/lora.ts";
@@ -16,9 +16,17 @@ export interface CardInputs {
   /** Absent while the headline LoRA run has not finished: those rows say "not measured". */
   after?: EvalCliReport;
   q4?: EvalCliReport;
-  corpus: { packages: CorpusPackage[]; builtinFiles: number; trainFiles: number; heldOutFiles: number; nearDuplicatesDropped: Record<string, unknown>; skipped: Record<string, number> };
+  corpus: {
+    packages: CorpusPackage[]; builtinFiles: number; trainFiles: number; heldOutFiles: number; nearDuplicatesDropped: Record<string, unknown>; skipped: Record<string, number>;
+    /** Files and bytes by source and by language, and the per-language byte caps (absent in older corpus.json files). */
+    sources?: Record<string, LanguageTotal>; languages?: Record<string, LanguageTotal>; caps?: Record<string, number>;
+  };
   tokenizer: { vocabSize: number; merges: number; bytesPerToken: number };
-  training: { steps: number; minutes: number; machine: string; resumed?: boolean };
+  training: {
+    steps: number; minutes: number; machine: string; /** tokens seen: steps × batch × mean sample length */ tokens?: number;
+    /** Runs it took (each resumed from the last save); stretched: one was extended with a larger --steps. */
+    sittings?: number; stretched?: boolean; /** older cards: any resumed run */ resumed?: boolean;
+  };
   headlineTraining?: { minutes: number };
   config: Record<string, unknown>;
   headline: { count: number; steps: number; warmup: number };
@@ -49,6 +57,67 @@ export function headlineTable(i: Pick<CardInputs, "before" | "after" | "q4">): s
   ].join("\n");
 }
 
+/** The held-out target: in each of these languages the model beats the better trivial baseline by TARGET_POINTS. */
+export const TARGET_LANGUAGES = ["python", "javascript", "typescript"] as const;
+export const TARGET_POINTS = 5;
+
+export interface LanguageResult {
+  language: string;
+  n: number;
+  model: number;
+  editSimilarity: number;
+  empty: number;
+  previousLine: number;
+  /** Model exact match minus the better baseline's, in points. */
+  margin: number;
+  /** Whether the language has a target, and whether it is met. */
+  target?: boolean;
+}
+
+/** Per language: the model's exact match against both baselines, and the target where the language has one. */
+export function languageResults(heldOut: EvalCliReport): LanguageResult[] {
+  const model = system(heldOut, "model");
+  const base = (n: string, l: string) => system(heldOut, n).byLanguage[l]?.exactMatch ?? 0;
+  return Object.entries(model.byLanguage).sort((a, b) => b[1].n - a[1].n).map(([language, o]) => {
+    const empty = base("baseline empty", language);
+    const previousLine = base("baseline previous-line", language);
+    const margin = o.exactMatch - Math.max(empty, previousLine);
+    const hasTarget = (TARGET_LANGUAGES as readonly string[]).includes(language);
+    return { language, n: o.n, model: o.exactMatch, editSimilarity: o.editSimilarity, empty, previousLine, margin, ...(hasTarget ? { target: margin >= TARGET_POINTS } : {}) };
+  });
+}
+
+export function languageTable(results: readonly LanguageResult[]): string {
+  const sign = (x: number) => (x >= 0 ? "+" : "") + f1(x);
+  return [
+    `| language | samples | model EM % | model ES | empty-line EM % | repeat-line EM % | over the better baseline | target (≥ +${TARGET_POINTS}) |`,
+    "|---|---:|---:|---:|---:|---:|---:|---|",
+    ...results.map((r) => `| ${r.language} | ${r.n} | ${f1(r.model)} | ${f1(r.editSimilarity)} | ${f1(r.empty)} | ${f1(r.previousLine)} | ${sign(r.margin)} | ${r.target === undefined ? "" : r.target ? "met" : "not met"} |`),
+  ].join("\n");
+}
+
+/** Where the corpus came from: one row per source, with its licences, files and bytes. */
+export const SOURCE_WORDS: Record<string, string> = {
+  builtin: "FIM Studio's built-in synthetic corpus (this repository)",
+  node_modules: "npm packages this project installs (permissive licences only)",
+  "npm-fetched": "TypeScript packages pinned in `tools/default-model/corpus.ts`, fetched by `npm run corpus:fetch`",
+  "python-stdlib": "Python's standard library as Debian installs it",
+  "go-stdlib": "Go's standard library sources from Debian",
+};
+
+export function sourcesTable(corpus: CardInputs["corpus"]): string {
+  const rows = Object.entries(corpus.sources ?? {}).map(([id, t]) => {
+    const pkgs = corpus.packages.filter((p) => (p.source ?? "node_modules") === id);
+    const licences = new Map<string, number>();
+    for (const p of pkgs) licences.set(p.license, (licences.get(p.license) ?? 0) + 1);
+    const what = pkgs.length === 1 && pkgs[0]!.origin ? `${SOURCE_WORDS[id] ?? id}: ${pkgs[0]!.name} ${pkgs[0]!.version}, ${pkgs[0]!.origin}`
+      : `${SOURCE_WORDS[id] ?? id}${pkgs.length > 1 ? ` (${pkgs.length} packages)` : ""}`;
+    const lic = id === "builtin" ? "MIT" : pkgs.length === 1 ? pkgs[0]!.license : [...licences].sort((a, b) => b[1] - a[1]).map(([l, n]) => `${l} ${n}`).join(", ");
+    return `| ${id} | ${what} | ${lic} | ${t.files} | ${(t.bytes / 1e6).toFixed(1)} |`;
+  });
+  return ["| source | what | licences | files | MB |", "|---|---|---|---:|---:|", ...rows].join("\n");
+}
+
 /** What the exact matches were: a tiny model's few hits are mostly closing braces and blank lines, and a reader should see that. */
 export function exactMatches(s: SystemReport): string {
   const hits = s.predictions.filter((p) => exactMatch(p.prediction, p.reference));
@@ -65,16 +134,9 @@ export function modelCard(i: CardInputs): { markdown: string; summary: string } 
   const model = system(i.heldOut, "model");
   const params = Number(i.config.vocab_size) * DIMS.hidden + DIMS.layers * (DIMS.hidden * DIMS.hidden * 2 +
     DIMS.hidden * (DIMS.hidden / DIMS.heads) * DIMS.kvHeads * 2 + 3 * DIMS.hidden * DIMS.intermediate + 2 * DIMS.hidden) + DIMS.hidden;
-  const langs = Object.entries(model.byLanguage).sort((a, b) => b[1].n - a[1].n);
-  const base = (n: string) => system(i.heldOut, n).byLanguage;
-  const byLang = [
-    "| language | samples | model EM % | model ES | empty-line EM % | repeat-line EM % |",
-    "|---|---:|---:|---:|---:|---:|",
-    ...langs.map(([l, o]) => `| ${l} | ${o.n} | ${f1(o.exactMatch)} | ${f1(o.editSimilarity)} | ${f1(base("baseline empty")[l]?.exactMatch ?? 0)} | ${f1(base("baseline previous-line")[l]?.exactMatch ?? 0)} |`),
-  ].join("\n");
-  const licences = new Map<string, number>();
-  for (const p of i.corpus.packages) licences.set(p.license, (licences.get(p.license) ?? 0) + 1);
-  const mb = i.corpus.packages.reduce((a, p) => a + p.bytes, 0) / 1e6;
+  const results = languageResults(i.heldOut);
+  const byLang = languageTable(results);
+  const mb = (i.corpus.sources ? Object.values(i.corpus.sources).reduce((a, t) => a + t.bytes, 0) : i.corpus.packages.reduce((a, p) => a + p.bytes, 0)) / 1e6;
   const d = DEFAULT_TRAIN;
   const q4em = i.q4 ? system(i.q4, "gguf").overall.exactMatch : NaN;
   const afterEm = i.after ? system(i.after, "model").overall.exactMatch : NaN;
@@ -97,25 +159,29 @@ assistant on its own. Its numbers below are measured, not promised.
 
 ## Training
 
-- Corpus: ${i.corpus.trainFiles + i.corpus.heldOutFiles + Object.keys(i.corpus.nearDuplicatesDropped).length} files, ${mb.toFixed(1)} MB of source from ${i.corpus.packages.length} npm packages this project installs
-  (licences: ${[...licences].sort((a, b) => b[1] - a[1]).map(([l, n]) => `${l} ${n}`).join(", ")}; the full list is below) and the ${i.corpus.builtinFiles} files of
-  FIM Studio's built-in synthetic corpus. Minified, generated and over-200-KB files and exact duplicates left out
-  (${Object.entries(i.corpus.skipped).map(([k, v]) => `${k} ${v}`).join(", ")}).
+- Corpus: ${i.corpus.trainFiles + i.corpus.heldOutFiles + Object.keys(i.corpus.nearDuplicatesDropped).length} files, ${mb.toFixed(1)} MB of permissively licensed source${i.corpus.caps && Object.keys(i.corpus.caps).length ? `, at most ${(Object.values(i.corpus.caps)[0]! / 1e6).toFixed(0)} MB per language` : ""}${i.corpus.languages ? ` (${Object.entries(i.corpus.languages).sort((a, b) => b[1].bytes - a[1].bytes).map(([l, t]) => `${l} ${(t.bytes / 1e6).toFixed(1)} MB`).join(", ")})` : ""}.
+  Minified, generated, test and over-200-KB files and exact duplicates left out
+  (${Object.entries(i.corpus.skipped).map(([k, v]) => `${k} ${v}`).join(", ")}). Where it came from (every package is listed at the end):
+
+${sourcesTable(i.corpus)}
+
 - Split by file: ${i.corpus.heldOutFiles} files held out (~${TRAIN.heldOutFraction * 100}% by a hash of the path), and ${Object.keys(i.corpus.nearDuplicatesDropped).length} more held-out files dropped as
   near-duplicates of training files (token 5-gram Jaccard ≥ 0.8).
 - Samples: ${TRAIN.samples} from ${TRAIN.windowLines}-line windows of the training files, ${MIX.map((m) => `${m.share * 100}% ${m.options.format}`).join(", ")}; ${TRAIN.heldOutSamples} from the held-out files.
-- Optimisation: ${i.training.steps} steps of batch ${TRAIN.batch} × up to ${TRAIN.context} tokens, loss on every token, AdamW (lr ${TRAIN.lr}, ${TRAIN.warmup} warm-up
+- Optimisation: ${i.training.steps} steps of batch ${TRAIN.batch} × up to ${TRAIN.context} tokens${i.training.tokens ? ` (${(i.training.tokens / 1e6).toFixed(1)}M tokens)` : ""}, loss on every token, AdamW (lr ${TRAIN.lr}, ${TRAIN.warmup} warm-up
   steps then linear decay, weight decay ${DEFAULT_TRAIN.weightDecay}, clip ${DEFAULT_TRAIN.clip}), from a normal(0, 0.02) initialisation.
-- Time: ${i.training.minutes.toFixed(0)} minutes of training on ${i.training.machine} (the corpus, tokenizer and samples take under a minute).
-- Reproduce: \`npm run train:default -- --steps ${i.training.steps}\` (then \`npm run eval:default\` for the numbers below and this card).${i.training.resumed ? `
+- Time: ${i.training.minutes.toFixed(0)} minutes of training on ${i.training.machine} (the corpus, tokenizer and samples take under a minute; tokenizing them for training, ~7 minutes, is included).
+- Reproduce: \`npm run corpus:fetch && npm run train:default${i.training.steps === TRAIN.steps ? "" : ` -- --steps ${i.training.steps}`}\` (then \`npm run eval:default\` for the numbers below and this card).${i.training.stretched || (i.training.resumed && i.training.sittings === undefined) ? `
   These weights were trained in parts (a run resumed with a larger \`--steps\`), so their learning rate followed a
-  stretched schedule: a fresh run follows one schedule and lands near, not on, these weights.` : ""}
+  stretched schedule: a fresh run follows one schedule and lands near, not on, these weights.` : (i.training.sittings ?? 1) > 1 ? `
+  Trained in ${i.training.sittings} sittings, each resuming from the last save with the same schedule.` : ""}
 
 ## Evaluation on held-out files
 
-\`fim eval\` on the ${i.heldOut.samples} FIM samples of the held-out files (greedy; a one-line middle is completed in line mode, others
-to an end token; exact match is whitespace-split equality). The baselines predict nothing, or repeat the line before
-the cursor's line.
+\`fim eval\` on ${i.heldOut.samples} FIM samples of the held-out files in the app's default format (\`ctx\`: the cursor anywhere in a line,
+the rest of that line to complete, 35% with nothing after the cursor), the whole file as context (greedy; exact match is
+whitespace-split equality). The baselines predict nothing, or repeat the line before the cursor's line. Target: in each
+of ${TARGET_LANGUAGES.join(", ")} the model beats the better baseline by ≥ ${TARGET_POINTS} exact-match points.
 
 ${HEAD}
 ${row("this model", model.overall)}
@@ -124,7 +190,7 @@ ${row("baseline: repeat previous line", system(i.heldOut, "baseline previous-lin
 
 ${exactMatches(model)}
 
-By language:
+By language (${results.filter((r) => r.target !== undefined).map((r) => `${r.language} ${r.target ? "met" : "not met"}`).join(", ")}):
 
 ${byLang}
 

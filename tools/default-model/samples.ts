@@ -10,8 +10,8 @@ export interface MixPart {
 }
 
 export const MIX: readonly MixPart[] = [
-  { share: 0.6, options: { format: "qwen", spanUnit: "chars", fimRate: 0.9, spmRate: 0.3 } },
-  { share: 0.4, options: { format: "ctx", incompleteRate: 0.35 } },
+  { share: 0.5, options: { format: "qwen", spanUnit: "chars", fimRate: 0.9, spmRate: 0.3 } },
+  { share: 0.5, options: { format: "ctx", incompleteRate: 0.35 } },
 ];
 
 export async function mixedSamples(files: MemoryFile[], total: number, seed: number): Promise<string> {
@@ -25,5 +25,12 @@ export async function mixedSamples(files: MemoryFile[], total: number, seed: num
     const j = rng.int(0, i);
     [records[i], records[j]] = [records[j]!, records[i]!];
   }
+  return records.map(toJsonl).join("");
+}
+
+/** Samples in the app's default format (ctx, its default options) from whole files: the held-out measure. */
+export async function ctxSamples(files: MemoryFile[], total: number, seed: number): Promise<string> {
+  const records: SampleRecord[] = [];
+  await buildDataset(memorySource(files), { format: "ctx", count: total, seed, evalFraction: 0 }, (r) => void records.push(r));
   return records.map(toJsonl).join("");
 }

@@ -18,36 +18,41 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { collectCorpus, corpusSummary, LANGUAGE_CAPS, splitCorpus } from "./corpus.ts";
 import { paramCount, writeInitialModel, type LlamaDims } from "./init-model.ts";
-import { mixedSamples } from "./samples.ts";
+import { ctxSamples, mixedSamples } from "./samples.ts";
 import { toWindows } from "./windows.ts";
 import { DIMS, NAME, TRAIN, VOCAB } from "./settings.ts";
 import { trainTokenizer } from "./tokenizer.ts";
+import { meanSampleTokens } from "./sample-tokens.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const FIM = join(ROOT, "node/export/bin/fim.mjs");
 
 const { values: args } = parseArgs({
   options: {
-    minutes: { type: "string", default: "60" },
-    // a fixed step count instead of what fits --minutes (the shipped model: its card says how many)
+    // as many steps as fit this many minutes (timed on a short probe run) instead of the shipped recipe's
+    minutes: { type: "string" },
+    // a step count instead of the shipped recipe's (settings.ts TRAIN.steps)
     steps: { type: "string" },
     work: { type: "string", default: join(ROOT, ".cache/default-model") },
     out: { type: "string", default: join(ROOT, "public/models", NAME) },
     fresh: { type: "boolean", default: false },
+    // stop after the corpus, tokenizer and samples (to size a run before starting it)
+    prepare: { type: "boolean", default: false },
     // the per-language byte cap in MB instead of corpus.ts's LANGUAGE_CAPS (0: no cap)
     "cap-mb": { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
 if (args.help) {
-  console.log(`Usage: npm run train:default -- [--minutes 60] [--steps N] [--work DIR] [--out DIR] [--fresh] [--cap-mb MB]
-Trains the embedded default model (hours on a CPU). Fetch the TypeScript sources first with \`npm run corpus:fetch\`;
+  console.log(`Usage: npm run train:default -- [--steps N | --minutes M] [--work DIR] [--out DIR] [--fresh] [--prepare] [--cap-mb MB]
+Trains the embedded default model: ${TRAIN.steps} steps by default, about 2 hours on 2 CPU cores (a run stopped with
+Ctrl-C resumes from its last save, every 250 steps, when run again). --prepare stops after the corpus, tokenizer and samples. Fetch the TypeScript sources first with \`npm run corpus:fetch\`;
 Debian's Python and Go standard libraries are read from /usr/lib/python3.X and /usr/share/go-1.X/src.
   --cap-mb MB   bytes per language at most, in MB, for ${Object.keys(LANGUAGE_CAPS).join(", ")} (default ${Object.values(LANGUAGE_CAPS)[0]! / 1e6}; 0: no cap)`);
   process.exit(0);
 }
 const work = args.work!;
-const minutes = Number(args.minutes);
+const minutes = args.minutes === undefined ? undefined : Number(args.minutes);
 const t0 = Date.now();
 const log = (msg: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${msg}`);
 const fim = (argv: string[]) => {
@@ -88,11 +93,18 @@ const tok = JSON.parse(readFileSync(join(tokDir, "tokenizer_meta.json"), "utf8")
 // 3. samples
 const trainJsonl = join(work, "train.jsonl");
 const heldJsonl = join(work, "heldout.jsonl");
+const heldCtxJsonl = join(work, "heldout-ctx.jsonl");
 if (!existsSync(trainJsonl)) {
   writeFileSync(trainJsonl, await mixedSamples(toWindows(train, TRAIN.windowLines), TRAIN.samples, 1));
   writeFileSync(heldJsonl, await mixedSamples(toWindows(heldOut, TRAIN.windowLines), TRAIN.heldOutSamples, 2));
   log(`samples: ${TRAIN.samples} for training, ${TRAIN.heldOutSamples} held out`);
 }
+if (!existsSync(heldCtxJsonl)) {
+  // the app's own format (cursor context, rest of the line), from whole held-out files: what eval-default.ts scores
+  writeFileSync(heldCtxJsonl, await ctxSamples(heldOut, TRAIN.heldOutSamples, 3));
+  log(`samples: ${TRAIN.heldOutSamples} held out in the app's ctx format`);
+}
+if (args.prepare) process.exit(0);
 
 // 4. model
 const dims: LlamaDims = { ...DIMS, vocab: Math.ceil(tok.vocabSize / 64) * 64 };
@@ -109,8 +121,8 @@ if (!existsSync(join(init, "model.safetensors"))) {
 const common = ["--full", "--model", init, "--data", trainJsonl, "--batch-size", String(TRAIN.batch), "--grad-accum", "1",
   "--context", String(TRAIN.context), "--lr", String(TRAIN.lr), "--loss-on", "all"];
 const stepsFile = join(work, "steps.json");
-if (args.steps) writeFileSync(stepsFile, JSON.stringify({ steps: Number(args.steps), minutes }));
-if (!existsSync(stepsFile)) {
+if (args.steps || (minutes === undefined && !existsSync(stepsFile))) writeFileSync(stepsFile, JSON.stringify({ steps: Number(args.steps ?? TRAIN.steps) }));
+if (!existsSync(stepsFile) && minutes !== undefined) {
   // time a short run to see how many steps fit the budget: at step 3 of 4 the trainer's ETA is one step's time
   // (loading and tokenizing the samples, a minute or more, is not counted)
   const probe = join(work, "probe");
@@ -125,18 +137,35 @@ if (!existsSync(stepsFile)) {
   log(`probe: ${perStep} s a step, so ${steps} steps in ${minutes} min`);
 }
 const { steps } = JSON.parse(readFileSync(stepsFile, "utf8")) as { steps: number };
-const resume = existsSync(join(trained, "trainer_state.json")) ? ["--resume"] : [];
-const s = Date.now();
+const savedState = join(trained, "trainer_state.json");
+const resume = existsSync(savedState) ? ["--resume"] : [];
+// a run resumed with the same --steps follows the very schedule of one run; one extended (a larger --steps) does not
+const stretched = resume.length > 0 && (JSON.parse(readFileSync(savedState, "utf8")) as { totalSteps?: number }).totalSteps !== steps;
+// Each sitting's time is logged as it starts; one cut short (Ctrl-C, the machine gone) ended at its last save, the
+// steps after that being redone (and timed) by the next sitting.
+type Sitting = { start: number; end?: number };
+const sittingsFile = join(work, "sittings.json");
+const sittings: Sitting[] = resume.length && existsSync(sittingsFile) ? (JSON.parse(readFileSync(sittingsFile, "utf8")) as Sitting[]) : [];
+for (const st of sittings) st.end ??= existsSync(savedState) ? Math.max(st.start, statSync(savedState).mtimeMs) : st.start;
+sittings.push({ start: Date.now() });
+writeFileSync(sittingsFile, JSON.stringify(sittings));
 // the held-out loss at the end on 48 samples only (all 600 would take minutes; eval-default.ts measures them all)
 const monitor = join(work, "heldout-monitor.jsonl");
 writeFileSync(monitor, readFileSync(heldJsonl, "utf8").split("\n").slice(0, 48).join("\n") + "\n");
-fim(["train", ...common, "--eval", monitor, "--out", trained, "--steps", String(steps), "--warmup", String(TRAIN.warmup), "--save-every", "50", ...resume]);
-const trainMinutes = (Date.now() - s) / 60000;
-// a resumed (or extended: a larger --steps) run adds its time to the time of the runs before it
+fim(["train", ...common, "--eval", monitor, "--out", trained, "--steps", String(steps), "--warmup", String(TRAIN.warmup), "--save-every", "250", ...resume]);
+sittings.at(-1)!.end = Date.now();
+writeFileSync(sittingsFile, JSON.stringify(sittings));
+const trainMinutes = (sittings.at(-1)!.end! - sittings.at(-1)!.start) / 60000;
 const trainingFile = join(work, "training.json");
-const before = resume.length && existsSync(trainingFile) ? (JSON.parse(readFileSync(trainingFile, "utf8")) as { minutes: number }).minutes : 0;
-writeFileSync(trainingFile, JSON.stringify({ steps, minutes: before + trainMinutes, resumed: resume.length > 0, machine: machine() }, null, 2));
-log(`trained ${steps} steps in ${trainMinutes.toFixed(1)} min${resume.length ? " (resumed)" : ""}`);
+type Training = { steps: number; minutes: number; sittings: number; stretched: boolean; tokens: number; machine: string };
+const training: Training = {
+  steps, minutes: sittings.reduce((a, st) => a + (st.end! - st.start), 0) / 60000, sittings: sittings.length,
+  stretched: stretched || (existsSync(trainingFile) && resume.length > 0 && (JSON.parse(readFileSync(trainingFile, "utf8")) as Partial<Training>).stretched === true),
+  tokens: steps * TRAIN.batch * (await meanSampleTokens(trainJsonl, trained, TRAIN.context)),
+  machine: machine(),
+};
+writeFileSync(trainingFile, JSON.stringify(training, null, 2));
+log(`trained ${steps} steps (${(training.tokens / 1e6).toFixed(1)}M tokens) in ${trainMinutes.toFixed(1)} min${resume.length ? " (resumed)" : ""}`);
 
 // 5. into public/models/
 const out = args.out!;
@@ -150,7 +179,7 @@ const index = existsSync(indexFile) ? (JSON.parse(readFileSync(indexFile, "utf8"
 const entry = {
   id: NAME, label: "FIM tiny code (embedded)", path: NAME, bytes,
   shape: { params: paramCount(dims), C: dims.hidden, L: dims.layers, H: dims.intermediate, V: dims.vocab },
-  description: "A 2.4M-parameter Llama trained by FIM Studio on permissively licensed JavaScript/TypeScript and the built-in corpus: small, fast and weak on its own (its card has the numbers): a starting point to fine-tune on your own code.",
+  description: `A ${(paramCount(dims) / 1e6).toFixed(1)}M-parameter Llama trained by FIM Studio on ${(training.tokens / 1e6).toFixed(0)}M tokens of permissively licensed Python, JavaScript, TypeScript and Go: small and fast (its card has the numbers), a starting point to fine-tune on your own code.`,
 };
 index.models = [entry, ...index.models.filter((m) => m.id !== NAME)];
 writeFileSync(indexFile, JSON.stringify(index, null, 2) + "\n");

@@ -85,11 +85,14 @@ describe("default model pipeline", () => {
       after: report([["model", 20]]),
       q4: report([["gguf", 19]]),
       corpus: {
-        packages: [{ name: "zlib-ish", version: "1.0.0", license: "MIT", files: 3, bytes: 1000 }, { name: "acorn", version: "8.1.0", license: "BSD-3-Clause", files: 9, bytes: 2000 }],
+        packages: [{ source: "node_modules", name: "zlib-ish", version: "1.0.0", license: "MIT", files: 3, bytes: 1000 }, { source: "node_modules", name: "acorn", version: "8.1.0", license: "BSD-3-Clause", files: 9, bytes: 2000 },
+          { source: "python-stdlib", name: "libpython3.11-stdlib", version: "3.11.2-6", license: "PSF-2.0", origin: "/usr/lib/python3.11", files: 7, bytes: 3_000_000 }],
         builtinFiles: 21, trainFiles: 100, heldOutFiles: 5, nearDuplicatesDropped: { a: {} }, skipped: { minified: 1, duplicate: 2, "too-large": 0 },
+        sources: { builtin: { files: 21, bytes: 75_000 }, node_modules: { files: 12, bytes: 3000 }, "python-stdlib": { files: 7, bytes: 3_000_000 } },
+        languages: { python: { files: 7, bytes: 3_000_000 }, javascript: { files: 33, bytes: 78_000 } }, caps: { python: 9e6, javascript: 9e6 },
       },
       tokenizer: { vocabSize: 4096, merges: 3805, bytesPerToken: 3.3 },
-      training: { steps: 180, minutes: 44.2, machine: "2 × Test CPU" },
+      training: { steps: 180, minutes: 44.2, machine: "2 × Test CPU", tokens: 245_000 },
       headlineTraining: { minutes: 20.4 },
       config: { vocab_size: 4096 },
       headline: { count: 1000, steps: 36, warmup: 6 },
@@ -97,12 +100,19 @@ describe("default model pipeline", () => {
     const md = card.markdown;
     expect(md).toContain("| this model | 50 | 12.5 | 32.5 | 90.0 | 12 |");
     expect(md).toContain("| baseline: empty line | 50 | 4.0 | 24.0 | — | 12 |");
-    expect(md).toContain("| javascript | 30 | 12.5 | 32.5 | 4.0 | 2.0 |");
-    expect(md).toContain("| python | 20 | 6.3 | 26.3 | 2.0 | 1.0 |");
+    // per language: the margin over the better baseline, and the ≥ 5 points target where the language has one
+    expect(md).toContain("| javascript | 30 | 12.5 | 32.5 | 4.0 | 2.0 | +8.5 | met |");
+    expect(md).toContain("| python | 20 | 6.3 | 26.3 | 2.0 | 1.0 | +4.3 | not met |");
+    expect(md).toContain("By language (javascript met, python not met):");
+    // where the corpus came from, with licences
+    expect(md).toContain("| node_modules | npm packages this project installs (permissive licences only) (2 packages) | MIT 1, BSD-3-Clause 1 | 12 | 0.0 |");
+    expect(md).toContain("| python-stdlib | Python's standard library as Debian installs it: libpython3.11-stdlib 3.11.2-6, /usr/lib/python3.11 | PSF-2.0 | 7 | 3.0 |");
+    expect(md).toContain("| builtin | FIM Studio's built-in synthetic corpus (this repository) | MIT | 21 | 0.1 |");
+    expect(md).toContain("3.1 MB of permissively licensed source, at most 9 MB per language (python 3.0 MB, javascript 0.1 MB)");
+    expect(md).toContain("180 steps of batch 4 × up to 384 tokens (0.2M tokens)");
     expect(md).toContain("44 minutes of training on 2 × Test CPU");
-    expect(md).toContain("npm run train:default -- --steps 180");
-    expect(md).toMatch(/\| acorn \| 8\.1\.0 \| BSD-3-Clause \| 9 \|\n\| zlib-ish \| 1\.0\.0 \| MIT \| 3 \|/);
-    expect(md).toContain("licences: MIT 1, BSD-3-Clause 1");
+    expect(md).toContain("npm run corpus:fetch && npm run train:default -- --steps 180");
+    expect(md).toMatch(/\| acorn \| 8\.1\.0 \| BSD-3-Clause \| 9 \|\n\| libpython3\.11-stdlib \| 3\.11\.2-6 \| PSF-2\.0 \| 7 \|\n\| zlib-ish \| 1\.0\.0 \| MIT \| 3 \|/);
     expect(card.summary).toContain("| after LoRA, Q4_0 GGUF (llama.cpp) | 50 | 19.0 |");
     expect(md).toContain("is 1.0 points of exact match from our engine");
     expect(md).toContain("No completion matched exactly.");
