@@ -17,8 +17,33 @@ export class GpuUnavailableError extends Error {
 
 export const STORAGE = 0x80 | 0x4 | 0x8; // GPUBufferUsage.STORAGE | COPY_SRC | COPY_DST (numbers: usable in workers)
 
+/** The kinds a uniform field takes (4 bytes each). */
+export type ParamKind = "u32" | "f32" | "i32";
+
 /** A parameter block for a kernel: each field a u32 or f32, in the order the WGSL struct declares them. */
-export type Params = readonly (readonly [kind: "u32" | "f32" | "i32", value: number])[];
+export type Params = readonly (readonly [kind: ParamKind, value: number])[];
+
+/**
+ * A kernel's uniform fields as one table, [name, kind] in declaration order (declare it `as const`): the WGSL struct
+ * (wgslStruct) and the values dispatched (paramValues) both come from it, so their order cannot drift apart.
+ */
+export type ParamFields = readonly (readonly [name: string, kind: ParamKind])[];
+
+/** A value for each field of `F`, by name (booleans as 1 / 0). */
+export type ParamValues<F extends ParamFields> = { readonly [K in F[number][0]]: number | boolean };
+
+/** The WGSL `struct <name> { field: kind, ... }` of `fields`, for the kernel's text to be prefixed with. */
+export function wgslStruct(name: string, fields: ParamFields): string {
+  return `struct ${name} {\n${fields.map(([f, kind]) => `  ${f}: ${kind},\n`).join("")}}\n`;
+}
+
+/** `values` in the order of `fields`, as GpuContext.dispatch takes them. */
+export function paramValues<F extends ParamFields>(fields: F, values: ParamValues<F>): Params {
+  return fields.map(([name, kind]) => {
+    const v = (values as Record<string, number | boolean>)[name]!;
+    return [kind, typeof v === "boolean" ? (v ? 1 : 0) : v] as const;
+  });
+}
 
 /** What a kernel binds: a whole buffer, or a range of one (a weight split into row ranges, a vocabulary chunk). */
 export type Binding = GPUBuffer | GPUBufferBinding;

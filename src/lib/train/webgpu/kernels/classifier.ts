@@ -2,10 +2,11 @@
 // at a time into a reused (N, chunk) scratch buffer and folded into a running max / sum per row, so (N, V) logits never
 // exist; backward recomputes each chunk from the saved log-sum-exp. Each chunk binds only its rows of wte (and dwte)
 // with a binding offset, so a 1 GiB embedding works where one storage binding may hold 128 MiB: the chunk is a
-// multiple of rows whose byte size is a multiple of minStorageBufferOffsetAlignment (the last chunk takes the rest).
+// multiple of rows whose byte size is a multiple of minStorageBufferOffsetAlignment (the last chunk takes the rest). The
+// chunk's three products run the linear layer's GEMM (matmul.ts gemm); the folds are classifier_forward / _backward.wgsl.
 
-import { gcd, type GpuContext, type Params } from "../context.ts";
-import matmulWgsl from "./classifier_matmul.wgsl?raw";
+import { gcd, type GpuContext } from "../context.ts";
+import { bindable, gemm } from "./matmul.ts";
 import forwardWgsl from "./classifier_forward.wgsl?raw";
 import backwardWgsl from "./classifier_backward.wgsl?raw";
 
@@ -13,7 +14,6 @@ import backwardWgsl from "./classifier_backward.wgsl?raw";
 export const VOCAB_CHUNK = 8192;
 /** Most bytes the (N, chunk) logits scratch may take. */
 const SCRATCH_BYTES = 64 << 20;
-const TILE = 16; // classifier_matmul.wgsl: TILE x TILE outputs per workgroup
 const WG = 64; // row and elementwise kernels
 
 /**
@@ -24,7 +24,7 @@ export function chunkRows(limits: GPUSupportedLimits, N: number, C: number, V: n
   const rowBytes = C * 4;
   const align = limits.minStorageBufferOffsetAlignment;
   const unit = align / gcd(rowBytes, align);
-  const maxBinding = limits.maxStorageBufferBindingSize;
+  const maxBinding = bindable(limits); // the GEMM binds a chunk rounded up to 16 bytes
   const cap = Math.min(want, Math.floor(maxBinding / rowBytes), Math.floor(Math.min(maxBinding, SCRATCH_BYTES) / (N * 4)));
   if (V <= cap) return V;
   if (unit * rowBytes > maxBinding || N * unit * 4 > maxBinding) {
@@ -42,12 +42,11 @@ export function forward(
   const CH = chunkRows(ctx.limits, N, C, V, chunk);
   const logits = ctx.buffer(N * CH * 4, "classifier:logits");
   const state = ctx.buffer(N * 3 * 4, "classifier:state");
-  const mm = ctx.pipeline("classifier:matmul", matmulWgsl, { TILE });
   const fold = ctx.pipeline("classifier:forward", forwardWgsl, { WG });
   for (let v0 = 0; v0 < V; v0 += CH) {
     const w = Math.min(CH, V - v0);
     const wc = { buffer: wte, offset: v0 * C * 4, size: w * C * 4 };
-    ctx.dispatch(mm, [logits, h, wc], matmulParams(N, w, C, [C, 1], [C, 1], false), [Math.ceil(w / TILE), Math.ceil(N / TILE)]);
+    logitsOf(ctx, logits, h, wc, N, C, w);
     const flags = [["u32", v0 === 0 ? 1 : 0], ["u32", v0 + w >= V ? 1 : 0]] as const;
     ctx.dispatch(fold, [losses, lse, state, logits, targets], [["u32", N], ["u32", w], ["u32", v0], ...flags], ctx.grid(N));
   }
@@ -63,26 +62,25 @@ export function backward(
   if (N === 0 || V === 0) return;
   const CH = chunkRows(ctx.limits, N, C, V, chunk);
   const logits = ctx.buffer(N * CH * 4, "classifier:dlogits");
-  const mm = ctx.pipeline("classifier:matmul", matmulWgsl, { TILE });
   const grad = ctx.pipeline("classifier:backward", backwardWgsl, { WG });
   for (let v0 = 0; v0 < V; v0 += CH) {
     const w = Math.min(CH, V - v0);
     const range = { offset: v0 * C * 4, size: w * C * 4 };
     const wc = { buffer: wte, ...range };
-    ctx.dispatch(mm, [logits, h, wc], matmulParams(N, w, C, [C, 1], [C, 1], false), [Math.ceil(w / TILE), Math.ceil(N / TILE)]);
+    logitsOf(ctx, logits, h, wc, N, C, w);
     ctx.dispatch(grad, [logits, lse, targets], [["u32", N * w], ["u32", w], ["u32", v0], ["f32", dloss]], ctx.grid(Math.ceil((N * w) / WG)));
-    // dh (N,C) += G (N,w) . Wc (w,C): B[c, j] = Wc[j*C + c]
-    ctx.dispatch(mm, [dh, logits, wc], matmulParams(N, C, w, [w, 1], [1, C], true), [Math.ceil(C / TILE), Math.ceil(N / TILE)]);
-    // dWc (w,C) += G^T . h: A[j, n] = G[n*w + j], B[c, n] = h[n*C + c]
+    // dh (N,C) += G (N,w) @ Wc (w,C)
+    gemm(ctx, { M: N, P: C, K: w, a: logits, aT: false, lda: w, b: wc, bT: false, y: dh, ldy: C, accumulate: true });
+    // dWc (w,C) += G^T @ h: A(j,n) = G[n*w + j]
     if (dwte) {
       const dwc = { buffer: dwte, ...range };
-      ctx.dispatch(mm, [dwc, logits, h], matmulParams(w, C, N, [1, w], [1, C], true), [Math.ceil(C / TILE), Math.ceil(w / TILE)]);
+      gemm(ctx, { M: w, P: C, K: N, a: logits, aT: true, lda: w, b: h, bT: false, y: dwc, ldy: C, accumulate: true });
     }
   }
   ctx.release(logits);
 }
 
-/** out (M,NO) (+)= A (M,K) . B (NO,K)^T with A[m,k] = a[m*sa[0] + k*sa[1]], B[n,k] = b[n*sb[0] + k*sb[1]] */
-function matmulParams(M: number, NO: number, K: number, sa: [number, number], sb: [number, number], accumulate: boolean): Params {
-  return [M, NO, K, ...sa, ...sb, accumulate ? 1 : 0].map((v) => ["u32", v] as const);
+// h (N,C), Wc (w,C) -> logits (N,w) = h @ Wc^T
+function logitsOf(ctx: GpuContext, logits: GPUBuffer, h: GPUBuffer, wc: GPUBufferBinding, N: number, C: number, w: number): void {
+  gemm(ctx, { M: N, P: w, K: C, a: h, aT: false, lda: C, b: wc, bT: true, y: logits, ldy: w, accumulate: false });
 }

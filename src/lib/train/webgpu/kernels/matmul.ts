@@ -1,41 +1,72 @@
-// The linear layer on the GPU (matmul.wgsl), matching cpu/matmul.ts: out = scale * inp @ weight^T + bias with the
-// weight stored (OC, IC), and its backward (dinp, dweight: the same tiled kernel through other strides; dbias: a
-// column sum). A weight bigger than one storage binding (maxStorageBufferBindingSize: 128 MiB on some GPUs, so a large
-// vocabulary's lm_head) is bound as several row ranges (out-channels) whose offsets are multiples of
-// minStorageBufferOffsetAlignment; its gradient is split the same way. Other operands must fit in one binding.
-// A frozen weight may be packed (f16, int8, int4: ../../quant.ts) and is then dequantized inside the kernel, in the
-// forward and the dinp product; it has no dweight. A forward of at most MATVEC_ROWS rows (decoding, short prompts)
-// runs matvec.wgsl, a GEMV that reads each weight word once, instead of the tiled kernel. Both shaders decode the
-// formats with dequant.wgsl, put in front of each. Not here: the fused lm_head + cross-entropy (classifier.ts).
+// The linear layer on the GPU, matching cpu/matmul.ts: out = scale * inp @ weight^T + bias with the weight stored
+// (OC, IC), and its backward (dinp, dweight: the same GEMM through other layouts; dbias: a column sum). One GEMM
+// (matmul.wgsl, register-tiled) serves every product here and the classifier's (classifier.ts, through gemm()). A weight
+// bigger than one storage binding (maxStorageBufferBindingSize: 128 MiB on some GPUs, so a large vocabulary's lm_head)
+// is bound as several row ranges (out-channels) whose offsets are multiples of minStorageBufferOffsetAlignment; its
+// gradient is split the same way. Other operands must fit in one binding. A frozen weight may be packed (f16, int8,
+// int4: ../../quant.ts) and is then dequantized inside the kernel, in the forward and the dinp product; it has no
+// dweight. A forward of at most MATVEC_ROWS rows (decoding, short prompts) runs matvec.wgsl, a GEMV that reads each
+// weight word once, instead of the GEMM. Both shaders decode the formats with dequant.wgsl and take their `struct
+// Params` from the field tables below (GEMM_PARAMS, MATVEC_PARAMS), all put in front of each kernel's text.
 
 import { rowLayout, WEIGHT_FORMATS, type WeightFormat } from "../../quant.ts";
-import { gcd, type Binding, type GpuContext, type Params } from "../context.ts";
+import { gcd, paramValues, wgslStruct, type Binding, type GpuContext, type Params } from "../context.ts";
 import dequantWgsl from "./dequant.wgsl?raw";
 import matmulWgsl from "./matmul.wgsl?raw";
 import matvecWgsl from "./matvec.wgsl?raw";
 
-/** The shaders as compiled: each kernel after the shared format decoding. */
-export const MATMUL_WGSL = `${dequantWgsl}\n${matmulWgsl}`;
-export const MATVEC_WGSL = `${dequantWgsl}\n${matvecWgsl}`;
-const code = MATMUL_WGSL;
+/** matmul.wgsl main's uniform fields, in order (see its header for what each means). */
+const GEMM_PARAMS = [
+  ["M", "u32"], ["P", "u32"], ["K", "u32"],
+  ["a_off", "u32"], ["lda", "u32"], ["a_t", "u32"],
+  ["ldb", "u32"], ["b_scales", "u32"], ["b_t", "u32"],
+  ["y_off", "u32"], ["ldy", "u32"],
+  ["bias_off", "u32"], ["has_bias", "u32"], ["alpha", "f32"], ["accumulate", "u32"],
+] as const;
+/** matmul.wgsl colsum's uniform fields. */
+const COLSUM_PARAMS = [["N", "u32"], ["OC", "u32"]] as const;
+/** matvec.wgsl's uniform fields (see its header). */
+const MATVEC_PARAMS = [
+  ["IC", "u32"], ["OC", "u32"], ["y_off", "u32"], ["y_sm", "u32"], ["bias_off", "u32"],
+  ["alpha", "f32"], ["accumulate", "u32"], ["has_bias", "u32"], ["w_row", "u32"], ["w_scales", "u32"],
+] as const;
 
-const TILE = 16;
+/** The shaders as compiled: the shared format decoding, the params structs, then the kernel. */
+export const MATMUL_WGSL = [dequantWgsl, wgslStruct("Params", GEMM_PARAMS), wgslStruct("ColsumParams", COLSUM_PARAMS), matmulWgsl].join("\n");
+export const MATVEC_WGSL = [dequantWgsl, wgslStruct("Params", MATVEC_PARAMS), matvecWgsl].join("\n");
+
+/**
+ * The GEMM's tile (matmul.wgsl overrides): TILE_M x TILE_N outputs per workgroup, 4 x 4 per thread, so
+ * (TILE_N/4) x (TILE_M/4) = 256 threads; TILE_K along K per step: 2 x 16 x 64 x 4 bytes = 8 KiB of workgroup memory.
+ */
+export const GEMM_TILE = { TILE_M: 64, TILE_N: 64, TILE_K: 16 } as const;
+export type GemmTile = { readonly [K in keyof typeof GEMM_TILE]: number };
+const COLSUM_WG = 256; // threads per colsum workgroup, one column each
+
 /** Forward products of at most this many rows run matvec.wgsl (its M override; the kernel holds up to 8). */
 export const MATVEC_ROWS = 8;
 const MATVEC_WG = 64; // threads per matvec workgroup (a power of two)
 const MATVEC_OUT = 4; // out-channels per matvec workgroup: matvec.wgsl's ROWS
 
-/** One dispatch of matmul.wgsl's main: Y (M,P) (+)= alpha * A (M,K) @ B (K,P) + bias (see the .wgsl header). */
-interface Product {
+/**
+ * One GEMM, a dispatch of matmul.wgsl's main: Y (M,P) (+)= alpha * A (M,K) @ B (K,P) + bias (P), the operands
+ * row-major in their bindings. A(m,k) = a[aOff + m*lda + k], or a[aOff + k*lda + m] when aT. B is whole rows:
+ * B(k,p) = b[k*P + p], or b[p*K + k] when bT (a (P,K) weight W read as W^T); stored as bFormat, a packed B is a frozen
+ * weight, rows of rowLayout(bFormat, row length) words. Y(m,p) = y[yOff + m*ldy + p], bias(p) = bias[biasOff + p].
+ */
+export interface Gemm {
   M: number; P: number; K: number;
-  a: GPUBuffer; aOff: number; aSm: number; aSk: number;
-  b: Binding; bSk: number; bSp: number;
-  /** How b is stored: "f32" through the strides, else a packed (OC, IC) weight read as W^T when bWt, else W. */
-  bFormat: WeightFormat; bIC: number; bWt: boolean;
-  y: Binding; yOff: number; ySm: number;
-  bias: GPUBuffer | null; biasOff: number;
-  alpha: number;
+  a: Binding; aT: boolean; lda: number; aOff?: number;
+  b: Binding; bT: boolean; bFormat?: WeightFormat;
+  y: Binding; ldy: number; yOff?: number;
+  bias?: GPUBuffer | null; biasOff?: number;
+  alpha?: number;
   accumulate: boolean;
+}
+
+/** Encodes the GEMM `q` (see Gemm), with `tile` for the pipeline's overrides. */
+export function gemm(ctx: GpuContext, q: Gemm, tile: GemmTile = GEMM_TILE): void {
+  if (q.M * q.P > 0) run(ctx, [gemmJob(ctx, q, tile)]);
 }
 
 interface Job {
@@ -60,11 +91,12 @@ export function forward(
     run(ctx, ranges.map(([o0, o1]) => matvec(ctx, inp, rows(weight, o0, o1, rowBytes, OC), bias, out, N, IC, OC, o0, o1, scale, accumulate, format)));
     return;
   }
-  run(ctx, ranges.map(([o0, o1]) => product(ctx, {
+  // out[:, o0:o1] (+)= scale * inp @ weight[o0:o1]^T + bias[o0:o1]
+  run(ctx, ranges.map(([o0, o1]) => gemmJob(ctx, {
     M: N, P: o1 - o0, K: IC,
-    a: inp, aOff: 0, aSm: IC, aSk: 1,
-    b: rows(weight, o0, o1, rowBytes, OC), bSk: 1, bSp: IC, bFormat: format, bIC: IC, bWt: true,
-    y: out, yOff: o0, ySm: OC,
+    a: inp, aT: false, lda: IC,
+    b: rows(weight, o0, o1, rowBytes, OC), bT: true, bFormat: format,
+    y: out, yOff: o0, ldy: OC,
     bias, biasOff: o0, alpha: scale, accumulate,
   })));
 }
@@ -86,47 +118,63 @@ export function backward(
   if (dinp && IC > 0) {
     // dinp (N,IC) += scale * dout[:, o0:o1] @ weight[o0:o1, :], one range after the other
     for (const [o0, o1] of ranges) {
-      jobs.push(product(ctx, {
+      jobs.push(gemmJob(ctx, {
         M: N, P: IC, K: o1 - o0,
-        a: dout, aOff: o0, aSm: OC, aSk: 1,
-        b: rows(weight, o0, o1, rowBytes, OC), bSk: IC, bSp: 1, bFormat: format, bIC: IC, bWt: false,
-        y: dinp, yOff: 0, ySm: IC,
-        bias: null, biasOff: 0, alpha: scale, accumulate: true,
+        a: dout, aT: false, lda: OC, aOff: o0,
+        b: rows(weight, o0, o1, rowBytes, OC), bT: false, bFormat: format,
+        y: dinp, ldy: IC,
+        alpha: scale, accumulate: true,
       }));
     }
   }
   if (dweight && IC > 0) {
     // dweight[o0:o1, :] += scale * dout[:, o0:o1]^T @ inp
     for (const [o0, o1] of ranges) {
-      jobs.push(product(ctx, {
+      jobs.push(gemmJob(ctx, {
         M: o1 - o0, P: IC, K: N,
-        a: dout, aOff: o0, aSm: 1, aSk: OC,
-        b: inp, bSk: IC, bSp: 1, bFormat: "f32", bIC: IC, bWt: false,
-        y: rows(dweight, o0, o1, rowBytes, OC), yOff: 0, ySm: IC,
-        bias: null, biasOff: 0, alpha: scale, accumulate: true,
+        a: dout, aT: true, lda: OC, aOff: o0,
+        b: inp, bT: false,
+        y: rows(dweight, o0, o1, rowBytes, OC), ldy: IC,
+        alpha: scale, accumulate: true,
       }));
     }
   }
   if (dbias) {
-    const pipeline = ctx.pipeline("matmul:colsum", code, { TILE }, "colsum");
-    jobs.push({ pipeline, bindings: [dbias, dout], params: [["u32", N], ["u32", OC]], groups: [Math.ceil(OC / (TILE * TILE)), 1] });
+    const pipeline = ctx.pipeline("matmul:colsum", MATMUL_WGSL, { COLSUM_WG }, "colsum");
+    const params = paramValues(COLSUM_PARAMS, { N, OC });
+    jobs.push({ pipeline, bindings: [dbias, dout], params, groups: [Math.ceil(OC / COLSUM_WG), 1] });
   }
   run(ctx, jobs);
 }
 
-function product(ctx: GpuContext, q: Product): Job {
-  const pipeline = ctx.pipeline("matmul", code, { TILE, FORMAT: WEIGHT_FORMATS[q.bFormat].id });
-  const lay = rowLayout(q.bFormat, q.bIC);
-  const params: Params = [
-    ["u32", q.M], ["u32", q.P], ["u32", q.K],
-    ["u32", q.aOff], ["u32", q.aSm], ["u32", q.aSk],
-    ["u32", q.bSk], ["u32", q.bSp],
-    ["u32", q.yOff], ["u32", q.ySm],
-    ["u32", q.biasOff], ["f32", q.alpha], ["u32", q.accumulate ? 1 : 0], ["u32", q.bias ? 1 : 0],
-    ["u32", lay.words], ["u32", lay.quantWords], ["u32", q.bWt ? 1 : 0],
-  ];
+function gemmJob(ctx: GpuContext, q: Gemm, tile: GemmTile = GEMM_TILE): Job {
+  const format = q.bFormat ?? "f32";
+  const pipeline = ctx.pipeline("matmul", MATMUL_WGSL, { ...tile, FORMAT: WEIGHT_FORMATS[format].id });
+  const lay = rowLayout(format, q.bT ? q.K : q.P); // B's stored rows (for f32: words = values)
+  const params = paramValues(GEMM_PARAMS, {
+    M: q.M, P: q.P, K: q.K,
+    a_off: q.aOff ?? 0, lda: q.lda, a_t: q.aT,
+    ldb: lay.words, b_scales: lay.quantWords, b_t: q.bT,
+    y_off: q.yOff ?? 0, ldy: q.ldy,
+    bias_off: q.biasOff ?? 0, has_bias: !!q.bias, alpha: q.alpha ?? 1, accumulate: q.accumulate,
+  });
   // Without a bias, A stands in for it (bound read-only twice, which WebGPU allows; the kernel never reads it).
-  return { pipeline, bindings: [q.a, q.b, q.bias ?? q.a, q.y], params, groups: [Math.ceil(q.P / TILE), Math.ceil(q.M / TILE)] };
+  const bindings = [vec4s(q.a), vec4s(q.b), q.bias ?? q.a, q.y];
+  return { pipeline, bindings, params, groups: [Math.ceil(q.P / tile.TILE_N), Math.ceil(q.M / tile.TILE_M)] };
+}
+
+/**
+ * A binding the kernel reads as array<vec4>: a range's size rounded up to whole 16 bytes (pool buffers are whole
+ * 16-byte units, and rowRanges leaves room under the binding limit), so its last values stay in reach.
+ */
+function vec4s(b: Binding): Binding {
+  if (!("buffer" in b) || b.size === undefined) return b;
+  return { ...b, size: Math.min(Math.ceil(b.size / 16) * 16, b.buffer.size - (b.offset ?? 0)) };
+}
+
+/** The most bytes a range bound for the GEMM may hold, maxStorageBufferBindingSize rounded down to 16 (see vec4s). */
+export function bindable(limits: GPUSupportedLimits): number {
+  return Math.floor(limits.maxStorageBufferBindingSize / 16) * 16;
 }
 
 /** One dispatch of matvec.wgsl: out[:, o0:o1] (+)= scale * inp (N,IC) @ W[o0:o1]^T + bias[o0:o1], `w` bound to those rows. */
@@ -136,11 +184,10 @@ function matvec(
 ): Job {
   const pipeline = ctx.pipeline("matvec", MATVEC_WGSL, { WG: MATVEC_WG, M: N, FORMAT: WEIGHT_FORMATS[format].id });
   const lay = rowLayout(format, IC);
-  const params: Params = [
-    ["u32", IC], ["u32", o1 - o0], ["u32", o0], ["u32", OC], ["u32", o0],
-    ["f32", scale], ["u32", accumulate ? 1 : 0], ["u32", bias ? 1 : 0],
-    ["u32", lay.words], ["u32", lay.quantWords],
-  ];
+  const params = paramValues(MATVEC_PARAMS, {
+    IC, OC: o1 - o0, y_off: o0, y_sm: OC, bias_off: o0,
+    alpha: scale, accumulate, has_bias: !!bias, w_row: lay.words, w_scales: lay.quantWords,
+  });
   // what it touches: its weight rows once, the input rows, the bias and output columns (the output read too when adding)
   const rows = o1 - o0;
   const traffic = rows * lay.words * 4 + N * IC * 4 + (bias ? rows * 4 : 0) + N * rows * 4 * (accumulate ? 2 : 1);
@@ -153,7 +200,7 @@ function matvec(
  * and starts at an offset aligned to minStorageBufferOffsetAlignment: [[0, OC]] when the whole buffers fit.
  */
 function rowRanges(ctx: GpuContext, bufs: readonly GPUBuffer[], OC: number, rowBytes: number): [number, number][] {
-  const limit = ctx.limits.maxStorageBufferBindingSize;
+  const limit = bindable(ctx.limits);
   if (bufs.every((b) => b.size <= limit)) return [[0, OC]];
   const align = ctx.limits.minStorageBufferOffsetAlignment;
   const step = align / gcd(rowBytes, align); // rows whose offset o0 * rowBytes is a multiple of align

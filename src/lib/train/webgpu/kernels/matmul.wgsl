@@ -1,110 +1,158 @@
-// matmul.wgsl — the linear layer's products, one tiled kernel for all of them through strides (driven by matmul.ts):
-//   forward   inp (N,IC), weight (OC,IC), bias (OC) -> out (N,OC) = scale * inp @ weight^T + bias   (or +=)
-//   dinp      dout (N,OC), weight (OC,IC) -> dinp (N,IC) += scale * dout @ weight
-//   dweight   dout (N,OC), inp (N,IC) -> dweight (OC,IC) += scale * dout^T @ inp
+// matmul.wgsl — the GEMM: every matrix product of the linear layer and of the classifier in one register-tiled kernel,
+// the operands' layouts (transposes, leading dimensions, offsets) given as parameters (driven by matmul.ts gemm):
+//   forward     inp (N,IC), weight (OC,IC), bias (OC) -> out (N,OC) = scale * inp @ weight^T + bias   (or +=)
+//   dinp        dout (N,OC), weight (OC,IC) -> dinp (N,IC) += scale * dout @ weight
+//   dweight     dout (N,OC), inp (N,IC) -> dweight (OC,IC) += scale * dout^T @ inp
+//   classifier  h (N,C), a vocabulary chunk Wc (w,C), G (N,w) -> logits (N,w) = h @ Wc^T; dh (N,C) += G @ Wc;
+//               dWc (w,C) += G^T @ h   (classifier.ts)
 // main:  Y (M,P) (+)= alpha * A (M,K) @ B (K,P) + bias (P), where
-//        A(m,k) = a[a_off + m*a_sm + k*a_sk], B(k,p) = b[k*b_sk + p*b_sp], Y(m,p) = y[y_off + m*y_sm + p].
-//        A TILE x TILE workgroup computes one TILE x TILE block of Y, one element per thread, staging TILE columns
-//        of A and rows of B at a time in workgroup memory; neighbouring threads load along the unit stride.
-//        With FORMAT != 0, B is a frozen weight W (OC,IC) packed as src/lib/train/quant.ts lays it out (rows of b_row
-//        u32 words, scales from word b_scales of a row) and dequantized as it is staged: B(k,p) = W(p,k) when b_wt
-//        (forward) else W(k,p) (dinp). FORMAT: quant.ts WEIGHT_FORMATS ids, 0 f32, 1 f16, 2 int8, 3 int4. The
-//        decoding (FORMAT, half_to_f32, wq_scale, wq_value) is dequant.wgsl's, which matmul.ts puts in front of this.
+//        A(m,k) = a[a_off + m*lda + k], or a[a_off + k*lda + m] when a_t;
+//        B(k,p) = b[k*ldb + p], or b[p*ldb + k] when b_t (a (P,K) weight read as its transpose);
+//        Y(m,p) = y[y_off + m*ldy + p], bias(p) = bias[bias_off + p].
+//        A workgroup of (TILE_N/4, TILE_M/4) threads computes a TILE_M x TILE_N block of Y, each thread a 4 x 4 block
+//        of it in registers: rows m0 + 4*ty .. +3, columns p0 + 4*tx .. +3. Per step of TILE_K along K the workgroup
+//        stages A's TILE_M x TILE_K tile and B's TILE_K x TILE_N tile in workgroup memory, k-major as vec4s along m
+//        and along p, so a thread reads one vec4 of each per k for 16 multiply-adds. The tiles are loaded in 4 x 4
+//        blocks, one per thread at a time: 4 rows of the operand as stored, 4 consecutive values of each (a vec4 load
+//        when the 4 lie inside the matrix and start 16-byte aligned, else 4 scalar loads, zero past the edges), put in
+//        place as they are or transposed in registers, so each thread writes whole vec4s.
+//        With FORMAT != 0, B is a frozen weight W packed as src/lib/train/quant.ts lays it out: its stored rows are
+//        W's rows (ldb u32 words each, the scales from word b_scales of a row), dequantized as the tile is loaded (4
+//        values a word for int8, 8 for int4, 2 for f16). FORMAT: quant.ts WEIGHT_FORMATS ids, 0 f32, 1 f16, 2 int8,
+//        3 int4; the decoding (FORMAT, wq_per, wq_scale, wq_value) is dequant.wgsl's, and `struct Params` is made from
+//        matmul.ts's GEMM_PARAMS table: matmul.ts puts both in front of this text.
 //        Forward products of N <= 8 rows go to matvec.wgsl instead.
 // colsum: dout (N,OC) -> dbias (OC) += sum_n dout[n]   (one thread per column, rows in order: no races)
 // The two entry points have their own bindings (buffers in the driver's order, then the params).
 
-override TILE: u32;
+override TILE_M: u32 = 64; // rows of Y per workgroup (a multiple of 4)
+override TILE_N: u32 = 64; // columns of Y per workgroup (a multiple of 4)
+override TILE_K: u32 = 16; // the K step (a multiple of 4)
 
 // --- main: a, b, bias, y, params
-struct Params {
-  M: u32,
-  P: u32,
-  K: u32,
-  a_off: u32,
-  a_sm: u32,
-  a_sk: u32,
-  b_sk: u32,
-  b_sp: u32,
-  y_off: u32,
-  y_sm: u32,
-  bias_off: u32,
-  alpha: f32,
-  accumulate: u32,
-  has_bias: u32,
-  b_row: u32,
-  b_scales: u32,
-  b_wt: u32,
-}
 
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<u32>; // f32 bits when FORMAT = 0
+@group(0) @binding(0) var<storage, read> a: array<vec4f>;
+@group(0) @binding(1) var<storage, read> b: array<vec4u>; // f32 bits when FORMAT = 0, else packed words
 @group(0) @binding(2) var<storage, read> bias: array<f32>; // any read-only buffer when has_bias = 0
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
-var<workgroup> ta: array<f32, TILE * TILE>; // ta[m * TILE + k]
-var<workgroup> tb: array<f32, TILE * TILE>; // tb[k * TILE + p]
+var<workgroup> ta: array<vec4f, TILE_K * TILE_M / 4u>; // ta[k * TILE_M/4 + m/4][m % 4] = A(m0 + m, k0 + k)
+var<workgroup> tb: array<vec4f, TILE_K * TILE_N / 4u>; // tb[k * TILE_N/4 + n/4][n % 4] = B(k0 + k, p0 + n)
 
-// B(k,p): the f32 operand through its strides, or the frozen weight's element dequantized
-fn load_b(k: u32, p_: u32) -> f32 {
-  if (FORMAT == 0u) { return bitcast<f32>(b[k * p.b_sk + p_ * p.b_sp]); }
-  let o = select(k, p_, p.b_wt != 0u);
-  let i = select(p_, k, p.b_wt != 0u);
-  let row = o * p.b_row;
-  let word = b[row + i / wq_per()];
-  if (FORMAT == 1u) { return wq_value(word, i, 0.0); }
-  let blk = i / 32u;
-  return wq_value(word, i, wq_scale(b[row + p.b_scales + blk / 2u], blk));
+// 4 values of A as stored, row r (a row of A, or a column when a_t) from column c (a multiple of 4) on; zero outside
+// the rows x cols stored
+fn load_a(r: u32, c: u32, rows: u32, cols: u32) -> vec4f {
+  var v = vec4f(0.0);
+  if (r >= rows) { return v; }
+  let e = p.a_off + r * p.lda + c;
+  if (c + 4u <= cols && (e & 3u) == 0u) { return a[e >> 2u]; }
+  for (var j = 0u; j < 4u; j++) {
+    if (c + j < cols) { v[j] = a[(e + j) >> 2u][(e + j) & 3u]; }
+  }
+  return v;
 }
 
-@compute @workgroup_size(TILE, TILE)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let m0 = wid.y * TILE;
-  let p0 = wid.x * TILE;
-  // The tile element this thread loads, (m, k) of A and (k, p) of B: lid.x runs along whichever index is contiguous.
-  let la = select(lid.xy, lid.yx, p.a_sk == 1u);
-  let lb = select(lid.xy, lid.yx, p.b_sp == 1u);
-  var acc = 0.0;
-  for (var k0 = 0u; k0 < p.K; k0 += TILE) {
-    let am = m0 + la.x;
-    let ak = k0 + la.y;
-    var va = 0.0;
-    if (am < p.M && ak < p.K) { va = a[p.a_off + am * p.a_sm + ak * p.a_sk]; }
-    ta[la.x * TILE + la.y] = va;
-    let bk = k0 + lb.x;
-    let bp = p0 + lb.y;
-    var vb = 0.0;
-    if (bk < p.K && bp < p.P) { vb = load_b(bk, bp); }
-    tb[lb.x * TILE + lb.y] = vb;
+fn b_word(i: u32) -> u32 {
+  return b[i >> 2u][i & 3u];
+}
+
+// 4 values of B as stored, row r (of B, or of W when b_t) from column c (a multiple of 4) on; zero outside rows x cols
+fn load_b(r: u32, c: u32, rows: u32, cols: u32) -> vec4f {
+  var v = vec4f(0.0);
+  if (r >= rows) { return v; }
+  if (FORMAT == 0u) {
+    let e = r * p.ldb + c;
+    if (c + 4u <= cols && (e & 3u) == 0u) { return bitcast<vec4f>(b[e >> 2u]); }
+    for (var j = 0u; j < 4u; j++) {
+      if (c + j < cols) { v[j] = bitcast<f32>(b_word(e + j)); }
+    }
+    return v;
+  }
+  // packed: c % 4 == 0, so the 4 values share a 32-value block and lie in one word (int8, int4) or two (f16)
+  let row = r * p.ldb;
+  let w0 = b_word(row + c / wq_per());
+  var w1 = w0;
+  if (FORMAT == 1u && c + 2u < cols) { w1 = b_word(row + c / 2u + 1u); }
+  var d = 0.0;
+  if (FORMAT >= 2u) { d = wq_scale(b_word(row + p.b_scales + c / 64u), c / 32u); }
+  for (var j = 0u; j < 4u; j++) {
+    if (c + j < cols) { v[j] = wq_value(select(w0, w1, j >= 2u), c + j, d); }
+  }
+  return v;
+}
+
+@compute @workgroup_size(TILE_N / 4u, TILE_M / 4u)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) t: u32) {
+  let m0 = wid.y * TILE_M;
+  let p0 = wid.x * TILE_N;
+  let threads = TILE_M * TILE_N / 16u;
+  let blocks_a = TILE_M * TILE_K / 16u; // 4 x 4 blocks per tile
+  let blocks_b = TILE_K * TILE_N / 16u;
+  var acc: array<vec4f, 4>; // acc[i][j]: Y(m0 + 4*lid.y + i, p0 + 4*lid.x + j) / alpha, zero-initialized
+  for (var k0 = 0u; k0 < p.K; k0 += TILE_K) {
+    for (var g = t; g < blocks_a + blocks_b; g += threads) {
+      var v: array<vec4f, 4>; // the block: v[i] = 4 values of stored row i
+      if (g < blocks_a) {
+        if (p.a_t != 0u) { // stored rows k, contiguous m: in place
+          let k = (g / (TILE_M / 4u)) * 4u;
+          let m4 = g % (TILE_M / 4u);
+          for (var i = 0u; i < 4u; i++) { ta[(k + i) * (TILE_M / 4u) + m4] = load_a(k0 + k + i, m0 + m4 * 4u, p.K, p.M); }
+        } else { // stored rows m, contiguous k: transposed
+          let m = (g / (TILE_K / 4u)) * 4u;
+          let k = (g % (TILE_K / 4u)) * 4u;
+          for (var i = 0u; i < 4u; i++) { v[i] = load_a(m0 + m + i, k0 + k, p.M, p.K); }
+          for (var j = 0u; j < 4u; j++) { ta[(k + j) * (TILE_M / 4u) + m / 4u] = vec4f(v[0][j], v[1][j], v[2][j], v[3][j]); }
+        }
+      } else {
+        let h = g - blocks_a;
+        if (p.b_t == 0u) { // stored rows k, contiguous p: in place
+          let k = (h / (TILE_N / 4u)) * 4u;
+          let n4 = h % (TILE_N / 4u);
+          for (var i = 0u; i < 4u; i++) { tb[(k + i) * (TILE_N / 4u) + n4] = load_b(k0 + k + i, p0 + n4 * 4u, p.K, p.P); }
+        } else { // stored rows p, contiguous k: transposed
+          let n = (h / (TILE_K / 4u)) * 4u;
+          let k = (h % (TILE_K / 4u)) * 4u;
+          for (var i = 0u; i < 4u; i++) { v[i] = load_b(p0 + n + i, k0 + k, p.P, p.K); }
+          for (var j = 0u; j < 4u; j++) { tb[(k + j) * (TILE_N / 4u) + n / 4u] = vec4f(v[0][j], v[1][j], v[2][j], v[3][j]); }
+        }
+      }
+    }
     workgroupBarrier();
-    for (var k = 0u; k < TILE; k++) {
-      acc += ta[lid.y * TILE + k] * tb[k * TILE + lid.x];
+    for (var k = 0u; k < TILE_K; k++) {
+      let av = ta[k * (TILE_M / 4u) + lid.y];
+      let bv = tb[k * (TILE_N / 4u) + lid.x];
+      acc[0] += av.x * bv;
+      acc[1] += av.y * bv;
+      acc[2] += av.z * bv;
+      acc[3] += av.w * bv;
     }
     workgroupBarrier();
   }
-  let m = m0 + lid.y;
-  let n = p0 + lid.x;
-  if (m < p.M && n < p.P) {
-    var v = p.alpha * acc;
-    if (p.has_bias != 0u) { v += bias[p.bias_off + n]; }
-    let i = p.y_off + m * p.y_sm + n;
-    if (p.accumulate != 0u) { v = y[i] + v; }
-    y[i] = v;
+  for (var i = 0u; i < 4u; i++) {
+    let m = m0 + lid.y * 4u + i;
+    for (var j = 0u; j < 4u; j++) {
+      let n = p0 + lid.x * 4u + j;
+      if (m < p.M && n < p.P) {
+        var v = p.alpha * acc[i][j];
+        if (p.has_bias != 0u) { v += bias[p.bias_off + n]; }
+        let e = p.y_off + m * p.ldy + n;
+        if (p.accumulate != 0u) { v = y[e] + v; }
+        y[e] = v;
+      }
+    }
   }
 }
 
 // --- colsum: dbias, dout, params
-struct ColsumParams {
-  N: u32,
-  OC: u32,
-}
+
+override COLSUM_WG: u32 = 256;
 
 @group(0) @binding(0) var<storage, read_write> cs_dbias: array<f32>;
 @group(0) @binding(1) var<storage, read> cs_dout: array<f32>;
 @group(0) @binding(2) var<uniform> cs_p: ColsumParams;
 
-@compute @workgroup_size(TILE * TILE)
+@compute @workgroup_size(COLSUM_WG)
 fn colsum(@builtin(global_invocation_id) gid: vec3u) {
   let o = gid.x;
   if (o >= cs_p.OC) { return; }

@@ -14,26 +14,15 @@
 //   - the ROWS * M partial sums of the WG threads are reduced in workgroup memory (a tree, log2(WG) barriers).
 // Workgroups: one per ROWS out-channels, laid out as an (x, y) grid when there are more than a dimension allows
 // (index = y * num_workgroups.x + x; the overshoot finds no rows). WG is a power of two, ROWS * M <= WG.
-// Bindings: inp, w, bias, y, params.
+// Bindings: inp, w, bias, y, params. `struct Params` (IC, OC, y_off, y_sm, bias_off, alpha, accumulate, has_bias,
+// w_row: u32 words per weight row, w_scales: the word where a row's scales start) is made from matmul.ts's
+// MATVEC_PARAMS table, which matmul.ts puts in front of this text with dequant.wgsl.
 
 override WG: u32 = 64;
 override M: u32 = 1;
 const ROWS = 4u; // out-channels per workgroup (also sizes the per-thread accumulators)
 const MMAX = 8u; // the most input rows
 const PMAX = 8u; // the most values in a word (int4)
-
-struct Params {
-  IC: u32,
-  OC: u32,
-  y_off: u32,
-  y_sm: u32,
-  bias_off: u32,
-  alpha: f32,
-  accumulate: u32,
-  has_bias: u32,
-  w_row: u32, // u32 words per weight row
-  w_scales: u32, // the word where a row's scales start (int8, int4)
-}
 
 @group(0) @binding(0) var<storage, read> inp: array<f32>;
 @group(0) @binding(1) var<storage, read> w: array<u32>; // f32 bits when FORMAT = 0
