@@ -1,8 +1,13 @@
-// Causal grouped-query attention on the GPU, matching cpu/attention.ts: the forward keeps only the log-sum-exp per
-// score row and walks the keys in tiles with an online softmax (attention_forward.wgsl), so no (NH,T,T) buffer exists;
-// the backward recomputes the probabilities from it in two race-free passes: one parallel over query rows for dq
-// (attention_backward_dq.wgsl, which also saves D = dout . out), one parallel over key rows and kv heads for dk and dv
-// (attention_backward_dkdv.wgsl). Query row t sits at position Tk - Tq + t (Tq < Tk: the KV-cache case).
+// Causal grouped-query attention on the GPU, matching cpu/attention.ts. The forward keeps only the log-sum-exp per
+// score row, so no (NH,T,T) buffer exists (attention_forward.wgsl); the backward recomputes the probabilities from it
+// in two race-free passes: one over query blocks for dq (attention_backward_dq.wgsl, which also saves D = dout . out),
+// one over key blocks and kv heads for dk and dv (attention_backward_dkdv.wgsl). Query row t sits at position
+// Tk - Tq + t (Tq < Tk: the KV-cache case).
+// All three kernels share one mechanism: a workgroup of WG threads is a (rows x KS) grid; it owns `rows` rows (query
+// rows, or key rows for dk/dv) and its KS threads per row split the other side's rows (keys, or query rows), walked in
+// tiles held in workgroup memory; each thread keeps a private partial result (HS, or 2 HS for dk and dv) and the KS
+// partials of a row are merged in workgroup memory at the end. Nothing is sized by the sequence length. Decoding
+// (Tq = 1) gets rows = 1: the whole workgroup splits the one query's keys.
 
 import type { AttentionDims } from "../../backend.ts";
 import type { GpuContext } from "../context.ts";
@@ -10,23 +15,68 @@ import forwardWgsl from "./attention_forward.wgsl?raw";
 import dqWgsl from "./attention_backward_dq.wgsl?raw";
 import dkdvWgsl from "./attention_backward_dkdv.wgsl?raw";
 
-/** Largest head size: each invocation keeps a few head-size rows in private arrays of this length. */
-export const MAX_HS = 256;
-/** Largest tile (keys, or queries in the dk/dv pass) held in workgroup memory. */
-const MAX_TILE = 32;
-/** Rows (query or key) per workgroup, one per invocation. */
-const ROWS = 64;
+/** Threads per workgroup in all three kernels: rows x KS. */
+const WG = 64;
+/** Most rows a workgroup owns (a power of two dividing WG): KS = WG / rows threads share each row. */
+const MAX_ROWS = 8;
+/** Most rows per tile (keys, or query rows in the dk/dv pass) held in workgroup memory. */
+const MAX_TILE = 64;
 
-// Private array sizes must be constants in WGSL: declared once here, prepended to each kernel.
-const prelude = `const MAX_HS = ${MAX_HS}u;\nconst MAX_TILE = ${MAX_TILE}u;\n`;
-const code = { forward: prelude + forwardWgsl, dq: prelude + dqWgsl, dkdv: prelude + dkdvWgsl };
+export type Kernel = "forward" | "dq" | "dkdv";
+const CODE: Record<Kernel, string> = { forward: forwardWgsl, dq: dqWgsl, dkdv: dkdvWgsl };
+
+/** Workgroup-memory floats of each kernel for `rows` rows and `tile` tile rows, as its .wgsl file declares them. */
+const MEMORY: Record<Kernel, (rows: number, tile: number, HS: number) => number> = {
+  forward: (rows, tile, HS) => rows * HS + 2 * tile * HS + 2 * WG, // qs, kv, ms + ls
+  dq: (rows, tile, HS) => 2 * rows * HS + 2 * tile * HS + WG, // qs + dos, kv, red
+  dkdv: (rows, tile, HS) => 2 * rows * HS + 2 * tile * HS + 2 * tile, // ks + vs, qd, lt + Dt
+};
+
+/**
+ * Rows per workgroup (at most `want`, halved until the kernel fits) and rows per tile (as many as fit, up to MAX_TILE,
+ * a multiple of KS where it can be, so the threads of a row get equal shares). The merge uses the tile as scratch
+ * for WG partials, a chunk of columns at a time, so a tile holds at least WG floats (2 tile HS >= WG).
+ */
+function geometry(limits: GPUSupportedLimits, kernel: Kernel, HS: number, want: number): { rows: number; tile: number } {
+  const budget = Math.floor(limits.maxComputeWorkgroupStorageSize / 4) - 4 * 4; // each of <= 4 arrays may be padded to 16 bytes
+  const mem = MEMORY[kernel];
+  const minTile = Math.ceil(WG / (2 * HS));
+  for (let rows = want; rows >= 1; rows /= 2) {
+    if (mem(rows, minTile, HS) > budget) continue;
+    let tile = MAX_TILE;
+    while (tile > minTile && mem(rows, tile, HS) > budget) tile--;
+    const KS = WG / rows;
+    if (tile - (tile % KS) >= Math.max(KS, minTile)) tile -= tile % KS;
+    return { rows, tile };
+  }
+  throw new RangeError(`attention: head size ${HS} does not fit this GPU's workgroup memory (${limits.maxComputeWorkgroupStorageSize} bytes)`);
+}
+
+/**
+ * Rows and tile of each kernel for `d`. Query rows per workgroup: the smallest power of two >= Tq, at most MAX_ROWS
+ * (1 for decoding: the whole workgroup splits that row's keys); key rows: MAX_ROWS; both shrink where HS is big.
+ */
+export function plan(limits: GPUSupportedLimits, d: AttentionDims): Record<Kernel, { rows: number; tile: number }> {
+  const queryRows = Math.min(MAX_ROWS, 2 ** Math.ceil(Math.log2(Math.max(1, d.Tq))));
+  return {
+    forward: geometry(limits, "forward", d.HS, queryRows),
+    dq: geometry(limits, "dq", d.HS, queryRows),
+    dkdv: geometry(limits, "dkdv", d.HS, MAX_ROWS),
+  };
+}
+
+function pipeline(ctx: GpuContext, kernel: Kernel, HS: number, overrides: Record<string, number>): GPUComputePipeline {
+  // HS sizes private arrays, which WGSL wants as a const: it is prepended, and so part of the module's key
+  return ctx.pipeline(`attention:${kernel}:HS=${HS}`, `const HS = ${HS}u;\n${CODE[kernel]}`, { WG, ...overrides });
+}
 
 // q (B,Tq,NH,HS), k v (B,kvStride,NKV,HS) -> out (B,Tq,NH,HS), lse (B,NH,Tq)
 export function forward(ctx: GpuContext, out: GPUBuffer, lse: GPUBuffer, q: GPUBuffer, k: GPUBuffer, v: GPUBuffer, d: AttentionDims): void {
   check(d);
   if (d.B * d.Tq === 0) return;
-  const pipeline = ctx.pipeline("attention:forward", code.forward, { HS: d.HS, BQ: ROWS, BK: tile(ctx, d.HS) });
-  ctx.dispatch(pipeline, [out, lse, q, k, v], params(d), [Math.ceil(d.Tq / ROWS), d.NH, d.B]);
+  const g = plan(ctx.limits, d).forward;
+  const pipe = pipeline(ctx, "forward", d.HS, { BQ: g.rows, BK: g.tile });
+  ctx.dispatch(pipe, [out, lse, q, k, v], params(d), [Math.ceil(d.Tq / g.rows), d.NH, d.B]);
 }
 
 // dout, q, out (B,Tq,NH,HS), k v (B,kvStride,NKV,HS), lse (B,NH,Tq) -> dq (B,Tq,NH,HS) +=, dk dv (B,kvStride,NKV,HS) +=
@@ -36,12 +86,12 @@ export function backward(
 ): void {
   check(d);
   if (d.B * d.Tq === 0) return;
-  const T = tile(ctx, d.HS);
   const D = ctx.buffer(d.B * d.NH * d.Tq * 4, "attention:D"); // dout . out per row, from pass 1 to pass 2
-  const dqPipe = ctx.pipeline("attention:backward_dq", code.dq, { HS: d.HS, BQ: ROWS, BK: T });
-  ctx.dispatch(dqPipe, [dq, D, dout, q, k, v, out, lse], params(d), [Math.ceil(d.Tq / ROWS), d.NH, d.B]);
-  const dkdvPipe = ctx.pipeline("attention:backward_dkdv", code.dkdv, { HS: d.HS, BKV: ROWS, BQ: T });
-  ctx.dispatch(dkdvPipe, [dk, dv, dout, q, k, v, lse, D], params(d), [Math.ceil(d.Tk / ROWS), d.NKV, d.B]);
+  const { dq: gq, dkdv: gk } = plan(ctx.limits, d);
+  const dqPipe = pipeline(ctx, "dq", d.HS, { BQ: gq.rows, BK: gq.tile });
+  ctx.dispatch(dqPipe, [dq, D, dout, q, k, v, out, lse], params(d), [Math.ceil(d.Tq / gq.rows), d.NH, d.B]);
+  const dkdvPipe = pipeline(ctx, "dkdv", d.HS, { BKV: gk.rows, BQ: gk.tile });
+  ctx.dispatch(dkdvPipe, [dk, dv, dout, q, k, v, lse, D], params(d), [Math.ceil(d.Tk / gk.rows), d.NKV, d.B]);
   ctx.release(D); // later kernels are encoded after these, so reusing it is safe
 }
 
@@ -51,14 +101,8 @@ function params(d: AttentionDims) {
   ] as const;
 }
 
-/** Rows per tile: two (tile, HS) float arrays plus two (tile) ones must fit the workgroup memory. */
-function tile(ctx: GpuContext, HS: number): number {
-  return Math.max(1, Math.min(MAX_TILE, Math.floor(ctx.limits.maxComputeWorkgroupStorageSize / (8 * (HS + 1)))));
-}
-
 function check(d: AttentionDims): void {
-  const { Tq, Tk, kvStride, NH, NKV, HS } = d;
-  if (HS > MAX_HS) throw new RangeError(`attention: head size ${HS} exceeds the WebGPU kernels' maximum ${MAX_HS}`);
+  const { Tq, Tk, kvStride, NH, NKV } = d;
   if (NKV === 0 || NH % NKV !== 0) throw new RangeError(`attention: ${NH} query heads do not split into ${NKV} kv groups`);
   if (Tq > Tk || Tk > kvStride) throw new RangeError(`attention: need Tq <= Tk <= kvStride, got ${Tq}, ${Tk}, ${kvStride}`);
 }

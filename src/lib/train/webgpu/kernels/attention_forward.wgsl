@@ -1,12 +1,18 @@
-// Causal grouped-query attention forward, flash-attention style: each invocation owns one query row of one head and
-// walks the keys it may see in tiles held in workgroup memory, keeping an online max / sum; no (T,T) scores exist.
+// Causal grouped-query attention forward (flash attention: no (T,T) scores exist), driven by attention.ts.
 // q (B,Tq,NH,HS), k v (B,kvStride,NKV,HS) -> out (B,Tq,NH,HS), lse (B,NH,Tq)
-// Query row t sits at position Tk - Tq + t and sees keys 0..that; head h reads kv head h / (NH/NKV).
-// Workgroups: (ceil(Tq/BQ), NH, B). MAX_HS and MAX_TILE (private array sizes) are prepended by attention.ts.
+//   s_tj = q_t . k_j * scale, out_t = sum_j exp(s_tj - lse_t) v_j, lse_t = log sum_j exp(s_tj), over keys j <= Tk - Tq + t
+// A workgroup takes BQ query rows of one head as a BQ x KS grid of threads (KS = WG / BQ). Keys come in tiles of BK
+// rows (k and v in workgroup memory, shared by the BQ rows); thread (r, s) takes keys s, s + KS, s + 2 KS, ... of
+// each tile for row r and keeps an online-softmax state over them: running max m, l = sum exp(s - m) and the partial
+// output o (HS) = sum exp(s - m) v. The KS states of a row are then merged in workgroup memory:
+//   M = max m, L = sum l exp(m - M), out = sum o exp(m - M) / L, lse = M + log L
+// Decoding (Tq = 1) runs with BQ = 1: the whole workgroup splits the one row's keys.
+// Head h reads kv head h / (NH/NKV); k and v rows >= Tk (the unused cache) are never read.
+// Workgroups: (ceil(Tq/BQ), NH, B). HS is a const prepended by attention.ts (a private array needs a const size).
 
-override HS: u32;
-override BQ: u32 = 64; // query rows per workgroup, one per invocation
-override BK: u32 = 16; // keys per tile (<= MAX_TILE)
+override WG: u32 = 64; // threads, BQ x KS
+override BQ: u32 = 8; // query rows per workgroup (divides WG)
+override BK: u32 = 32; // keys per tile; 2 BK HS >= WG, as the merge uses the tile as scratch
 
 struct Params {
   Tq: u32,
@@ -24,62 +30,87 @@ struct Params {
 @group(0) @binding(4) var<storage, read> v: array<f32>;
 @group(0) @binding(5) var<uniform> p: Params;
 
-var<workgroup> kt: array<f32, BK * HS>;
-var<workgroup> vt: array<f32, BK * HS>;
+var<workgroup> qs: array<f32, BQ * HS>; // the block's query rows (BQ,HS), zero past Tq
+var<workgroup> kv: array<f32, 2 * BK * HS>; // a tile: keys (BK,HS) then values (BK,HS); the merge's scratch after
+var<workgroup> ms: array<f32, WG>; // per thread: m
+var<workgroup> ls: array<f32, WG>; // per thread: l
 
-@compute @workgroup_size(BQ)
+@compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let KS = WG / BQ;
+  let r = lid / KS;
+  let s = lid % KS;
   let h = wg.y;
   let b = wg.z;
   let kh = h / (p.NH / p.NKV);
   let off = p.Tk - p.Tq;
-  let t = wg.x * BQ + lid;
+  let t0 = wg.x * BQ;
+  let t = t0 + r;
   let valid = t < p.Tq;
-  let last = off + t; // the last key this row sees
-  let keys = off + min(wg.x * BQ + BQ, p.Tq); // keys seen by the whole workgroup (uniform)
+  let last = off + t; // the last key row t sees
+  let keys = off + min(t0 + BQ, p.Tq); // keys seen by the whole block (uniform)
   let qi = ((b * p.Tq + t) * p.NH + h) * HS;
 
-  var qr: array<f32, MAX_HS>;
-  var acc: array<f32, MAX_HS>;
-  var s: array<f32, MAX_TILE>;
-  if (valid) {
-    for (var i = 0u; i < HS; i++) { qr[i] = q[qi + i] * p.scale; }
+  for (var e = lid; e < BQ * HS; e += WG) {
+    let tt = t0 + e / HS;
+    var x = 0.0;
+    if (tt < p.Tq) { x = q[((b * p.Tq + tt) * p.NH + h) * HS + e % HS]; }
+    qs[e] = x;
   }
-  var m = -3.0e38; // running max (finite: exp(m - new) must be 0, not NaN)
-  var l = 0.0; // running sum of exp(score - m)
 
+  var m = -3.0e38; // running max (finite: exp(m - x) must be 0, not NaN)
+  var l = 0.0;
+  var o: array<f32, HS>;
   for (var j0 = 0u; j0 < keys; j0 += BK) {
     let n = min(BK, keys - j0);
-    for (var e = lid; e < n * HS; e += BQ) {
+    workgroupBarrier(); // the last tile is read (the first time: qs is written)
+    for (var e = lid; e < n * HS; e += WG) {
       let g = ((b * p.kvStride + j0 + e / HS) * p.NKV + kh) * HS + e % HS;
-      kt[e] = k[g];
-      vt[e] = v[g];
+      kv[e] = k[g];
+      kv[BK * HS + e] = v[g];
     }
     workgroupBarrier();
-    if (valid && j0 <= last) {
-      let nj = min(n, last + 1u - j0);
-      var mt = m;
-      for (var j = 0u; j < nj; j++) {
-        var qk = 0.0;
-        for (var i = 0u; i < HS; i++) { qk += qr[i] * kt[j * HS + i]; }
-        s[j] = qk;
-        mt = max(mt, qk);
-      }
-      let corr = exp(m - mt);
-      l *= corr;
-      for (var i = 0u; i < HS; i++) { acc[i] *= corr; }
-      for (var j = 0u; j < nj; j++) {
-        let pj = exp(s[j] - mt);
+    if (valid) {
+      for (var jj = s; jj < n && j0 + jj <= last; jj += KS) {
+        var dot = 0.0;
+        for (var i = 0u; i < HS; i++) { dot += qs[r * HS + i] * kv[jj * HS + i]; }
+        let x = dot * p.scale;
+        if (x > m) { // rescale only when the max grows
+          let c = exp(m - x);
+          l *= c;
+          for (var i = 0u; i < HS; i++) { o[i] *= c; }
+          m = x;
+        }
+        let pj = exp(x - m);
         l += pj;
-        for (var i = 0u; i < HS; i++) { acc[i] += pj * vt[j * HS + i]; }
+        for (var i = 0u; i < HS; i++) { o[i] += pj * kv[(BK + jj) * HS + i]; }
       }
-      m = mt;
     }
-    workgroupBarrier();
   }
 
-  if (valid) {
-    for (var i = 0u; i < HS; i++) { out[qi + i] = acc[i] / l; }
-    lse[(b * p.NH + h) * p.Tq + t] = m + log(l);
+  // merge the KS states of each row; a thread that saw no keys has l = 0 and weight exp(-3e38 - M) = 0
+  ms[lid] = m;
+  ls[lid] = l;
+  workgroupBarrier(); // also: every thread is done with the last tile, kv is free
+  var M = -3.0e38;
+  for (var u = 0u; u < KS; u++) { M = max(M, ms[r * KS + u]); }
+  var L = 0.0;
+  for (var u = 0u; u < KS; u++) { L += ls[r * KS + u] * exp(ms[r * KS + u] - M); }
+  let f = select(0.0, exp(m - M) / L, valid);
+  // the partial outputs, CH columns at a time: thread (r, s) writes its CH, then sums columns s, s + KS, ... of row r
+  let CH = 2u * BK * HS / WG;
+  for (var d0 = 0u; d0 < HS; d0 += CH) {
+    let nd = min(CH, HS - d0);
+    for (var i = 0u; i < nd; i++) { kv[lid * CH + i] = o[d0 + i] * f; }
+    workgroupBarrier();
+    if (valid) {
+      for (var i = s; i < nd; i += KS) {
+        var x = 0.0;
+        for (var u = 0u; u < KS; u++) { x += kv[(r * KS + u) * CH + i]; }
+        out[qi + d0 + i] = x;
+      }
+    }
+    workgroupBarrier();
   }
+  if (valid && s == 0u) { lse[(b * p.NH + h) * p.Tq + t] = M + log(L); }
 }
