@@ -1,8 +1,9 @@
 // webgpu-attention.test.ts — the WebGPU rope, attention and classifier kernels (src/lib/train/webgpu/kernels) against
 // the CPU reference kernels in headless Chromium (SwiftShader), through the harness page
 // tests/e2e/harness/webgpu-attention.html. Shapes are tiny (software GPU) but chosen to hit the edges: sizes that are
-// not multiples of the workgroups, GQA ratios 1, 2 and 4, Tq < Tk with a KV cache longer than Tk, targets of -1, and
-// several vocabulary chunks bound as ranges of wte.
+// not multiples of the workgroups, GQA ratios 1, 2, 3 and 4, Tq < Tk with a KV cache longer than Tk, sequences longer
+// than a tile and than 256, head sizes that split the merge into chunks, decoding (one query) at several cache
+// lengths, targets of -1, and several vocabulary chunks bound as ranges of wte.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, Page } from "playwright-core";
@@ -56,6 +57,31 @@ describe("WebGPU kernels match the CPU kernels", () => {
   test.each(attentionCases)("attention forward and backward: %s", async (_, c) => {
     const r = await page.evaluate((c) => window.webgpuKernels.attention(c), c);
     expectClose(r, ["out", "lse", "dq", "dk", "dv"]);
+  });
+
+  // the workgroups' shares: query and key blocks that are not multiples of the rows (8) or the tile, T 300 with a tiny
+  // head (nothing is sized by the sequence length), GQA 3, head size 256 (its merges take several chunks); each also
+  // against finite differences of the float64 CPU forward, through the GPU's own forward and backward
+  const blockCases: [string, AttentionCase][] = [
+    ["GQA 2, T 300, HS 4", { B: 1, Tq: 300, Tk: 300, kvStride: 300, NH: 2, NKV: 1, HS: 4, seed: 60, fd: true }],
+    ["GQA 3, T 45, B 2, HS 10", { B: 2, Tq: 45, Tk: 45, kvStride: 45, NH: 6, NKV: 2, HS: 10, seed: 70, fd: true }],
+    ["GQA 2, Tq 3 < Tk 130, kvStride 137", { B: 1, Tq: 3, Tk: 130, kvStride: 137, NH: 4, NKV: 2, HS: 6, seed: 80, fd: true }],
+    ["GQA 2, T 19, HS 256 (small tiles, chunked merge)", { B: 1, Tq: 19, Tk: 19, kvStride: 19, NH: 2, NKV: 1, HS: 256, seed: 90, fd: true }],
+  ];
+  test.each(blockCases)("attention forward and backward, and finite differences: %s", async (_, c) => {
+    const r = await page.evaluate((c) => window.webgpuKernels.attention(c), c);
+    expectClose(r, ["out", "lse", "dq", "dk", "dv", "fdDq", "fdDk", "fdDv"]);
+    // the merges go through the tile a chunk of 2 tile HS / 64 columns at a time: HS 256 needs several
+    if (c.HS === 256) for (const g of Object.values(r.plan!)) expect(g.tile).toBeLessThan(32);
+  });
+
+  // decoding: one query row over a cache of Tk rows (kvStride 320), the whole workgroup on it (one row per workgroup)
+  const cacheLengths = [1, 2, 31, 64, 65, 200, 300];
+  test.each(cacheLengths)("attention decode step over a cache of %i rows", async (Tk) => {
+    const c: AttentionCase = { B: 1, Tq: 1, Tk, kvStride: 320, NH: 4, NKV: 2, HS: 8, seed: 1000 + Tk };
+    const r = await page.evaluate((c) => window.webgpuKernels.attention(c), c);
+    expectClose(r, ["out", "lse", "dq", "dk", "dv"]);
+    expect(r.plan!.forward.rows).toBe(1);
   });
 
   const classifierCases: [string, ClassifierCase, number][] = [

@@ -2,7 +2,8 @@
 // kernels) and the CPU reference kernels (src/lib/train/cpu, in float64) on the same seeded random inputs and returns
 // the largest relative error of each output, |gpu - ref| / max(1, |ref|) (Infinity for NaN), for
 // webgpu-attention.test.ts. Outputs are poisoned with NaN before forward kernels; the gradients of the accumulating
-// backward kernels start from random values. Test code only, not part of the app.
+// backward kernels start from random values. Attention cases can also check the GPU's forward + backward against
+// float64 finite differences, and report the kernels' plan (rows per workgroup, tile). Test code only, not part of the app.
 
 import type { AttentionDims } from "../../../src/lib/train/backend.ts";
 import { attentionBackward, attentionForward } from "../../../src/lib/train/cpu/attention.ts";
@@ -12,13 +13,16 @@ import { GpuContext } from "../../../src/lib/train/webgpu/context.ts";
 import * as attention from "../../../src/lib/train/webgpu/kernels/attention.ts";
 import * as classifier from "../../../src/lib/train/webgpu/kernels/classifier.ts";
 import * as rope from "../../../src/lib/train/webgpu/kernels/rope.ts";
+import { dot, fdError } from "../../unit/train/fd.ts";
 
 export interface RopeCase { N: number; NH: number; HS: number; maxPos: number; seed: number }
-export interface AttentionCase extends AttentionDims { seed: number }
+/** `fd`: also check the gradients of the GPU's own forward + backward against float64 finite differences. */
+export interface AttentionCase extends AttentionDims { seed: number; fd?: boolean }
 export interface ClassifierCase { N: number; C: number; V: number; chunk?: number; dwte: boolean; seed: number }
 
 /** Max relative error per output, plus what else the test checks. */
-export interface Report { errors: Record<string, number>; gpuErrors: string[]; chunk?: number }
+export interface Report { errors: Record<string, number>; gpuErrors: string[]; chunk?: number; plan?: AttentionPlan }
+export type AttentionPlan = ReturnType<typeof attention.plan>;
 
 let ctxPromise: Promise<GpuContext> | undefined;
 const gpuErrors: string[] = [];
@@ -127,15 +131,28 @@ async function attentionCase(c: AttentionCase): Promise<Report> {
   };
   attention.forward(ctx, bufs.out, bufs.lse, bufs.q, bufs.k, bufs.v, c);
   attention.backward(ctx, bufs.dq, bufs.dk, bufs.dv, bufs.dout, bufs.q, bufs.k, bufs.v, bufs.out32, bufs.lse32, c);
-  const errors = {
+  const errors: Record<string, number> = {
     out: maxRel(await read(ctx, bufs.out, nq), outRef),
     lse: maxRel(await read(ctx, bufs.lse, B * NH * Tq), lseRef),
     dq: maxRel(await read(ctx, bufs.dq, nq), dqRef),
     dk: maxRel(await read(ctx, bufs.dk, nkv), dkRef), // rows past Tk must come back as they went in
     dv: maxRel(await read(ctx, bufs.dv, nkv), dvRef),
   };
+  if (c.fd) {
+    // the GPU's backward from its own forward (out, lse), gradients from zero, against central differences of
+    // L = sum(out * dout) through the float64 CPU forward; rows past Tk must get 0 (the loss does not read them)
+    for (const g of [bufs.dq, bufs.dk, bufs.dv]) ctx.clear(g);
+    attention.backward(ctx, bufs.dq, bufs.dk, bufs.dv, bufs.dout, bufs.q, bufs.k, bufs.v, bufs.out, bufs.lse, c);
+    const [q64, k64, v64, dout64] = [Float64Array.from(q), Float64Array.from(k), Float64Array.from(v), Float64Array.from(dout)];
+    const [o64, l64] = [new Float64Array(nq), new Float64Array(B * NH * Tq)];
+    const L = () => (attentionForward(o64, l64, q64, k64, v64, c), dot(o64, dout64));
+    const grad = async (b: GPUBuffer, n: number) => Float64Array.from(await read(ctx, b, n));
+    errors.fdDq = fdError(q64, await grad(bufs.dq, nq), L, 1e-4);
+    errors.fdDk = fdError(k64, await grad(bufs.dk, nkv), L, 1e-4);
+    errors.fdDv = fdError(v64, await grad(bufs.dv, nkv), L, 1e-4);
+  }
   for (const b of Object.values(bufs)) ctx.release(b);
-  return report(ctx, errors);
+  return report(ctx, errors, { plan: attention.plan(ctx.limits, c) });
 }
 
 async function classifierCase({ N, C, V, chunk, dwte, seed }: ClassifierCase): Promise<Report> {
