@@ -5,19 +5,26 @@
 // variant of the matmul backward, repeated ids, a weight split into binding ranges under a forced small binding limit,
 // and 2-D workgroup grids under a forced small grid limit. The GEMV (matvec.wgsl, the forward of N <= 8 rows) on every
 // weight format (harness/webgpu-matvec-cases.ts): M 1, 2, 3, 8, OC 1, 37, 130, rows of fewer and more words than its
-// workgroup has threads, bias, accumulate, binding ranges, a 2-D grid; each case also checks which kernel ran.
+// workgroup has threads, bias, accumulate, binding ranges, a 2-D grid; each case also checks which kernel ran. The GEMM
+// (matmul.wgsl, harness/webgpu-gemm-cases.ts): odd sizes (M 37, K 29, N 53) and aligned ones, several tiles, the
+// forward, dinp and dweight products, accumulate, f16 / int8 / int4 weights, split weights, a non-default tile; and the
+// classifier's chunked products (odd and aligned C, with and without dwte) through the same GEMM.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser, openPage, startApp, type RunningApp } from "./browser.ts";
 import type { CaseName, Report } from "./harness/webgpu-kernels.ts";
+import { gemmCases, gemmKernel, gemmOutputs } from "./harness/webgpu-gemm-cases.ts";
 import { matvecCases } from "./harness/webgpu-matvec-cases.ts";
 
 const TOLERANCE = 1e-4; // relative to max(1, |reference|)
 const ALIGN = 256; // minStorageBufferOffsetAlignment of SwiftShader (and the WebGPU default)
 
-/** kernel: the prefix of every pipeline label the case dispatches ("matvec:" for a forward of N <= 8 rows). */
-const CASES: { name: CaseName; outputs: string[]; ranges?: { count: number; limit: number }; kernel?: string; bytes?: number }[] = [
+/**
+ * kernel: the prefix of every pipeline label the case dispatches ("matvec:" for a forward of N <= 8 rows); uses: a
+ * prefix some of them have.
+ */
+const CASES: { name: CaseName; outputs: string[]; ranges?: { count: number; limit: number }; kernel?: string; uses?: string; bytes?: number }[] = [
   { name: "matmulForward: odd sizes, bias", outputs: ["out"], kernel: "matvec:" },
   { name: "matmulForward: scale, no bias, accumulate", outputs: ["out"], kernel: "matvec:" },
   { name: "matmulForward: bias, scale, accumulate, several tiles", outputs: ["out"], kernel: "matmul:" },
@@ -68,6 +75,15 @@ const CASES: { name: CaseName; outputs: string[]; ranges?: { count: number; limi
     ranges: c.ranges ? { count: c.ranges, limit: c.limit! } : undefined,
     kernel: `${c.kernel}:`,
   })),
+  ...Object.entries(gemmCases).map(([name, c]) => ({
+    name: name as CaseName, // the harness's cases include every gemmCases name
+    outputs: gemmOutputs(c),
+    ranges: c.ranges ? { count: c.ranges, limit: c.limit! } : undefined,
+    kernel: gemmKernel(c),
+  })),
+  // the products on the linear layer's GEMM, the folds on classifier_forward / _backward.wgsl
+  { name: "classifier: 3 chunks, odd C 29 (V 150), dwte", outputs: ["losses", "lse", "dh", "dwte"], uses: "matmul:" },
+  { name: "classifier: 4 chunks, aligned C 64 (V 53), no dwte", outputs: ["losses", "lse", "dh"], uses: "matmul:" },
 ];
 
 let app: RunningApp;
@@ -101,7 +117,7 @@ describe("WebGPU kernels match the CPU backend", () => {
     expect((await page.evaluate(() => window.gpuKernels.names())).sort()).toEqual(CASES.map((c) => c.name).sort());
   });
 
-  test.each(CASES)("$name", async ({ name, outputs, ranges, kernel, bytes }) => {
+  test.each(CASES)("$name", async ({ name, outputs, ranges, kernel, uses, bytes }) => {
     const r: Report = await page.evaluate((n) => window.gpuKernels.run(n), name);
     expect(r.gpuErrors).toEqual([]);
     if (bytes !== undefined) expect(r.bytes).toBe(bytes);
@@ -109,6 +125,7 @@ describe("WebGPU kernels match the CPU backend", () => {
       expect(r.kernels.length, r.kernels.join(", ")).toBeGreaterThan(0);
       for (const k of r.kernels) expect(k.startsWith(kernel), k).toBe(true);
     }
+    if (uses) expect(r.kernels.some((k) => k.startsWith(uses)), r.kernels.join(", ")).toBe(true);
     expect(Object.keys(r.errors).sort()).toEqual([...outputs].sort());
     for (const [output, err] of Object.entries(r.errors)) {
       measured[`${name}: ${output}`] = err;

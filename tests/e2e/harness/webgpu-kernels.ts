@@ -4,13 +4,16 @@
 // webgpu-kernels.test.ts. Outputs of overwriting kernels start as NaN; gradients and accumulated outputs start random,
 // so the accumulation is checked. Some cases run through a context whose limits are forced small (a weight split into
 // binding ranges, 2-D workgroup grids). The GEMV cases (webgpu-matvec-cases.ts) run matmul.ts's forward on a weight
-// packed as f32, f16, int8 or int4 against the CPU backend on the same dequantized values (quant.ts frozenValues).
+// packed as f32, f16, int8 or int4 against the CPU backend on the same dequantized values (quant.ts frozenValues); so
+// do the GEMM cases (webgpu-gemm-cases.ts: forward, dinp, dweight, on every format, some with non-default tiles through
+// matmul.ts gemm()), and the classifier cases run its chunked products against the CPU backend's classifier.
 // Each report names the kernels dispatched (GpuContext.dispatches). Test code only, not part of the app.
 
 import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
 import { GpuContext } from "../../../src/lib/train/webgpu/context.ts";
 import * as elementwise from "../../../src/lib/train/webgpu/kernels/elementwise.ts";
 import * as embedding from "../../../src/lib/train/webgpu/kernels/embedding.ts";
+import * as classifier from "../../../src/lib/train/webgpu/kernels/classifier.ts";
 import * as matmul from "../../../src/lib/train/webgpu/kernels/matmul.ts";
 import * as optim from "../../../src/lib/train/webgpu/kernels/optim.ts";
 import * as rmsnorm from "../../../src/lib/train/webgpu/kernels/rmsnorm.ts";
@@ -18,6 +21,7 @@ import elementwiseWgsl from "../../../src/lib/train/webgpu/kernels/elementwise.w
 import embeddingWgsl from "../../../src/lib/train/webgpu/kernels/embedding.wgsl?raw";
 import dequantWgsl from "../../../src/lib/train/webgpu/kernels/dequant.wgsl?raw";
 import { frozenValues, packWeight } from "../../../src/lib/train/quant.ts";
+import { gemmCases, type GemmCase } from "./webgpu-gemm-cases.ts";
 import { matvecCases, type MatvecCase } from "./webgpu-matvec-cases.ts";
 import optimWgsl from "../../../src/lib/train/webgpu/kernels/optim.wgsl?raw";
 import rmsnormWgsl from "../../../src/lib/train/webgpu/kernels/rmsnorm.wgsl?raw";
@@ -118,6 +122,75 @@ function matvec(c: MatvecCase): Spec {
     cpu: (cpu, a) => cpu.matmulForward(a.out!, a.inp!, a.weight!, a.bias ?? null, N, IC, OC, { scale, accumulate }),
     gpu: (ctx, b) => matmul.forward(ctx, b.out!, b.inp!, b.packed!, b.bias ?? null, N, IC, OC, scale, accumulate, format),
     limits: c.limit || c.maxGroups ? limits : undefined,
+  };
+}
+
+/**
+ * A GEMM case: the product(s) of c.product on a weight stored as c.format; the CPU multiplies by the same dequantized
+ * values. With c.tile, the products are encoded through matmul.ts gemm() with those overrides, as forward / backward
+ * lay them out.
+ */
+function gemm(c: GemmCase): Spec {
+  const { N, IC, OC, scale, seed, format, product } = c;
+  const w = random(OC * IC, seed + 1);
+  const grads = product === "backward" ? ["dinp", "dweight", "dbias"] : product === "forward" ? [] : [product];
+  const sizes: Record<string, number> = { dinp: N * IC, dweight: OC * IC, dbias: OC };
+  const data: Arrays = {
+    inp: random(N * IC, seed), weight: format === "f32" ? w : frozenValues(w, OC, IC, format), dout: random(N * OC, seed + 2),
+    ...(format === "f32" ? {} : { packed: new Int32Array(packWeight(w, OC, IC, format).buffer) }),
+    ...(product === "forward" ? { out: c.accumulate ? random(N * OC, seed + 3) : nan(N * OC) } : {}),
+    ...(c.bias ? { bias: random(OC, seed + 4) } : {}),
+  };
+  grads.forEach((g, i) => (data[g] = random(sizes[g]!, seed + 5 + i)));
+  const tile = c.tile;
+  return {
+    data,
+    outputs: product === "forward" ? ["out"] : grads,
+    cpu: (cpu, a) =>
+      product === "forward"
+        ? cpu.matmulForward(a.out!, a.inp!, a.weight!, a.bias ?? null, N, IC, OC, { scale, accumulate: c.accumulate })
+        : cpu.matmulBackward(a.dinp ?? null, a.dweight ?? null, a.dbias ?? null, a.dout!, a.inp!, a.weight!, N, IC, OC, scale),
+    gpu: (ctx, b) => {
+      const weight = b.packed ?? b.weight!;
+      if (!tile) {
+        if (product === "forward") matmul.forward(ctx, b.out!, b.inp!, weight, b.bias ?? null, N, IC, OC, scale, c.accumulate ?? false, format);
+        else matmul.backward(ctx, b.dinp ?? null, b.dweight ?? null, b.dbias ?? null, b.dout!, b.inp!, weight, N, IC, OC, scale, format);
+        return;
+      }
+      const bFormat = format;
+      if (product === "forward") {
+        const q = { a: b.inp!, aT: false, lda: IC, b: weight, bT: true, bFormat, y: b.out!, ldy: OC, bias: b.bias, alpha: scale };
+        matmul.gemm(ctx, { M: N, P: OC, K: IC, ...q, accumulate: c.accumulate ?? false }, tile);
+      }
+      if (b.dinp) matmul.gemm(ctx, { M: N, P: IC, K: OC, a: b.dout!, aT: false, lda: OC, b: weight, bT: false, bFormat, y: b.dinp, ldy: IC, alpha: scale, accumulate: true }, tile);
+      if (b.dweight) matmul.gemm(ctx, { M: OC, P: IC, K: N, a: b.dout!, aT: true, lda: OC, b: b.inp!, bT: false, y: b.dweight, ldy: IC, alpha: scale, accumulate: true }, tile);
+    },
+    limits: c.limit ? { maxStorageBufferBindingSize: c.limit } : undefined,
+  };
+}
+
+/**
+ * The fused lm_head + cross-entropy (classifier.ts) forward then backward, in vocabulary chunks of `chunk` rows, against
+ * the CPU backend's: each side's backward uses its own forward's lse. Every fourth row has no target.
+ */
+function classifierCase(N: number, C: number, V: number, chunk: number, withDwte: boolean, seed: number): Spec {
+  const targets = Int32Array.from(ints(N, seed + 2, V), (t, n) => (n % 4 === 0 ? -1 : n === 1 ? V - 1 : t));
+  const dloss = 1 / targets.filter((t) => t >= 0).length;
+  const data: Arrays = {
+    h: random(N * C, seed), wte: random(V * C, seed + 1, -0.5, 0.5), targets, losses: nan(N), lse: nan(N), dh: random(N * C, seed + 3),
+    ...(withDwte ? { dwte: random(V * C, seed + 4) } : {}),
+  };
+  return {
+    data,
+    outputs: withDwte ? ["losses", "lse", "dh", "dwte"] : ["losses", "lse", "dh"],
+    cpu: (cpu, a) => {
+      cpu.classifierForward(a.losses!, a.lse!, a.h!, a.wte!, a.targets!, N, C, V);
+      cpu.classifierBackward(a.dh!, a.dwte ?? null, a.h!, a.wte!, a.targets!, a.lse!, dloss, N, C, V);
+    },
+    gpu: (ctx, b) => {
+      classifier.forward(ctx, b.losses!, b.lse!, b.h!, b.wte!, b.targets!, N, C, V, chunk);
+      classifier.backward(ctx, b.dh!, b.dwte ?? null, b.h!, b.wte!, b.targets!, b.lse!, dloss, N, C, V, chunk);
+    },
   };
 }
 
@@ -289,6 +362,10 @@ export const cases = {
   "sumSquares": () => sumSquares(61),
   "2-D workgroup grids": () => grids(70),
   ...Object.fromEntries(Object.entries(matvecCases).map(([name, c]) => [name, () => matvec(c)])),
+  ...Object.fromEntries(Object.entries(gemmCases).map(([name, c]) => [name, () => gemm(c)])),
+  // C 29: chunks must be multiples of 64 rows (aligned offsets): 64, 64, 22; C 64: any row count, chunks of 16: 16 x 3, 5
+  "classifier: 3 chunks, odd C 29 (V 150), dwte": () => classifierCase(37, 29, 150, 64, true, 300),
+  "classifier: 4 chunks, aligned C 64 (V 53), no dwte": () => classifierCase(37, 64, 53, 16, false, 310),
 } satisfies Record<string, () => Spec>;
 
 export type CaseName = keyof typeof cases;
