@@ -10,7 +10,7 @@
 // (Tq = 1) gets rows = 1: the whole workgroup splits the one query's keys.
 
 import type { AttentionDims } from "../../backend.ts";
-import type { GpuContext } from "../context.ts";
+import { paramValues, wgslStruct, type GpuContext } from "../context.ts";
 import forwardWgsl from "./attention_forward.wgsl?raw";
 import dqWgsl from "./attention_backward_dq.wgsl?raw";
 import dkdvWgsl from "./attention_backward_dkdv.wgsl?raw";
@@ -21,6 +21,9 @@ const WG = 64;
 const MAX_ROWS = 8;
 /** Most rows per tile (keys, or query rows in the dk/dv pass) held in workgroup memory. */
 const MAX_TILE = 64;
+
+/** The uniform fields of all three kernels, in order (scale = 1 / sqrt(HS)). */
+const PARAMS = [["Tq", "u32"], ["Tk", "u32"], ["kvStride", "u32"], ["NH", "u32"], ["NKV", "u32"], ["scale", "f32"]] as const;
 
 export type Kernel = "forward" | "dq" | "dkdv";
 const CODE: Record<Kernel, string> = { forward: forwardWgsl, dq: dqWgsl, dkdv: dkdvWgsl };
@@ -67,7 +70,8 @@ export function plan(limits: GPUSupportedLimits, d: AttentionDims): Record<Kerne
 
 function pipeline(ctx: GpuContext, kernel: Kernel, HS: number, overrides: Record<string, number>): GPUComputePipeline {
   // HS sizes private arrays, which WGSL wants as a const: it is prepended, and so part of the module's key
-  return ctx.pipeline(`attention:${kernel}:HS=${HS}`, `const HS = ${HS}u;\n${CODE[kernel]}`, { WG, ...overrides });
+  const code = [`const HS = ${HS}u;`, wgslStruct("Params", PARAMS), CODE[kernel]].join("\n");
+  return ctx.pipeline(`attention:${kernel}:HS=${HS}`, code, { WG, ...overrides });
 }
 
 // q (B,Tq,NH,HS), k v (B,kvStride,NKV,HS) -> out (B,Tq,NH,HS), lse (B,NH,Tq)
@@ -96,9 +100,7 @@ export function backward(
 }
 
 function params(d: AttentionDims) {
-  return [
-    ["u32", d.Tq], ["u32", d.Tk], ["u32", d.kvStride], ["u32", d.NH], ["u32", d.NKV], ["f32", 1 / Math.sqrt(d.HS)],
-  ] as const;
+  return paramValues(PARAMS, { Tq: d.Tq, Tk: d.Tk, kvStride: d.kvStride, NH: d.NH, NKV: d.NKV, scale: 1 / Math.sqrt(d.HS) });
 }
 
 function check(d: AttentionDims): void {

@@ -5,20 +5,12 @@
 //   over the query rows t >= j - (Tk - Tq) of each head h with h / (NH/NKV) = kv head
 // The workgroup is a BKV x KS grid (KS = WG / BKV): thread (c, s) takes query rows s, s + KS, ... of each tile of BQ
 // rows (q, dout, lse and D in workgroup memory) for key c and keeps a partial dk and dv (2 HS); the KS partials of a
-// key are summed in workgroup memory. Workgroups: (ceil(Tk/BKV), NKV, B). HS is a const prepended by attention.ts.
+// key are summed in workgroup memory. Workgroups: (ceil(Tk/BKV), NKV, B).
+// HS (a const) and struct Params (Tq, Tk, kvStride, NH, NKV, scale) are prepended by attention.ts.
 
 override WG: u32 = 64; // threads, BKV x KS
 override BKV: u32 = 8; // key rows per workgroup (divides WG)
 override BQ: u32 = 32; // query rows per tile; 2 BQ HS >= WG, as the merge uses the tile as scratch
-
-struct Params {
-  Tq: u32,
-  Tk: u32,
-  kvStride: u32,
-  NH: u32,
-  NKV: u32,
-  scale: f32,
-}
 
 @group(0) @binding(0) var<storage, read_write> dk: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dv: array<f32>;

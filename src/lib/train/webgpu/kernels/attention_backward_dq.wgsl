@@ -5,20 +5,12 @@
 // A workgroup takes BQ query rows of one head as a BQ x KS grid (KS = WG / BQ); thread (r, s) sums over keys s,
 // s + KS, ... of each tile of BK keys (k and v in workgroup memory) into a partial dq (HS); the KS partials of a row
 // are summed in workgroup memory. D (also summed over the KS threads) is kept for pass 2 (attention_backward_dkdv.wgsl).
-// Workgroups: (ceil(Tq/BQ), NH, B). HS is a const prepended by attention.ts.
+// Workgroups: (ceil(Tq/BQ), NH, B).
+// HS (a const) and struct Params (Tq, Tk, kvStride, NH, NKV, scale) are prepended by attention.ts.
 
 override WG: u32 = 64; // threads, BQ x KS
 override BQ: u32 = 8; // query rows per workgroup (divides WG)
 override BK: u32 = 32; // keys per tile; 2 BK HS >= WG
-
-struct Params {
-  Tq: u32,
-  Tk: u32,
-  kvStride: u32,
-  NH: u32,
-  NKV: u32,
-  scale: f32,
-}
 
 @group(0) @binding(0) var<storage, read_write> dq: array<f32>;
 @group(0) @binding(1) var<storage, read_write> D: array<f32>;

@@ -1,27 +1,19 @@
 // Causal grouped-query attention forward (flash attention: no (T,T) scores exist), driven by attention.ts.
 // q (B,Tq,NH,HS), k v (B,kvStride,NKV,HS) -> out (B,Tq,NH,HS), lse (B,NH,Tq)
-//   s_tj = q_t . k_j * scale, out_t = sum_j exp(s_tj - lse_t) v_j, lse_t = log sum_j exp(s_tj), over keys j <= Tk - Tq + t
+//   x_tj = q_t . k_j * scale, out_t = sum_j exp(x_tj - lse_t) v_j, lse_t = log sum_j exp(x_tj), over keys j <= Tk - Tq + t
 // A workgroup takes BQ query rows of one head as a BQ x KS grid of threads (KS = WG / BQ). Keys come in tiles of BK
 // rows (k and v in workgroup memory, shared by the BQ rows); thread (r, s) takes keys s, s + KS, s + 2 KS, ... of
-// each tile for row r and keeps an online-softmax state over them: running max m, l = sum exp(s - m) and the partial
-// output o (HS) = sum exp(s - m) v. The KS states of a row are then merged in workgroup memory:
+// each tile for row r and keeps an online-softmax state over their scores x: running max m, l = sum exp(x - m) and
+// the partial output o (HS) = sum exp(x - m) v. The KS states of a row are then merged in workgroup memory:
 //   M = max m, L = sum l exp(m - M), out = sum o exp(m - M) / L, lse = M + log L
 // Decoding (Tq = 1) runs with BQ = 1: the whole workgroup splits the one row's keys.
 // Head h reads kv head h / (NH/NKV); k and v rows >= Tk (the unused cache) are never read.
-// Workgroups: (ceil(Tq/BQ), NH, B). HS is a const prepended by attention.ts (a private array needs a const size).
+// Workgroups: (ceil(Tq/BQ), NH, B). HS (a const: a private array needs a const size) and
+// struct Params (Tq, Tk, kvStride, NH, NKV, scale = 1/sqrt(HS)) are prepended by attention.ts.
 
 override WG: u32 = 64; // threads, BQ x KS
 override BQ: u32 = 8; // query rows per workgroup (divides WG)
 override BK: u32 = 32; // keys per tile; 2 BK HS >= WG, as the merge uses the tile as scratch
-
-struct Params {
-  Tq: u32,
-  Tk: u32,
-  kvStride: u32,
-  NH: u32,
-  NKV: u32,
-  scale: f32, // 1 / sqrt(HS)
-}
 
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
 @group(0) @binding(1) var<storage, read_write> lse: array<f32>;
