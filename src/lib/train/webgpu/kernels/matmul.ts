@@ -66,7 +66,21 @@ export interface Gemm {
 
 /** Encodes the GEMM `q` (see Gemm), with `tile` for the pipeline's overrides. */
 export function gemm(ctx: GpuContext, q: Gemm, tile: GemmTile = GEMM_TILE): void {
+  if (tile !== GEMM_TILE) checkTile(ctx, tile);
   if (q.M * q.P > 0) run(ctx, [gemmJob(ctx, q, tile)]);
+}
+
+/** Throws unless `t` is a tile matmul.wgsl takes: sides multiples of 4, its threads and workgroup memory within limits. */
+function checkTile(ctx: GpuContext, t: GemmTile): void {
+  const threads = (t.TILE_M / 4) * (t.TILE_N / 4);
+  const bytes = 4 * t.TILE_K * (t.TILE_M + t.TILE_N);
+  const lim = ctx.limits;
+  if (![t.TILE_M, t.TILE_N, t.TILE_K].every((v) => v > 0 && v % 4 === 0) || threads > lim.maxComputeInvocationsPerWorkgroup
+    || bytes > lim.maxComputeWorkgroupStorageSize) {
+    throw new RangeError(
+      `matmul: tile ${t.TILE_M} x ${t.TILE_N} x ${t.TILE_K} needs sides that are multiples of 4, ${threads} threads (at most ${lim.maxComputeInvocationsPerWorkgroup}) and ${bytes} bytes of workgroup memory (at most ${lim.maxComputeWorkgroupStorageSize})`,
+    );
+  }
 }
 
 interface Job {
