@@ -69,7 +69,9 @@ export function keepTail(s: string, max: number, measure: (s: string) => number)
   if (measure(s.slice(start)) > max) return sliceTailChars(s.slice(start), max, measure);
   let used = measure(s.slice(start));
   while (start > 0) {
-    const prev = s.lastIndexOf("\n", start - 2) + 1;
+    // the line before [.., start): from after the "\n" before its own "\n" at start - 1 (from 0 when there is none;
+    // lastIndexOf with a negative position would find a "\n" at 0 again and never move)
+    const prev = start >= 2 ? s.lastIndexOf("\n", start - 2) + 1 : 0;
     const cost = measure(s.slice(prev, start));
     if (used + cost > max) break;
     used += cost;

@@ -114,4 +114,12 @@ describe("keepTail / keepHead", () => {
     expect(keepTail("aa\nbbbbbbbb", 4, len)).toBe("bbbb");
     expect(keepHead("aaaaaaaa\nb", 4, len)).toBe("");
   });
+  it("end when the text starts with a blank line and a token count is not additive over lines", () => {
+    // A tokenizer's count of the whole can exceed the sum over its lines (merges across "\n"). keepTail then walks
+    // back to the first line; with the text starting with "\n" it used to find that "\n" again for ever (a training
+    // run hung tokenizing its 4,412th sample).
+    const letters = (t: string) => (t === "\nab\ncd" ? 100 : t.replace(/\n/g, "").length);
+    expect(keepTail("\nab\ncd", 4, letters)).toBe("\nab\ncd");
+    expect(keepTail("\n\nab\ncd", 4, (t) => (t.startsWith("\n\n") ? 100 : t.replace(/\n/g, "").length))).toBe("\n\nab\ncd");
+  });
 });
