@@ -13,7 +13,7 @@
 // language's files in a stable hash order of their paths until its cap. Deterministic: sorted walks, stable hashes.
 
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
 import { BUILTIN_CORPUS } from "../../src/lib/fim/builtin.ts";
 import { detectLanguage } from "../../src/lib/fim/languages.ts";
@@ -225,7 +225,11 @@ export const SOURCES: readonly Source[] = [
     id: "node_modules",
     find({ root }) {
       const found: FoundPackage[] = [];
-      for (const dir of packageDirs(join(root, "node_modules"))) {
+      const nodeModules = join(root, "node_modules");
+      for (const dir of packageDirs(nodeModules)) {
+        // this project's own workspace packages are links out of node_modules: its code, which changes with every
+        // commit, is not a corpus source (and would make the corpus differ from one checkout to the next)
+        if (!realpathSync(dir).startsWith(realpathSync(nodeModules) + "/")) continue;
         const pkg = readPackageJson(dir);
         const license = typeof pkg?.license === "string" ? pkg.license : "";
         if (!pkg?.name || !PERMISSIVE.has(license)) continue;

@@ -3,7 +3,7 @@
 // dpkg's status file), each recorded with its licence and version; excluded paths left out; a missing source warns
 // (naming the command that gets it) and adds no files; non-permissive packages skipped; the summary by language and
 // the per-language caps; the same order every run. Nothing here reaches the network.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -85,6 +85,9 @@ describe("default model corpus sources", () => {
       "zdup/package.json": pkgJson("zdup", "1.0.0", "MIT"),
       "zdup/index.js": shared,
     });
+    // a workspace package: node_modules/ws-app links to the project's own folder, which is not a corpus source
+    put(join(root, "packages/app"), { "package.json": pkgJson("@ws/app", "0.1.0", "MIT"), "index.js": code("js") });
+    symlinkSync(join(root, "packages/app"), join(root, "node_modules/ws-app"));
     put(join(cache, "npm"), {
       [`${fetchedDirName(FETCHED[0])}/package/package.json`]: pkgJson("tsy", "1.2.3", "Apache-2.0"),
       [`${fetchedDirName(FETCHED[0])}/package/src/core.ts`]: code("ts"),
@@ -128,6 +131,7 @@ describe("default model corpus sources", () => {
     const rec = (name: string) => corpus.packages.find((p) => p.name === name);
     expect(rec("good")).toMatchObject({ source: "node_modules", version: "1.0.0", license: "MIT", files: 2 });
     expect(rec("@scope/pkg")).toMatchObject({ source: "node_modules", version: "0.2.0", license: "ISC", files: 1 });
+    expect(rec("@ws/app")).toBeUndefined();
     expect(rec("tsy")).toMatchObject({ source: "npm-fetched", version: "1.2.3", license: "Apache-2.0", files: 2 });
     expect(rec("libpython3.11-stdlib")).toMatchObject({ source: "python-stdlib", version: "3.11.2-6+deb12u6", license: "PSF-2.0", files: 3 });
     expect(rec("libpython3.11-stdlib")!.origin).toContain("/usr/lib/python3.11");
