@@ -17,14 +17,10 @@ import * as classifier from "../../../src/lib/train/webgpu/kernels/classifier.ts
 import * as matmul from "../../../src/lib/train/webgpu/kernels/matmul.ts";
 import * as optim from "../../../src/lib/train/webgpu/kernels/optim.ts";
 import * as rmsnorm from "../../../src/lib/train/webgpu/kernels/rmsnorm.ts";
-import elementwiseWgsl from "../../../src/lib/train/webgpu/kernels/elementwise.wgsl?raw";
-import embeddingWgsl from "../../../src/lib/train/webgpu/kernels/embedding.wgsl?raw";
 import dequantWgsl from "../../../src/lib/train/webgpu/kernels/dequant.wgsl?raw";
 import { frozenValues, packWeight } from "../../../src/lib/train/quant.ts";
 import { gemmCases, type GemmCase } from "./webgpu-gemm-cases.ts";
 import { matvecCases, type MatvecCase } from "./webgpu-matvec-cases.ts";
-import optimWgsl from "../../../src/lib/train/webgpu/kernels/optim.wgsl?raw";
-import rmsnormWgsl from "../../../src/lib/train/webgpu/kernels/rmsnorm.wgsl?raw";
 
 /** Max relative error per output, GPU errors seen (prefixed with the case), binding ranges used. */
 export interface Report {
@@ -455,13 +451,13 @@ async function run(name: CaseName): Promise<Report> {
   return { errors, gpuErrors, ranges, kernels, bytes };
 }
 
-/** Compiles each kernel file and returns its WGSL errors and warnings as "file:line:col message". */
+/** Compiles each kernel file (as its driver compiles it) and returns its WGSL errors and warnings as "file:line:col message". */
 async function compile(): Promise<string[]> {
   const ctx = await gpu();
   const files = {
-    "elementwise.wgsl": elementwiseWgsl, "embedding.wgsl": embeddingWgsl, "dequant.wgsl": dequantWgsl, "dequant.wgsl + matmul.wgsl": matmul.MATMUL_WGSL,
-    "dequant.wgsl + matvec.wgsl": matmul.MATVEC_WGSL,
-    "optim.wgsl": optimWgsl, "rmsnorm.wgsl": rmsnormWgsl,
+    "elementwise.wgsl": elementwise.ELEMENTWISE_WGSL, "embedding.wgsl": embedding.EMBEDDING_WGSL, "dequant.wgsl": dequantWgsl,
+    "dequant.wgsl + matmul.wgsl": matmul.MATMUL_WGSL, "dequant.wgsl + matvec.wgsl": matmul.MATVEC_WGSL,
+    "optim.wgsl": optim.OPTIM_WGSL, "rmsnorm.wgsl": rmsnorm.RMSNORM_WGSL,
   };
   const out: string[] = [];
   for (const [file, code] of Object.entries(files)) {

@@ -10,9 +10,7 @@ import { conv1dBackward, conv1dForward } from "../../../src/lib/train/cpu/conv1d
 import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
 import { scanBackward, scanForward } from "../../../src/lib/train/cpu/scan.ts";
 import { WebGpuBackend } from "../../../src/lib/train/webgpu/backend.ts";
-import { scanSources } from "../../../src/lib/train/webgpu/kernels/ssm.ts";
-import conv1dWgsl from "../../../src/lib/train/webgpu/kernels/conv1d.wgsl?raw";
-import copyColumnsWgsl from "../../../src/lib/train/webgpu/kernels/copy_columns.wgsl?raw";
+import { CONV1D_WGSL, COPY_COLUMNS_WGSL, scanSources } from "../../../src/lib/train/webgpu/kernels/ssm.ts";
 
 /** Per output: max relative error, max absolute error; GPU errors seen (prefixed with the case). */
 export interface Report {
@@ -286,7 +284,7 @@ async function run(name: CaseName): Promise<Report> {
 /** Compiles each kernel file (the scan's for DS 1, 4 and 16) and returns its WGSL errors and warnings. */
 async function compile(): Promise<string[]> {
   const { device } = (await gpu()).ctx;
-  const files: Record<string, string> = { "copy_columns.wgsl": copyColumnsWgsl, "conv1d.wgsl": conv1dWgsl };
+  const files: Record<string, string> = { "copy_columns.wgsl": COPY_COLUMNS_WGSL, "conv1d.wgsl": CONV1D_WGSL };
   for (const DS of [1, 4, 16]) {
     const s = scanSources(DS);
     files[`scan_forward.wgsl (DS ${DS})`] = s.forward;

@@ -20,8 +20,15 @@ export const STORAGE = 0x80 | 0x4 | 0x8; // GPUBufferUsage.STORAGE | COPY_SRC | 
 /** The kinds a uniform field takes (4 bytes each). */
 export type ParamKind = "u32" | "f32" | "i32";
 
-/** A parameter block for a kernel: each field a u32 or f32, in the order the WGSL struct declares them. */
-export type Params = readonly (readonly [kind: ParamKind, value: number])[];
+/** A kernel's parameter block, positional: each field's kind and value, in the order its WGSL struct declares them. */
+type Params = readonly (readonly [kind: ParamKind, value: number])[];
+
+declare const named: unique symbol;
+/**
+ * The uniform values of one dispatch, as GpuContext.dispatch takes them: made by paramValues only (the brand), so
+ * every kernel's values are given by field name and laid out in its table's order.
+ */
+export type ParamBlock = Params & { readonly [named]: true };
 
 /**
  * A kernel's uniform fields as one table, [name, kind] in declaration order (declare it `as const`): the WGSL struct
@@ -38,11 +45,11 @@ export function wgslStruct(name: string, fields: ParamFields): string {
 }
 
 /** `values` in the order of `fields`, as GpuContext.dispatch takes them. */
-export function paramValues<F extends ParamFields>(fields: F, values: ParamValues<F>): Params {
+export function paramValues<F extends ParamFields>(fields: F, values: ParamValues<F>): ParamBlock {
   return fields.map(([name, kind]) => {
     const v = (values as Record<string, number | boolean>)[name]!;
     return [kind, typeof v === "boolean" ? (v ? 1 : 0) : v] as const;
-  });
+  }) as Params as ParamBlock;
 }
 
 /** What a kernel binds: a whole buffer, or a range of one (a weight split into row ranges, a vocabulary chunk). */
@@ -184,11 +191,12 @@ export class GpuContext {
 
   /**
    * Encodes one dispatch, the one way every kernel is encoded: binding i is `bindings[i]` (i = 0..n-1; a buffer or a
-   * range of one), then the params as a uniform at binding n. `groups` is the workgroup count in x, y, z. `traffic`:
-   * the bytes it reads and writes, where the kernel knows them (else the bytes bound are counted as its traffic).
+   * range of one), then the params (made by paramValues) as a uniform at binding n. `groups` is the workgroup count in
+   * x, y, z. `traffic`: the bytes it reads and writes, where the kernel knows them (else the bytes bound are counted as
+   * its traffic).
    */
   dispatch(
-    pipeline: GPUComputePipeline, bindings: readonly Binding[], params: Params, groups: readonly [number, number?, number?], traffic?: number,
+    pipeline: GPUComputePipeline, bindings: readonly Binding[], params: ParamBlock, groups: readonly [number, number?, number?], traffic?: number,
   ): void {
     const entries: GPUBindGroupEntry[] = bindings.map((b, binding) => ({ binding, resource: isBuffer(b) ? { buffer: b } : b }));
     if (params.length > 0) entries.push({ binding: bindings.length, resource: { buffer: this.uniform(params) } });

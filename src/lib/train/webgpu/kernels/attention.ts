@@ -23,7 +23,7 @@ const MAX_ROWS = 8;
 const MAX_TILE = 64;
 
 /** The uniform fields of all three kernels, in order (scale = 1 / sqrt(HS)). */
-const PARAMS = [["Tq", "u32"], ["Tk", "u32"], ["kvStride", "u32"], ["NH", "u32"], ["NKV", "u32"], ["scale", "f32"]] as const;
+export const ATTENTION_PARAMS = [["Tq", "u32"], ["Tk", "u32"], ["kvStride", "u32"], ["NH", "u32"], ["NKV", "u32"], ["scale", "f32"]] as const;
 
 export type Kernel = "forward" | "dq" | "dkdv";
 const CODE: Record<Kernel, string> = { forward: forwardWgsl, dq: dqWgsl, dkdv: dkdvWgsl };
@@ -68,10 +68,14 @@ export function plan(limits: GPUSupportedLimits, d: AttentionDims): Record<Kerne
   };
 }
 
-function pipeline(ctx: GpuContext, kernel: Kernel, HS: number, overrides: Record<string, number>): GPUComputePipeline {
+/** `kernel`'s WGSL as compiled for head size HS: the HS constant, `struct Params` from ATTENTION_PARAMS, the kernel file. */
+export function attentionSource(kernel: Kernel, HS: number): string {
   // HS sizes private arrays, which WGSL wants as a const: it is prepended, and so part of the module's key
-  const code = [`const HS = ${HS}u;`, wgslStruct("Params", PARAMS), CODE[kernel]].join("\n");
-  return ctx.pipeline(`attention:${kernel}:HS=${HS}`, code, { WG, ...overrides });
+  return [`const HS = ${HS}u;`, wgslStruct("Params", ATTENTION_PARAMS), CODE[kernel]].join("\n");
+}
+
+function pipeline(ctx: GpuContext, kernel: Kernel, HS: number, overrides: Record<string, number>): GPUComputePipeline {
+  return ctx.pipeline(`attention:${kernel}:HS=${HS}`, attentionSource(kernel, HS), { WG, ...overrides });
 }
 
 // q (B,Tq,NH,HS), k v (B,kvStride,NKV,HS) -> out (B,Tq,NH,HS), lse (B,NH,Tq)
@@ -100,7 +104,7 @@ export function backward(
 }
 
 function params(d: AttentionDims) {
-  return paramValues(PARAMS, { Tq: d.Tq, Tk: d.Tk, kvStride: d.kvStride, NH: d.NH, NKV: d.NKV, scale: 1 / Math.sqrt(d.HS) });
+  return paramValues(ATTENTION_PARAMS, { Tq: d.Tq, Tk: d.Tk, kvStride: d.kvStride, NH: d.NH, NKV: d.NKV, scale: 1 / Math.sqrt(d.HS) });
 }
 
 function check(d: AttentionDims): void {

@@ -5,7 +5,7 @@
 // multiple of rows whose byte size is a multiple of minStorageBufferOffsetAlignment (the last chunk takes the rest). The
 // chunk's three products run the linear layer's GEMM (matmul.ts gemm); the folds are classifier_forward / _backward.wgsl.
 
-import { gcd, type GpuContext } from "../context.ts";
+import { gcd, paramValues, wgslStruct, type GpuContext } from "../context.ts";
 import { bindable, gemm } from "./matmul.ts";
 import forwardWgsl from "./classifier_forward.wgsl?raw";
 import backwardWgsl from "./classifier_backward.wgsl?raw";
@@ -15,6 +15,14 @@ export const VOCAB_CHUNK = 8192;
 /** Most bytes the (N, chunk) logits scratch may take. */
 const SCRATCH_BYTES = 64 << 20;
 const WG = 64; // row and elementwise kernels
+
+/** classifier_forward.wgsl's uniform fields, in order: the chunk is vocabulary rows v0..v0+w-1; first, last: flags. */
+export const CLASSIFIER_FORWARD_PARAMS = [["N", "u32"], ["w", "u32"], ["v0", "u32"], ["first", "u32"], ["last", "u32"]] as const;
+/** classifier_backward.wgsl's uniform fields, in order (total = N * w). */
+export const CLASSIFIER_BACKWARD_PARAMS = [["total", "u32"], ["w", "u32"], ["v0", "u32"], ["dloss", "f32"]] as const;
+/** The fold shaders as compiled: each one's `struct Params` from its table, then its .wgsl file. */
+export const CLASSIFIER_FORWARD_WGSL = [wgslStruct("Params", CLASSIFIER_FORWARD_PARAMS), forwardWgsl].join("\n");
+export const CLASSIFIER_BACKWARD_WGSL = [wgslStruct("Params", CLASSIFIER_BACKWARD_PARAMS), backwardWgsl].join("\n");
 
 /**
  * Vocabulary rows per chunk: at most `want`, with chunk·C·4 a multiple of the storage offset alignment and both the
@@ -42,13 +50,13 @@ export function forward(
   const CH = chunkRows(ctx.limits, N, C, V, chunk);
   const logits = ctx.buffer(N * CH * 4, "classifier:logits");
   const state = ctx.buffer(N * 3 * 4, "classifier:state");
-  const fold = ctx.pipeline("classifier:forward", forwardWgsl, { WG });
+  const fold = ctx.pipeline("classifier:forward", CLASSIFIER_FORWARD_WGSL, { WG });
   for (let v0 = 0; v0 < V; v0 += CH) {
     const w = Math.min(CH, V - v0);
     const wc = { buffer: wte, offset: v0 * C * 4, size: w * C * 4 };
     logitsOf(ctx, logits, h, wc, N, C, w);
-    const flags = [["u32", v0 === 0 ? 1 : 0], ["u32", v0 + w >= V ? 1 : 0]] as const;
-    ctx.dispatch(fold, [losses, lse, state, logits, targets], [["u32", N], ["u32", w], ["u32", v0], ...flags], ctx.grid(N));
+    const params = paramValues(CLASSIFIER_FORWARD_PARAMS, { N, w, v0, first: v0 === 0, last: v0 + w >= V });
+    ctx.dispatch(fold, [losses, lse, state, logits, targets], params, ctx.grid(N));
   }
   ctx.release(logits);
   ctx.release(state);
@@ -62,13 +70,14 @@ export function backward(
   if (N === 0 || V === 0) return;
   const CH = chunkRows(ctx.limits, N, C, V, chunk);
   const logits = ctx.buffer(N * CH * 4, "classifier:dlogits");
-  const grad = ctx.pipeline("classifier:backward", backwardWgsl, { WG });
+  const grad = ctx.pipeline("classifier:backward", CLASSIFIER_BACKWARD_WGSL, { WG });
   for (let v0 = 0; v0 < V; v0 += CH) {
     const w = Math.min(CH, V - v0);
     const range = { offset: v0 * C * 4, size: w * C * 4 };
     const wc = { buffer: wte, ...range };
     logitsOf(ctx, logits, h, wc, N, C, w);
-    ctx.dispatch(grad, [logits, lse, targets], [["u32", N * w], ["u32", w], ["u32", v0], ["f32", dloss]], ctx.grid(Math.ceil((N * w) / WG)));
+    const params = paramValues(CLASSIFIER_BACKWARD_PARAMS, { total: N * w, w, v0, dloss });
+    ctx.dispatch(grad, [logits, lse, targets], params, ctx.grid(Math.ceil((N * w) / WG)));
     // dh (N,C) += G (N,w) @ Wc (w,C)
     gemm(ctx, { M: N, P: C, K: w, a: logits, aT: false, lda: w, b: wc, bT: false, y: dh, ldy: C, accumulate: true });
     // dWc (w,C) += G^T @ h: A(j,n) = G[n*w + j]

@@ -1,16 +1,10 @@
 // The cross-entropy gradient of one vocabulary chunk, written over its recomputed logits.
 // logits (N,w) for vocabulary rows v0..v0+w-1, lse (N), targets (N; -1 = no loss)
 //   -> logits := dlogits = dloss * (exp(logit - lse) - [v0 + j == target]), 0 on rows whose target is -1
-// One invocation per element (2-D grid past 65535 workgroups).
+// One invocation per element (2-D grid past 65535 workgroups). `struct Params` (total = N * w, w, v0, dloss) is made
+// from classifier.ts's CLASSIFIER_BACKWARD_PARAMS table, which classifier.ts puts in front of this text.
 
 override WG: u32 = 64;
-
-struct Params {
-  total: u32, // N * w
-  w: u32,
-  v0: u32,
-  dloss: f32,
-}
 
 @group(0) @binding(0) var<storage, read_write> logits: array<f32>;
 @group(0) @binding(1) var<storage, read> lse: array<f32>;

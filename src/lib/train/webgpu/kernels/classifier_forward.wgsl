@@ -2,16 +2,10 @@
 // chunk turns it into the log-sum-exp and the loss. One workgroup per row (2-D grid past 65535 rows).
 // logits (N,w) for vocabulary rows v0..v0+w-1, targets (N; -1 = no loss), state (N,3) -> state (N,3);
 // on the last chunk -> lse (N), losses (N) = lse - logit[target] (0 where target < 0)
+// `struct Params` (N, w, v0, first, last) is made from classifier.ts's CLASSIFIER_FORWARD_PARAMS table, which
+// classifier.ts puts in front of this text.
 
 override WG: u32 = 64; // a power of two (tree reduction)
-
-struct Params {
-  N: u32,
-  w: u32,
-  v0: u32,
-  first: u32,
-  last: u32,
-}
 
 @group(0) @binding(0) var<storage, read_write> losses: array<f32>;
 @group(0) @binding(1) var<storage, read_write> lse: array<f32>;

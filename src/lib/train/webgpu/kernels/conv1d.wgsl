@@ -12,17 +12,10 @@
 // The reductions walk (b,t) in order inside one thread: no races, no atomics. Threads come on a 2-D grid of
 // workgroups (index = (wid.y * nwg.x + wid.x) * WG + lid.x). Each entry point has its own bindings (buffers in the
 // driver's order, then the params). silu'(p) = s(p) * (1 + p * (1 - s(p))), s = sigmoid.
+// `struct Params` (B, T, DI, K, hasBias, hasState) is made from ssm.ts's CONV1D_PARAMS table, which ssm.ts puts in
+// front of this text.
 
 override WG: u32;
-
-struct Params {
-  B: u32,
-  T: u32,
-  DI: u32,
-  K: u32,
-  hasBias: u32,
-  hasState: u32,
-}
 
 fn index(wid: vec3u, nwg: vec3u, lid: vec3u) -> u32 {
   return (wid.y * nwg.x + wid.x) * WG + lid.x;

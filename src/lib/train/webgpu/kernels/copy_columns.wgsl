@@ -4,18 +4,10 @@
 //   dst = src, or dst += src when accumulate != 0
 // One thread per copied element, on a 2-D grid of workgroups (thread index = (wid.y * nwg.x + wid.x) * WG + lid.x).
 // dst and src must be different buffers (a buffer cannot be bound both writable and read-only in one dispatch).
+// `struct Params` (N, width, dstStride, dstCol, srcStride, srcCol, accumulate) is made from ssm.ts's
+// COPY_COLUMNS_PARAMS table, which ssm.ts puts in front of this text.
 
 override WG: u32;
-
-struct Params {
-  N: u32,
-  width: u32,
-  dstStride: u32,
-  dstCol: u32,
-  srcStride: u32,
-  srcCol: u32,
-  accumulate: u32,
-}
 
 @group(0) @binding(0) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(1) var<storage, read> src: array<f32>;

@@ -1,16 +1,20 @@
 // Elementwise kernels on the GPU (elementwise.wgsl), matching cpu/swiglu.ts and CpuBackend's addInPlace / scale: one
 // thread per element.
 
-import type { GpuContext, Params } from "../context.ts";
+import { paramValues, wgslStruct, type GpuContext } from "../context.ts";
 import code from "./elementwise.wgsl?raw";
 
 const WG = 256;
 
+/** The uniform fields of every entry point, in order: n elements, s the factor of scale (0 for the others). */
+export const ELEMENTWISE_PARAMS = [["n", "u32"], ["s", "f32"]] as const;
+/** The shader as compiled: its `struct Params` from ELEMENTWISE_PARAMS, then elementwise.wgsl. */
+export const ELEMENTWISE_WGSL = [wgslStruct("Params", ELEMENTWISE_PARAMS), code].join("\n");
+
 function run(ctx: GpuContext, entry: string, buffers: GPUBuffer[], n: number, s = 0): void {
   if (n <= 0) return;
-  const pipeline = ctx.pipeline(`elementwise:${entry}`, code, { WG }, entry);
-  const params: Params = [["u32", n], ["f32", s]];
-  ctx.dispatch(pipeline, buffers, params, ctx.grid(Math.ceil(n / WG)));
+  const pipeline = ctx.pipeline(`elementwise:${entry}`, ELEMENTWISE_WGSL, { WG }, entry);
+  ctx.dispatch(pipeline, buffers, paramValues(ELEMENTWISE_PARAMS, { n, s }), ctx.grid(Math.ceil(n / WG)));
 }
 
 // gate (n), up (n) -> out (n) = silu(gate) * up

@@ -4,14 +4,10 @@
 //   swiglu_backward  dout (n), gate (n), up (n) -> dgate (n) +=, dup (n) +=
 //   add_in_place     a (n) += b (n)
 //   scale            buf (n) *= s
-// Each entry point has its own bindings (buffers in the driver's order, then the params).
+// Each entry point has its own bindings (buffers in the driver's order, then the params). `struct Params` (n, s) is
+// made from elementwise.ts's ELEMENTWISE_PARAMS table, which elementwise.ts puts in front of this text.
 
 override WG: u32;
-
-struct Params {
-  n: u32,
-  s: f32,
-}
 
 fn index(wid: vec3u, nwg: vec3u, lid: vec3u) -> u32 {
   return (wid.y * nwg.x + wid.x) * WG + lid.x;

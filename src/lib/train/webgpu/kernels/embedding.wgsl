@@ -4,13 +4,9 @@
 // The backward runs one thread per channel c, walking the rows n in order: a repeated id adds into the same dwte
 // element from one thread only, so there are no races and no atomics, and the sum order is the CPU's.
 // Both entry points bind (dst read_write, ids, src, params): forward (out, ids, wte), backward (dwte, ids, dout).
+// `struct Params` (N, C) is made from embedding.ts's EMBEDDING_PARAMS table, which embedding.ts puts in front of this.
 
 override WG: u32;
-
-struct Params {
-  N: u32,
-  C: u32,
-}
 
 @group(0) @binding(0) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(1) var<storage, read> ids: array<i32>;

@@ -10,13 +10,13 @@
 // Params` from the field tables below (GEMM_PARAMS, MATVEC_PARAMS), all put in front of each kernel's text.
 
 import { rowLayout, WEIGHT_FORMATS, type WeightFormat } from "../../quant.ts";
-import { gcd, paramValues, wgslStruct, type Binding, type GpuContext, type Params } from "../context.ts";
+import { gcd, paramValues, wgslStruct, type Binding, type GpuContext, type ParamBlock } from "../context.ts";
 import dequantWgsl from "./dequant.wgsl?raw";
 import matmulWgsl from "./matmul.wgsl?raw";
 import matvecWgsl from "./matvec.wgsl?raw";
 
 /** matmul.wgsl main's uniform fields, in order (see its header for what each means). */
-const GEMM_PARAMS = [
+export const GEMM_PARAMS = [
   ["M", "u32"], ["P", "u32"], ["K", "u32"],
   ["a_off", "u32"], ["lda", "u32"], ["a_t", "u32"],
   ["ldb", "u32"], ["b_scales", "u32"], ["b_t", "u32"],
@@ -24,9 +24,9 @@ const GEMM_PARAMS = [
   ["bias_off", "u32"], ["has_bias", "u32"], ["alpha", "f32"], ["accumulate", "u32"],
 ] as const;
 /** matmul.wgsl colsum's uniform fields. */
-const COLSUM_PARAMS = [["N", "u32"], ["OC", "u32"]] as const;
+export const COLSUM_PARAMS = [["N", "u32"], ["OC", "u32"]] as const;
 /** matvec.wgsl's uniform fields (see its header). */
-const MATVEC_PARAMS = [
+export const MATVEC_PARAMS = [
   ["IC", "u32"], ["OC", "u32"], ["y_off", "u32"], ["y_sm", "u32"], ["bias_off", "u32"],
   ["alpha", "f32"], ["accumulate", "u32"], ["has_bias", "u32"], ["w_row", "u32"], ["w_scales", "u32"],
 ] as const;
@@ -86,7 +86,7 @@ function checkTile(ctx: GpuContext, t: GemmTile): void {
 interface Job {
   pipeline: GPUComputePipeline;
   bindings: Binding[];
-  params: Params;
+  params: ParamBlock;
   groups: [number, number];
   /** Bytes the dispatch reads and writes, where the kernel knows them (GpuContext.dispatch). */
   traffic?: number;

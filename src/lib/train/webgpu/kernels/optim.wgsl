@@ -3,29 +3,20 @@
 //   sum_squares_partial  x (n) -> partials[base + w] = sum of x^2 over workgroup w's grid-stride share
 //   sum_squares_final    partials (n) -> out (1) = their sum (one workgroup)
 // The two sum_squares stages share their bindings (dst read_write, src, params). adamw takes the bias corrections and
-// 1 - beta from the driver, computed in float64 there as cpu/optim.ts does.
+// 1 - beta from the driver, computed in float64 there as cpu/optim.ts does. `struct AdamWParams` (n, lr, beta1,
+// one_minus_beta1, beta2, one_minus_beta2, eps, weight_decay, bc1 = 1 - beta1^t, bc2 = 1 - beta2^t) and
+// `struct SumParams` (n, base) are made from optim.ts's ADAMW_PARAMS and SUM_PARAMS tables, which optim.ts puts in
+// front of this text.
 
 override WG: u32; // a power of two (the tree reduction halves it)
 
 // --- adamw: param, m, v, grad, params
-struct AdamW {
-  n: u32,
-  lr: f32,
-  beta1: f32,
-  one_minus_beta1: f32,
-  beta2: f32,
-  one_minus_beta2: f32,
-  eps: f32,
-  weight_decay: f32,
-  bc1: f32, // 1 - beta1^t
-  bc2: f32, // 1 - beta2^t
-}
 
 @group(0) @binding(0) var<storage, read_write> a_param: array<f32>;
 @group(0) @binding(1) var<storage, read_write> a_m: array<f32>;
 @group(0) @binding(2) var<storage, read_write> a_v: array<f32>;
 @group(0) @binding(3) var<storage, read> a_grad: array<f32>;
-@group(0) @binding(4) var<uniform> a_p: AdamW;
+@group(0) @binding(4) var<uniform> a_p: AdamWParams;
 
 @compute @workgroup_size(WG)
 fn adamw(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
@@ -41,15 +32,12 @@ fn adamw(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   a_param[i] = w - a_p.lr * (update + a_p.weight_decay * w);
 }
 
-// --- sum_squares_partial and sum_squares_final: dst, src, params
-struct Sum {
-  n: u32, // elements of src
-  base: u32, // first partial slot of this buffer (partial stage)
-}
+// --- sum_squares_partial and sum_squares_final: dst, src, params (n: elements of src; base: first partial slot of
+// this buffer, partial stage)
 
 @group(0) @binding(0) var<storage, read_write> s_dst: array<f32>;
 @group(0) @binding(1) var<storage, read> s_src: array<f32>;
-@group(0) @binding(2) var<uniform> s_p: Sum;
+@group(0) @binding(2) var<uniform> s_p: SumParams;
 
 var<workgroup> red: array<f32, WG>;
 

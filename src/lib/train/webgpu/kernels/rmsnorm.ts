@@ -1,19 +1,24 @@
 // RMSNorm on the GPU (rmsnorm.wgsl), matching cpu/rmsnorm.ts: a workgroup per row for the forward and for dinp, and
 // the weight gradient in a second pass, one thread per channel summing over the rows (no races, no atomics).
 
-import type { GpuContext, Params } from "../context.ts";
+import { paramValues, wgslStruct, type GpuContext } from "../context.ts";
 import code from "./rmsnorm.wgsl?raw";
 
 const WG = 128; // a power of two: the kernel's tree reduction halves it
 
+/** The uniform fields of all three entry points, in order (eps: the forward's only). */
+export const RMSNORM_PARAMS = [["N", "u32"], ["C", "u32"], ["eps", "f32"]] as const;
+/** The shader as compiled: its `struct Params` from RMSNORM_PARAMS, then rmsnorm.wgsl. */
+export const RMSNORM_WGSL = [wgslStruct("Params", RMSNORM_PARAMS), code].join("\n");
+
 function pipeline(ctx: GpuContext, entry: "forward" | "backward" | "dweight"): GPUComputePipeline {
-  return ctx.pipeline(`rmsnorm:${entry}`, code, { WG }, entry);
+  return ctx.pipeline(`rmsnorm:${entry}`, RMSNORM_WGSL, { WG }, entry);
 }
 
 // inp (N,C), weight (C) -> out (N,C), rstd (N)
 export function forward(ctx: GpuContext, out: GPUBuffer, rstd: GPUBuffer, inp: GPUBuffer, weight: GPUBuffer, N: number, C: number, eps: number): void {
   if (N * C === 0) return;
-  const params: Params = [["u32", N], ["u32", C], ["f32", eps]];
+  const params = paramValues(RMSNORM_PARAMS, { N, C, eps });
   ctx.dispatch(pipeline(ctx, "forward"), [out, rstd, inp, weight], params, ctx.grid(N));
 }
 
@@ -23,7 +28,7 @@ export function backward(
   N: number, C: number,
 ): void {
   if (N * C === 0) return;
-  const params: Params = [["u32", N], ["u32", C], ["f32", 0]];
+  const params = paramValues(RMSNORM_PARAMS, { N, C, eps: 0 });
   ctx.dispatch(pipeline(ctx, "backward"), [dinp, dout, inp, weight, rstd], params, ctx.grid(N));
   if (dweight) ctx.dispatch(pipeline(ctx, "dweight"), [dweight, dout, inp, rstd], params, ctx.grid(Math.ceil(C / WG)));
 }

@@ -5,15 +5,10 @@
 //   dweight   dout (N,C), inp (N,C), rstd (N) -> dweight (C) += sum_n dout * inp * rstd
 // forward and backward: one workgroup per row (2-D grid of rows), WG threads striding over C, a tree reduction in
 // workgroup memory. dweight: one thread per channel walking the rows in order, so no two threads write one element.
-// Each entry point has its own bindings (buffers in the driver's order, then the params).
+// Each entry point has its own bindings (buffers in the driver's order, then the params). `struct Params` (N, C, eps)
+// is made from rmsnorm.ts's RMSNORM_PARAMS table, which rmsnorm.ts puts in front of this text.
 
 override WG: u32; // a power of two (the tree reduction halves it)
-
-struct Params {
-  N: u32,
-  C: u32,
-  eps: f32,
-}
 
 var<workgroup> red: array<f32, WG>;
 

@@ -2,10 +2,15 @@
 // the angle fround(pos * invFreq). The kernel rotates one buffer in place; out-of-place calls copy first, since one
 // dispatch may not bind the same buffer as both read-only and writable storage.
 
-import type { GpuContext } from "../context.ts";
+import { paramValues, wgslStruct, type GpuContext } from "../context.ts";
 import code from "./rope.wgsl?raw";
 
 const WG = 64;
+
+/** rope.wgsl's uniform fields, in order: total = N * NH * HS/2 rotated pairs, sign 1 (forward) or -1 (backward). */
+export const ROPE_PARAMS = [["total", "u32"], ["NH", "u32"], ["HS", "u32"], ["sign", "f32"]] as const;
+/** The shader as compiled: its `struct Params` from ROPE_PARAMS, then rope.wgsl. */
+export const ROPE_WGSL = [wgslStruct("Params", ROPE_PARAMS), code].join("\n");
 
 // inp (N,NH,HS), invFreq (HS/2), pos (N, int32) -> out (N,NH,HS); out may be inp
 export function forward(ctx: GpuContext, out: GPUBuffer, inp: GPUBuffer, invFreq: GPUBuffer, pos: GPUBuffer, N: number, NH: number, HS: number): void {
@@ -24,7 +29,7 @@ function rotate(
   const total = N * NH * (HS / 2);
   if (total === 0) return;
   if (out !== inp) ctx.copy(out, inp, N * NH * HS * 4);
-  const pipeline = ctx.pipeline("rope", code, { WG });
-  ctx.dispatch(pipeline, [out, invFreq, pos], [["u32", total], ["u32", NH], ["u32", HS], ["f32", sign]], ctx.grid(Math.ceil(total / WG)));
+  const pipeline = ctx.pipeline("rope", ROPE_WGSL, { WG });
+  ctx.dispatch(pipeline, [out, invFreq, pos], paramValues(ROPE_PARAMS, { total, NH, HS, sign }), ctx.grid(Math.ceil(total / WG)));
 }
 

@@ -1,15 +1,10 @@
 // Rotary position embedding, HF "rotate_half" layout (dimension i pairs with i + HS/2), applied in place.
 // x (N,NH,HS), invFreq (HS/2), pos (N) -> x (N,NH,HS) rotated by sign * pos * invFreq (sign -1: backward)
 // One invocation per (n, h, i < HS/2); the dispatch may be 2-D when there are more than 65535 workgroups.
+// `struct Params` (total = N * NH * HS/2, NH, HS, sign) is made from rope.ts's ROPE_PARAMS table, which rope.ts puts
+// in front of this text.
 
 override WG: u32 = 64;
-
-struct Params {
-  total: u32, // N * NH * HS/2
-  NH: u32,
-  HS: u32,
-  sign: f32,
-}
 
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;
 @group(0) @binding(1) var<storage, read> invFreq: array<f32>;

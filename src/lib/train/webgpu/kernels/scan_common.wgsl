@@ -1,18 +1,9 @@
 // scan_common.wgsl — what scan_forward.wgsl and scan_backward.wgsl share (ssm.ts puts it after its prelude, which
-// declares `const DS: u32` (state size, fixed per pipeline so per-thread states are private arrays) and
-// `const CHUNK: u32` (SCAN_CHUNK of backend.ts)).
+// declares `const DS: u32` (state size, fixed per pipeline so per-thread states are private arrays), `const CHUNK: u32`
+// (SCAN_CHUNK of backend.ts) and `struct Params` (B, T, DI, nC = ceil(T / CHUNK) chunks, nG channel groups (workgroups
+// along DI) of the backward, hasHs, hasState), made from ssm.ts's SCAN_PARAMS table).
 // `pack` holds the small inputs one after another, so a kernel binds them once (the storage-buffer limit is 8):
 //   pack = [ Alog (DI,DS) | D (DI) | Bm (B,T,DS) | Cm (B,T,DS) ]
-
-struct Params {
-  B: u32,
-  T: u32,
-  DI: u32,
-  nC: u32, // chunks: ceil(T / CHUNK)
-  nG: u32, // channel groups (workgroups along DI) of the backward
-  hasHs: u32,
-  hasState: u32,
-}
 
 fn packD(p: Params) -> u32 { return p.DI * DS; }
 fn packB(p: Params) -> u32 { return p.DI * DS + p.DI; }

@@ -5,11 +5,13 @@
 //   scan_backward.wgsl  its adjoint, chunk by chunk from the saved states, then race-free reductions for the
 //                       gradients that sum over channels (dBm, dCm) or over the batch (dAlog, dD)
 // The scan kernels are compiled per state size DS (a prelude declares it and SCAN_CHUNK as WGSL constants), so each
-// thread keeps its DS states in a private array. Scratch buffers come from the context's pool (keyed by size) and go
-// back to it once encoded: later kernels are encoded after these, so reusing them is safe.
+// thread keeps its DS states in a private array. Each shader's `struct Params` is made from its field table below
+// (COPY_COLUMNS_PARAMS, CONV1D_PARAMS, SCAN_PARAMS) and put in front of its text. Scratch buffers come from the
+// context's pool (keyed by size) and go back to it once encoded: later kernels are encoded after these, so reusing
+// them is safe.
 
 import { SCAN_CHUNK, scanChunks, type ScanDims } from "../../backend.ts";
-import type { GpuContext, Params } from "../context.ts";
+import { paramValues, wgslStruct, type GpuContext } from "../context.ts";
 import conv1dWgsl from "./conv1d.wgsl?raw";
 import copyColumnsWgsl from "./copy_columns.wgsl?raw";
 import scanBackwardWgsl from "./scan_backward.wgsl?raw";
@@ -20,9 +22,27 @@ const WG = 64;
 /** Most channels per workgroup of the scan. */
 const SCAN_WG = 64;
 
-/** The scan's WGSL as compiled for state size DS: the constants, the shared helpers, then the kernel file. */
+/** copy_columns.wgsl's uniform fields, in order (accumulate: 1 adds into dst, 0 overwrites). */
+export const COPY_COLUMNS_PARAMS = [
+  ["N", "u32"], ["width", "u32"], ["dstStride", "u32"], ["dstCol", "u32"], ["srcStride", "u32"], ["srcCol", "u32"], ["accumulate", "u32"],
+] as const;
+/** The uniform fields of every conv1d.wgsl entry point, in order (hasBias, hasState: flags). */
+export const CONV1D_PARAMS = [["B", "u32"], ["T", "u32"], ["DI", "u32"], ["K", "u32"], ["hasBias", "u32"], ["hasState", "u32"]] as const;
+/**
+ * The uniform fields of both scan kernels and all their entry points, in order: nC = scanChunks(T), the chunks; nG the
+ * channel groups (workgroups along DI) of the backward, 0 in the forward; hasHs, hasState: flags.
+ */
+export const SCAN_PARAMS = [
+  ["B", "u32"], ["T", "u32"], ["DI", "u32"], ["nC", "u32"], ["nG", "u32"], ["hasHs", "u32"], ["hasState", "u32"],
+] as const;
+
+/** The shaders as compiled: each one's `struct Params` from its table, then its .wgsl file. */
+export const COPY_COLUMNS_WGSL = [wgslStruct("Params", COPY_COLUMNS_PARAMS), copyColumnsWgsl].join("\n");
+export const CONV1D_WGSL = [wgslStruct("Params", CONV1D_PARAMS), conv1dWgsl].join("\n");
+
+/** The scan's WGSL as compiled for state size DS: the constants, `struct Params`, the shared helpers, the kernel file. */
 export function scanSources(DS: number): { forward: string; backward: string } {
-  const prelude = `const DS: u32 = ${DS}u;\nconst CHUNK: u32 = ${SCAN_CHUNK}u;\n${scanCommonWgsl}\n`;
+  const prelude = `const DS: u32 = ${DS}u;\nconst CHUNK: u32 = ${SCAN_CHUNK}u;\n${wgslStruct("Params", SCAN_PARAMS)}\n${scanCommonWgsl}\n`;
   return { forward: prelude + scanForwardWgsl, backward: prelude + scanBackwardWgsl };
 }
 
@@ -40,19 +60,16 @@ export function copyColumns(
 ): void {
   if (N * width === 0) return;
   if (dst === src) throw new Error(`copyColumns: ${dst.label} is both source and destination; the GPU needs two buffers`);
-  const params: Params = [
-    ["u32", N], ["u32", width], ["u32", dstStride], ["u32", dstCol], ["u32", srcStride], ["u32", srcCol], ["u32", accumulate ? 1 : 0],
-  ];
-  ctx.dispatch(ctx.pipeline("ssm:copy_columns", copyColumnsWgsl, { WG }), [dst, src], params, ctx.grid(Math.ceil((N * width) / WG)));
+  const params = paramValues(COPY_COLUMNS_PARAMS, { N, width, dstStride, dstCol, srcStride, srcCol, accumulate });
+  ctx.dispatch(ctx.pipeline("ssm:copy_columns", COPY_COLUMNS_WGSL, { WG }), [dst, src], params, ctx.grid(Math.ceil((N * width) / WG)));
 }
 
 function conv1dPipeline(ctx: GpuContext, entry: "forward" | "state" | "dpre" | "dx" | "dweight" | "dbias"): GPUComputePipeline {
-  return ctx.pipeline(`ssm:conv1d:${entry}`, conv1dWgsl, { WG }, entry);
+  return ctx.pipeline(`ssm:conv1d:${entry}`, CONV1D_WGSL, { WG }, entry);
 }
 
-const conv1dParams = (B: number, T: number, DI: number, K: number, bias: boolean, state: boolean): Params => [
-  ["u32", B], ["u32", T], ["u32", DI], ["u32", K], ["u32", bias ? 1 : 0], ["u32", state ? 1 : 0],
-];
+const conv1dParams = (B: number, T: number, DI: number, K: number, bias: boolean, state: boolean) =>
+  paramValues(CONV1D_PARAMS, { B, T, DI, K, hasBias: bias, hasState: state });
 
 // x (B,T,DI), weight (DI,K), bias (DI) -> out (B,T,DI); state (K-1,DI) read, then overwritten with the last K-1 inputs
 export function conv1dForward(
@@ -97,10 +114,8 @@ function pack(ctx: GpuContext, Alog: GPUBuffer, D: GPUBuffer, Bm: GPUBuffer, Cm:
   return buf;
 }
 
-function scanParams(d: ScanDims, nG: number, hs: boolean, state: boolean): Params {
-  return [
-    ["u32", d.B], ["u32", d.T], ["u32", d.DI], ["u32", scanChunks(d.T)], ["u32", nG], ["u32", hs ? 1 : 0], ["u32", state ? 1 : 0],
-  ];
+function scanParams(d: ScanDims, nG: number, hs: boolean, state: boolean) {
+  return paramValues(SCAN_PARAMS, { B: d.B, T: d.T, DI: d.DI, nC: scanChunks(d.T), nG, hasHs: hs, hasState: state });
 }
 
 function scanPipeline(ctx: GpuContext, kind: "forward" | "backward", entry: string, DS: number): GPUComputePipeline {
