@@ -1,32 +1,22 @@
 // eval-default.ts — `npm run eval:default`: measures the embedded default model and writes its model card.
 //   A. held-out: `fim eval` on samples in the app's ctx format cut from the corpus files train-default.ts held out
 //      (split by file, near-duplicates of train files dropped), with the two trivial baselines, per language
-//   B. the headline workflow on a code base the model never saw — FIM Studio's own app sources (src/, not in the
-//      corpus, which is npm packages + the built-in corpus; src/lib/fim/builtin.ts, the built-in corpus itself, left
-//      out): `fim samples` with the app's defaults (ctx format, 10% of files held out), exact match on the held-out
-//      files before and after `fim train` with the app's defaults, and the exported Q4_0 GGUF of the fine-tuned
-//      model through llama.cpp on the same samples
+//   B. the headline workflow on a code base the model never saw (settings.ts CODE_BASE: click, Python): `fim samples`
+//      in the app's format, exact match on the held-out files before and after `fim train` with the app's defaults
+//      (the CLI's are the same, no flag changed), and the exported Q4_0 GGUF of the fine-tuned model through llama.cpp
 //   C. the numbers into <work>/eval.json and the model card public/models/<name>/README.md (model-card.ts)
 // Each step's output is kept under <work>/eval, so a rerun only redoes what is missing (--fresh redoes all).
 
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { EvalCliReport } from "../../node/export/src/cli/eval.ts";
 import { languageResults, modelCard, type CardInputs } from "./model-card.ts";
-import { NAME } from "./settings.ts";
+import { CODE_BASE, NAME } from "./settings.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const FIM = join(ROOT, "node/export/bin/fim.mjs");
-
-/**
- * The headline run: how many samples `fim samples` cuts from the app's sources (10% of them, from the held-out files,
- * are the eval set), and the two defaults changed to fit this 2-core machine's time: steps (LoRA on the CPU runs
- * ~70 tokens/s here, so the default 3 epochs would take hours) and the warm-up (the seed's 100 steps would be longer
- * than the run).
- */
-export const HEADLINE = { count: 1000, steps: 36, warmup: 6 };
 
 const { values: args } = parseArgs({
   options: {
@@ -71,23 +61,22 @@ for (const r of languageResults(heldOut)) {
 }
 
 // B. the headline workflow
-const samples = join(dir, "app-src.jsonl");
-const evalSamples = join(dir, "app-src.eval.jsonl");
+if (!existsSync(CODE_BASE.dir)) throw new Error(`${CODE_BASE.dir} is missing: run \`sudo apt-get install -y ${CODE_BASE.apt}\``);
+const samples = join(dir, `${CODE_BASE.name}.jsonl`);
+const evalSamples = join(dir, `${CODE_BASE.name}.eval.jsonl`);
 if (!existsSync(samples)) {
-  const files = spawnSync("git", ["ls-files", "src"], { cwd: ROOT, encoding: "utf8" }).stdout.split("\n")
-    .filter((f) => /\.(ts|svelte|wgsl)$/.test(f) && f !== "src/lib/fim/builtin.ts").map((f) => join(ROOT, f));
-  fim(["samples", ...files, "--count", String(HEADLINE.count), "--out", samples, "--quiet"]);
-  log(`headline samples: ${files.length} files of src/`);
+  const files = readdirSync(CODE_BASE.dir).filter((f) => f.endsWith(".py")).map((f) => join(CODE_BASE.dir, f));
+  fim(["samples", ...files, "--count", String(CODE_BASE.count), "--eval-fraction", String(CODE_BASE.evalFraction), "--out", samples, "--quiet"]);
+  log(`headline samples: ${files.length} files of ${CODE_BASE.name}`);
 }
 const before = evaluate("app-before", ["--model", model, "--data", evalSamples, "--baselines"]);
 const adapter = join(dir, "app-adapter");
 if (!existsSync(join(adapter, "adapter_model.safetensors"))) {
   const s = Date.now();
-  // the held-out loss at the end on 16 samples (all of them would add minutes; exact match below is the measure)
-  const monitor = join(dir, "app-src.monitor.jsonl");
-  writeFileSync(monitor, readFileSync(evalSamples, "utf8").split("\n").slice(0, 16).join("\n") + "\n");
-  fim(["train", "--model", model, "--data", samples, "--eval", monitor, "--out", adapter, "--quiet",
-    ...(args.smoke ? ["--steps", "3", "--warmup", "1"] : ["--steps", String(HEADLINE.steps), "--warmup", String(HEADLINE.warmup)])]);
+  // no held-out loss during training (an empty --eval): exact match below is the measure
+  const noEval = join(dir, "no-eval.jsonl");
+  writeFileSync(noEval, "");
+  fim(["train", "--model", model, "--data", samples, "--eval", noEval, "--out", adapter, "--quiet", ...(args.smoke ? ["--steps", "3", "--warmup", "1"] : [])]);
   writeFileSync(join(dir, "app-train.json"), JSON.stringify({ minutes: (Date.now() - s) / 60000 }));
   log(`headline LoRA: ${((Date.now() - s) / 60000).toFixed(1)} min`);
 }
@@ -105,7 +94,7 @@ const inputs: CardInputs = {
   training: read("training.json"),
   headlineTraining: JSON.parse(readFileSync(join(dir, "app-train.json"), "utf8")) as { minutes: number },
   config: JSON.parse(readFileSync(join(model, "config.json"), "utf8")) as Record<string, unknown>,
-  headline: HEADLINE,
+  headline: { codeBase: CODE_BASE.name, count: CODE_BASE.count, evalFraction: CODE_BASE.evalFraction },
 };
 writeFileSync(join(work, "eval.json"), JSON.stringify({
   heldOut: heldOut.systems.map((s) => ({ name: s.name, ...s.overall })),

@@ -29,7 +29,7 @@ export interface CardInputs {
   };
   headlineTraining?: { minutes: number };
   config: Record<string, unknown>;
-  headline: { count: number; steps: number; warmup: number };
+  headline: { codeBase: string; count: number; evalFraction: number };
 }
 
 const f1 = (x: number) => x.toFixed(1);
@@ -196,15 +196,14 @@ ${byLang}
 
 ## Fine-tuning on a code base it never saw
 
-FIM Studio's own app sources (\`src/\`, TypeScript, Svelte and WGSL; not in the corpus) cut by \`fim samples\` with the app's
-defaults (\`ctx\` format, 10% of the files held out, near-duplicates dropped; ${i.headline.count} samples in all), then LoRA-trained with
-\`fim train\` and the app's defaults (rank ${DEFAULT_LORA.r}, alpha ${DEFAULT_LORA.alpha}, every projection, lr ${d.lr}, batch ${d.batchSize} × ${d.gradAccum}, ${d.epochs} epochs, context ${d.contextLength}, loss on the middle) except two, to
-fit this machine's time: ${i.headline.steps} steps (${i.headline.steps * d.batchSize * d.gradAccum} samples, under one epoch) and ${i.headline.warmup} warm-up steps instead of 100${i.headlineTraining ? `: ${i.headlineTraining.minutes.toFixed(0)} minutes here` : ""}. Exact match on the
+${i.headline.codeBase} (Python, outside the corpus) cut by \`fim samples\` in the app's format (\`ctx\`; ${i.headline.count} samples, ${i.headline.evalFraction * 100}% of the files
+held out, near-duplicates dropped), then LoRA-trained with \`fim train\` and the app's defaults, no flag changed (rank ${DEFAULT_LORA.r}, alpha ${DEFAULT_LORA.alpha},
+every projection, lr ${d.lr}, batch ${d.batchSize} × ${d.gradAccum}, ${d.epochs} epochs, context ${d.contextLength})${i.headlineTraining ? `: ${i.headlineTraining.minutes.toFixed(0)} minutes here` : ""}. Exact match on the
 held-out files' ${i.before.samples} samples:
 
 ${headline}
 
-${i.q4 && i.after ? `The Q4_0 GGUF (\`fim export --quant q4_0\`, the adapter merged) run by llama.cpp is ${Math.abs(q4em - afterEm).toFixed(1)} points of exact match from our engine.` : "The LoRA run had not finished when this card was written (36 steps took over 35 minutes on this machine): the after rows are still to be measured with `npm run eval:default`."}
+${i.q4 && i.after ? `The Q4_0 GGUF (\`fim export --quant q4_0\`, the adapter merged) run by llama.cpp is ${Math.abs(q4em - afterEm).toFixed(1)} points of exact match from our engine.` : "The LoRA run had not finished when this card was written: the after rows are still to be measured with `npm run eval:default`."}
 
 ## Packages in the corpus
 

@@ -10,13 +10,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { EvalCliReport } from "../../node/export/src/cli/eval.ts";
-import { NAME } from "./settings.ts";
+import { CODE_BASE, NAME } from "./settings.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const FIM = join(ROOT, "node/export/bin/fim.mjs");
 
-/** The code base: click (BSD-3-Clause), 16 Python files, from Debian's python3-click; not in the corpus. */
-export const CODE_BASE = { name: "click", dir: "/usr/lib/python3/dist-packages/click", apt: "python3-click", licence: "BSD-3-Clause" };
 
 export interface StudySetting {
   name: string;
@@ -29,7 +27,7 @@ export interface StudySetting {
 
 const REF: StudySetting = {
   name: "reference", question: "the starting point: loss on every token, lr 1e-3, rank 16, context 512, batch 4",
-  samples: 2000, train: { lossOn: "all", lr: 1e-3, rank: 16, alpha: 32, context: 512, batch: 4, gradAccum: 1, warmupShare: 0.1 },
+  samples: CODE_BASE.count, train: { lossOn: "all", lr: 1e-3, rank: 16, alpha: 32, context: 512, batch: 4, gradAccum: 1, warmupShare: 0.1 },
 };
 const vary = (name: string, question: string, d: Partial<StudySetting["train"]>, samples = REF.samples): StudySetting =>
   ({ name, question, samples, train: { ...REF.train, ...d } });
@@ -80,7 +78,7 @@ const files = readdirSync(CODE_BASE.dir).filter((f) => f.endsWith(".py")).map((f
 function samplesOf(count: number): { train: string; evalFile: string } {
   const train = join(dir, `samples-${count}.jsonl`);
   const evalFile = join(dir, `samples-${count}.eval.jsonl`);
-  if (!existsSync(train)) fim(["samples", ...files, "--format", "ctx", "--count", String(count), "--eval-fraction", "0.3", "--out", train, "--quiet"]);
+  if (!existsSync(train)) fim(["samples", ...files, "--format", "ctx", "--count", String(count), "--eval-fraction", String(CODE_BASE.evalFraction), "--out", train, "--quiet"]);
   return { train, evalFile };
 }
 // one eval set for every row: the reference's held-out samples (the split is by file and the same for any count)

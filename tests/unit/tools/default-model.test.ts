@@ -95,7 +95,7 @@ describe("default model pipeline", () => {
       training: { steps: 180, minutes: 44.2, machine: "2 × Test CPU", tokens: 245_000 },
       headlineTraining: { minutes: 20.4 },
       config: { vocab_size: 4096 },
-      headline: { count: 1000, steps: 36, warmup: 6 },
+      headline: { codeBase: "click", count: 2000, evalFraction: 0.3 },
     });
     const md = card.markdown;
     expect(md).toContain("| this model | 50 | 12.5 | 32.5 | 90.0 | 12 |");
