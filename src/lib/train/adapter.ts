@@ -258,11 +258,14 @@ export async function saveTrainerState<T, I>(be: Backend<T, I>, params: Param<T>
   ]);
 }
 
-export async function loadTrainerState<T, I>(be: Backend<T, I>, params: Param<T>[], moments: Moments<T>[], files: Files): Promise<TrainerState> {
+export async function loadTrainerState<T, I>(
+  be: Backend<T, I>, params: Param<T>[], moments: Moments<T>[], files: Files, parsed?: TrainerState,
+): Promise<TrainerState> {
   const st = files.get(TRAINER_STATE);
   const opt = files.get(OPTIMIZER_STATE);
   if (!st || !opt) throw new AdapterError(st ? OPTIMIZER_STATE : TRAINER_STATE, "not found: the folder holds no resumable run");
-  const state = parseTrainerState(st, TRAINER_STATE);
+  // a caller that has read trainer_state.json already (to check its flags against the run's) passes it
+  const state = parsed ?? parseTrainerState(st, TRAINER_STATE);
   const index = parseSafetensors(opt, OPTIMIZER_STATE);
   for (let i = 0; i < params.length; i++) {
     for (const [suffix, buf] of [["exp_avg", moments[i]!.m], ["exp_avg_sq", moments[i]!.v]] as const) {

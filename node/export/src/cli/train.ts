@@ -195,7 +195,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const trainer = new Trainer(be, engine.model, params, train, cfg);
   const losses: number[] = [];
   if (resumeFiles) {
-    const st = await loadTrainerState(be, params, trainer.moments, resumeFiles);
+    const st = await loadTrainerState(be, params, trainer.moments, resumeFiles, saved);
     trainer.step = st.step;
     losses.push(...st.losses);
     log(`resuming at step ${st.step} of ${trainer.totalSteps}`);
