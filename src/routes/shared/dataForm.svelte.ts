@@ -28,6 +28,20 @@ export interface SavedInputs {
   incompleteRate: number | null;
 }
 
+/** The dataset options among them (their defaults: DEFAULT_DATASET_OPTIONS). */
+const OPTION_KEYS = ["format", "count", "seed", "evalFraction", "spanUnit", "fimRate", "spmRate", "incompleteRate"] as const;
+type OptionKey = (typeof OPTION_KEYS)[number];
+
+const isNumber = (v: unknown) => v === null || typeof v === "number";
+const isString = (v: unknown) => typeof v === "string";
+/** Every kept field with the check its kept value must pass (one kept by an older version may not): the one list. */
+const SAVED_FIELDS: { readonly [K in keyof SavedInputs]: (v: unknown) => boolean } = {
+  pasted: isString, fileName: isString, builtin: (v) => typeof v === "boolean", format: isString,
+  count: isNumber, seed: isNumber, evalFraction: isNumber, spanUnit: (v) => v === "lines" || v === "chars",
+  fimRate: isNumber, spmRate: isNumber, incompleteRate: isNumber,
+};
+const SAVED_KEYS = Object.keys(SAVED_FIELDS) as (keyof SavedInputs)[];
+
 /** Storage keys: the files apart, so that typing does not copy them again. */
 const INPUTS_KEY = "data.inputs";
 const FILES_KEY = "data.files";
@@ -102,48 +116,20 @@ export class DataForm {
   }
 
   toOptions(): Partial<DatasetOptions> {
-    return {
-      format: this.format,
-      count: this.count ?? undefined,
-      seed: this.seed ?? undefined,
-      evalFraction: this.evalFraction ?? undefined,
-      spanUnit: this.spanUnit,
-      fimRate: this.fimRate ?? undefined,
-      spmRate: this.spmRate ?? undefined,
-      incompleteRate: this.incompleteRate ?? undefined,
-    };
+    return Object.fromEntries(OPTION_KEYS.map((k) => [k, this[k] ?? undefined])) as Partial<DatasetOptions>;
   }
 
   private inputs(): SavedInputs {
-    return {
-      pasted: this.pasted, fileName: this.fileName, builtin: this.builtin, format: this.format, count: this.count,
-      seed: this.seed, evalFraction: this.evalFraction, spanUnit: this.spanUnit, fimRate: this.fimRate,
-      spmRate: this.spmRate, incompleteRate: this.incompleteRate,
-    };
+    return Object.fromEntries(SAVED_KEYS.map((k) => [k, this[k]])) as unknown as SavedInputs;
   }
 
-  private defaults(): Omit<SavedInputs, "pasted" | "fileName" | "builtin"> {
-    const d = DEFAULT_DATASET_OPTIONS;
-    return {
-      format: d.format, count: d.count, seed: d.seed, evalFraction: d.evalFraction, spanUnit: d.spanUnit,
-      fimRate: d.fimRate, spmRate: d.spmRate, incompleteRate: d.incompleteRate,
-    };
+  private defaults(): Pick<SavedInputs, OptionKey> {
+    return Object.fromEntries(OPTION_KEYS.map((k) => [k, DEFAULT_DATASET_OPTIONS[k]])) as Pick<SavedInputs, OptionKey>;
   }
 
-  /** Takes the fields of `s` that have the right type (a value kept by an older version may not). */
+  /** Takes the fields of `s` that pass their check in SAVED_FIELDS. */
   private apply(s: Partial<SavedInputs>): void {
-    const num = (v: unknown): v is number | null => v === null || typeof v === "number";
-    if (typeof s.pasted === "string") this.pasted = s.pasted;
-    if (typeof s.fileName === "string") this.fileName = s.fileName;
-    if (typeof s.builtin === "boolean") this.builtin = s.builtin;
-    if (typeof s.format === "string") this.format = s.format;
-    if (s.spanUnit === "lines" || s.spanUnit === "chars") this.spanUnit = s.spanUnit;
-    if (num(s.count)) this.count = s.count;
-    if (num(s.seed)) this.seed = s.seed;
-    if (num(s.evalFraction)) this.evalFraction = s.evalFraction;
-    if (num(s.fimRate)) this.fimRate = s.fimRate;
-    if (num(s.spmRate)) this.spmRate = s.spmRate;
-    if (num(s.incompleteRate)) this.incompleteRate = s.incompleteRate;
+    for (const k of SAVED_KEYS) if (k in s && SAVED_FIELDS[k](s[k])) (this as unknown as Record<string, unknown>)[k] = s[k];
   }
 
   /** Brings back the kept inputs (unless the user changed the form meanwhile), then keeps every change. */
