@@ -29,6 +29,8 @@ export interface TrainJob {
   jsonl: string;
   train?: Partial<TrainConfig>;
   lora?: Partial<LoraConfig>;
+  /** Which tokens the loss is on (default: the middle, as the seed). */
+  lossOn?: "middle" | "all";
   backend: BackendChoice;
   /** How the frozen block linears are stored (quant.ts); "auto" (default): f16 on a GPU with shader-f16, else f32. */
   weights?: WeightFormat | "auto";
@@ -135,7 +137,7 @@ async function runJob(job: TrainJob, onProgress: (p: SessionProgress) => void, o
     const { config } = engine.checkpoint;
     onEvent({ type: "model", architecture: config.architecture, family: config.family, layers: config.num_hidden_layers, loraTargets: [...lora.targets] });
     const tokenize = (rs: readonly SampleRecord[]) => rs
-      .map((r) => tokenizeSample(r, tk, { contextLength: train.contextLength, lossOn: "middle" }))
+      .map((r) => tokenizeSample(r, tk, { contextLength: train.contextLength, lossOn: job.lossOn ?? "middle" }))
       .filter((s): s is TokenizedSample => s !== undefined);
     const samples = tokenize(records);
     if (samples.length === 0) throw new Error(`no sample fits the context length ${train.contextLength}: raise it or use shorter samples`);

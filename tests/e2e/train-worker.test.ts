@@ -79,6 +79,17 @@ describe("training in a Web Worker", () => {
     ]);
   });
 
+  test("the loss is on the middle by default, on every token with lossOn: all", async () => {
+    const start = (j: TrainJob) => page.evaluate((x) => (window as unknown as { trainHarness: Harness }).trainHarness.start(x), j);
+    for (const k of ["e2e-loss-middle", "e2e-loss-all"]) await page.evaluate((key) => (window as unknown as { trainHarness: Harness }).trainHarness.clearCheckpoint(key), k);
+    const middle = await start(job(1, "e2e-loss-middle"));
+    const all = await start({ ...job(1, "e2e-loss-all"), lossOn: "all" });
+    expect(middle.losses).toHaveLength(1);
+    expect(all.losses).toHaveLength(1);
+    // a random tiny model: about ln(vocab) per token either way, but over other tokens, so not the same number
+    expect(Math.abs(all.losses[0]! - middle.losses[0]!)).toBeGreaterThan(1e-4);
+  });
+
   test("a cancelled run resumes from its OPFS checkpoint on the next start (as after a reload)", async () => {
     await page.evaluate(() => (window as unknown as { trainHarness: Harness }).trainHarness.clearCheckpoint("e2e-run-b"));
     const first = page.evaluate((j) => (window as unknown as { trainHarness: Harness }).trainHarness.start(j), job(8, "e2e-run-b"));

@@ -5,7 +5,18 @@
 import { DEFAULT_LORA } from "../../lib/train/lora.ts";
 import { DEFAULT_TRAIN } from "../../lib/train/trainer.ts";
 
+/** Which tokens the loss is taken on: the middle (and its end token) only, as the seed does, or every token. */
+export type LossOn = "middle" | "all";
+export const LOSS_ON_CHOICES: readonly { value: LossOn; label: string }[] = [
+  { value: "middle", label: "The middle only (seed)" },
+  { value: "all", label: "Every token" },
+];
+export const LOSS_ON_HELP =
+  "Which tokens training learns to predict. The middle only (the seed's choice) teaches exactly the completion; every token " +
+  "also learns the prompt's code around it, more signal per sample from the same code base.";
+
 export interface TrainSettings {
+  lossOn: LossOn;
   lr: number;
   warmupSteps: number;
   batchSize: number;
@@ -22,8 +33,11 @@ export interface TrainSettings {
   evalSamples: number;
 }
 
+/** The numeric settings: each one a Field of FIELDS. */
+export type NumericKey = Exclude<keyof TrainSettings, "lossOn">;
+
 export interface Field {
-  key: keyof TrainSettings;
+  key: NumericKey;
   label: string;
   min: number;
   max: number;
@@ -33,6 +47,7 @@ export interface Field {
 }
 
 export const DEFAULT_SETTINGS: TrainSettings = {
+  lossOn: "middle",
   lr: DEFAULT_TRAIN.lr,
   warmupSteps: DEFAULT_TRAIN.warmupSteps,
   batchSize: DEFAULT_TRAIN.batchSize,
@@ -79,8 +94,8 @@ export function fieldError(f: Field, v: number): string | null {
   return null;
 }
 
-export function settingsErrors(s: TrainSettings): Partial<Record<keyof TrainSettings, string>> {
-  const out: Partial<Record<keyof TrainSettings, string>> = {};
+export function settingsErrors(s: TrainSettings): Partial<Record<NumericKey, string>> {
+  const out: Partial<Record<NumericKey, string>> = {};
   for (const f of FIELDS) {
     const e = fieldError(f, s[f.key]);
     if (e) out[f.key] = e;

@@ -2,7 +2,7 @@
 // survive a reload and are the ones a new run uses. What is read back is checked field by field: a value that is
 // missing or out of bounds (an older version, a hand edit) falls back to its default.
 
-import { DEFAULT_SETTINGS, FIELDS, fieldError, type TrainSettings } from "../shared/trainSettings.ts";
+import { DEFAULT_SETTINGS, FIELDS, fieldError, LOSS_ON_CHOICES, type TrainSettings } from "../shared/trainSettings.ts";
 import { readStored, writeStored, type Store } from "../shared/stored.ts";
 
 export type BackendChoice = "auto" | "webgpu" | "cpu";
@@ -31,6 +31,8 @@ export function parseChoices(raw: unknown): TrainChoices {
     const v = r.settings?.[f.key];
     if (typeof v === "number" && fieldError(f, v) === null) out.settings[f.key] = v;
   }
+  const lossOn = LOSS_ON_CHOICES.find((c) => c.value === r.settings?.lossOn);
+  if (lossOn) out.settings.lossOn = lossOn.value;
   if (BACKENDS.includes(r.backend as BackendChoice)) out.backend = r.backend as BackendChoice;
   if (WEIGHTS.includes(r.weights as WeightsChoice)) out.weights = r.weights as WeightsChoice;
   return out;

@@ -203,6 +203,7 @@ export class TrainRun {
         contextLength: s.contextLength, ...(s.steps > 0 ? { steps: s.steps } : {}),
       },
       lora: { r: s.r, alpha: s.alpha },
+      lossOn: s.lossOn ?? "middle", // runs saved before the choice existed trained on the middle
       backend: job.backend,
       weights: job.weights ?? "auto",
       runKey: job.id,

@@ -12,7 +12,7 @@ function memoryStore() {
 describe("saved Train choices", () => {
   test("what is saved comes back", () => {
     const store = memoryStore();
-    const c = { settings: { ...DEFAULT_SETTINGS, steps: 7, lr: 0.01, r: 4, alpha: 8, contextLength: 128 }, backend: "cpu", weights: "int8" } as const;
+    const c = { settings: { ...DEFAULT_SETTINGS, lossOn: "all", steps: 7, lr: 0.01, r: 4, alpha: 8, contextLength: 128 }, backend: "cpu", weights: "int8" } as const;
     saveChoices(c, store);
     expect(store.m.has(CHOICES_KEY)).toBe(true);
     expect(loadChoices(store)).toEqual(c);
@@ -33,6 +33,8 @@ describe("saved Train choices", () => {
     expect(c.settings).toEqual({ ...DEFAULT_SETTINGS, steps: 12, epochs: 2 });
     expect(c.backend).toBe("auto");
     expect(c.weights).toBe("f16");
+    expect(parseChoices({ settings: { lossOn: "everything" } }).settings.lossOn).toBe(DEFAULT_SETTINGS.lossOn);
+    expect(parseChoices({ settings: { lossOn: "all" } }).settings.lossOn).toBe("all");
     expect(parseChoices(null)).toEqual(defaultChoices());
     expect(parseChoices([1, 2])).toEqual(defaultChoices());
   });
