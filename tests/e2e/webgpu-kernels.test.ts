@@ -8,7 +8,9 @@
 // workgroup has threads, bias, accumulate, binding ranges, a 2-D grid; each case also checks which kernel ran. The GEMM
 // (matmul.wgsl, harness/webgpu-gemm-cases.ts): odd sizes (M 37, K 29, N 53) and aligned ones, several tiles, the
 // forward, dinp and dweight products, accumulate, f16 / int8 / int4 weights, split weights, a non-default tile; and the
-// classifier's chunked products (odd and aligned C, with and without dwte) through the same GEMM.
+// classifier's chunked products (odd and aligned C, with and without dwte) through the same GEMM. The LoRA terms fused
+// into a linear's GEMM (forward and dinp; the GEMV and split-weight fallbacks; a second product on a small tile), with
+// the dispatches each takes, and the optimizer stepping an arena of odd-sized tensors once against per-tensor calls.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, Page } from "playwright-core";
@@ -24,7 +26,9 @@ const ALIGN = 256; // minStorageBufferOffsetAlignment of SwiftShader (and the We
  * kernel: the prefix of every pipeline label the case dispatches ("matvec:" for a forward of N <= 8 rows); uses: a
  * prefix some of them have.
  */
-const CASES: { name: CaseName; outputs: string[]; ranges?: { count: number; limit: number }; kernel?: string; uses?: string; bytes?: number }[] = [
+const CASES: {
+  name: CaseName; outputs: string[]; ranges?: { count: number; limit: number }; kernel?: string; uses?: string; bytes?: number; dispatches?: number;
+}[] = [
   { name: "matmulForward: odd sizes, bias", outputs: ["out"], kernel: "matvec:" },
   { name: "matmulForward: scale, no bias, accumulate", outputs: ["out"], kernel: "matvec:" },
   { name: "matmulForward: bias, scale, accumulate, several tiles", outputs: ["out"], kernel: "matmul:" },
@@ -69,6 +73,25 @@ const CASES: { name: CaseName; outputs: string[]; ranges?: { count: number; limi
     name: "2-D workgroup grids",
     outputs: ["0.out", "0.dgate", "0.dup", "1.out", "1.rstd", "2.out", "3.param", "3.m", "3.v"],
   },
+  // one GEMM: the base product and the LoRA up-projection in one pass
+  { name: "LoRA forward: the up-projection in the GEMM's pass, odd sizes", outputs: ["out"], kernel: "matmul:", dispatches: 1 },
+  // N <= 8: the GEMV, then the LoRA product on its own (a GEMV too)
+  { name: "LoRA forward: a few rows (GEMV, then the LoRA product)", outputs: ["out"], kernel: "matvec:", dispatches: 2 },
+  // 4 weight ranges, then the LoRA product on its own: B's range (at 256 bytes) is bound once more
+  {
+    name: "LoRA forward: tiled, weight split into binding ranges (IC 33)", outputs: ["out"], kernel: "matmul:", dispatches: 5,
+    ranges: { count: 5, limit: 64 * 33 * 4 + 100 },
+  },
+  // dinp (with dh @ A), dweight, dbias
+  { name: "LoRA backward: the input gradient in dinp's pass, odd sizes", outputs: ["dinp", "dweight", "dbias"], dispatches: 3 },
+  // 4 dinp ranges (the first with A's range), 4 dweight ranges, dbias
+  {
+    name: "LoRA backward: weight split into binding ranges (IC 33)", outputs: ["dinp", "dweight", "dbias"], dispatches: 9,
+    ranges: { count: 9, limit: 64 * 33 * 4 + 100 },
+  },
+  { name: "gemm: a second product, A transposed, B2 not, small tile", outputs: ["y"], kernel: "matmul:TILE_M=8,TILE_N=32,TILE_K=32,", dispatches: 1 },
+  // sum of squares (partials, final), scale, adamw: 4 dispatches for the 5 tensors
+  { name: "optimizer over an arena: sumSquares, scale, adamw once vs per tensor", outputs: ["param", "grad", "m", "v", "norm"], dispatches: 4 },
   ...Object.entries(matvecCases).map(([name, c]) => ({
     name: name as CaseName, // the harness's cases include every matvecCases name
     outputs: ["out"],
@@ -117,10 +140,11 @@ describe("WebGPU kernels match the CPU backend", () => {
     expect((await page.evaluate(() => window.gpuKernels.names())).sort()).toEqual(CASES.map((c) => c.name).sort());
   });
 
-  test.each(CASES)("$name", async ({ name, outputs, ranges, kernel, uses, bytes }) => {
+  test.each(CASES)("$name", async ({ name, outputs, ranges, kernel, uses, bytes, dispatches }) => {
     const r: Report = await page.evaluate((n) => window.gpuKernels.run(n), name);
     expect(r.gpuErrors).toEqual([]);
     if (bytes !== undefined) expect(r.bytes).toBe(bytes);
+    if (dispatches !== undefined) expect(r.dispatches).toBe(dispatches);
     if (kernel) {
       expect(r.kernels.length, r.kernels.join(", ")).toBeGreaterThan(0);
       for (const k of r.kernels) expect(k.startsWith(kernel), k).toBe(true);

@@ -16,12 +16,35 @@
 
 import type { WeightFormat } from "./quant.ts";
 
-export interface MatmulOptions {
-  /** Multiplies inp @ weight^T (not the bias). LoRA's α/r. */
+export interface MatmulOptions<T = unknown> {
+  /** Multiplies inp @ weight^T (not the bias). */
   scale?: number;
   /** out += result instead of out = result. */
   accumulate?: boolean;
+  /** LoRA's up-projection, added in the same pass: out += lora.scale * lora.h (N,R) @ lora.B (OC,R)^T. */
+  lora?: LoraUp<T>;
 }
+
+/** LoRA's up-projection of hidden h by B, scaled by α/r (linear.ts), as matmulForward adds it. */
+export interface LoraUp<T> {
+  h: T; // (N,R)
+  B: T; // (OC,R)
+  R: number;
+  scale: number;
+}
+
+/** LoRA's input gradient as matmulBackward adds it to dinp: dinp += dh (N,R) @ A (R,IC). */
+export interface LoraDinp<T> {
+  dh: T; // (N,R), the gradient of LoRA's hidden, α/r already in it
+  A: T; // (R,IC)
+  R: number;
+}
+
+/**
+ * Values a view's offset is a multiple of: 64 float32 values, 256 bytes, the largest minStorageBufferOffsetAlignment
+ * WebGPU allows, so any view can be bound by itself.
+ */
+export const VIEW_ALIGN = 64;
 
 export interface AdamWParams {
   lr: number;
@@ -85,7 +108,14 @@ export interface Backend<T, I = T> {
   read(buf: T, n?: number): Promise<Float32Array>;
   zero(buf: T, n?: number): void;
   copy(dst: T, src: T, n: number, dstOffset?: number, srcOffset?: number): void;
+  /** Gives a buffer back. A view frees nothing: free the buffer it views, once its views are no longer used. */
   free(buf: T | I): void;
+  /**
+   * Values [offset, offset + n) of `buf` as a buffer of their own, sharing its storage (offset: a multiple of
+   * VIEW_ALIGN). Many small tensors kept as views of one buffer can also be handled as that one buffer: the LoRA
+   * adapters and their gradients (lora.ts), which the optimizer steps as one tensor (trainer.ts).
+   */
+  view(buf: T, offset: number, n: number): T;
 
   // --- kernels ---
   /** ids (N), wte (V,C) -> out (N,C) */
@@ -98,12 +128,15 @@ export interface Backend<T, I = T> {
   /** dout (N,C), inp (N,C), weight (C), rstd (N) -> dinp (N,C) +=, dweight (C) += */
   rmsnormBackward(dinp: T, dweight: T | null, dout: T, inp: T, weight: T, rstd: T, N: number, C: number): void;
 
-  /** inp (N,IC), weight (OC,IC), bias (OC) -> out (N,OC) = scale * inp @ weight^T + bias */
-  matmulForward(out: T, inp: T, weight: T, bias: T | null, N: number, IC: number, OC: number, opts?: MatmulOptions): void;
-  /** dout (N,OC), inp (N,IC), weight (OC,IC) -> dinp (N,IC) +=, dweight (OC,IC) +=, dbias (OC) += (each optional) */
+  /** inp (N,IC), weight (OC,IC), bias (OC) -> out (N,OC) = scale * inp @ weight^T + bias [+ opts.lora's product] */
+  matmulForward(out: T, inp: T, weight: T, bias: T | null, N: number, IC: number, OC: number, opts?: MatmulOptions<T>): void;
+  /**
+   * dout (N,OC), inp (N,IC), weight (OC,IC) -> dinp (N,IC) +=, dweight (OC,IC) +=, dbias (OC) += (each optional);
+   * with `lora` (and dinp), dinp += lora.dh @ lora.A as well, in the same pass
+   */
   matmulBackward(
     dinp: T | null, dweight: T | null, dbias: T | null, dout: T, inp: T, weight: T,
-    N: number, IC: number, OC: number, scale?: number,
+    N: number, IC: number, OC: number, scale?: number, lora?: LoraDinp<T>,
   ): void;
 
   /** inp (N,NH,HS), invFreq (HS/2), pos (N) -> out (N,NH,HS); HF "rotate_half" pairs (i, i + HS/2). out may be inp. */

@@ -1,9 +1,11 @@
 // A linear layer against a frozen (or, in full training, trainable) weight, with an optional LoRA branch:
 //   out = inp @ W^T + b + scale * (inp @ A^T) @ B^T
-// The LoRA branch is two matmuls; its hidden (N,R) is saved for the backward pass. Names follow the
+// The LoRA branch is two matmuls, the second done in the base product's pass (MatmulOptions.lora); its hidden (N,R)
+// is saved for the backward pass, whose input gradient rides on the base dinp the same way. Names follow the
 // checkpoints (q_proj, lora_A, lora_B) so loading and PEFT export need no renaming tables.
 
 import type { Backend } from "./backend.ts";
+import type { ParamArena } from "./lora.ts";
 import type { WeightFormat } from "./quant.ts";
 
 export interface LoraBranch<T> {
@@ -13,6 +15,8 @@ export interface LoraBranch<T> {
   dB: T;
   R: number;
   scale: number; // alpha / R, or alpha / sqrt(R) with rsLoRA
+  /** The buffers A, B, dA and dB are views of (lora.ts attachLora), freed with the adapter. */
+  arena: ParamArena<T>;
 }
 
 export interface Linear<T> {
@@ -36,13 +40,14 @@ export interface Linear<T> {
 export function linearForward<T, I>(
   be: Backend<T, I>, lin: Linear<T>, out: T, inp: T, N: number, loraH: T | null, accumulate = false,
 ): void {
-  be.matmulForward(out, inp, lin.weight, lin.bias, N, lin.IC, lin.OC, { accumulate });
-  const l = lin.lora;
-  if (l && lin.loraEnabled !== false) {
+  const l = lin.loraEnabled !== false ? lin.lora : undefined;
+  if (l) {
     if (!loraH) throw new Error(`${lin.name}: LoRA forward needs a hidden buffer`);
     be.matmulForward(loraH, inp, l.A, null, N, lin.IC, l.R); // (N,R)
-    be.matmulForward(out, loraH, l.B, null, N, l.R, lin.OC, { scale: l.scale, accumulate: true });
   }
+  // out (+)= inp @ W^T + b [+ scale * loraH @ B^T]
+  const lora = l && { h: loraH!, B: l.B, R: l.R, scale: l.scale };
+  be.matmulForward(out, inp, lin.weight, lin.bias, N, lin.IC, lin.OC, { accumulate, lora });
 }
 
 // dout (N,OC), inp (N,IC), loraH (N,R) -> dinp (N,IC) +=, dA +=, dB +=, dweight/dbias += (full training)
@@ -50,12 +55,14 @@ export function linearForward<T, I>(
 export function linearBackward<T, I>(
   be: Backend<T, I>, lin: Linear<T>, dinp: T | null, dout: T, inp: T, N: number, loraH: T | null, scratch: T | null,
 ): void {
-  be.matmulBackward(dinp, lin.dweight ?? null, lin.bias ? (lin.dbias ?? null) : null, dout, inp, lin.weight, N, lin.IC, lin.OC);
-  const l = lin.lora;
-  if (l && lin.loraEnabled !== false) {
+  const l = lin.loraEnabled !== false ? lin.lora : undefined;
+  if (l) {
     if (!loraH || !scratch) throw new Error(`${lin.name}: LoRA backward needs its hidden and a scratch buffer`);
     be.zero(scratch, N * l.R);
-    be.matmulBackward(scratch, l.dB, null, dout, loraH, l.B, N, l.R, lin.OC, l.scale);
-    be.matmulBackward(dinp, l.dA, null, scratch, inp, l.A, N, lin.IC, l.R);
+    be.matmulBackward(scratch, l.dB, null, dout, loraH, l.B, N, l.R, lin.OC, l.scale); // d(loraH) = scale dout @ B, dB
+    be.matmulBackward(null, l.dA, null, scratch, inp, l.A, N, lin.IC, l.R); // dA += d(loraH)^T @ inp
   }
+  // dinp += dout @ W [+ d(loraH) @ A], dweight, dbias
+  const lora = l && { dh: scratch!, A: l.A, R: l.R };
+  be.matmulBackward(dinp, lin.dweight ?? null, lin.bias ? (lin.dbias ?? null) : null, dout, inp, lin.weight, N, lin.IC, lin.OC, 1, lora);
 }

@@ -5,7 +5,7 @@
 
 import { Rng } from "../fim/prng.ts";
 import { AdapterError } from "./adapter-error.ts";
-import type { Backend } from "./backend.ts";
+import { VIEW_ALIGN, type Backend } from "./backend.ts";
 import type { LinearBlocks } from "./causal-lm.ts";
 import { BLOCK_LINEARS, type TransformerWeights } from "./model.ts";
 
@@ -63,32 +63,58 @@ export interface Param<T> {
   buf: T;
   grad: T;
   n: number;
+  /** Where buf and grad are views (Backend.view): the arena holding them, and their offset in it. */
+  at?: { arena: ParamArena<T>; offset: number };
+}
+
+/**
+ * Trainable tensors kept as views of one buffer, their gradients as views of another at the same offsets, each
+ * starting at a multiple of VIEW_ALIGN (the gaps hold zeros): the optimizer steps the whole arena as one tensor
+ * (trainer.ts), one dispatch per kernel instead of one per tensor. Every tensor in it is trained together.
+ */
+export interface ParamArena<T> {
+  buf: T;
+  grad: T;
+  n: number;
 }
 
 /**
  * Adds a LoRA branch to every target linear: A ~ U(-1/sqrt(IC), 1/sqrt(IC)) (PEFT's kaiming_uniform_ with a = sqrt(5)),
- * B = 0, so the adapted model starts equal to the base. Deterministic given the seed.
+ * B = 0, so the adapted model starts equal to the base. Deterministic given the seed. Every A and B (and dA, dB) is a
+ * view of one arena (ParamArena), in the order of the params returned.
  */
 export function attachLora<T, I>(be: Backend<T, I>, w: LinearBlocks<T>, c: LoraConfig, seed: number): Param<T>[] {
   checkTargets(w, c.targets);
   checkRank(w, c);
-  const params: Param<T>[] = [];
   const scale = loraScale(c);
-  for (const b of w.blocks) {
-    for (const which of c.targets) {
-      const lin = b.lin[which]!;
-      const rng = Rng.forKey(seed, lin.name);
-      const bound = 1 / Math.sqrt(lin.IC);
-      const a = new Float32Array(c.r * lin.IC);
-      for (let i = 0; i < a.length; i++) a[i] = (rng.next() * 2 - 1) * bound;
-      lin.lora = {
-        A: be.upload(a, `${lin.name}.lora_A`), B: be.alloc(lin.OC * c.r, `${lin.name}.lora_B`),
-        dA: be.alloc(a.length), dB: be.alloc(lin.OC * c.r), R: c.r, scale,
-      };
-      params.push({ name: peftName(lin.name, "A"), buf: lin.lora.A, grad: lin.lora.dA, n: a.length });
-      params.push({ name: peftName(lin.name, "B"), buf: lin.lora.B, grad: lin.lora.dB, n: lin.OC * c.r });
-    }
-  }
+  const lins = w.blocks.flatMap((b) => c.targets.map((which) => b.lin[which]!));
+  let n = 0;
+  const place = (size: number): number => {
+    const at = n;
+    n += Math.ceil(size / VIEW_ALIGN) * VIEW_ALIGN;
+    return at;
+  };
+  const offsets = lins.map((lin) => ({ A: place(c.r * lin.IC), B: place(lin.OC * c.r) }));
+  const arena: ParamArena<T> = { buf: be.alloc(n, "lora"), grad: be.alloc(n, "lora.grad"), n };
+  be.zero(arena.buf, n);
+  be.zero(arena.grad, n);
+  const params: Param<T>[] = [];
+  lins.forEach((lin, i) => {
+    const o = offsets[i]!;
+    const nA = c.r * lin.IC;
+    const nB = lin.OC * c.r;
+    const rng = Rng.forKey(seed, lin.name);
+    const bound = 1 / Math.sqrt(lin.IC);
+    const a = new Float32Array(nA);
+    for (let j = 0; j < a.length; j++) a[j] = (rng.next() * 2 - 1) * bound;
+    const A = be.view(arena.buf, o.A, nA);
+    be.write(A, a);
+    lin.lora = {
+      A, B: be.view(arena.buf, o.B, nB), dA: be.view(arena.grad, o.A, nA), dB: be.view(arena.grad, o.B, nB), R: c.r, scale, arena,
+    };
+    params.push({ name: peftName(lin.name, "A"), buf: lin.lora.A, grad: lin.lora.dA, n: nA, at: { arena, offset: o.A } });
+    params.push({ name: peftName(lin.name, "B"), buf: lin.lora.B, grad: lin.lora.dB, n: nB, at: { arena, offset: o.B } });
+  });
   return params;
 }
 
@@ -104,13 +130,18 @@ export function setLoraEnabled<T>(w: LinearBlocks<T>, enabled: boolean): void {
 
 /** Removes every adapter and frees its buffers (before another adapter is loaded in its place). */
 export function detachLora<T, I>(be: Backend<T, I>, w: LinearBlocks<T>): void {
+  const arenas = new Set<ParamArena<T>>();
   for (const b of w.blocks) {
     for (const lin of Object.values(b.lin)) {
       if (!lin.lora) continue;
-      for (const buf of [lin.lora.A, lin.lora.B, lin.lora.dA, lin.lora.dB]) be.free(buf);
+      arenas.add(lin.lora.arena);
       delete lin.lora;
       delete lin.loraEnabled;
     }
+  }
+  for (const a of arenas) {
+    be.free(a.buf);
+    be.free(a.grad);
   }
 }
 

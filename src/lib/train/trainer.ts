@@ -1,12 +1,14 @@
 // The training loop: deterministic batches, gradient accumulation, global-norm clipping, AdamW with linear
 // warmup and decay (transformers' get_linear_schedule_with_warmup). A non-finite loss or gradient norm stops the run
 // (maxBadSteps in a row; 1 by default), before the update, so the weights and the last checkpoint stay finite.
-// Works for LoRA (params = the adapters) and full training (params = every weight) alike.
+// Works for LoRA (params = the adapters) and full training (params = every weight) alike. The optimizer walks spans:
+// a ParamArena (lora.ts: every LoRA tensor) is one span, stepped by one call of each kernel; a param of its own is
+// another. The kernels are elementwise, and an arena's gaps hold zeros that stay zero, so this is the per-tensor step.
 
 import { Rng } from "../fim/prng.ts";
 import type { Backend } from "./backend.ts";
 import type { TokenizedSample } from "./data.ts";
-import type { Param } from "./lora.ts";
+import type { Param, ParamArena } from "./lora.ts";
 import type { CausalLM, TrainWorkspace } from "./causal-lm.ts";
 
 export interface TrainConfig {
@@ -71,9 +73,14 @@ export interface Moments<T> {
   v: T;
 }
 
+/** What the optimizer steps as one tensor: an arena, or a param of its own; with its moments. */
+interface Span<T> extends ParamArena<T>, Moments<T> {}
+
 export class Trainer<T, I> {
   readonly ws: TrainWorkspace<T, I>;
+  /** Per param: views of its span's moments where it lives in an arena. */
   readonly moments: Moments<T>[];
+  private readonly spans: Span<T>[];
   readonly totalSteps: number;
   step = 0;
   private bad = 0;
@@ -90,7 +97,22 @@ export class Trainer<T, I> {
     if (samples.length === 0) throw new Error("no training samples");
     this.T = Math.min(c.contextLength, Math.max(...samples.map((s) => s.ids.length)));
     this.ws = model.workspace(c.batchSize, this.T, c.recompute);
-    this.moments = params.map((p) => ({ m: be.alloc(p.n, `m:${p.name}`), v: be.alloc(p.n, `v:${p.name}`) }));
+    const spans = new Map<ParamArena<T>, Span<T>>();
+    const spanOf = (s: ParamArena<T>, name: string): Span<T> => {
+      let span = spans.get(s);
+      if (!span) {
+        span = { ...s, m: be.alloc(s.n, `m:${name}`), v: be.alloc(s.n, `v:${name}`) };
+        be.zero(span.m, s.n);
+        be.zero(span.v, s.n);
+        spans.set(s, span);
+      }
+      return span;
+    };
+    this.moments = params.map((p) => {
+      const span = spanOf(p.at?.arena ?? p, p.at ? "arena" : p.name);
+      return p.at ? { m: be.view(span.m, p.at.offset, p.n), v: be.view(span.v, p.at.offset, p.n) } : { m: span.m, v: span.v };
+    });
+    this.spans = [...spans.values()];
     const perStep = c.batchSize * c.gradAccum;
     this.totalSteps = c.steps ?? Math.ceil((c.epochs * samples.length) / perStep);
     this.normBuf = be.alloc(1);
@@ -150,7 +172,7 @@ export class Trainer<T, I> {
       Array.from({ length: c.batchSize }, (_, b) => this.sampleAt(first + g * c.batchSize + b)),
     );
     const lossTokens = micro.flat().reduce((a, s) => a + s.lossTokens, 0);
-    for (const p of this.params) be.zero(p.grad, p.n);
+    for (const s of this.spans) be.zero(s.grad, s.n);
     let lossSum = 0;
     let tokens = 0;
     for (const batch of micro) {
@@ -159,7 +181,7 @@ export class Trainer<T, I> {
       lossSum += await this.lossSum();
       model.backward(this.ws, 1 / Math.max(1, lossTokens));
     }
-    be.sumSquares(this.normBuf, this.params.map((p) => [p.grad, p.n] as const));
+    be.sumSquares(this.normBuf, this.spans.map((s) => [s.grad, s.n] as const));
     const gradNorm = Math.sqrt((await be.read(this.normBuf, 1))[0]!);
     const loss = lossSum / Math.max(1, lossTokens);
     const lr = lrAt(this.step, this.totalSteps, c);
@@ -169,11 +191,10 @@ export class Trainer<T, I> {
       return { step: this.step, loss, gradNorm, lr, tokens, skipped: true };
     }
     this.bad = 0;
-    if (gradNorm > c.clip) for (const p of this.params) be.scale(p.grad, p.n, c.clip / (gradNorm + 1e-6));
-    this.params.forEach((p, i) => {
-      const mo = this.moments[i]!;
-      be.adamw(p.buf, p.grad, mo.m, mo.v, p.n, { lr, beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weightDecay, t: this.step });
-    });
+    if (gradNorm > c.clip) for (const s of this.spans) be.scale(s.grad, s.n, c.clip / (gradNorm + 1e-6));
+    for (const s of this.spans) {
+      be.adamw(s.buf, s.grad, s.m, s.v, s.n, { lr, beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weightDecay, t: this.step });
+    }
     return { step: this.step, loss, gradNorm, lr, tokens, skipped: false };
   }
 

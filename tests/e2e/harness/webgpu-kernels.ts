@@ -6,11 +6,15 @@
 // binding ranges, 2-D workgroup grids). The GEMV cases (webgpu-matvec-cases.ts) run matmul.ts's forward on a weight
 // packed as f32, f16, int8 or int4 against the CPU backend on the same dequantized values (quant.ts frozenValues); so
 // do the GEMM cases (webgpu-gemm-cases.ts: forward, dinp, dweight, on every format, some with non-default tiles through
-// matmul.ts gemm()), and the classifier cases run its chunked products against the CPU backend's classifier.
-// Each report names the kernels dispatched (GpuContext.dispatches). Test code only, not part of the app.
+// matmul.ts gemm()), and the classifier cases run its chunked products against the CPU backend's classifier. The LoRA
+// cases run a linear's forward and backward with its LoRA term fused into the GEMM's pass (the adapter tensor a range
+// of a bigger buffer, as the LoRA arena's views are), and the optimizer over an arena of odd-sized tensors against the
+// CPU backend's per-tensor calls. Each report names the kernels dispatched (GpuContext.dispatches) and counts them.
+// Test code only, not part of the app.
 
 import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
-import { GpuContext } from "../../../src/lib/train/webgpu/context.ts";
+import { VIEW_ALIGN } from "../../../src/lib/train/backend.ts";
+import { GpuContext, range } from "../../../src/lib/train/webgpu/context.ts";
 import * as elementwise from "../../../src/lib/train/webgpu/kernels/elementwise.ts";
 import * as embedding from "../../../src/lib/train/webgpu/kernels/embedding.ts";
 import * as classifier from "../../../src/lib/train/webgpu/kernels/classifier.ts";
@@ -32,6 +36,8 @@ export interface Report {
   kernels: string[];
   /** Storage bytes the case's dispatches bound, all together (GpuContext.boundBytes). */
   bytes: number;
+  /** Dispatches the case encoded. */
+  dispatches: number;
 }
 
 type Arrays = Record<string, Float32Array | Int32Array>;
@@ -315,6 +321,111 @@ function grids(seed: number): Spec {
   };
 }
 
+/**
+ * A LoRA linear on matmul.ts (MatmulOptions.lora / matmulBackward's lora): forward out += scale * inp @ W^T + bias +
+ * ls * h @ B^T; backward dinp (+ dweight, dbias) += ..., dinp += dh @ A. The adapter tensor (B, or A) sits at value
+ * VIEW_ALIGN of a bigger buffer, bound as a range on the GPU and a view on the CPU, as attachLora's arena holds it.
+ */
+function loraLinear(c: MatmulCase & { R: number; product: "forward" | "backward"; limit?: number }): Spec {
+  const { N, IC, OC, R, scale, seed } = c;
+  const ls = 1.9;
+  const nAd = c.product === "forward" ? OC * R : R * IC;
+  const arena = new Float32Array(VIEW_ALIGN + nAd + 7);
+  arena.set(random(nAd, seed + 9), VIEW_ALIGN);
+  const data: Arrays = c.product === "forward"
+    ? { inp: random(N * IC, seed), weight: random(OC * IC, seed + 1), bias: random(OC, seed + 2), h: random(N * R, seed + 3), arena, out: random(N * OC, seed + 4) }
+    : {
+      dout: random(N * OC, seed), inp: random(N * IC, seed + 1), weight: random(OC * IC, seed + 2), dh: random(N * R, seed + 3), arena,
+      dinp: random(N * IC, seed + 4), dweight: random(OC * IC, seed + 5), dbias: random(OC, seed + 6),
+    };
+  const limits = c.limit ? { maxStorageBufferBindingSize: c.limit } : undefined;
+  if (c.product === "forward") {
+    return {
+      data,
+      outputs: ["out"],
+      cpu: (cpu, a) => cpu.matmulForward(a.out!, a.inp!, a.weight!, a.bias!, N, IC, OC, {
+        scale, accumulate: true, lora: { h: a.h!, B: cpu.view(a.arena!, VIEW_ALIGN, nAd), R, scale: ls },
+      }),
+      gpu: (ctx, b) => matmul.forward(ctx, b.out!, b.inp!, b.weight!, b.bias!, N, IC, OC, scale, true, "f32", {
+        h: b.h!, B: range(b.arena!, VIEW_ALIGN * 4, nAd * 4), R, scale: ls,
+      }),
+      limits,
+    };
+  }
+  return {
+    data,
+    outputs: ["dinp", "dweight", "dbias"],
+    cpu: (cpu, a) => cpu.matmulBackward(a.dinp!, a.dweight!, a.dbias!, a.dout!, a.inp!, a.weight!, N, IC, OC, scale, {
+      dh: a.dh!, A: cpu.view(a.arena!, VIEW_ALIGN, nAd), R,
+    }),
+    gpu: (ctx, b) => matmul.backward(ctx, b.dinp!, b.dweight!, b.dbias!, b.dout!, b.inp!, b.weight!, N, IC, OC, scale, "f32", {
+      dh: b.dh!, A: range(b.arena!, VIEW_ALIGN * 4, nAd * 4), R,
+    }),
+    limits,
+  };
+}
+
+/**
+ * gemm() with a second product on a non-default tile, in the dweight layout (A transposed): Y (OC,IC) += alpha *
+ * dout^T @ inp + alpha2 * A2 (OC,K2) @ B2 (K2,IC), B2 not transposed; the CPU adds the two products one after the other.
+ */
+function gemmPlus(seed: number): Spec {
+  const [N, IC, OC, K2] = [23, 29, 37, 7];
+  const [alpha, alpha2] = [0.8, -0.6];
+  const tile = { TILE_M: 8, TILE_N: 32, TILE_K: 32 };
+  return {
+    data: { dout: random(N * OC, seed), inp: random(N * IC, seed + 1), a2: random(OC * K2, seed + 2), b2: random(K2 * IC, seed + 3), y: random(OC * IC, seed + 4) },
+    outputs: ["y"],
+    cpu: (cpu, a) => {
+      cpu.matmulBackward(null, a.y!, null, a.dout!, a.inp!, a.y!, N, IC, OC, alpha);
+      cpu.matmulBackward(a.y!, null, null, a.a2!, a.inp!, a.b2!, OC, IC, K2, alpha2);
+    },
+    gpu: (ctx, b) => matmul.gemm(ctx, {
+      M: OC, P: IC, K: N, a: b.dout!, aT: true, lda: OC, b: b.inp!, bT: false, y: b.y!, ldy: IC, alpha, accumulate: true,
+      plus: { a: b.a2!, b: b.b2!, K: K2, bT: false, alpha: alpha2 },
+    }, tile),
+  };
+}
+
+/**
+ * The optimizer over an arena (trainer.ts spans): odd-sized tensors at multiples of VIEW_ALIGN of one buffer, zero
+ * between them. The GPU runs sumSquares, scale and adamw once over the whole arena; the CPU once per tensor (views).
+ * The gaps must stay zero.
+ */
+function optimizerArena(seed: number): Spec {
+  const sizes = [37, 1, 130, 64, 5];
+  const offsets: number[] = [];
+  let n = 0;
+  for (const sz of sizes) {
+    offsets.push(n);
+    n += Math.ceil(sz / VIEW_ALIGN) * VIEW_ALIGN;
+  }
+  const arena = (s: number, lo: number, hi: number) => {
+    const a = new Float32Array(n);
+    sizes.forEach((sz, i) => a.set(random(sz, s + i, lo, hi), offsets[i]!));
+    return a;
+  };
+  const p = { lr: 0.05, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, t: 3 };
+  const s = 0.37;
+  return {
+    data: { param: arena(seed, -1, 1), grad: arena(seed + 10, -1, 1), m: arena(seed + 20, -0.1, 0.1), v: arena(seed + 30, 0, 0.01), norm: nan(1) },
+    outputs: ["param", "grad", "m", "v", "norm"],
+    cpu: (cpu, a) => {
+      const t = sizes.map((sz, i) => Object.fromEntries((["param", "grad", "m", "v"] as const).map((k) => [k, cpu.view(a[k]!, offsets[i]!, sz)])));
+      cpu.sumSquares(a.norm!, t.map((x, i) => [x.grad!, sizes[i]!] as const));
+      t.forEach((x, i) => {
+        cpu.scale(x.grad!, sizes[i]!, s);
+        cpu.adamw(x.param!, x.grad!, x.m!, x.v!, sizes[i]!, p);
+      });
+    },
+    gpu: (ctx, b) => {
+      optim.sumSquares(ctx, b.norm!, [[b.grad!, n]]);
+      elementwise.scale(ctx, b.grad!, n, s);
+      optim.adamw(ctx, b.param!, b.grad!, b.m!, b.v!, n, p);
+    },
+  };
+}
+
 const odd = { N: 7, IC: 33, OC: 37 };
 
 export const cases = {
@@ -357,6 +468,17 @@ export const cases = {
   "adamw": () => adamw(1001, 60),
   "sumSquares": () => sumSquares(61),
   "2-D workgroup grids": () => grids(70),
+  "LoRA forward: the up-projection in the GEMM's pass, odd sizes": () =>
+    loraLinear({ N: 37, IC: 29, OC: 53, R: 3, scale: 0.7, seed: 80, product: "forward" }),
+  "LoRA forward: a few rows (GEMV, then the LoRA product)": () => loraLinear({ N: 5, IC: 29, OC: 53, R: 3, scale: 0.7, seed: 81, product: "forward" }),
+  "LoRA forward: tiled, weight split into binding ranges (IC 33)": () =>
+    loraLinear({ N: 9, IC: 33, OC: 200, R: 5, scale: 0.5, seed: 82, product: "forward", limit: 64 * 33 * 4 + 100 }),
+  "LoRA backward: the input gradient in dinp's pass, odd sizes": () =>
+    loraLinear({ N: 37, IC: 29, OC: 53, R: 5, scale: 1.3, seed: 83, product: "backward" }),
+  "LoRA backward: weight split into binding ranges (IC 33)": () =>
+    loraLinear({ N: 5, IC: 33, OC: 200, R: 5, scale: 0.5, seed: 84, product: "backward", limit: 64 * 33 * 4 + 100 }),
+  "gemm: a second product, A transposed, B2 not, small tile": () => gemmPlus(85),
+  "optimizer over an arena: sumSquares, scale, adamw once vs per tensor": () => optimizerArena(86),
   ...Object.fromEntries(Object.entries(matvecCases).map(([name, c]) => [name, () => matvec(c)])),
   ...Object.fromEntries(Object.entries(gemmCases).map(([name, c]) => [name, () => gemm(c)])),
   // C 29: chunks must be multiples of 64 rows (aligned offsets): 64, 64, 22; C 64: any row count, chunks of 16: 16 x 3, 5
@@ -447,8 +569,9 @@ async function run(name: CaseName): Promise<Report> {
   await ctx.device.queue.onSubmittedWorkDone();
   gpuErrors.push(...uncaptured.splice(0).map((m) => `${name} (uncaptured): ${m}`));
   const kernels = [...ctx.dispatches].filter(([k, n]) => n !== (before.get(k) ?? 0)).map(([k]) => k);
+  const dispatches = [...ctx.dispatches].reduce((a, [k, n]) => a + n - (before.get(k) ?? 0), 0);
   const bytes = [...ctx.boundBytes.values()].reduce((a, b) => a + b, 0) - bytesBefore;
-  return { errors, gpuErrors, ranges, kernels, bytes };
+  return { errors, gpuErrors, ranges, kernels, bytes, dispatches };
 }
 
 /** Compiles each kernel file (as its driver compiles it) and returns its WGSL errors and warnings as "file:line:col message". */

@@ -8,7 +8,7 @@
 // (../wasm/ops.ts, on every thread of the pool); the TypeScript kernels here remain the readable reference, and run
 // where WebAssembly SIMD or shared memory is missing, in float64, or with { wasm: null }.
 
-import type { AdamWParams, AttentionDims, Backend, MatmulOptions, ScanDims } from "../backend.ts";
+import type { AdamWParams, AttentionDims, Backend, LoraDinp, MatmulOptions, ScanDims } from "../backend.ts";
 import { frozenValues, type WeightFormat } from "../quant.ts";
 import { attentionBackward, attentionForward } from "./attention.ts";
 import { classifierBackward, classifierForward } from "./classifier.ts";
@@ -54,6 +54,8 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
   private readonly ops: WasmOps | null;
   /** Frozen weights kept quantized on the heap (uploadFrozen), by the view that stands for them. */
   private readonly quantized = new WeakMap<Float32Array, QuantizedWeight>();
+  /** The buffer each view (view()) is part of, kept alive while the view is: the heap frees a dropped buffer's block. */
+  private readonly viewed = new WeakMap<Float32Array, Float32Array>();
 
   constructor(readonly precision: "f32" | "f64" = "f32", opts: CpuBackendOptions = {}) {
     this.name = precision === "f32" ? "cpu" : "cpu-f64";
@@ -143,7 +145,14 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     dst.set(src.subarray(srcOffset, srcOffset + n), dstOffset);
   }
   free(buf: Float32Array): void {
+    if (this.viewed.has(buf)) return; // a view: its buffer is freed on its own
     this.wasm?.heap.free(buf);
+  }
+  view(buf: Float32Array, offset: number, n: number): Float32Array {
+    if (offset + n > buf.length) throw new RangeError(`view: values [${offset}, ${offset + n}) are past the buffer's ${buf.length}`);
+    const v = buf.subarray(offset, offset + n);
+    this.viewed.set(v, this.viewed.get(buf) ?? buf);
+    return v;
   }
 
   embeddingForward(out: Float32Array, ids: Int32Array, wte: Float32Array, N: number, C: number): void {
@@ -170,10 +179,16 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
   }
   matmulForward(
     out: Float32Array, inp: Float32Array, weight: Float32Array, bias: Float32Array | null, N: number, IC: number, OC: number,
-    opts: MatmulOptions = {},
+    opts: MatmulOptions<Float32Array> = {},
   ): void {
-    const scale = opts.scale ?? 1;
-    const accumulate = opts.accumulate ?? false;
+    this.product(out, inp, weight, bias, N, IC, OC, opts.scale ?? 1, opts.accumulate ?? false);
+    const l = opts.lora;
+    if (l) this.product(out, l.h, l.B, null, N, l.R, OC, l.scale, true); // the GPU's second term, here a second product
+  }
+  private product(
+    out: Float32Array, inp: Float32Array, weight: Float32Array, bias: Float32Array | null, N: number, IC: number, OC: number,
+    scale: number, accumulate: boolean,
+  ): void {
     const q = this.quantized.get(weight);
     if (q) {
       if (this.ops!.quantizedForward(out, inp, weight, q, bias, N, scale, accumulate)) return;
@@ -185,7 +200,14 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
   }
   matmulBackward(
     dinp: Float32Array | null, dweight: Float32Array | null, dbias: Float32Array | null, dout: Float32Array,
-    inp: Float32Array, weight: Float32Array, N: number, IC: number, OC: number, scale = 1,
+    inp: Float32Array, weight: Float32Array, N: number, IC: number, OC: number, scale = 1, lora?: LoraDinp<Float32Array>,
+  ): void {
+    this.gradients(dinp, dweight, dbias, dout, inp, weight, N, IC, OC, scale);
+    if (lora && dinp) this.gradients(dinp, null, null, lora.dh, inp, lora.A, N, IC, lora.R, 1);
+  }
+  private gradients(
+    dinp: Float32Array | null, dweight: Float32Array | null, dbias: Float32Array | null, dout: Float32Array,
+    inp: Float32Array, weight: Float32Array, N: number, IC: number, OC: number, scale: number,
   ): void {
     const q = this.quantized.get(weight);
     if (q) {
@@ -312,7 +334,7 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     classifierBackward(dh, dwte, h, wte, targets, lse, dloss, N, C, V);
   }
   logits(out: Float32Array, h: Float32Array, wte: Float32Array, N: number, C: number, V: number): void {
-    this.matmulForward(out, h, wte, null, N, C, V);
+    this.product(out, h, wte, null, N, C, V, 1, false);
   }
   adamw(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, p: AdamWParams): void {
     if (this.ops?.adamw(param, grad, m, v, n, p)) return;

@@ -3,9 +3,9 @@
 // a result is read (`read`), so a training step is one submission; only the loss and metrics come back to the CPU.
 // Every kernel is tested against the CPU backend (tests/e2e/webgpu-*.test.ts). Not here: device set-up (context.ts).
 
-import type { AdamWParams, AttentionDims, Backend, MatmulOptions, ScanDims } from "../backend.ts";
+import type { AdamWParams, AttentionDims, Backend, LoraDinp, MatmulOptions, ScanDims } from "../backend.ts";
 import { frozenValues, packWeight, type WeightFormat } from "../quant.ts";
-import { GpuContext } from "./context.ts";
+import { boundBytes, GpuContext, labelOf, range, type Binding } from "./context.ts";
 import * as attention from "./kernels/attention.ts";
 import * as classifier from "./kernels/classifier.ts";
 import * as elementwise from "./kernels/elementwise.ts";
@@ -16,7 +16,8 @@ import * as rmsnorm from "./kernels/rmsnorm.ts";
 import * as rope from "./kernels/rope.ts";
 import * as ssm from "./kernels/ssm.ts";
 
-type B = GPUBuffer;
+/** A tensor: a buffer, or a range of one (view). */
+type B = Binding;
 
 export class WebGpuBackend implements Backend<B, B> {
   readonly name = "webgpu";
@@ -28,17 +29,17 @@ export class WebGpuBackend implements Backend<B, B> {
     return new WebGpuBackend(await GpuContext.create(gpu));
   }
 
-  alloc(n: number, label = "buffer"): B {
+  alloc(n: number, label = "buffer"): GPUBuffer {
     const b = this.ctx.buffer(n * 4, label);
     this.ctx.clear(b);
     return b;
   }
-  upload(data: Float32Array, label = "upload"): B {
+  upload(data: Float32Array, label = "upload"): GPUBuffer {
     const b = this.ctx.buffer(data.byteLength, label);
     this.ctx.write(b, data);
     return b;
   }
-  uploadFrozen(data: Float32Array, OC: number, IC: number, format: WeightFormat, label = "frozen"): B {
+  uploadFrozen(data: Float32Array, OC: number, IC: number, format: WeightFormat, label = "frozen"): GPUBuffer {
     if (format === "f32") return this.upload(data, label);
     const words = packWeight(data, OC, IC, format, label);
     const b = this.ctx.buffer(words.byteLength, label);
@@ -47,10 +48,10 @@ export class WebGpuBackend implements Backend<B, B> {
     return b;
   }
   /** The embedding kernel reads float32: the table's dequantized values (the CPU's, and its lm_head's). */
-  uploadTable(data: Float32Array, V: number, C: number, format: WeightFormat, label = "table"): B {
+  uploadTable(data: Float32Array, V: number, C: number, format: WeightFormat, label = "table"): GPUBuffer {
     return this.upload(frozenValues(data, V, C, format, label), label);
   }
-  uploadIds(data: Int32Array, label = "ids"): B {
+  uploadIds(data: Int32Array, label = "ids"): GPUBuffer {
     const b = this.ctx.buffer(data.byteLength, label);
     this.ctx.write(b, data);
     return b;
@@ -61,7 +62,7 @@ export class WebGpuBackend implements Backend<B, B> {
   writeIds(buf: B, data: Int32Array, offset = 0): void {
     this.ctx.write(buf, data, offset * 4);
   }
-  async read(buf: B, n = buf.size / 4): Promise<Float32Array> {
+  async read(buf: B, n = boundBytes(buf) / 4): Promise<Float32Array> {
     return new Float32Array(await this.ctx.read(buf, n * 4));
   }
   zero(buf: B, n?: number): void {
@@ -71,8 +72,18 @@ export class WebGpuBackend implements Backend<B, B> {
     this.ctx.copy(dst, src, n * 4, dstOffset * 4, srcOffset * 4);
   }
   free(buf: B): void {
+    if ("buffer" in buf) return; // a view: its buffer is freed on its own
     this.formats.delete(buf); // pooled buffers come back as plain f32 ones
     this.ctx.release(buf);
+  }
+  /** A range of `buf`'s buffer; bound by itself, so its offset must meet minStorageBufferOffsetAlignment (VIEW_ALIGN does). */
+  view(buf: B, offset: number, n: number): B {
+    if (this.formats.has(buf)) throw new Error(`view: ${labelOf(buf)} is a frozen packed weight`);
+    const align = this.ctx.limits.minStorageBufferOffsetAlignment;
+    const r = range(buf, offset * 4, n * 4);
+    if (r.offset! % align !== 0) throw new RangeError(`view: offset ${offset} (${r.offset} bytes in its buffer) is not a multiple of ${align} bytes`);
+    if (offset * 4 + n * 4 > boundBytes(buf)) throw new RangeError(`view: values [${offset}, ${offset + n}) are past the buffer's ${boundBytes(buf) / 4}`);
+    return r;
   }
 
   embeddingForward(out: B, ids: B, wte: B, N: number, C: number): void {
@@ -88,11 +99,13 @@ export class WebGpuBackend implements Backend<B, B> {
   rmsnormBackward(dinp: B, dweight: B | null, dout: B, inp: B, weight: B, rstd: B, N: number, C: number): void {
     rmsnorm.backward(this.ctx, dinp, dweight, dout, inp, weight, rstd, N, C);
   }
-  matmulForward(out: B, inp: B, weight: B, bias: B | null, N: number, IC: number, OC: number, opts: MatmulOptions = {}): void {
-    matmul.forward(this.ctx, out, inp, weight, bias, N, IC, OC, opts.scale ?? 1, opts.accumulate ?? false, this.formatOf(weight));
+  matmulForward(out: B, inp: B, weight: B, bias: B | null, N: number, IC: number, OC: number, opts: MatmulOptions<B> = {}): void {
+    matmul.forward(this.ctx, out, inp, weight, bias, N, IC, OC, opts.scale ?? 1, opts.accumulate ?? false, this.formatOf(weight), opts.lora);
   }
-  matmulBackward(dinp: B | null, dweight: B | null, dbias: B | null, dout: B, inp: B, weight: B, N: number, IC: number, OC: number, scale = 1): void {
-    matmul.backward(this.ctx, dinp, dweight, dbias, dout, inp, weight, N, IC, OC, scale, this.formatOf(weight));
+  matmulBackward(
+    dinp: B | null, dweight: B | null, dbias: B | null, dout: B, inp: B, weight: B, N: number, IC: number, OC: number, scale = 1, lora?: LoraDinp<B>,
+  ): void {
+    matmul.backward(this.ctx, dinp, dweight, dbias, dout, inp, weight, N, IC, OC, scale, this.formatOf(weight), lora);
   }
   ropeForward(out: B, inp: B, invFreq: B, pos: B, N: number, NH: number, HS: number): void {
     rope.forward(this.ctx, out, inp, invFreq, pos, N, NH, HS);
@@ -156,7 +169,7 @@ export class WebGpuBackend implements Backend<B, B> {
   /** The storage format of `buf`; with `f32Only`, throws (naming that kernel) unless it is a plain f32 buffer. */
   private formatOf(buf: B, f32Only?: string): WeightFormat {
     const f = this.formats.get(buf) ?? "f32";
-    if (f32Only && f !== "f32") throw new Error(`${f32Only}: ${buf.label} is a frozen ${f} weight; only the matmuls read those`);
+    if (f32Only && f !== "f32") throw new Error(`${f32Only}: ${labelOf(buf)} is a frozen ${f} weight; only the matmuls read those`);
     return f;
   }
 }

@@ -57,7 +57,17 @@ export type Binding = GPUBuffer | GPUBufferBinding;
 
 const isBuffer = (b: Binding): b is GPUBuffer => !("buffer" in b);
 /** Bytes a binding makes visible to the kernel (an upper bound on what it reads or writes there). */
-const boundBytes = (b: Binding): number => (isBuffer(b) ? b.size : (b.size ?? b.buffer.size - (b.offset ?? 0)));
+export const boundBytes = (b: Binding): number => (isBuffer(b) ? b.size : (b.size ?? b.buffer.size - (b.offset ?? 0)));
+/** The buffer a binding is (part of). */
+export const bufferOf = (b: Binding): GPUBuffer => (isBuffer(b) ? b : b.buffer);
+/** Where a binding starts in its buffer, in bytes. */
+export const offsetOf = (b: Binding): number => (isBuffer(b) ? 0 : (b.offset ?? 0));
+/** Bytes [offset, offset + bytes) of a binding, as a range of its buffer. */
+export function range(b: Binding, offset: number, bytes: number): GPUBufferBinding {
+  return { buffer: bufferOf(b), offset: offsetOf(b) + offset, size: bytes };
+}
+/** A binding's label: its buffer's. */
+export const labelOf = (b: Binding): string => bufferOf(b).label;
 
 export function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
@@ -135,16 +145,18 @@ export class GpuContext {
     this.freeBuffers.set(b.size, list);
   }
 
-  write(b: GPUBuffer, data: ArrayBufferView, offsetBytes = 0): void {
+  // Buffer operations take a buffer or a range of one (a view: ../backend.ts view); offsets are from its start.
+
+  write(b: Binding, data: ArrayBufferView, offsetBytes = 0): void {
     this.flush(); // earlier kernels must run before the CPU's data lands
-    this.device.queue.writeBuffer(b, offsetBytes, data.buffer, data.byteOffset, data.byteLength);
+    this.device.queue.writeBuffer(bufferOf(b), offsetOf(b) + offsetBytes, data.buffer, data.byteOffset, data.byteLength);
   }
 
   /** Copies `bytes` from the start of `src` into a fresh mapped buffer and returns them. */
-  async read(src: GPUBuffer, bytes: number, srcOffset = 0): Promise<ArrayBuffer> {
+  async read(src: Binding, bytes: number, srcOffset = 0): Promise<ArrayBuffer> {
     const size = Math.ceil(bytes / 4) * 4;
-    const staging = this.device.createBuffer({ size, usage: 0x1 | 0x8, label: `read:${src.label}` }); // MAP_READ | COPY_DST
-    this.enc().copyBufferToBuffer(src, srcOffset, staging, 0, size);
+    const staging = this.device.createBuffer({ size, usage: 0x1 | 0x8, label: `read:${labelOf(src)}` }); // MAP_READ | COPY_DST
+    this.enc().copyBufferToBuffer(bufferOf(src), offsetOf(src) + srcOffset, staging, 0, size);
     this.flush();
     try {
       await staging.mapAsync(0x1); // GPUMapMode.READ
@@ -163,12 +175,13 @@ export class GpuContext {
     return out;
   }
 
-  copy(dst: GPUBuffer, src: GPUBuffer, bytes: number, dstOffset = 0, srcOffset = 0): void {
-    this.enc().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+  copy(dst: Binding, src: Binding, bytes: number, dstOffset = 0, srcOffset = 0): void {
+    this.enc().copyBufferToBuffer(bufferOf(src), offsetOf(src) + srcOffset, bufferOf(dst), offsetOf(dst) + dstOffset, bytes);
   }
 
-  clear(b: GPUBuffer, offset = 0, bytes?: number): void {
-    this.enc().clearBuffer(b, offset, bytes);
+  /** Zeroes `bytes` from `offset` on (default: the rest of the binding). */
+  clear(b: Binding, offset = 0, bytes = boundBytes(b) - offset): void {
+    this.enc().clearBuffer(bufferOf(b), offsetOf(b) + offset, bytes);
   }
 
   // --- kernels ---

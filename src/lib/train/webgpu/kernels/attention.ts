@@ -10,7 +10,7 @@
 // (Tq = 1) gets rows = 1: the whole workgroup splits the one query's keys.
 
 import type { AttentionDims } from "../../backend.ts";
-import { paramValues, wgslStruct, type GpuContext } from "../context.ts";
+import { paramValues, wgslStruct, type Binding, type GpuContext } from "../context.ts";
 import forwardWgsl from "./attention_forward.wgsl?raw";
 import dqWgsl from "./attention_backward_dq.wgsl?raw";
 import dkdvWgsl from "./attention_backward_dkdv.wgsl?raw";
@@ -79,7 +79,7 @@ function pipeline(ctx: GpuContext, kernel: Kernel, HS: number, overrides: Record
 }
 
 // q (B,Tq,NH,HS), k v (B,kvStride,NKV,HS) -> out (B,Tq,NH,HS), lse (B,NH,Tq)
-export function forward(ctx: GpuContext, out: GPUBuffer, lse: GPUBuffer, q: GPUBuffer, k: GPUBuffer, v: GPUBuffer, d: AttentionDims): void {
+export function forward(ctx: GpuContext, out: Binding, lse: Binding, q: Binding, k: Binding, v: Binding, d: AttentionDims): void {
   check(d);
   if (d.B * d.Tq === 0) return;
   const g = plan(ctx.limits, d).forward;
@@ -89,8 +89,8 @@ export function forward(ctx: GpuContext, out: GPUBuffer, lse: GPUBuffer, q: GPUB
 
 // dout, q, out (B,Tq,NH,HS), k v (B,kvStride,NKV,HS), lse (B,NH,Tq) -> dq (B,Tq,NH,HS) +=, dk dv (B,kvStride,NKV,HS) +=
 export function backward(
-  ctx: GpuContext, dq: GPUBuffer, dk: GPUBuffer, dv: GPUBuffer, dout: GPUBuffer, q: GPUBuffer, k: GPUBuffer, v: GPUBuffer,
-  out: GPUBuffer, lse: GPUBuffer, d: AttentionDims,
+  ctx: GpuContext, dq: Binding, dk: Binding, dv: Binding, dout: Binding, q: Binding, k: Binding, v: Binding,
+  out: Binding, lse: Binding, d: AttentionDims,
 ): void {
   check(d);
   if (d.B * d.Tq === 0) return;

@@ -5,7 +5,7 @@
 // multiple of rows whose byte size is a multiple of minStorageBufferOffsetAlignment (the last chunk takes the rest). The
 // chunk's three products run the linear layer's GEMM (matmul.ts gemm); the folds are classifier_forward / _backward.wgsl.
 
-import { gcd, paramValues, wgslStruct, type GpuContext } from "../context.ts";
+import { gcd, paramValues, range, wgslStruct, type Binding, type GpuContext } from "../context.ts";
 import { bindable, gemm } from "./matmul.ts";
 import forwardWgsl from "./classifier_forward.wgsl?raw";
 import backwardWgsl from "./classifier_backward.wgsl?raw";
@@ -43,7 +43,7 @@ export function chunkRows(limits: GPUSupportedLimits, N: number, C: number, V: n
 
 // h (N,C), wte (V,C), targets (N; -1 = no loss) -> losses (N), lse (N).  chunk: rows per chunk wanted (tests)
 export function forward(
-  ctx: GpuContext, losses: GPUBuffer, lse: GPUBuffer, h: GPUBuffer, wte: GPUBuffer, targets: GPUBuffer,
+  ctx: GpuContext, losses: Binding, lse: Binding, h: Binding, wte: Binding, targets: Binding,
   N: number, C: number, V: number, chunk = VOCAB_CHUNK,
 ): void {
   if (N === 0 || V === 0) return;
@@ -53,7 +53,7 @@ export function forward(
   const fold = ctx.pipeline("classifier:forward", CLASSIFIER_FORWARD_WGSL, { WG });
   for (let v0 = 0; v0 < V; v0 += CH) {
     const w = Math.min(CH, V - v0);
-    const wc = { buffer: wte, offset: v0 * C * 4, size: w * C * 4 };
+    const wc = range(wte, v0 * C * 4, w * C * 4);
     logitsOf(ctx, logits, h, wc, N, C, w);
     const params = paramValues(CLASSIFIER_FORWARD_PARAMS, { N, w, v0, first: v0 === 0, last: v0 + w >= V });
     ctx.dispatch(fold, [losses, lse, state, logits, targets], params, ctx.grid(N));
@@ -64,7 +64,7 @@ export function forward(
 
 // d(sum_n dloss * losses_n) -> dh (N,C) +=, dwte (V,C) += (optional);  dlogit = dloss * (softmax - onehot)
 export function backward(
-  ctx: GpuContext, dh: GPUBuffer, dwte: GPUBuffer | null, h: GPUBuffer, wte: GPUBuffer, targets: GPUBuffer, lse: GPUBuffer,
+  ctx: GpuContext, dh: Binding, dwte: Binding | null, h: Binding, wte: Binding, targets: Binding, lse: Binding,
   dloss: number, N: number, C: number, V: number, chunk = VOCAB_CHUNK,
 ): void {
   if (N === 0 || V === 0) return;
@@ -73,8 +73,7 @@ export function backward(
   const grad = ctx.pipeline("classifier:backward", CLASSIFIER_BACKWARD_WGSL, { WG });
   for (let v0 = 0; v0 < V; v0 += CH) {
     const w = Math.min(CH, V - v0);
-    const range = { offset: v0 * C * 4, size: w * C * 4 };
-    const wc = { buffer: wte, ...range };
+    const wc = range(wte, v0 * C * 4, w * C * 4);
     logitsOf(ctx, logits, h, wc, N, C, w);
     const params = paramValues(CLASSIFIER_BACKWARD_PARAMS, { total: N * w, w, v0, dloss });
     ctx.dispatch(grad, [logits, lse, targets], params, ctx.grid(Math.ceil((N * w) / WG)));
@@ -82,7 +81,7 @@ export function backward(
     gemm(ctx, { M: N, P: C, K: w, a: logits, aT: false, lda: w, b: wc, bT: false, y: dh, ldy: C, accumulate: true });
     // dWc (w,C) += G^T @ h: A(j,n) = G[n*w + j]
     if (dwte) {
-      const dwc = { buffer: dwte, ...range };
+      const dwc = range(dwte, v0 * C * 4, w * C * 4);
       gemm(ctx, { M: w, P: C, K: N, a: logits, aT: true, lda: w, b: h, bT: false, y: dwc, ldy: C, accumulate: true });
     }
   }
@@ -90,6 +89,6 @@ export function backward(
 }
 
 // h (N,C), Wc (w,C) -> logits (N,w) = h @ Wc^T
-function logitsOf(ctx: GpuContext, logits: GPUBuffer, h: GPUBuffer, wc: GPUBufferBinding, N: number, C: number, w: number): void {
+function logitsOf(ctx: GpuContext, logits: Binding, h: Binding, wc: GPUBufferBinding, N: number, C: number, w: number): void {
   gemm(ctx, { M: N, P: w, K: C, a: h, aT: false, lda: C, b: wc, bT: true, y: logits, ldy: w, accumulate: false });
 }

@@ -7,10 +7,13 @@
 // int4: ../../quant.ts) and is then dequantized inside the kernel, in the forward and the dinp product; it has no
 // dweight. A forward of at most MATVEC_ROWS rows (decoding, short prompts) runs matvec.wgsl, a GEMV that reads each
 // weight word once, instead of the GEMM. Both shaders decode the formats with dequant.wgsl and take their `struct
-// Params` from the field tables below (GEMM_PARAMS, MATVEC_PARAMS), all put in front of each kernel's text.
+// Params` from the field tables below (GEMM_PARAMS, MATVEC_PARAMS), all put in front of each kernel's text. A GEMM may
+// add a second, float32 product to its output in the same pass (GemmPlus): a LoRA branch's up-projection rides on its
+// linear's forward, and its input gradient on the linear's dinp, so a LoRA linear is 2 dispatches forward, 4 backward.
 
 import { rowLayout, WEIGHT_FORMATS, type WeightFormat } from "../../quant.ts";
-import { gcd, paramValues, wgslStruct, type Binding, type GpuContext, type ParamBlock } from "../context.ts";
+import type { LoraDinp, LoraUp } from "../../backend.ts";
+import { boundBytes, gcd, labelOf, paramValues, range, wgslStruct, type Binding, type GpuContext, type ParamBlock } from "../context.ts";
 import dequantWgsl from "./dequant.wgsl?raw";
 import matmulWgsl from "./matmul.wgsl?raw";
 import matvecWgsl from "./matvec.wgsl?raw";
@@ -22,6 +25,7 @@ export const GEMM_PARAMS = [
   ["ldb", "u32"], ["b_scales", "u32"], ["b_t", "u32"],
   ["y_off", "u32"], ["ldy", "u32"],
   ["bias_off", "u32"], ["has_bias", "u32"], ["alpha", "f32"], ["accumulate", "u32"],
+  ["K2", "u32"], ["b2_t", "u32"], ["alpha2", "f32"],
 ] as const;
 /** matmul.wgsl colsum's uniform fields. */
 export const COLSUM_PARAMS = [["N", "u32"], ["OC", "u32"]] as const;
@@ -49,8 +53,8 @@ const MATVEC_WG = 64; // threads per matvec workgroup (a power of two)
 const MATVEC_OUT = 4; // out-channels per matvec workgroup: matvec.wgsl's ROWS
 
 /**
- * One GEMM, a dispatch of matmul.wgsl's main: Y (M,P) (+)= alpha * A (M,K) @ B (K,P) + bias (P), the operands
- * row-major in their bindings. A(m,k) = a[aOff + m*lda + k], or a[aOff + k*lda + m] when aT. B is whole rows:
+ * One GEMM, a dispatch of matmul.wgsl's main: Y (M,P) (+)= alpha * A (M,K) @ B (K,P) + bias (P) [+ plus], the
+ * operands row-major in their bindings. A(m,k) = a[aOff + m*lda + k], or a[aOff + k*lda + m] when aT. B is whole rows:
  * B(k,p) = b[k*P + p], or b[p*K + k] when bT (a (P,K) weight W read as W^T); stored as bFormat, a packed B is a frozen
  * weight, rows of rowLayout(bFormat, row length) words. Y(m,p) = y[yOff + m*ldy + p], bias(p) = bias[biasOff + p].
  */
@@ -59,9 +63,19 @@ export interface Gemm {
   a: Binding; aT: boolean; lda: number; aOff?: number;
   b: Binding; bT: boolean; bFormat?: WeightFormat;
   y: Binding; ldy: number; yOff?: number;
-  bias?: GPUBuffer | null; biasOff?: number;
+  bias?: Binding | null; biasOff?: number;
   alpha?: number;
   accumulate: boolean;
+  plus?: GemmPlus;
+}
+
+/**
+ * A second product added to the same Y in the same pass, after the first's K steps: Y += alpha * A2 (M,K) @ B2 (K,P),
+ * A2 row-major a[m*K + k], B2 float32 whole rows b[k*P + p], or b[p*K + k] when bT. The LoRA branch of a linear layer:
+ * its up-projection in the forward (scale * h @ B^T), its input gradient in the backward (dh @ A).
+ */
+export interface GemmPlus {
+  a: Binding; b: Binding; K: number; bT: boolean; alpha: number;
 }
 
 /** Encodes the GEMM `q` (see Gemm), with `tile` for the pipeline's overrides. */
@@ -93,34 +107,42 @@ interface Job {
 }
 
 // inp (N,IC), weight (OC,IC) stored as `format`, bias (OC) -> out (N,OC) = scale * inp @ weight^T + bias  (+= when accumulate)
+//   [+ lora.scale * lora.h (N,R) @ lora.B (OC,R)^T: the GEMM's second product, or a product of its own where the GEMM
+//   does not run as one job (the GEMV's few rows, a weight split into row ranges)]
 export function forward(
-  ctx: GpuContext, out: GPUBuffer, inp: GPUBuffer, weight: GPUBuffer, bias: GPUBuffer | null,
-  N: number, IC: number, OC: number, scale: number, accumulate: boolean, format: WeightFormat = "f32",
+  ctx: GpuContext, out: Binding, inp: Binding, weight: Binding, bias: Binding | null,
+  N: number, IC: number, OC: number, scale: number, accumulate: boolean, format: WeightFormat = "f32", lora?: LoraUp<Binding>,
 ): void {
   if (N * OC === 0) return;
   checkWhole(ctx, { out, inp, bias });
   const rowBytes = rowLayout(format, IC).words * 4;
   const ranges = rowRanges(ctx, [weight], OC, rowBytes);
+  const plus: GemmPlus | undefined = lora && N > MATVEC_ROWS && ranges.length === 1
+    ? { a: lora.h, b: lora.B, K: lora.R, bT: true, alpha: lora.scale }
+    : undefined;
   if (N <= MATVEC_ROWS) {
     run(ctx, ranges.map(([o0, o1]) => matvec(ctx, inp, rows(weight, o0, o1, rowBytes, OC), bias, out, N, IC, OC, o0, o1, scale, accumulate, format)));
-    return;
+  } else {
+    // out[:, o0:o1] (+)= scale * inp @ weight[o0:o1]^T + bias[o0:o1]
+    run(ctx, ranges.map(([o0, o1]) => gemmJob(ctx, {
+      M: N, P: o1 - o0, K: IC,
+      a: inp, aT: false, lda: IC,
+      b: rows(weight, o0, o1, rowBytes, OC), bT: true, bFormat: format,
+      y: out, yOff: o0, ldy: OC,
+      bias, biasOff: o0, alpha: scale, accumulate,
+      plus,
+    })));
   }
-  // out[:, o0:o1] (+)= scale * inp @ weight[o0:o1]^T + bias[o0:o1]
-  run(ctx, ranges.map(([o0, o1]) => gemmJob(ctx, {
-    M: N, P: o1 - o0, K: IC,
-    a: inp, aT: false, lda: IC,
-    b: rows(weight, o0, o1, rowBytes, OC), bT: true, bFormat: format,
-    y: out, yOff: o0, ldy: OC,
-    bias, biasOff: o0, alpha: scale, accumulate,
-  })));
+  if (lora && !plus) forward(ctx, out, lora.h, lora.B, null, N, lora.R, OC, lora.scale, true);
 }
 
 // dout (N,OC), inp (N,IC), weight (OC,IC) stored as `format` -> dinp (N,IC) +=, dweight (OC,IC) +=, dbias (OC) +=
 // (each when given; a packed weight is frozen: no dweight). dinp and dweight are scaled by `scale`, dbias is not (as in
-// cpu/matmul.ts).
+// cpu/matmul.ts). With `lora`, dinp += lora.dh (N,R) @ lora.A (R,IC) too: the second product of dinp's first GEMM.
 export function backward(
-  ctx: GpuContext, dinp: GPUBuffer | null, dweight: GPUBuffer | null, dbias: GPUBuffer | null, dout: GPUBuffer,
-  inp: GPUBuffer, weight: GPUBuffer, N: number, IC: number, OC: number, scale: number, format: WeightFormat = "f32",
+  ctx: GpuContext, dinp: Binding | null, dweight: Binding | null, dbias: Binding | null, dout: Binding,
+  inp: Binding, weight: Binding, N: number, IC: number, OC: number, scale: number, format: WeightFormat = "f32",
+  lora?: LoraDinp<Binding>,
 ): void {
   if (dweight && format !== "f32") throw new Error(`matmul: a ${format} weight is frozen and has no gradient (dweight must be null)`);
   if (N * OC === 0) return;
@@ -130,7 +152,7 @@ export function backward(
   const rowBytes = rowLayout(format, IC).words * 4;
   const ranges = rowRanges(ctx, dweight ? [weight, dweight] : [weight], OC, rowBytes);
   if (dinp && IC > 0) {
-    // dinp (N,IC) += scale * dout[:, o0:o1] @ weight[o0:o1, :], one range after the other
+    // dinp (N,IC) += scale * dout[:, o0:o1] @ weight[o0:o1, :], one range after the other (the first adds lora's)
     for (const [o0, o1] of ranges) {
       jobs.push(gemmJob(ctx, {
         M: N, P: IC, K: o1 - o0,
@@ -138,6 +160,7 @@ export function backward(
         b: rows(weight, o0, o1, rowBytes, OC), bT: false, bFormat: format,
         y: dinp, ldy: IC,
         alpha: scale, accumulate: true,
+        plus: lora && o0 === 0 ? { a: lora.dh, b: lora.A, K: lora.R, bT: false, alpha: 1 } : undefined,
       }));
     }
   }
@@ -171,9 +194,11 @@ function gemmJob(ctx: GpuContext, q: Gemm, tile: GemmTile = GEMM_TILE): Job {
     ldb: lay.words, b_scales: lay.quantWords, b_t: q.bT,
     y_off: q.yOff ?? 0, ldy: q.ldy,
     bias_off: q.biasOff ?? 0, has_bias: !!q.bias, alpha: q.alpha ?? 1, accumulate: q.accumulate,
+    K2: q.plus?.K ?? 0, b2_t: q.plus?.bT ?? false, alpha2: q.plus?.alpha ?? 1,
   });
-  // Without a bias, A stands in for it (bound read-only twice, which WebGPU allows; the kernel never reads it).
-  const bindings = [vec4s(q.a), vec4s(q.b), q.bias ?? q.a, q.y];
+  // Without a bias or a second product, A stands in for them (bound read-only again, which WebGPU allows; the kernel
+  // never reads it there).
+  const bindings = [vec4s(q.a), vec4s(q.b), q.bias ?? q.a, q.y, vec4s(q.plus?.a ?? q.a), vec4s(q.plus?.b ?? q.a)];
   return { pipeline, bindings, params, groups: [Math.ceil(q.P / tile.TILE_N), Math.ceil(q.M / tile.TILE_M)] };
 }
 
@@ -193,7 +218,7 @@ export function bindable(limits: GPUSupportedLimits): number {
 
 /** One dispatch of matvec.wgsl: out[:, o0:o1] (+)= scale * inp (N,IC) @ W[o0:o1]^T + bias[o0:o1], `w` bound to those rows. */
 function matvec(
-  ctx: GpuContext, inp: GPUBuffer, w: Binding, bias: GPUBuffer | null, out: GPUBuffer, N: number, IC: number, OC: number,
+  ctx: GpuContext, inp: Binding, w: Binding, bias: Binding | null, out: Binding, N: number, IC: number, OC: number,
   o0: number, o1: number, scale: number, accumulate: boolean, format: WeightFormat,
 ): Job {
   const pipeline = ctx.pipeline("matvec", MATVEC_WGSL, { WG: MATVEC_WG, M: N, FORMAT: WEIGHT_FORMATS[format].id });
@@ -213,9 +238,9 @@ function matvec(
  * [o0, o1) row ranges of (OC, IC) matrices `bufs` (rows of `rowBytes`) such that each range fits one storage binding
  * and starts at an offset aligned to minStorageBufferOffsetAlignment: [[0, OC]] when the whole buffers fit.
  */
-function rowRanges(ctx: GpuContext, bufs: readonly GPUBuffer[], OC: number, rowBytes: number): [number, number][] {
+function rowRanges(ctx: GpuContext, bufs: readonly Binding[], OC: number, rowBytes: number): [number, number][] {
   const limit = bindable(ctx.limits);
-  if (bufs.every((b) => b.size <= limit)) return [[0, OC]];
+  if (bufs.every((b) => boundBytes(b) <= limit)) return [[0, OC]];
   const align = ctx.limits.minStorageBufferOffsetAlignment;
   const step = align / gcd(rowBytes, align); // rows whose offset o0 * rowBytes is a multiple of align
   const per = Math.floor(limit / rowBytes / step) * step;
@@ -229,17 +254,17 @@ function rowRanges(ctx: GpuContext, bufs: readonly GPUBuffer[], OC: number, rowB
   return out;
 }
 
-/** Rows [o0, o1) of an (OC, IC) matrix: the buffer itself when that is all of it, else a binding range. */
-function rows(buf: GPUBuffer, o0: number, o1: number, rowBytes: number, OC: number): Binding {
-  return o0 === 0 && o1 === OC ? buf : { buffer: buf, offset: o0 * rowBytes, size: (o1 - o0) * rowBytes };
+/** Rows [o0, o1) of an (OC, IC) matrix: the binding itself when that is all of it, else a range of it. */
+function rows(buf: Binding, o0: number, o1: number, rowBytes: number, OC: number): Binding {
+  return o0 === 0 && o1 === OC ? buf : range(buf, o0 * rowBytes, (o1 - o0) * rowBytes);
 }
 
-function checkWhole(ctx: GpuContext, bufs: Record<string, GPUBuffer | null>): void {
+function checkWhole(ctx: GpuContext, bufs: Record<string, Binding | null>): void {
   const limit = ctx.limits.maxStorageBufferBindingSize;
   for (const [name, b] of Object.entries(bufs)) {
-    if (b && b.size > limit) {
+    if (b && boundBytes(b) > limit) {
       throw new RangeError(
-        `matmul: ${name} (${b.size} bytes) exceeds this GPU's maxStorageBufferBindingSize (${limit}); only the weight is split`,
+        `matmul: ${name} (${labelOf(b)}, ${boundBytes(b)} bytes) exceeds this GPU's maxStorageBufferBindingSize (${limit}); only the weight is split`,
       );
     }
   }

@@ -3,7 +3,7 @@
 // scratch buffer; one workgroup then adds the partials and overwrites out[0].
 
 import type { AdamWParams } from "../../backend.ts";
-import { paramValues, wgslStruct, type GpuContext } from "../context.ts";
+import { paramValues, wgslStruct, type Binding, type GpuContext } from "../context.ts";
 import code from "./optim.wgsl?raw";
 
 const WG = 256; // a power of two: the tree reduction halves it
@@ -21,7 +21,7 @@ export const SUM_PARAMS = [["n", "u32"], ["base", "u32"]] as const;
 export const OPTIM_WGSL = [wgslStruct("AdamWParams", ADAMW_PARAMS), wgslStruct("SumParams", SUM_PARAMS), code].join("\n");
 
 // param, grad, m, v (n) -> param, m, v updated in place
-export function adamw(ctx: GpuContext, param: GPUBuffer, grad: GPUBuffer, m: GPUBuffer, v: GPUBuffer, n: number, p: AdamWParams): void {
+export function adamw(ctx: GpuContext, param: Binding, grad: Binding, m: Binding, v: Binding, n: number, p: AdamWParams): void {
   if (n <= 0) return;
   const pipeline = ctx.pipeline("optim:adamw", OPTIM_WGSL, { WG }, "adamw");
   const params = paramValues(ADAMW_PARAMS, {
@@ -32,7 +32,7 @@ export function adamw(ctx: GpuContext, param: GPUBuffer, grad: GPUBuffer, m: GPU
 }
 
 // bufs: [buffer, n] pairs -> out (1) = sum over every buffer's first n values of x^2 (overwritten)
-export function sumSquares(ctx: GpuContext, out: GPUBuffer, bufs: readonly (readonly [GPUBuffer, number])[]): void {
+export function sumSquares(ctx: GpuContext, out: Binding, bufs: readonly (readonly [Binding, number])[]): void {
   const counts = bufs.map(([, n]) => Math.min(MAX_PARTIALS, Math.ceil(Math.max(0, n) / WG)));
   const total = counts.reduce((a, b) => a + b, 0);
   const partials = ctx.buffer(Math.max(1, total) * 4, "optim:sumSquares:partials");

@@ -1,7 +1,7 @@
 // RMSNorm on the GPU (rmsnorm.wgsl), matching cpu/rmsnorm.ts: a workgroup per row for the forward and for dinp, and
 // the weight gradient in a second pass, one thread per channel summing over the rows (no races, no atomics).
 
-import { paramValues, wgslStruct, type GpuContext } from "../context.ts";
+import { paramValues, wgslStruct, type Binding, type GpuContext } from "../context.ts";
 import code from "./rmsnorm.wgsl?raw";
 
 const WG = 128; // a power of two: the kernel's tree reduction halves it
@@ -16,7 +16,7 @@ function pipeline(ctx: GpuContext, entry: "forward" | "backward" | "dweight"): G
 }
 
 // inp (N,C), weight (C) -> out (N,C), rstd (N)
-export function forward(ctx: GpuContext, out: GPUBuffer, rstd: GPUBuffer, inp: GPUBuffer, weight: GPUBuffer, N: number, C: number, eps: number): void {
+export function forward(ctx: GpuContext, out: Binding, rstd: Binding, inp: Binding, weight: Binding, N: number, C: number, eps: number): void {
   if (N * C === 0) return;
   const params = paramValues(RMSNORM_PARAMS, { N, C, eps });
   ctx.dispatch(pipeline(ctx, "forward"), [out, rstd, inp, weight], params, ctx.grid(N));
@@ -24,7 +24,7 @@ export function forward(ctx: GpuContext, out: GPUBuffer, rstd: GPUBuffer, inp: G
 
 // dout (N,C), inp (N,C), weight (C), rstd (N) -> dinp (N,C) +=, dweight (C) += (when given)
 export function backward(
-  ctx: GpuContext, dinp: GPUBuffer, dweight: GPUBuffer | null, dout: GPUBuffer, inp: GPUBuffer, weight: GPUBuffer, rstd: GPUBuffer,
+  ctx: GpuContext, dinp: Binding, dweight: Binding | null, dout: Binding, inp: Binding, weight: Binding, rstd: Binding,
   N: number, C: number,
 ): void {
   if (N * C === 0) return;

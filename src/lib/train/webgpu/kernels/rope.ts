@@ -2,7 +2,7 @@
 // the angle fround(pos * invFreq). The kernel rotates one buffer in place; out-of-place calls copy first, since one
 // dispatch may not bind the same buffer as both read-only and writable storage.
 
-import { paramValues, wgslStruct, type GpuContext } from "../context.ts";
+import { paramValues, wgslStruct, type Binding, type GpuContext } from "../context.ts";
 import code from "./rope.wgsl?raw";
 
 const WG = 64;
@@ -13,17 +13,17 @@ export const ROPE_PARAMS = [["total", "u32"], ["NH", "u32"], ["HS", "u32"], ["si
 export const ROPE_WGSL = [wgslStruct("Params", ROPE_PARAMS), code].join("\n");
 
 // inp (N,NH,HS), invFreq (HS/2), pos (N, int32) -> out (N,NH,HS); out may be inp
-export function forward(ctx: GpuContext, out: GPUBuffer, inp: GPUBuffer, invFreq: GPUBuffer, pos: GPUBuffer, N: number, NH: number, HS: number): void {
+export function forward(ctx: GpuContext, out: Binding, inp: Binding, invFreq: Binding, pos: Binding, N: number, NH: number, HS: number): void {
   rotate(ctx, out, inp, invFreq, pos, N, NH, HS, 1);
 }
 
 // dout (N,NH,HS) -> dinp (N,NH,HS) = rotation by -angle (overwrites; dinp may be dout)
-export function backward(ctx: GpuContext, dinp: GPUBuffer, dout: GPUBuffer, invFreq: GPUBuffer, pos: GPUBuffer, N: number, NH: number, HS: number): void {
+export function backward(ctx: GpuContext, dinp: Binding, dout: Binding, invFreq: Binding, pos: Binding, N: number, NH: number, HS: number): void {
   rotate(ctx, dinp, dout, invFreq, pos, N, NH, HS, -1);
 }
 
 function rotate(
-  ctx: GpuContext, out: GPUBuffer, inp: GPUBuffer, invFreq: GPUBuffer, pos: GPUBuffer, N: number, NH: number, HS: number, sign: 1 | -1,
+  ctx: GpuContext, out: Binding, inp: Binding, invFreq: Binding, pos: Binding, N: number, NH: number, HS: number, sign: 1 | -1,
 ): void {
   if (HS % 2 !== 0) throw new RangeError(`rope: head size ${HS} is odd; rotate_half needs pairs`);
   const total = N * NH * (HS / 2);

@@ -11,7 +11,7 @@
 // them is safe.
 
 import { SCAN_CHUNK, scanChunks, type ScanDims } from "../../backend.ts";
-import { paramValues, wgslStruct, type GpuContext } from "../context.ts";
+import { labelOf, paramValues, wgslStruct, type Binding, type GpuContext } from "../context.ts";
 import conv1dWgsl from "./conv1d.wgsl?raw";
 import copyColumnsWgsl from "./copy_columns.wgsl?raw";
 import scanBackwardWgsl from "./scan_backward.wgsl?raw";
@@ -55,11 +55,11 @@ export function scanWorkgroup(limits: GPUSupportedLimits, DS: number): number {
 
 // src (N, srcStride) columns [srcCol, srcCol + width) -> dst (N, dstStride) columns [dstCol, dstCol + width); = or +=
 export function copyColumns(
-  ctx: GpuContext, dst: GPUBuffer, src: GPUBuffer, N: number, width: number, dstStride: number, dstCol: number,
+  ctx: GpuContext, dst: Binding, src: Binding, N: number, width: number, dstStride: number, dstCol: number,
   srcStride: number, srcCol: number, accumulate: boolean,
 ): void {
   if (N * width === 0) return;
-  if (dst === src) throw new Error(`copyColumns: ${dst.label} is both source and destination; the GPU needs two buffers`);
+  if (dst === src) throw new Error(`copyColumns: ${labelOf(dst)} is both source and destination; the GPU needs two buffers`);
   const params = paramValues(COPY_COLUMNS_PARAMS, { N, width, dstStride, dstCol, srcStride, srcCol, accumulate });
   ctx.dispatch(ctx.pipeline("ssm:copy_columns", COPY_COLUMNS_WGSL, { WG }), [dst, src], params, ctx.grid(Math.ceil((N * width) / WG)));
 }
@@ -73,8 +73,8 @@ const conv1dParams = (B: number, T: number, DI: number, K: number, bias: boolean
 
 // x (B,T,DI), weight (DI,K), bias (DI) -> out (B,T,DI); state (K-1,DI) read, then overwritten with the last K-1 inputs
 export function conv1dForward(
-  ctx: GpuContext, out: GPUBuffer, x: GPUBuffer, weight: GPUBuffer, bias: GPUBuffer | null,
-  B: number, T: number, DI: number, K: number, state: GPUBuffer | null,
+  ctx: GpuContext, out: Binding, x: Binding, weight: Binding, bias: Binding | null,
+  B: number, T: number, DI: number, K: number, state: Binding | null,
 ): void {
   if (state && B !== 1) throw new Error(`conv1dForward: a state needs B = 1, got B = ${B}`);
   const n = B * T * DI;
@@ -87,8 +87,8 @@ export function conv1dForward(
 
 // dout (B,T,DI) -> dx (B,T,DI) +=, dweight (DI,K) +=, dbias (DI) += (each optional)
 export function conv1dBackward(
-  ctx: GpuContext, dx: GPUBuffer | null, dweight: GPUBuffer | null, dbias: GPUBuffer | null, dout: GPUBuffer, x: GPUBuffer,
-  weight: GPUBuffer, bias: GPUBuffer | null, B: number, T: number, DI: number, K: number,
+  ctx: GpuContext, dx: Binding | null, dweight: Binding | null, dbias: Binding | null, dout: Binding, x: Binding,
+  weight: Binding, bias: Binding | null, B: number, T: number, DI: number, K: number,
 ): void {
   const n = B * T * DI;
   if (n === 0 || (!dx && !dweight && !dbias)) return;
@@ -102,9 +102,9 @@ export function conv1dBackward(
 }
 
 /** [Alog (DI,DS) | D (DI) | Bm (B,T,DS) | Cm (B,T,DS)] in one scratch buffer: the scan kernels' `pack`. */
-function pack(ctx: GpuContext, Alog: GPUBuffer, D: GPUBuffer, Bm: GPUBuffer, Cm: GPUBuffer, d: ScanDims): GPUBuffer {
+function pack(ctx: GpuContext, Alog: Binding, D: Binding, Bm: Binding, Cm: Binding, d: ScanDims): GPUBuffer {
   const { B, T, DI, DS } = d;
-  const parts: [GPUBuffer, number][] = [[Alog, DI * DS], [D, DI], [Bm, B * T * DS], [Cm, B * T * DS]];
+  const parts: [Binding, number][] = [[Alog, DI * DS], [D, DI], [Bm, B * T * DS], [Cm, B * T * DS]];
   const buf = ctx.buffer(parts.reduce((a, [, n]) => a + n, 0) * 4, "ssm:scan:pack");
   let at = 0;
   for (const [src, n] of parts) {
@@ -125,8 +125,8 @@ function scanPipeline(ctx: GpuContext, kind: "forward" | "backward", entry: stri
 
 // u dt (B,T,DI), Alog (DI,DS), Bm Cm (B,T,DS), D (DI) -> y (B,T,DI), hs (B,nChunks,DI,DS); state (DI,DS) when B = 1
 export function scanForward(
-  ctx: GpuContext, y: GPUBuffer, hs: GPUBuffer | null, u: GPUBuffer, dt: GPUBuffer, Alog: GPUBuffer, Bm: GPUBuffer,
-  Cm: GPUBuffer, D: GPUBuffer, d: ScanDims, state: GPUBuffer | null,
+  ctx: GpuContext, y: Binding, hs: Binding | null, u: Binding, dt: Binding, Alog: Binding, Bm: Binding,
+  Cm: Binding, D: Binding, d: ScanDims, state: Binding | null,
 ): void {
   const { B, T, DI, DS } = d;
   if (state && B !== 1) throw new Error(`scanForward: a state needs B = 1, got B = ${B}`);
@@ -134,18 +134,18 @@ export function scanForward(
   const wg = scanWorkgroup(ctx.limits, DS);
   const p = pack(ctx, Alog, D, Bm, Cm, d);
   // absent hs and state: two distinct small stand-ins (writable bindings may not share a buffer), never touched
-  const hsBuf = hs ?? ctx.buffer(16, "ssm:scan:no-hs");
-  const stateBuf = state ?? ctx.buffer(16, "ssm:scan:no-state");
-  ctx.dispatch(scanPipeline(ctx, "forward", "main", DS), [y, hsBuf, stateBuf, u, dt, p], scanParams(d, 0, hs !== null, state !== null), [
+  const noHs = hs ? null : ctx.buffer(16, "ssm:scan:no-hs");
+  const noState = state ? null : ctx.buffer(16, "ssm:scan:no-state");
+  ctx.dispatch(scanPipeline(ctx, "forward", "main", DS), [y, (hs ?? noHs)!, (state ?? noState)!, u, dt, p], scanParams(d, 0, hs !== null, state !== null), [
     Math.ceil(DI / wg), B,
   ]);
-  for (const b of [p, ...(hs ? [] : [hsBuf]), ...(state ? [] : [stateBuf])]) ctx.release(b);
+  for (const b of [p, noHs, noState]) if (b) ctx.release(b);
 }
 
 // dy (B,T,DI) -> du ddt (B,T,DI) +=, dBm dCm (B,T,DS) +=, dAlog (DI,DS) +=, dD (DI) += (dAlog, dD optional)
 export function scanBackward(
-  ctx: GpuContext, du: GPUBuffer, ddt: GPUBuffer, dAlog: GPUBuffer | null, dBm: GPUBuffer, dCm: GPUBuffer, dD: GPUBuffer | null,
-  dy: GPUBuffer, u: GPUBuffer, dt: GPUBuffer, Alog: GPUBuffer, Bm: GPUBuffer, Cm: GPUBuffer, D: GPUBuffer, hs: GPUBuffer,
+  ctx: GpuContext, du: Binding, ddt: Binding, dAlog: Binding | null, dBm: Binding, dCm: Binding, dD: Binding | null,
+  dy: Binding, u: Binding, dt: Binding, Alog: Binding, Bm: Binding, Cm: Binding, D: Binding, hs: Binding,
   d: ScanDims,
 ): void {
   const { B, T, DI, DS } = d;
