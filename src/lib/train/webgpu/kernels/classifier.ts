@@ -10,8 +10,12 @@ import { bindable, gemm } from "./matmul.ts";
 import forwardWgsl from "./classifier_forward.wgsl?raw";
 import backwardWgsl from "./classifier_backward.wgsl?raw";
 
-/** Vocabulary rows per chunk, before the limits below and the binding alignment cut it down. */
-export const VOCAB_CHUNK = 8192;
+/**
+ * Vocabulary rows per chunk, before the limits below and the binding alignment cut it down. Each chunk is a dispatch
+ * of each of its kernels (2 forward, 3 backward); the scratch limit is what bounds the work of one, so a short batch
+ * (N = 16 rows: 3 MiB of logits) takes a whole 49k vocabulary in one chunk, and N = 4096 rows take 4096 per chunk.
+ */
+export const VOCAB_CHUNK = 65536;
 /** Most bytes the (N, chunk) logits scratch may take. */
 const SCRATCH_BYTES = 64 << 20;
 const WG = 64; // row and elementwise kernels
