@@ -326,6 +326,28 @@ describe("fim train on a large data file", () => {
   }, 120_000);
 });
 
+describe("fim train stops on Ctrl-C between steps", () => {
+  it("SIGINT during training steps ends the run at once with 130, leaving no output", async () => {
+    const bin = fileURLToPath(new URL("../../../node/export/bin/fim.mjs", import.meta.url));
+    const out = join(dir, "sigint-steps");
+    const child = spawn(process.execPath, [bin, "train", "--full", "--model", model, "--data", data, "--out", out, "--steps", "100000", "--context", "200", "--batch-size", "2", "--grad-accum", "1", "--warmup", "1"], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
+    try {
+      for (let i = 0; i < 1200 && !/step 3\/100000/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(stderr).toMatch(/step 3\/100000/);
+      const sent = Date.now();
+      child.kill("SIGINT");
+      expect(await exited).toBe(130);
+      expect(Date.now() - sent).toBeLessThan(5000);
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  }, 120_000);
+});
+
 describe("file-system faults: one line naming the operation, the path, the reason and what to do", () => {
   it("a folder that cannot be written", async () => {
     const r = await fim("samples", "--builtin", "--count", "5", "--out", "/sys/fim-test.jsonl");

@@ -219,6 +219,9 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const progress = progressReporter({ label: "step", total: trainer.totalSteps, first: trainer.step, write: (line) => log(line.trimEnd()) });
   try {
     while (trainer.step < trainer.totalSteps) {
+      // a turn of the event loop each step: a step's awaits may all resolve as microtasks, and a signal handler (Ctrl-C
+      // removes the partial output and exits) only runs between macrotasks, so without it Ctrl-C went unheard
+      await new Promise((r) => setImmediate(r));
       const r = await trainer.trainStep();
       losses.push(r.loss);
       tokens += r.tokens;
