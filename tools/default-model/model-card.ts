@@ -170,7 +170,7 @@ ${sourcesTable(i.corpus)}
 - Samples: ${TRAIN.samples} from ${TRAIN.windowLines}-line windows of the training files, ${MIX.map((m) => `${m.share * 100}% ${m.options.format}`).join(", ")}; ${TRAIN.heldOutSamples} from the held-out files.
 - Optimisation: ${i.training.steps} steps of batch ${TRAIN.batch} × up to ${TRAIN.context} tokens${i.training.tokens ? ` (${(i.training.tokens / 1e6).toFixed(1)}M tokens)` : ""}, loss on every token, AdamW (lr ${TRAIN.lr}, ${TRAIN.warmup} warm-up
   steps then linear decay, weight decay ${DEFAULT_TRAIN.weightDecay}, clip ${DEFAULT_TRAIN.clip}), from a normal(0, 0.02) initialisation.
-- Time: ${i.training.minutes.toFixed(0)} minutes of training on ${i.training.machine} (the corpus, tokenizer and samples take under a minute; tokenizing them for training, ~7 minutes, is included).
+- Time: ${i.training.minutes.toFixed(0)} minutes of training on ${i.training.machine} (the corpus, tokenizer and samples take under a minute; tokenizing them for training, ~3 minutes a sitting, is included).
 - Reproduce: \`npm run corpus:fetch && npm run train:default${i.training.steps === TRAIN.steps ? "" : ` -- --steps ${i.training.steps}`}\` (then \`npm run eval:default\` for the numbers below and this card).${i.training.stretched || (i.training.resumed && i.training.sittings === undefined) ? `
   These weights were trained in parts (a run resumed with a larger \`--steps\`), so their learning rate followed a
   stretched schedule: a fresh run follows one schedule and lands near, not on, these weights.` : (i.training.sittings ?? 1) > 1 ? `
