@@ -92,19 +92,20 @@ describe("training in a Web Worker", () => {
 
   test("a cancelled run resumes from its OPFS checkpoint on the next start (as after a reload)", async () => {
     await page.evaluate(() => (window as unknown as { trainHarness: Harness }).trainHarness.clearCheckpoint("e2e-run-b"));
-    const first = page.evaluate((j) => (window as unknown as { trainHarness: Harness }).trainHarness.start(j), job(8, "e2e-run-b"));
+    // long enough that the cancel lands mid-run on a loaded machine (8 steps could all finish before it arrived)
+    const first = page.evaluate((j) => (window as unknown as { trainHarness: Harness }).trainHarness.start(j), job(200, "e2e-run-b"));
     await page.waitForFunction(() => (window as unknown as { trainHarness: Harness }).trainHarness.state().progress.length >= 5);
     await page.evaluate(() => (window as unknown as { trainHarness: Harness }).trainHarness.cancel());
     expect((await first).state).toBe("cancelled");
     expect(await page.evaluate(() => (window as unknown as { trainHarness: Harness }).trainHarness.hasCheckpoint("e2e-run-b"))).toBe(true);
     await page.reload();
     await page.waitForFunction(() => "trainHarness" in window);
-    const second = await page.evaluate((j) => (window as unknown as { trainHarness: Harness }).trainHarness.start(j), job(8, "e2e-run-b"));
+    const second = await page.evaluate((j) => (window as unknown as { trainHarness: Harness }).trainHarness.start(j), job(200, "e2e-run-b"));
     expect(second.state).toBe("done");
     const st = await page.evaluate(() => (window as unknown as { trainHarness: Harness }).trainHarness.state());
     const resumed = st.events.find((e) => e.type === "resumed");
     expect(resumed?.step).toBeGreaterThanOrEqual(4);
     expect(st.progress[0]!.step).toBe(resumed!.step! + 1);
-    expect(second.losses).toHaveLength(8);
+    expect(second.losses).toHaveLength(200);
   });
 });
