@@ -25,6 +25,7 @@ import dequantWgsl from "../../../src/lib/train/webgpu/kernels/dequant.wgsl?raw"
 import { frozenValues, packWeight } from "../../../src/lib/train/quant.ts";
 import { gemmCases, type GemmCase } from "./webgpu-gemm-cases.ts";
 import { matvecCases, type MatvecCase } from "./webgpu-matvec-cases.ts";
+import { randomFloats as random } from "../../fixtures/random.ts";
 
 /** Max relative error per output, GPU errors seen (prefixed with the case), binding ranges used. */
 export interface Report {
@@ -57,18 +58,6 @@ interface Spec {
 
 // --- data ---
 
-/** mulberry32 in [lo, hi). */
-function random(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i] = lo + (((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo);
-  }
-  return out;
-}
 const ints = (n: number, seed: number, max: number) => Int32Array.from(random(n, seed, 0, 1), (x) => Math.floor(x * max));
 const nan = (n: number) => new Float32Array(n).fill(NaN);
 

@@ -11,6 +11,7 @@ import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
 import { scanBackward, scanForward } from "../../../src/lib/train/cpu/scan.ts";
 import { WebGpuBackend } from "../../../src/lib/train/webgpu/backend.ts";
 import { CONV1D_WGSL, COPY_COLUMNS_WGSL, scanSources } from "../../../src/lib/train/webgpu/kernels/ssm.ts";
+import { randomFloats as random } from "../../fixtures/random.ts";
 
 /** Per output: max relative error, max absolute error; GPU errors seen (prefixed with the case). */
 export interface Report {
@@ -34,18 +35,6 @@ interface Spec {
 
 // --- data ---
 
-/** mulberry32 in [lo, hi). */
-function random(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i] = lo + (((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo);
-  }
-  return out;
-}
 const nan = (n: number) => new Float32Array(n).fill(NaN);
 
 // --- copyColumns ---

@@ -14,19 +14,8 @@ import { tokenizeSample } from "../../../src/lib/train/data.ts";
 import { attachLora, detachLora, type Param } from "../../../src/lib/train/lora.ts";
 import { DEFAULT_TRAIN, Trainer } from "../../../src/lib/train/trainer.ts";
 import { tinyCheckpointFiles } from "../../fixtures/tiny-checkpoint.ts";
+import { randomFloats as random } from "../../fixtures/random.ts";
 
-/** mulberry32 in [lo, hi). */
-function random(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i] = lo + (((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo);
-  }
-  return out;
-}
 
 const bits = (a: Float32Array) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 
