@@ -8,7 +8,7 @@ import { exactMatch } from "../../src/lib/fim/metrics.ts";
 import { MIX } from "./samples.ts";
 import { DEFAULT_LORA } from "../../src/lib/train/lora.ts";
 import { DEFAULT_TRAIN } from "../../src/lib/train/trainer.ts";
-import { DIMS, NAME, TRAIN } from "./settings.ts";
+import { DIMS, EXPECTED, NAME, TRAIN } from "./settings.ts";
 
 export interface CardInputs {
   heldOut: EvalCliReport;
@@ -182,6 +182,7 @@ ${sourcesTable(i.corpus)}
 the rest of that line to complete, 35% with nothing after the cursor), the whole file as context (greedy; exact match is
 whitespace-split equality). The baselines predict nothing, or repeat the line before the cursor's line. Target: in each
 of ${TARGET_LANGUAGES.join(", ")} the model beats the better baseline by ≥ ${TARGET_POINTS} exact-match points.
+Expected before it was measured: ${EXPECTED.heldOut}.
 
 ${HEAD}
 ${row("this model", model.overall)}
@@ -199,7 +200,7 @@ ${byLang}
 ${i.headline.codeBase} (Python, outside the corpus) cut by \`fim samples\` in the app's format (\`ctx\`; ${i.headline.count} samples, ${i.headline.evalFraction * 100}% of the files
 held out, near-duplicates dropped), then LoRA-trained with \`fim train\` and the app's defaults, no flag changed (rank ${DEFAULT_LORA.r}, alpha ${DEFAULT_LORA.alpha},
 every projection, lr ${d.lr}, batch ${d.batchSize} × ${d.gradAccum}, ${d.epochs} epochs, context ${d.contextLength})${i.headlineTraining ? `: ${i.headlineTraining.minutes.toFixed(0)} minutes here` : ""}. Exact match on the
-held-out files' ${i.before.samples} samples:
+held-out files' ${i.before.samples} samples. Expected before it was measured: ${EXPECTED.headline}.
 
 ${headline}
 

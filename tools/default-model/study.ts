@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { EvalCliReport } from "../../node/export/src/cli/eval.ts";
-import { CODE_BASE, NAME } from "./settings.ts";
+import { CODE_BASE, EXPECTED, NAME } from "./settings.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const FIM = join(ROOT, "node/export/bin/fim.mjs");
@@ -131,7 +131,7 @@ const b = model(before);
 const empty = model(before, "baseline empty");
 const prev = model(before, "baseline previous-line");
 writeFileSync(join(dir, "results.json"), JSON.stringify({ codeBase: CODE_BASE, minutes, before: b, baselines: { empty, previousLine: prev }, rows }, null, 2));
-console.log(`\nLoRA on ${CODE_BASE.name} (${files.length} files, ${CODE_BASE.licence}), ~${minutes} min of training each, exact match on ${b.n} held-out samples:\n`);
+console.log(`\nLoRA on ${CODE_BASE.name} (${files.length} files, ${CODE_BASE.licence}), ~${minutes} min of training each, exact match on ${b.n} held-out samples (expected before the study: ${EXPECTED.study}):\n`);
 console.log("| setting | what it asks | steps | minutes | exact match % | edit similarity |\n|---|---|---:|---:|---:|---:|");
 console.log(`| before fine-tuning | | | | ${b.exactMatch.toFixed(1)} | ${b.editSimilarity.toFixed(1)} |`);
 console.log(`| baselines: empty / previous line | | | | ${empty.exactMatch.toFixed(1)} / ${prev.exactMatch.toFixed(1)} | ${empty.editSimilarity.toFixed(1)} / ${prev.editSimilarity.toFixed(1)} |`);
