@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// ensure-chromium.mjs — makes sure a Chromium binary exists for the browser (e2e) tests.
+// ensure-chromium.mjs — makes sure a Chromium binary exists for the browser (e2e) tests, and python3 for the
+// training kit's script tests (Debian's python3, installed the same way when missing).
 // Uses $CHROMIUM_PATH when set, else /usr/bin/chromium; when missing, installs Debian's `chromium`
 // package with apt-get (through sudo when not root). Prints what it does; exits non-zero with a clear
 // message when it cannot.
@@ -27,16 +28,18 @@ function run(argv) {
   if (result.status !== 0) fail(`\`${argv.join(" ")}\` exited with status ${result.status}`);
 }
 
-if (existsSync(target)) {
-  console.log(`ensure-chromium: found ${target}`);
+const needPython = !has("python3");
+if (existsSync(target) && !needPython) {
+  console.log(`ensure-chromium: found ${target} and python3`);
   process.exit(0);
 }
+const packages = [...(existsSync(target) ? [] : ["chromium"]), ...(needPython ? ["python3"] : [])];
 
-if (process.env.CHROMIUM_PATH) {
+if (process.env.CHROMIUM_PATH && !existsSync(target)) {
   fail(`CHROMIUM_PATH=${target} does not exist. Point it at a Chromium/Chrome binary or unset it.`);
 }
 
-console.log(`ensure-chromium: ${target} is missing; installing Debian's chromium package.`);
+console.log(`ensure-chromium: installing Debian's ${packages.join(" and ")} (${packages.includes("chromium") ? `${target} is missing` : "python3 is missing"}).`);
 if (process.platform !== "linux" || !has("apt-get")) {
   fail("no apt-get here. Install Chromium yourself and set CHROMIUM_PATH to its binary.");
 }
@@ -49,7 +52,8 @@ if (!isRoot) {
 }
 
 run([...prefix, "apt-get", "update"]);
-run([...prefix, "apt-get", "install", "-y", "--no-install-recommends", "chromium"]);
+run([...prefix, "apt-get", "install", "-y", "--no-install-recommends", ...packages]);
 
 if (!existsSync(target)) fail(`apt-get finished but ${target} is still missing.`);
-console.log(`ensure-chromium: installed ${target}`);
+if (!has("python3")) fail("apt-get finished but python3 is still missing.");
+console.log(`ensure-chromium: installed ${packages.join(", ")}`);

@@ -14,7 +14,10 @@ export function writeDirAtomic(dir: string, files: ReadonlyMap<string, Uint8Arra
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
   try {
-    for (const [name, bytes] of files) writeFileSync(join(tmp, name), bytes);
+    for (const [name, bytes] of files) {
+      mkdirSync(dirname(join(tmp, name)), { recursive: true }); // names may hold folders ("data/train.jsonl")
+      writeFileSync(join(tmp, name), bytes);
+    }
     // files of the old folder that the caller wants carried over (e.g. a config copied earlier)
     for (const name of keep) if (!files.has(name) && statSync(join(dir, name), { throwIfNoEntry: false })) renameSync(join(dir, name), join(tmp, name));
     const exists = statSync(dir, { throwIfNoEntry: false });

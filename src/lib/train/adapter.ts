@@ -72,11 +72,24 @@ export function parseAdapterConfig(bytes: Uint8Array | undefined): { lora: LoraC
   };
   if (j.peft_type !== "LORA") fail("peft_type", `${JSON.stringify(j.peft_type)} is not supported: only LORA adapters load`);
   if (j.use_dora === true) fail("use_dora", "DoRA adapters are not supported");
+  if (j.lora_bias === true) fail("lora_bias", "adapters with a bias on lora_B are not supported (train with lora_bias false, PEFT's default)");
   if (typeof j.r !== "number" || !Number.isInteger(j.r) || j.r <= 0) fail("r", `${JSON.stringify(j.r)} is not a positive integer`);
   if (typeof j.lora_alpha !== "number") fail("lora_alpha", "missing or not a number");
   const mods = j.target_modules;
-  const targets = (Array.isArray(mods) ? mods : fail("target_modules", "must be a list of module names")) as string[];
-  for (const t of targets) if (typeof t !== "string" || !/^\w+$/.test(t)) fail("target_modules", `${JSON.stringify(t)} is not a module name (regex and "all-linear" targets are not supported)`);
+  const listed = (Array.isArray(mods) ? mods : fail("target_modules", `must be a list of module names (${typeof mods === "string" ? "a regex or \"all-linear\" string is" : "this is"} not supported)`)) as unknown[];
+  // PEFT saves "all-linear" resolved: short names (q_proj) for most models, full paths (model.layers.0.self_attn.q_proj)
+  // for models with fewer than 20 linears; both end in the module name, which is what an adapter targets here (a
+  // target left out of some layers shows up as a missing tensor when the adapter is matched to the model)
+  for (const t of listed) if (typeof t !== "string" || !/^[\w.]+$/.test(t)) fail("target_modules", `${JSON.stringify(t)} is not a module name (regex and "all-linear" targets are not supported)`);
+  const targets = [...new Set((listed as string[]).map((t) => t.split(".").pop()!))];
+  const saved = j.modules_to_save;
+  if (Array.isArray(saved) && saved.length) {
+    fail("modules_to_save", `${JSON.stringify(saved)}: the adapter retrains whole modules (usually embed_tokens and lm_head, after tokens were added to the tokenizer), which FIM Studio does not load; train with a base model whose tokenizer already has the FIM format's tokens, and without modules_to_save`);
+  }
+  const tokens = j.trainable_token_indices;
+  if (tokens !== null && tokens !== undefined && (Array.isArray(tokens) ? tokens.length : Object.keys(tokens as object).length)) {
+    fail("trainable_token_indices", "the adapter retrains token embeddings, which FIM Studio does not load; train without trainable tokens");
+  }
   if (j.rank_pattern && Object.keys(j.rank_pattern as object).length) fail("rank_pattern", "per-module ranks are not supported");
   if (j.alpha_pattern && Object.keys(j.alpha_pattern as object).length) fail("alpha_pattern", "per-module alphas are not supported");
   return {

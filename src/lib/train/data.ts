@@ -103,39 +103,54 @@ export interface TokenizeOptions {
   lossOn: "middle" | "all";
 }
 
+/**
+ * A record cut to fit the context, as text and as its encodings: the prompt (everything before the middle, its far
+ * lines dropped about 3:1 as the inference prompt builder drops them) and the target (middle + end token). `encode`
+ * is the model's tokenizer, or any stand-in that returns one entry per token (the training kit's estimate when no
+ * tokenizer is at hand); `reserved` tokens (a BOS) come before the prompt. Undefined when even the target alone does
+ * not fit. A plain record's prompt is empty and its target the head of its text (the caller cuts it to the context).
+ */
+export function fitSample<E extends { length: number }>(
+  r: SampleRecord, contextLength: number, encode: (s: string) => E, reserved = 0,
+): { prompt: string; target: string; promptIds: E; targetIds: E } | undefined {
+  if (r.mode === "plain") {
+    const target = headChars(r.text, contextLength * UNIT_CHARS); // cut to the context by the caller; the rest is never read
+    return { prompt: "", target, promptIds: encode(""), targetIds: encode(target) };
+  }
+  const f = getFormat(r.format);
+  const order = r.mode === "spm" ? "spm" : "psm";
+  const full = { prefix: r.prefix, suffix: r.suffix, ctx_before: r.ctx_before, ctx_after: r.ctx_after };
+  const fullPrompt = renderPrompt(f, full, order);
+  if (!r.text.startsWith(fullPrompt)) throw new Error(`record for ${r.path}: text does not start with its own prompt`);
+  const promptLength = fullPrompt.length;
+  // Work stays bounded however long the record: a target of more characters than maxChars cannot fit (no token
+  // covers UNIT_CHARS characters), and each part is cut to maxChars characters nearest the middle before any
+  // tokenizing (a 50 MB prefix costs what a full context does).
+  const maxChars = contextLength * UNIT_CHARS;
+  if (r.text.length - promptLength > maxChars) return undefined;
+  const target = r.text.slice(promptLength);
+  const targetIds = encode(target);
+  const room = contextLength - reserved - targetIds.length;
+  if (room <= 0) return undefined;
+  let parts = capParts(full, maxChars);
+  let prompt = renderPrompt(f, parts, order);
+  let promptIds = encode(prompt);
+  if (promptIds.length > room) {
+    // the far lines of prefix and suffix go, about 3:1, as the inference prompt builder cuts them
+    parts = fitPromptParts(f, parts, order, room, (s) => encode(s).length);
+    prompt = renderPrompt(f, parts, order);
+    promptIds = encode(prompt);
+    if (promptIds.length > room) return undefined; // token merges across the cut: rare, skip the sample
+  }
+  return { prompt, target, promptIds, targetIds };
+}
+
 /** One record → ids and targets. Returns undefined when even the target alone does not fit. */
 export function tokenizeSample(r: SampleRecord, tk: ModelTokenizer, o: TokenizeOptions): TokenizedSample | undefined {
-  const enc = (s: string) => tk.encode(s, { addSpecialTokens: false });
-  const f = getFormat(r.format);
   const bos = tk.encode("", { addSpecialTokens: true }); // [bos] for Llama, [] for Qwen
-  let promptIds: number[];
-  let targetIds: number[];
-  if (r.mode === "plain") {
-    promptIds = [];
-    targetIds = enc(headChars(r.text, o.contextLength * UNIT_CHARS)); // cut to the context below; the rest is never read
-  } else {
-    const order = r.mode === "spm" ? "spm" : "psm";
-    const full = { prefix: r.prefix, suffix: r.suffix, ctx_before: r.ctx_before, ctx_after: r.ctx_after };
-    const fullPrompt = renderPrompt(f, full, order);
-    if (!r.text.startsWith(fullPrompt)) throw new Error(`record for ${r.path}: text does not start with its own prompt`);
-    const promptLength = fullPrompt.length;
-    // Work stays bounded however long the record: a target of more characters than maxChars cannot fit (no token
-    // covers UNIT_CHARS characters), and each part is cut to maxChars characters nearest the middle before any
-    // tokenizing (a 50 MB prefix costs what a full context does).
-    const maxChars = o.contextLength * UNIT_CHARS;
-    if (r.text.length - promptLength > maxChars) return undefined;
-    targetIds = enc(r.text.slice(promptLength));
-    const room = o.contextLength - bos.length - targetIds.length;
-    if (room <= 0) return undefined;
-    let parts = capParts(full, maxChars);
-    promptIds = enc(renderPrompt(f, parts, order));
-    if (promptIds.length > room) {
-      // the far lines of prefix and suffix go, about 3:1, as the inference prompt builder cuts them
-      parts = fitPromptParts(f, parts, order, room, (s) => enc(s).length);
-      promptIds = enc(renderPrompt(f, parts, order));
-      if (promptIds.length > room) return undefined; // token merges across the cut: rare, skip the sample
-    }
-  }
+  const fit = fitSample(r, o.contextLength, (s) => tk.encode(s, { addSpecialTokens: false }), bos.length);
+  if (!fit) return undefined;
+  const { promptIds, targetIds } = fit;
   const ids = [...bos, ...promptIds, ...targetIds].slice(0, o.contextLength);
   const firstTarget = o.lossOn === "all" || r.mode === "plain" ? 1 : bos.length + promptIds.length;
   const targets = new Int32Array(ids.length).fill(-1);

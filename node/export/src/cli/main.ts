@@ -9,6 +9,7 @@ import { UsageError } from "./errors.ts";
 import { completeCommand, COMPLETE_HELP } from "./complete.ts";
 import { evalCommand, EVAL_HELP } from "./eval.ts";
 import { exportCommand, EXPORT_HELP } from "./export.ts";
+import { kitCommand, KIT_HELP } from "./kit.ts";
 import { tryCommand, TRY_HELP } from "./try.ts";
 import { renderCommand, RENDER_HELP } from "./render.ts";
 import { samplesCommand, SAMPLES_HELP } from "./samples.ts";
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, { run: (argv: string[], io: Io) => Promise<number
   complete: { run: completeCommand, help: COMPLETE_HELP, summary: "the model's completion at a cursor" },
   eval: { run: evalCommand, help: EVAL_HELP, summary: "exact match, edit similarity, stops, latency on held-out samples (model, GGUF)" },
   export: { run: exportCommand, help: EXPORT_HELP, summary: "GGUF (f32/f16/q8_0/q4_0), Ollama Modelfile, LoRA GGUF" },
+  kit: { run: kitCommand, help: KIT_HELP, summary: "a training kit for GPU machines: samples, Axolotl config, PEFT + TRL script, README" },
   try: { run: tryCommand, help: TRY_HELP, summary: "the seed's three completion checks through llama.cpp" },
   tokenizer: { run: tokenizerCommand, help: TOKENIZER_HELP, summary: "train a byte-level BPE tokenizer on code (tokenizer.json, FIM markers as single tokens)" },
 };
@@ -44,7 +46,7 @@ ${Object.entries(COMMANDS)
 /** Typed errors about the user's files (their messages name the file, tensor or line): exit code 1, no stack. */
 const INPUT_ERRORS = new Set([
   "SafetensorsError", "ModelConfigError", "TokenizerError", "CheckpointError", "AdapterError", "DataError", "TrainingDivergedError",
-  "TokenizerExportError", "GgufError", "QuantizeError", "EvalError", "NonFiniteLogitsError", "NonFiniteWeightsError",
+  "TokenizerExportError", "GgufError", "KitError", "KitRowError", "QuantizeError", "EvalError", "NonFiniteLogitsError", "NonFiniteWeightsError",
 ]);
 
 /** Node's parseArgs errors carry a code; these are the user's typing, so usage errors. */
