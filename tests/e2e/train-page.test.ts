@@ -1,9 +1,10 @@
 // train-page.test.ts — the Train page in headless Chromium on a tiny embedded model (served as /models/ by the test):
 // samples from the built-in corpus, a short run on the CPU backend with progress, a falling loss, held-out loss and
 // before/after metrics; Stop; a run interrupted by a reload offered for resuming and finished from its checkpoint; and
-// a Hugging Face model (huggingface.co answered by the test) whose size shows before, and its download while it loads.
+// a Hugging Face model (huggingface.co answered by the test) whose size shows before, and its download while it loads;
+// "Train elsewhere": the training kit downloaded as a .zip with the page's settings in its Axolotl config.
 // Screenshots at 1280×720 and 390×844 go to $SHOTS_DIR (default /tmp/shots).
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import type { Page } from "playwright-core";
@@ -118,4 +119,26 @@ describe("Train page", () => {
     expect(errors).toEqual([]);
     await context.close();
   }, 240_000);
+
+  test("Train elsewhere: the kit downloads as a .zip with the page's samples and settings", async () => {
+    const { page, errors } = await openPage(env.browser, env.app.url);
+    await withSamples(page);
+    await setSettings(page, { ...QUICK, steps: 40 });
+    await page.getByTestId("kit-base-model").fill("Qwen/Qwen2.5-Coder-0.5B");
+    await page.getByTestId("kit-multi-gpu").selectOption("fsdp");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("kit-download").click()]);
+    expect(download.suggestedFilename()).toBe("fim-kit-Qwen2.5-Coder-0.5B.zip");
+    const zip = readFileSync((await download.path())!).toString("latin1"); // stored, not compressed: the files' text is in it
+    for (const name of ["fim-kit.json", "README.md", "data/train.jsonl", "data/eval.jsonl", "prepare.py", "train_trl.py", "axolotl/config.yml", "axolotl/config-multi-gpu.yml", "accelerate/fsdp2.yaml"]) {
+      expect(zip).toContain(`fim-kit/${name}`);
+    }
+    expect(zip).toMatch(/base_model: Qwen\/Qwen2\.5-Coder-0\.5B\nlora_r: 4\nlora_alpha: 8\n/);
+    expect(zip).toMatch(/learning_rate: 0\.01\n/);
+    expect(zip).toMatch(/max_steps: 40\n/);
+    expect(zip).toMatch(/fsdp_version: 2\n/);
+    expect(await page.getByTestId("kit-written").textContent()).toMatch(/fim-kit-Qwen2\.5-Coder-0\.5B\.zip: [\d,]+ training and [\d,]+ held-out samples/);
+    await page.getByTestId("train-elsewhere").screenshot({ path: join(SHOTS_DIR, "train-elsewhere.png") });
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 120_000);
 });
