@@ -1,6 +1,6 @@
 // What the WebGPU backend encodes for one decoded token and one LoRA training step of a SmolLM2-135M-shaped random
 // model (30 layers, hidden 576, vocabulary 49152): dispatches and the bytes they read and write, from GpuContext's
-// counters (dispatches, traffic: the GEMV counts its own bytes; other kernels count the bytes they bind, an upper bound). Structure, not speed: the counts are the same on any GPU, so SwiftShader can give
+// counters (dispatches, traffic: the GEMM, GEMV and attention count the bytes they read and write; other kernels the bytes they bind). Structure, not speed: the counts are the same on any GPU, so SwiftShader can give
 // them. Run by tests/bench/webgpu-page.ts for scripts/bench.mjs (`npm run bench -- webgpu`).
 // The LoRA r16 step (B=1, T=16) counted 3364 dispatches before the fusions and 1662 after: the optimizer steps the LoRA
 // arena once per kernel (lora.ts, trainer.ts: 4 dispatches, was 1261 with the per-tensor clip), each LoRA linear's

@@ -84,7 +84,7 @@ export function forward(ctx: GpuContext, out: Binding, lse: Binding, q: Binding,
   if (d.B * d.Tq === 0) return;
   const g = plan(ctx.limits, d).forward;
   const pipe = pipeline(ctx, "forward", d.HS, { BQ: g.rows, BK: g.tile });
-  ctx.dispatch(pipe, [out, lse, q, k, v], params(d), [Math.ceil(d.Tq / g.rows), d.NH, d.B]);
+  ctx.dispatch(pipe, [out, lse, q, k, v], params(d), [Math.ceil(d.Tq / g.rows), d.NH, d.B], traffic(d, g.rows).forward);
 }
 
 // dout, q, out (B,Tq,NH,HS), k v (B,kvStride,NKV,HS), lse (B,NH,Tq) -> dq (B,Tq,NH,HS) +=, dk dv (B,kvStride,NKV,HS) +=
@@ -97,10 +97,38 @@ export function backward(
   const D = ctx.buffer(d.B * d.NH * d.Tq * 4, "attention:D"); // dout . out per row, from pass 1 to pass 2
   const { dq: gq, dkdv: gk } = plan(ctx.limits, d);
   const dqPipe = pipeline(ctx, "dq", d.HS, { BQ: gq.rows, BK: gq.tile });
-  ctx.dispatch(dqPipe, [dq, D, dout, q, k, v, out, lse], params(d), [Math.ceil(d.Tq / gq.rows), d.NH, d.B]);
+  ctx.dispatch(dqPipe, [dq, D, dout, q, k, v, out, lse], params(d), [Math.ceil(d.Tq / gq.rows), d.NH, d.B], traffic(d, gq.rows).dq);
   const dkdvPipe = pipeline(ctx, "dkdv", d.HS, { BKV: gk.rows, BQ: gk.tile });
-  ctx.dispatch(dkdvPipe, [dk, dv, dout, q, k, v, lse, D], params(d), [Math.ceil(d.Tk / gk.rows), d.NKV, d.B]);
+  ctx.dispatch(dkdvPipe, [dk, dv, dout, q, k, v, lse, D], params(d), [Math.ceil(d.Tk / gk.rows), d.NKV, d.B], traffic(d, gk.rows).dkdv);
   ctx.release(D); // later kernels are encoded after these, so reusing it is safe
+}
+
+/**
+ * Bytes each kernel reads and writes in global memory for `d` with `rows` rows a workgroup (what GpuContext counts).
+ * Causal: a query block reads the keys up to its last query's position, a key block the queries from its first key's
+ * position on. forward: q, out, lse of its rows, k and v of those keys. dq: q, dout, out, lse, D and dq (+=, so read
+ * and written) of its rows, k and v of those keys. dkdv (per kv head): k, v, dk, dv (+=) of its key rows, and for each
+ * of the group's query heads q, dout, lse and D of those queries.
+ */
+export function traffic(d: AttentionDims, rows: number): Record<Kernel, number> {
+  const past = d.Tk - d.Tq;
+  const HS = d.HS;
+  let fwd = 0;
+  let dq = 0;
+  for (let q0 = 0; q0 < d.Tq; q0 += rows) {
+    const n = Math.min(rows, d.Tq - q0);
+    const keys = Math.min(d.Tk, past + q0 + n);
+    fwd += n * (2 * HS + 1) + 2 * keys * HS;
+    dq += n * (5 * HS + 2) + 2 * keys * HS;
+  }
+  let dkdv = 0;
+  for (let k0 = 0; k0 < d.Tk; k0 += rows) {
+    const n = Math.min(rows, d.Tk - k0);
+    const queries = d.Tq - Math.min(d.Tq, Math.max(0, k0 - past));
+    dkdv += 6 * n * HS + (d.NH / d.NKV) * queries * (2 * HS + 2);
+  }
+  const per = 4 * d.B;
+  return { forward: per * d.NH * fwd, dq: per * d.NH * dq, dkdv: per * d.NKV * dkdv };
 }
 
 function params(d: AttentionDims) {

@@ -179,7 +179,7 @@ export function backward(
   if (dbias) {
     const pipeline = ctx.pipeline("matmul:colsum", MATMUL_WGSL, { COLSUM_WG }, "colsum");
     const params = paramValues(COLSUM_PARAMS, { N, OC });
-    jobs.push({ pipeline, bindings: [dbias, dout], params, groups: [Math.ceil(OC / COLSUM_WG), 1] });
+    jobs.push({ pipeline, bindings: [dbias, dout], params, groups: [Math.ceil(OC / COLSUM_WG), 1], traffic: 4 * (N * OC + 2 * OC) });
   }
   run(ctx, jobs);
 }
@@ -199,7 +199,18 @@ function gemmJob(ctx: GpuContext, q: Gemm, tile: GemmTile = GEMM_TILE): Job {
   // Without a bias or a second product, A stands in for them (bound read-only again, which WebGPU allows; the kernel
   // never reads it there).
   const bindings = [vec4s(q.a), vec4s(q.b), q.bias ?? q.a, q.y, vec4s(q.plus?.a ?? q.a), vec4s(q.plus?.b ?? q.a)];
-  return { pipeline, bindings, params, groups: [Math.ceil(q.P / tile.TILE_N), Math.ceil(q.M / tile.TILE_M)] };
+  const groups: [number, number] = [Math.ceil(q.P / tile.TILE_N), Math.ceil(q.M / tile.TILE_M)];
+  return { pipeline, bindings, params, groups, traffic: gemmTraffic(q, (q.bT ? q.P : q.K) * lay.words * 4, groups) };
+}
+
+/**
+ * Bytes a GEMM dispatch reads and writes in global memory: each workgroup column re-reads A's rows and each
+ * workgroup row re-reads B (as stored: packed formats count their packed bytes) and the bias; Y is written once, and
+ * read first when adding to it; the second product's operands like A and B.
+ */
+export function gemmTraffic(q: Pick<Gemm, "M" | "P" | "K" | "bias" | "accumulate" | "plus">, bBytes: number, [cols, rows]: [number, number]): number {
+  const K2 = q.plus?.K ?? 0;
+  return 4 * (q.M * (q.K + K2) * cols + (q.bias ? q.P * rows : 0) + q.M * q.P * (q.accumulate ? 2 : 1)) + (bBytes + 4 * K2 * q.P) * rows;
 }
 
 /**
