@@ -1,6 +1,6 @@
 // LoRA set-up: which modules get an adapter, its initialisation, and the list of trainable parameters under
 // PEFT's names (base_model.model.<module>.lora_A.weight), so checkpoints are PEFT adapters as they stand.
-// Defaults from the pipeline seed: rank 16, alpha 32, every linear module of a block (a transformer's attention and
+// Defaults (presets.ts): FIM Studio's rank and alpha, every linear module of a block (a transformer's attention and
 // MLP projections; Mamba's in_proj, x_proj, dt_proj, out_proj). Written against LinearBlocks, so it serves both.
 
 import { Rng } from "../fim/prng.ts";
@@ -8,6 +8,7 @@ import { AdapterError } from "./adapter-error.ts";
 import { VIEW_ALIGN, type Backend } from "./backend.ts";
 import type { LinearBlocks } from "./causal-lm.ts";
 import { BLOCK_LINEARS, type TransformerWeights } from "./model.ts";
+import { DEFAULT_PRESET } from "./presets.ts";
 
 export interface LoraConfig {
   r: number; // rank (seed: 16)
@@ -16,10 +17,10 @@ export interface LoraConfig {
   targets: readonly string[]; // module names (q_proj, in_proj, ...); seed: every linear of a block
 }
 
-/** The seed's defaults for a transformer; for another architecture, set targets to its model's linearNames. */
-export const DEFAULT_LORA: Readonly<LoraConfig> = { r: 16, alpha: 32, rslora: false, targets: BLOCK_LINEARS };
+/** FIM Studio's defaults (presets.ts) for a transformer; for another architecture, set targets to its model's linearNames. */
+export const DEFAULT_LORA: Readonly<LoraConfig> = { r: DEFAULT_PRESET.r, alpha: DEFAULT_PRESET.alpha, rslora: false, targets: BLOCK_LINEARS };
 
-/** The seed's defaults for `model`: every linear module of its blocks. */
+/** The defaults for `model`: every linear module of its blocks. */
 export function defaultLora(model: { linearNames: readonly string[] }): LoraConfig {
   return { ...DEFAULT_LORA, targets: [...model.linearNames] };
 }

@@ -6,6 +6,7 @@
 // another. The kernels are elementwise, and an arena's gaps hold zeros that stay zero, so this is the per-tensor step.
 
 import { Rng } from "../fim/prng.ts";
+import { DEFAULT_PRESET as P } from "./presets.ts";
 import type { Backend } from "./backend.ts";
 import type { TokenizedSample } from "./data.ts";
 import type { Param, ParamArena } from "./lora.ts";
@@ -30,8 +31,9 @@ export interface TrainConfig {
   maxBadSteps: number;
 }
 
+/** FIM Studio's defaults (presets.ts DEFAULT_PRESET; a preset's step count is the caller's to apply), AdamW as transformers'. */
 export const DEFAULT_TRAIN: Readonly<TrainConfig> = {
-  lr: 2e-4, warmupSteps: 100, batchSize: 4, gradAccum: 2, epochs: 3, contextLength: 1024, clip: 1.0,
+  lr: P.lr, warmupSteps: P.warmupSteps, batchSize: P.batchSize, gradAccum: P.gradAccum, epochs: P.epochs, contextLength: P.contextLength, clip: 1.0,
   weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, seed: 1, recompute: false, maxBadSteps: 1,
 };
 

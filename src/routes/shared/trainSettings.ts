@@ -1,12 +1,11 @@
 // trainSettings.ts — the Train page's settings as one table (runs.ts saves them with each run): each hyperparameter
-// with its default (the seed's, from fim-pipeline-summary.md, where it has one), its bounds and the explanation shown
+// with its default (FIM Studio's, presets.ts; the seed's are one click away), its bounds and the explanation shown
 // in its tooltip. Pure.
 
-import { DEFAULT_LORA } from "../../lib/train/lora.ts";
-import { DEFAULT_TRAIN } from "../../lib/train/trainer.ts";
+import { DEFAULT_PRESET, SEED_PRESET, type LossOn, type RunPreset } from "../../lib/train/presets.ts";
 
 /** Which tokens the loss is taken on: the middle (and its end token) only, as the seed does, or every token. */
-export type LossOn = "middle" | "all";
+export type { LossOn };
 export const LOSS_ON_CHOICES: readonly { value: LossOn; label: string }[] = [
   { value: "middle", label: "The middle only (seed)" },
   { value: "all", label: "Every token" },
@@ -46,20 +45,12 @@ export interface Field {
   integer: boolean;
 }
 
-export const DEFAULT_SETTINGS: TrainSettings = {
-  lossOn: "middle",
-  lr: DEFAULT_TRAIN.lr,
-  warmupSteps: DEFAULT_TRAIN.warmupSteps,
-  batchSize: DEFAULT_TRAIN.batchSize,
-  gradAccum: DEFAULT_TRAIN.gradAccum,
-  epochs: DEFAULT_TRAIN.epochs,
-  steps: 0,
-  contextLength: DEFAULT_TRAIN.contextLength,
-  r: DEFAULT_LORA.r,
-  alpha: DEFAULT_LORA.alpha,
-  evalEvery: 25,
-  evalSamples: 20,
-};
+/** The page's settings from a preset (the held-out measures are the page's own). */
+export const settingsOf = (p: Readonly<RunPreset>): TrainSettings => ({ ...p, evalEvery: 25, evalSamples: 20 });
+
+/** FIM Studio's defaults, and the seed's settings one click away (presets.ts). */
+export const DEFAULT_SETTINGS: TrainSettings = settingsOf(DEFAULT_PRESET);
+export const SEED_SETTINGS: TrainSettings = settingsOf(SEED_PRESET);
 
 export const FIELDS: readonly Field[] = [
   { key: "lr", label: "Learning rate", min: 1e-6, max: 1e-1, step: "any", integer: false,

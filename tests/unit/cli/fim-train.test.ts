@@ -10,6 +10,7 @@ import { fim } from "./run-fim.ts";
 import { parseSafetensors } from "../../../src/lib/model/safetensors.ts";
 import { writeSafetensors } from "../../../src/lib/model/safetensors-write.ts";
 import { writeTinyCheckpoint } from "../../fixtures/tiny-checkpoint.ts";
+import { SEED_PRESET } from "../../../src/lib/train/presets.ts";
 
 let dir: string;
 let model: string;
@@ -39,6 +40,16 @@ describe("fim train", () => {
     expect(again.stderr).toContain("resuming at step 4 of 6");
     expect(again.stderr).toMatch(/step 6\/6/);
     expect(JSON.parse(readFileSync(join(out, "trainer_state.json"), "utf8")).losses).toHaveLength(6);
+  }, 60_000);
+
+  it("--preset seed: every setting not given is the pipeline seed's; given flags still win", async () => {
+    const out = join(dir, "seed-preset");
+    const r = await fim("train", "--model", model, "--data", data, "--out", out, "--preset", "seed", "--steps", "1", "--context", "200", "--quiet");
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, "adapter_config.json"), "utf8"))).toMatchObject({ r: SEED_PRESET.r, lora_alpha: SEED_PRESET.alpha });
+    const run = JSON.parse(readFileSync(join(out, "trainer_state.json"), "utf8")).run;
+    expect(run).toMatchObject({ batchSize: SEED_PRESET.batchSize, gradAccum: SEED_PRESET.gradAccum, lossOn: SEED_PRESET.lossOn, contextLength: 200 });
+    expect((await fim("train", "--help")).stdout).toMatch(/--preset seed the pipeline seed's \(rank 16, alpha 32, lr 0\.0002 with 100 warmup steps/);
   }, 60_000);
 
   it("--full trains every weight and writes a model folder that loads and resumes", async () => {

@@ -17,10 +17,10 @@ import { UsageError } from "./errors.ts";
 import { flagHelp, parseFlags, requireFlags, type FlagSpec } from "./flags.ts";
 import { readText } from "./load.ts";
 import type { Io } from "./main.ts";
-import { TRAIN_FLAGS } from "./train.ts";
+import { presetOf, TRAIN_FLAGS } from "./train.ts";
 
 /** The run settings are `fim train`'s flags, with its defaults. */
-const SHARED = ["eval", "steps", "epochs", "lr", "warmup", "batch-size", "grad-accum", "context", "clip", "weight-decay", "seed", "rank", "alpha", "rslora", "targets", "loss-on"];
+const SHARED = ["preset", "eval", "steps", "epochs", "lr", "warmup", "batch-size", "grad-accum", "context", "clip", "weight-decay", "seed", "rank", "alpha", "rslora", "targets", "loss-on"];
 
 export const KIT_FLAGS = [
   { name: "data", type: "string", arg: "FILE", help: "train samples (JSONL from `fim samples`)" },
@@ -82,14 +82,13 @@ export async function kitCommand(argv: string[], io: Io): Promise<number> {
   const held = parseJsonl(readText(evalPath, "--eval"), evalPath);
   const format = train[0]!.format;
   const { measure, said } = measureOf(v.tokenizer ?? cachedTokenizer(v.model!));
+  const P = presetOf(v);
   const settings = kitSettings({
-    baseModel: v.model!, format, lossOn: (v["loss-on"] ?? "middle") as "middle" | "all", r: v.rank ?? DEFAULT_LORA.r, alpha: v.alpha ?? DEFAULT_LORA.alpha,
+    baseModel: v.model!, format, lossOn: (v["loss-on"] ?? P.lossOn) as "middle" | "all", r: v.rank ?? P.r, alpha: v.alpha ?? P.alpha,
     targets: v.targets?.split(",") ?? DEFAULT_LORA.targets, rslora: v.rslora === true, multiGpu: (v["multi-gpu"] ?? "deepspeed") as MultiGpu,
-    ...(v.lr !== undefined && { lr: v.lr }), ...(v.warmup !== undefined && { warmupSteps: v.warmup }),
-    ...(v["batch-size"] !== undefined && { batchSize: v["batch-size"] }), ...(v["grad-accum"] !== undefined && { gradAccum: v["grad-accum"] }),
-    ...(v.epochs !== undefined && { epochs: v.epochs }), ...(v.steps !== undefined && { steps: v.steps }),
-    ...(v.context !== undefined && { contextLength: v.context }), ...(v.clip !== undefined && { clip: v.clip }),
-    ...(v["weight-decay"] !== undefined && { weightDecay: v["weight-decay"] }), ...(v.seed !== undefined && { seed: v.seed }),
+    lr: v.lr ?? P.lr, warmupSteps: v.warmup ?? P.warmupSteps, batchSize: v["batch-size"] ?? P.batchSize, gradAccum: v["grad-accum"] ?? P.gradAccum,
+    epochs: v.epochs ?? P.epochs, steps: v.steps ?? (v.epochs === undefined && P.steps > 0 ? P.steps : undefined), contextLength: v.context ?? P.contextLength,
+    ...(v.clip !== undefined && { clip: v.clip }), ...(v["weight-decay"] !== undefined && { weightDecay: v["weight-decay"] }), ...(v.seed !== undefined && { seed: v.seed }),
   });
   const files = buildKit({ settings, train, eval: held, measure });
   writeDirAtomic(out, files);

@@ -12,6 +12,7 @@ import { parseJsonl, tokenizeSample, type TokenizedSample } from "../../../../sr
 import { attachLora, checkTargets, DEFAULT_LORA, type LoraConfig } from "../../../../src/lib/train/lora.ts";
 import { enableModelFullTraining } from "../../../../src/lib/train/weights.ts";
 import { DEFAULT_TRAIN, Trainer, TrainingDivergedError, type TrainConfig } from "../../../../src/lib/train/trainer.ts";
+import { DEFAULT_PRESET, PRESETS, SEED_PRESET, type PresetName, type RunPreset } from "../../../../src/lib/train/presets.ts";
 import { writeDirAtomic } from "../atomic-dir.ts";
 import { checkOutputDir, checkOutputs } from "../output-paths.ts";
 import { FULL_MODEL_FILES, saveFullModel } from "./save-model.ts";
@@ -33,7 +34,8 @@ export const TRAIN_FLAGS = [
   { name: "data", type: "string", arg: "FILE", help: "train samples (JSONL from `fim samples`)" },
   { name: "out", type: "string", arg: "DIR", help: "the adapter folder to write: new, empty, or this command's earlier output" },
   { name: "eval", type: "string", arg: "FILE", help: "eval samples (default: DATA with .eval.jsonl when it exists; an empty one is no eval set)" },
-  { name: "steps", type: "int", min: 1, max: 10_000_000, help: "optimizer steps (instead of --epochs)" },
+  { name: "preset", type: "string", choices: ["defaults", "seed"], default: "defaults", help: "the settings flags not given take: FIM Studio's defaults, or the pipeline seed's" },
+  { name: "steps", type: "int", min: 1, max: 10_000_000, ...(DEFAULT_PRESET.steps > 0 && { default: DEFAULT_PRESET.steps }), help: "optimizer steps (instead of --epochs)" },
   { name: "epochs", type: "number", above: 0, max: 10_000, default: T.epochs, help: "passes over the data" },
   { name: "resume", type: "boolean", help: "continue the run saved in --out exactly where it stopped (only --steps, --lr and --warmup may change)" },
   { name: "lr", type: "number", above: 0, max: 10, default: T.lr, help: "peak learning rate (AdamW)" },
@@ -48,24 +50,31 @@ export const TRAIN_FLAGS = [
   { name: "alpha", type: "number", above: 0, max: 1e6, default: L.alpha, help: "LoRA alpha" },
   { name: "rslora", type: "boolean", help: "scale by alpha/sqrt(rank) instead of alpha/rank" },
   { name: "targets", type: "string", arg: "q_proj,k_proj,...", help: "modules to adapt (default: every linear of a block; Mamba: in_proj,x_proj,dt_proj,out_proj)" },
-  { name: "loss-on", type: "string", choices: ["middle", "all"], default: "middle", help: "which tokens the loss is on" },
+  { name: "loss-on", type: "string", choices: ["middle", "all"], default: DEFAULT_PRESET.lossOn, help: "which tokens the loss is on" },
   { name: "full", type: "boolean", help: "train every weight instead of LoRA; --out becomes a full model folder (HF layout)" },
   { name: "recompute", type: "boolean", help: "recompute activations per block (less memory, ~1.3x time)" },
   { name: "save-every", type: "int", min: 1, max: 10_000_000, help: "save the adapter and optimizer state every N steps (default: at the end)" },
   { name: "quiet", type: "boolean", help: "no progress on stderr" },
 ] as const satisfies readonly FlagSpec[];
 
+const presetWords = (p: Readonly<RunPreset>) =>
+  `rank ${p.r}, alpha ${p.alpha}, lr ${p.lr} with ${p.warmupSteps} warmup steps then linear decay, batch ${p.batchSize} x accumulation ${p.gradAccum}, ` +
+  `${p.steps > 0 ? `${p.steps} steps` : `${p.epochs} epochs`}, context ${p.contextLength}, loss on ${p.lossOn === "middle" ? "the middle and end token" : "every token"}`;
+
 export const TRAIN_HELP = `Usage: fim train --model DIR --data samples.jsonl --out ADAPTER_DIR [options]
 
-LoRA fine-tuning on the CPU. Defaults follow the pipeline seed: rank ${L.r}, alpha ${L.alpha},
-all attention and MLP projections, AdamW lr ${T.lr} with ${T.warmupSteps} warmup steps then linear decay,
-batch ${T.batchSize} x accumulation ${T.gradAccum}, ${T.epochs} epochs, context ${T.contextLength}, clip ${T.clip}.
-Loss is on the middle and end token. The adapter is written in PEFT's format. A step whose loss or gradient is
-not finite stops the run (exit 1); the last saved checkpoint is kept.
+LoRA fine-tuning on the CPU, on all attention and MLP projections, AdamW with clip ${T.clip}. The settings not given
+come from a preset: FIM Studio's defaults (${presetWords(DEFAULT_PRESET)}),
+or with --preset seed the pipeline seed's (${presetWords(SEED_PRESET)}).
+The adapter is written in PEFT's format. A step whose loss or gradient is not finite stops the run (exit 1); the last
+saved checkpoint is kept.
 
 ${flagHelp(TRAIN_FLAGS)}`;
 
 type TrainValues = ReturnType<typeof parseFlags<typeof TRAIN_FLAGS>>["values"];
+
+/** The preset the settings not given on the command line come from (--preset; `fim kit` shares it). */
+export const presetOf = (v: { preset?: string }): Readonly<RunPreset> => PRESETS[(v.preset ?? "defaults") as PresetName].preset;
 
 /** Files `fim train` writes into --out (an earlier output of it holds these and trainer_state.json). */
 const OWN_FILES = new Set([ADAPTER_CONFIG, ADAPTER_WEIGHTS, OPTIMIZER_STATE, TRAINER_STATE, ...FULL_MODEL_FILES]);
@@ -125,24 +134,25 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     const clash = resumeSettings(v, saved, savedAdapter?.lora);
     if (clash.length) throw new UsageError(`--resume: these flags contradict the run saved in ${out}: ${clash.join("; ")}. Leave them out, or train into a new --out`);
   }
-  const lossOn = (v["loss-on"] ?? saved?.run?.lossOn ?? "middle") as "middle" | "all";
+  const P = presetOf(v);
+  const lossOn = (v["loss-on"] ?? saved?.run?.lossOn ?? P.lossOn) as "middle" | "all";
   const cfg: TrainConfig = {
     ...T,
-    lr: v.lr ?? T.lr,
-    warmupSteps: v.warmup ?? T.warmupSteps,
-    batchSize: v["batch-size"] ?? saved?.run?.batchSize ?? T.batchSize,
-    gradAccum: v["grad-accum"] ?? saved?.run?.gradAccum ?? T.gradAccum,
-    epochs: v.epochs ?? T.epochs,
-    steps: v.steps ?? saved?.totalSteps,
-    contextLength: v.context ?? saved?.run?.contextLength ?? T.contextLength,
+    lr: v.lr ?? P.lr,
+    warmupSteps: v.warmup ?? P.warmupSteps,
+    batchSize: v["batch-size"] ?? saved?.run?.batchSize ?? P.batchSize,
+    gradAccum: v["grad-accum"] ?? saved?.run?.gradAccum ?? P.gradAccum,
+    epochs: v.epochs ?? P.epochs,
+    steps: v.steps ?? saved?.totalSteps ?? (v.epochs === undefined && P.steps > 0 ? P.steps : undefined),
+    contextLength: v.context ?? saved?.run?.contextLength ?? P.contextLength,
     clip: v.clip ?? T.clip,
     weightDecay: v["weight-decay"] ?? T.weightDecay,
     seed: v.seed ?? saved?.seed ?? T.seed,
     recompute: v.recompute === true,
   };
   const lora: LoraConfig = savedAdapter?.lora ?? {
-    r: v.rank ?? L.r,
-    alpha: v.alpha ?? L.alpha,
+    r: v.rank ?? P.r,
+    alpha: v.alpha ?? P.alpha,
     rslora: v.rslora === true,
     targets: v.targets?.split(",") ?? [],
   };
