@@ -3,7 +3,7 @@
 import type { LlamaDims } from "./init-model.ts";
 
 export const NAME = "fim-tiny-code";
-/** The default model's shape: ~2.4M parameters, ~10 MB as float32. */
+/** The default model's shape: ~2.4M parameters, ~10 MB as float32 (context: the initial config's; it ships with TRAIN.context). */
 export const DIMS: Omit<LlamaDims, "vocab"> = { hidden: 192, layers: 4, heads: 4, kvHeads: 2, intermediate: 512, context: 1024 };
 export const VOCAB = 4096;
 /** Full training: batch × context tokens a step, AdamW with warmup then linear decay; FIM samples from line windows. */

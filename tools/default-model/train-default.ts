@@ -172,6 +172,11 @@ const out = args.out!;
 mkdirSync(out, { recursive: true });
 const shipped = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "model.safetensors"];
 for (const f of shipped) cpSync(join(trained, f), join(out, f));
+// The shipped context is the trained one: positions past it were never trained, and prompts filled to 1024 tokens
+// scored 3.0% exact match on 200 held-out samples where the same weights capped at 384 scored 9.5% (step 6600 of
+// this run). max_position_embeddings is what the app, the CLI and llama.cpp cut prompts to.
+const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8")) as Record<string, unknown>;
+writeFileSync(join(out, "config.json"), JSON.stringify({ ...config, max_position_embeddings: TRAIN.context }, null, 2) + "\n");
 writeFileSync(join(out, "manifest.json"), JSON.stringify({ files: shipped }, null, 2) + "\n");
 const bytes = shipped.reduce((a, f) => a + statSync(join(out, f)).size, 0);
 const indexFile = join(ROOT, "public/models/index.json");
