@@ -14,7 +14,7 @@ import { defaultLora, type LoraConfig } from "../lib/train/lora.ts";
 import { CheckpointWriteError, OpfsStore, withRunLock } from "../lib/train/opfs-store.ts";
 import type { WeightFormat } from "../lib/train/quant.ts";
 import { TrainingSession, type SessionProgress, type SessionState } from "../lib/train/session.ts";
-import { DEFAULT_TRAIN, type TrainConfig } from "../lib/train/trainer.ts";
+import { DEFAULT_TRAIN, trainingContext, type TrainConfig } from "../lib/train/trainer.ts";
 import { createBackend, defaultWeights, loseDevice, type BackendChoice, type ChosenBackend } from "./backends.ts";
 import { filesOf, throttled, type ModelSource } from "./model-source.ts";
 
@@ -135,6 +135,7 @@ async function runJob(job: TrainJob, onProgress: (p: SessionProgress) => void, o
     const tk = engine.checkpoint.tokenizer;
     const lora = { ...defaultLora(engine.model), ...job.lora };
     const { config } = engine.checkpoint;
+    train.contextLength = trainingContext(train.contextLength, config.max_position_embeddings);
     onEvent({ type: "model", architecture: config.architecture, family: config.family, layers: config.num_hidden_layers, loraTargets: [...lora.targets] });
     const tokenize = (rs: readonly SampleRecord[]) => rs
       .map((r) => tokenizeSample(r, tk, { contextLength: train.contextLength, lossOn: job.lossOn ?? "middle" }))

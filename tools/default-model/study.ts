@@ -2,7 +2,8 @@
 // table below is trained for the same wall-clock budget on one code base the default model never saw, then scored by
 // exact match on that code base's held-out files (split by file). One axis changes at a time from the reference, so
 // each row answers one question: loss on the middle or on every token, how many FIM holes are cut, learning rate,
-// rank, and the seed's settings as they are (context 1024 among them). Results: <work>/study/results.json and a markdown table on
+// rank, and the seed's settings as they are. Context is the model's (384): fim train trains no further than a model's
+// max_position_embeddings. Results: <work>/study/results.json and a markdown table on
 // stdout (the README and the model card quote it). Each finished setting is kept, so a rerun only does what is missing.
 
 import { spawnSync } from "node:child_process";
@@ -26,8 +27,8 @@ export interface StudySetting {
 }
 
 const REF: StudySetting = {
-  name: "reference", question: "the starting point: loss on every token, lr 1e-3, rank 16, context 512, batch 4",
-  samples: CODE_BASE.count, train: { lossOn: "all", lr: 1e-3, rank: 16, alpha: 32, context: 512, batch: 4, gradAccum: 1, warmupShare: 0.1 },
+  name: "reference", question: "the starting point: loss on every token, lr 1e-3, rank 16, context 384 (the model's), batch 4",
+  samples: CODE_BASE.count, train: { lossOn: "all", lr: 1e-3, rank: 16, alpha: 32, context: 384, batch: 4, gradAccum: 1, warmupShare: 0.1 },
 };
 const vary = (name: string, question: string, d: Partial<StudySetting["train"]>, samples = REF.samples): StudySetting =>
   ({ name, question, samples, train: { ...REF.train, ...d } });
@@ -40,7 +41,7 @@ export const SETTINGS: readonly StudySetting[] = [
   vary("lr 3e-4", "a lower learning rate", { lr: 3e-4 }),
   vary("lr 3e-3", "a higher learning rate", { lr: 3e-3 }),
   vary("rank 64", "rank 64, alpha 128", { rank: 64, alpha: 128 }),
-  { name: "seed", question: "the seed's settings: loss on the middle, lr 2e-4, rank 16, context 1024, batch 4 x 2", samples: 2000,
+  { name: "seed", question: "the seed's settings: loss on the middle, lr 2e-4, rank 16, batch 4 x 2, context 1024 (trained at the model's 384)", samples: 2000,
     train: { lossOn: "middle", lr: 2e-4, rank: 16, alpha: 32, context: 1024, batch: 4, gradAccum: 2, warmupShare: 0.1 } },
 ];
 

@@ -37,6 +37,14 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = {
   weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, seed: 1, recompute: false, maxBadSteps: 1,
 };
 
+/**
+ * The context a run trains at on a model: the one asked for, at most the model's max_position_embeddings (the
+ * positions inference uses; training past them teaches positions no prompt reaches).
+ */
+export function trainingContext(want: number, maxPositions: number): number {
+  return Math.min(want, maxPositions);
+}
+
 /** Learning rate for the update at 0-based `step` (transformers: the first update uses lr * 0 during warmup). */
 export function lrAt(step: number, total: number, c: Pick<TrainConfig, "lr" | "warmupSteps">): number {
   if (step < c.warmupSteps) return (c.lr * step) / Math.max(1, c.warmupSteps);

@@ -52,6 +52,15 @@ describe("fim train", () => {
     expect((await fim("train", "--help")).stdout).toMatch(/--preset seed the pipeline seed's \(rank 16, alpha 32, lr 0\.0002 with 100 warmup steps/);
   }, 60_000);
 
+  it("--context past the model's max_position_embeddings trains at the model's (inference never reaches further)", async () => {
+    const short = (await writeTinyCheckpoint(join(dir, "short"), { architecture: "qwen2", configOverrides: { max_position_embeddings: 128 } })).dir;
+    const out = join(dir, "short-adapter");
+    const r = await fim("train", "--model", short, "--data", data, "--out", out, ...TRAIN.map((x) => (x === "4" ? "1" : x)));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("--context 200 is past the model's max_position_embeddings (128): training at 128");
+    expect(JSON.parse(readFileSync(join(out, "trainer_state.json"), "utf8")).run.contextLength).toBe(128);
+  }, 60_000);
+
   it("--full trains every weight and writes a model folder that loads and resumes", async () => {
     const out = join(dir, "full");
     const r = await fim("train", "--model", model, "--data", data, "--out", out, "--full", "--lr", "1e-3", ...TRAIN.map((x) => (x === "4" ? "2" : x)));

@@ -11,7 +11,7 @@ import {
 import { parseJsonl, tokenizeSample, type TokenizedSample } from "../../../../src/lib/train/data.ts";
 import { attachLora, checkTargets, DEFAULT_LORA, type LoraConfig } from "../../../../src/lib/train/lora.ts";
 import { enableModelFullTraining } from "../../../../src/lib/train/weights.ts";
-import { DEFAULT_TRAIN, Trainer, TrainingDivergedError, type TrainConfig } from "../../../../src/lib/train/trainer.ts";
+import { DEFAULT_TRAIN, Trainer, trainingContext, TrainingDivergedError, type TrainConfig } from "../../../../src/lib/train/trainer.ts";
 import { DEFAULT_PRESET, PRESETS, SEED_PRESET, type PresetName, type RunPreset } from "../../../../src/lib/train/presets.ts";
 import { writeDirAtomic } from "../atomic-dir.ts";
 import { checkOutputDir, checkOutputs } from "../output-paths.ts";
@@ -160,6 +160,11 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   // a resumed full run continues from its own saved weights
   const { be, engine } = await loadModel(v.full && v.resume ? out : v.model, (line) => io.stderr.write(line + "\n"));
   const tk = engine.checkpoint.tokenizer;
+  const maxPositions = engine.checkpoint.config.max_position_embeddings;
+  if (trainingContext(cfg.contextLength, maxPositions) < cfg.contextLength) {
+    log(`--context ${cfg.contextLength} is past the model's max_position_embeddings (${maxPositions}): training at ${maxPositions}`);
+    cfg.contextLength = maxPositions;
+  }
   let dataFormat: string | undefined;
   // Tokenizing tens of thousands of samples takes minutes: it reports progress, and it gives the event loop a turn
   // every chunk so Ctrl-C (whose handler removes the partial output) is heard at once, not after the last sample.
