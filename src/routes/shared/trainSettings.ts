@@ -14,18 +14,9 @@ export const LOSS_ON_HELP =
   "Which tokens training learns to predict. The middle only (the seed's choice) teaches exactly the completion; every token " +
   "also learns the prompt's code around it, more signal per sample from the same code base.";
 
-export interface TrainSettings {
-  lossOn: LossOn;
-  lr: number;
-  warmupSteps: number;
-  batchSize: number;
-  gradAccum: number;
-  epochs: number;
-  /** 0 = run `epochs` over the data instead. */
-  steps: number;
-  contextLength: number;
-  r: number;
-  alpha: number;
+/** A preset's settings (presets.ts RunPreset: loss on, lr, warm-up, batch, accumulation, epochs or steps, context, r,
+ * alpha) and the page's held-out measures. */
+export interface TrainSettings extends RunPreset {
   /** Held-out loss every this many steps (0: only before and after). */
   evalEvery: number;
   /** Held-out samples completed before and after training, for exact match and edit similarity. */
