@@ -13,6 +13,7 @@ import { main } from "../../node/export/src/cli/main.ts";
 import { parseGguf } from "../../src/lib/gguf/reader.ts";
 import { Rng } from "../../src/lib/fim/prng.ts";
 import { expectedTensors, loadCheckpoint, memoryFiles, parseModelConfig, writeSafetensors } from "../../src/lib/model/index.ts";
+import { parseSafetensors, readTensor } from "../../src/lib/model/safetensors.ts";
 import { adapterConfigJson } from "../../src/lib/train/adapter.ts";
 import { peftName } from "../../src/lib/train/lora.ts";
 import { tinyCheckpointFiles, tinyConfig, writeTinyCheckpoint } from "../fixtures/tiny-checkpoint.ts";
@@ -48,6 +49,23 @@ async function writeAdapter(dir: string): Promise<void> {
   await writeFile(join(dir, "adapter_config.json"), JSON.stringify(adapterConfigJson({ ...lora, targets: [...lora.targets] }, "tiny-qwen"), null, 2));
   await writeFile(join(dir, "adapter_model.safetensors"), writeSafetensors(tensors, { format: "pt" }, "adapter_model.safetensors"));
   await writeFile(join(dir, "trainer_state.json"), JSON.stringify({ step: 10, format: "psm" }));
+}
+
+/**
+ * The same adapter as Axolotl and TRL write it (PEFT's save_pretrained): BF16 tensors, adapter_config.json with every
+ * field of PEFT 0.20 in its alphabetical order, the base named by its Hub id, target_modules as full module paths
+ * (what PEFT saves for "all-linear" on a model of fewer than 20 linears), no trainer_state.json.
+ */
+async function writeTrainerAdapter(from: string, dir: string): Promise<void> {
+  const bytes = new Uint8Array(await readFile(join(from, "adapter_model.safetensors")));
+  const index = parseSafetensors(bytes, "adapter_model.safetensors");
+  const tensors = await Promise.all(index.tensors.map(async (e) => ({ name: e.name, dtype: "BF16" as const, shape: e.shape, data: (await readTensor(bytes, e)).data })));
+  const paths = [...new Set(tensors.map((t) => t.name.replace(/^base_model\.model\./, "").replace(/\.lora_[AB]\.weight$/, "")))];
+  const example = JSON.parse(await readFile(new URL("../fixtures/kit/peft-schema.json", import.meta.url), "utf8")).adapterConfigExample as Record<string, unknown>;
+  const config = { ...example, base_model_name_or_path: "Qwen/Qwen2.5-Coder-0.5B", r: 4, lora_alpha: 8, lora_dropout: 0.05, target_modules: paths };
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "adapter_config.json"), JSON.stringify(Object.fromEntries(Object.entries(config).sort(([a], [b]) => a.localeCompare(b))), null, 2));
+  await writeFile(join(dir, "adapter_model.safetensors"), writeSafetensors(tensors, { format: "pt" }, "adapter_model.safetensors"));
 }
 
 /** A Qwen2 checkpoint of ~100 MB (zero F16 weights, the tiny tokenizer): big enough to cancel mid-export. */
@@ -244,6 +262,34 @@ describe("Export page", () => {
         expect(file.name).toBe(name);
         expect(file.bytes.equals(await readFile(join(adapterDir, name)))).toBe(true);
       }
+      await expect(page.getByTestId("export-summary").textContent()).resolves.toContain("adapter merged");
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("an adapter as Axolotl and TRL write it (BF16, PEFT 0.20 config, full-path targets) merges as the CLI merges it", async () => {
+    const trainerDir = join(tmp, "trainer-adapter");
+    await writeTrainerAdapter(adapterDir, trainerDir);
+    const { page, context, errors } = await openPage(browser, app.url);
+    try {
+      await gotoExport(page);
+      await page.getByTestId("model-input").setInputFiles(modelDir);
+      await page.getByTestId("adapter-input").setInputFiles(trainerDir);
+      await page.getByTestId("adapter-info").waitFor({ timeout: 30_000 });
+      await page.getByTestId("model-info").waitFor({ timeout: 30_000 });
+      await expect(page.getByTestId("adapter-info").textContent()).resolves.toContain("rank 4");
+      // trained on another name than this folder's: said, and used since its shapes fit
+      await expect(page.getByTestId("adapter-base-note").textContent()).resolves.toContain("Qwen/Qwen2.5-Coder-0.5B");
+      await page.getByTestId("format-select").selectOption("psm");
+      await page.getByTestId("type-f16").check();
+      await page.getByTestId("export-button").click();
+      await page.getByTestId("download-gguf").waitFor({ timeout: 60_000 });
+      const cliDir = join(tmp, "cli-trainer-adapter");
+      await cliExport(["--model", modelDir, "--adapter", trainerDir, "--quant", "f16", "--format", "psm", "--out", join(cliDir, "tiny-qwen.gguf")], cliDir);
+      const gguf = await download(page, "download-gguf");
+      expect(gguf.bytes.equals(await readFile(join(cliDir, "tiny-qwen.gguf")))).toBe(true);
       await expect(page.getByTestId("export-summary").textContent()).resolves.toContain("adapter merged");
       expect(errors).toEqual([]);
     } finally {
