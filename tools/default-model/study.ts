@@ -4,7 +4,8 @@
 // each row answers one question: loss on the middle or on every token, how many FIM holes are cut, learning rate,
 // rank, and the seed's settings as they are. Context is the model's (384): fim train trains no further than a model's
 // max_position_embeddings. Results: <work>/study/results.json and a markdown table on
-// stdout (the README and the model card quote it). Each finished setting is kept, so a rerun only does what is missing.
+// stdout (the README and the model card quote it). Each finished setting is kept, so a rerun only does what is missing;
+// the rows run in the order of what decides the defaults most (loss, learning rate, the seed's), the rest after.
 
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -36,13 +37,13 @@ const vary = (name: string, question: string, d: Partial<StudySetting["train"]>,
 export const SETTINGS: readonly StudySetting[] = [
   REF,
   vary("loss on middle", "loss on the middle only (the seed's) instead of every token", { lossOn: "middle" }),
-  vary("fewer holes", "500 samples (fewer holes per file, repeated more) instead of 2000", {}, 500),
-  vary("more holes", "6000 samples instead of 2000", {}, 6000),
-  vary("lr 3e-4", "a lower learning rate", { lr: 3e-4 }),
   vary("lr 3e-3", "a higher learning rate", { lr: 3e-3 }),
-  vary("rank 64", "rank 64, alpha 128", { rank: 64, alpha: 128 }),
+  vary("lr 3e-4", "a lower learning rate", { lr: 3e-4 }),
   { name: "seed", question: "the seed's settings: loss on the middle, lr 2e-4, rank 16, batch 4 x 2, context 1024 (trained at the model's 384)", samples: 2000,
     train: { lossOn: "middle", lr: 2e-4, rank: 16, alpha: 32, context: 1024, batch: 4, gradAccum: 2, warmupShare: 0.1 } },
+  vary("rank 64", "rank 64, alpha 128", { rank: 64, alpha: 128 }),
+  vary("fewer holes", "500 samples (fewer holes per file, repeated more) instead of 2000", {}, 500),
+  vary("more holes", "6000 samples instead of 2000", {}, 6000),
 ];
 
 const { values: args } = parseArgs({
