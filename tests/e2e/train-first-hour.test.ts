@@ -12,6 +12,7 @@ import type { Page } from "playwright-core";
 import { openPage } from "./browser.ts";
 import { setSettings, withSamples as withTrainSamples } from "./train-steps.ts";
 import { useAppWithModels } from "./fixtures/models-dir.ts";
+import { EMBEDDED_MEASURED } from "../../src/routes/train/estimates.ts";
 
 const env = useAppWithModels();
 
@@ -49,6 +50,8 @@ describe("Train page: the first hour", () => {
     // before Start: the time (nothing measured yet in this browser: the guess) and what such a run may change
     await expect.poll(() => page.getByTestId("estimate-eta").textContent()).toMatch(/ETA ≈ \d+ (s|min|h) on the CPU\s+\(a rough guess: [\d,]+ tokens\/s/);
     expect(await page.getByTestId("estimate-effect").textContent()).toMatch(/ over your [\d,]+ samples/);
+    // the embedded model is picked: the page says what the defaults measurably did to it
+    expect(await page.getByTestId("estimate-effect").textContent()).toContain(EMBEDDED_MEASURED);
     await page.getByTestId("train-start").click();
     await expect.poll(() => stepOf(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(3);
     await page.getByTestId("train-stop").click();

@@ -8,6 +8,7 @@ import { exactMatch } from "../../src/lib/fim/metrics.ts";
 import { MIX } from "./samples.ts";
 import { DEFAULT_LORA } from "../../src/lib/train/lora.ts";
 import { DEFAULT_TRAIN } from "../../src/lib/train/trainer.ts";
+import { DEFAULT_PRESET } from "../../src/lib/train/presets.ts";
 import { DIMS, EXPECTED, NAME, TRAIN } from "./settings.ts";
 
 export interface CardInputs {
@@ -199,7 +200,8 @@ ${byLang}
 
 ${i.headline.codeBase} (Python, outside the corpus) cut by \`fim samples\` in the app's format (\`ctx\`; ${i.headline.count} samples, ${i.headline.evalFraction * 100}% of the files
 held out, near-duplicates dropped), then LoRA-trained with \`fim train\` and the app's defaults, no flag changed (rank ${DEFAULT_LORA.r}, alpha ${DEFAULT_LORA.alpha},
-every projection, lr ${d.lr}, batch ${d.batchSize} × ${d.gradAccum}, ${d.epochs} epochs, context ${d.contextLength})${i.headlineTraining ? `: ${i.headlineTraining.minutes.toFixed(0)} minutes here` : ""}. Exact match on the
+every projection, loss on ${DEFAULT_PRESET.lossOn === "all" ? "every token" : "the middle"}, lr ${d.lr} after ${d.warmupSteps} warm-up steps, batch ${d.batchSize} × ${d.gradAccum}, ${d.epochs} epochs,
+context ${Math.min(d.contextLength, TRAIN.context)}: the model's own)${i.headlineTraining ? `: ${i.headlineTraining.minutes.toFixed(0)} minutes here` : ""}. Exact match on the
 held-out files' ${i.before.samples} samples. Expected before it was measured: ${EXPECTED.headline}.
 
 ${headline}

@@ -1,7 +1,7 @@
 // estimates.ts: the Train page's ETA before Start (from a measured speed, else the guess) and the sentence on what a
 // run of that many passes over the samples can be expected to change.
 import { describe, expect, test } from "vitest";
-import { etaOf, pageEstimate, passesOf, runEffect, tokensPerStep } from "../../../src/routes/train/estimates.ts";
+import { EMBEDDED_MEASURED, etaOf, pageEstimate, passesOf, runEffect, tokensPerStep } from "../../../src/routes/train/estimates.ts";
 import { DEFAULT_SETTINGS } from "../../../src/routes/shared/trainSettings.ts";
 
 const shape = { params: 1_000_000, C: 64, L: 2, H: 128, V: 1000 };
@@ -42,5 +42,11 @@ describe("what a run can be expected to change", () => {
     expect(runEffect(12, 500)).toMatch(/^12 passes over your 500 samples: past about 5 the model starts to memorize them/);
     expect(runEffect(3, 40)).toMatch(/With only 40 samples, more code on the Data page helps more than more steps\.$/);
     expect(runEffect(3, 500)).not.toMatch(/With only/);
+  });
+
+  test("on the embedded model, what the defaults measurably did to it follows (its card's headline run)", () => {
+    expect(runEffect(2, 1400, true)).toBe(`${runEffect(2, 1400)} ${EMBEDDED_MEASURED}`);
+    expect(EMBEDDED_MEASURED).toMatch(/from 0\.5% to 1\.6%/);
+    expect(runEffect(2, 1400)).not.toContain("embedded");
   });
 });
