@@ -6,7 +6,7 @@
 // non-default tile through the pipeline overrides. Test code only.
 
 import type { WeightFormat } from "../../../src/lib/train/quant.ts";
-import { GEMM_TILE, type GemmTile } from "../../../src/lib/train/webgpu/kernels/matmul.ts";
+import { type GemmTile, tileFor } from "../../../src/lib/train/webgpu/kernels/matmul.ts";
 import { splitLimit } from "./webgpu-quant-cases.ts";
 
 export interface GemmCase {
@@ -21,7 +21,7 @@ export interface GemmCase {
   /** A forced small binding limit splits the weight into row ranges, this many. */
   limit?: number;
   ranges?: number;
-  /** Tile overrides: the case calls matmul.ts gemm() itself with them (matmul.ts's forward / backward use GEMM_TILE). */
+  /** Tile overrides: the case calls matmul.ts gemm() itself with them (matmul.ts's forward / backward use tileFor(M)). */
   tile?: GemmTile;
 }
 
@@ -32,7 +32,7 @@ export function gemmOutputs(c: GemmCase): string[] {
 
 /** The prefix of every pipeline label a case dispatches: the GEMM with its tile (or the column sum of dbias). */
 export function gemmKernel(c: GemmCase): string {
-  const t = c.tile ?? GEMM_TILE;
+  const t = c.tile ?? tileFor(c.product === "dweight" ? c.OC : c.N);
   return c.product === "backward" ? "matmul:" : `matmul:TILE_M=${t.TILE_M},TILE_N=${t.TILE_N},TILE_K=${t.TILE_K},`;
 }
 
@@ -74,6 +74,11 @@ export const gemmCases: Record<string, GemmCase> = {
   "gemm f32 forward, tile 8 x 32 x 32 (overrides)": { ...odd, product: "forward", format: "f32", scale: 0.5, seed: 209, bias: true, accumulate: true, tile: SMALL_TILE },
   "gemm f32 dinp, tile 8 x 32 x 32 (overrides)": { ...odd, product: "dinp", format: "f32", scale: 0.5, seed: 210, tile: SMALL_TILE },
   "gemm f32 dweight, tile 8 x 32 x 32 (overrides)": { ...odd, product: "dweight", format: "f32", scale: 0.5, seed: 211, tile: SMALL_TILE },
+  // products of at most 16 rows run the few-rows tile (16 x 128): several column tiles, odd sizes, each product
+  "gemm f32 forward: 16 rows, the few-rows tile, 3 column tiles": { product: "forward", format: "f32", N: 16, IC: 45, OC: 300, scale: 0.8, seed: 213, bias: true, accumulate: true },
+  "gemm f32 backward: 13 rows (few-rows tile for dinp), OC 270": { product: "backward", format: "f32", N: 13, IC: 131, OC: 270, scale: 1.1, seed: 214 },
+  "gemm f32 dweight: OC 11 (few-rows tile)": { product: "dweight", format: "f32", N: 37, IC: 150, OC: 11, scale: 0.9, seed: 215 },
+  "gemm int4 forward: 12 rows, the few-rows tile": { product: "forward", format: "int4", N: 12, IC: 96, OC: 140, scale: 1, seed: 216, bias: true },
   "gemm int8 forward, tile 8 x 32 x 32 (overrides)": {
     product: "forward", format: "int8", N: 37, IC: 96, OC: 53, scale: 1, seed: 212, bias: true, tile: SMALL_TILE,
   },

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { traffic } from "../../../src/lib/train/webgpu/kernels/attention.ts";
-import { gemmTraffic } from "../../../src/lib/train/webgpu/kernels/matmul.ts";
+import { GEMM_TILE, GEMM_TILE_FEW_ROWS, gemmTraffic, tileFor } from "../../../src/lib/train/webgpu/kernels/matmul.ts";
 
 describe("attention traffic", () => {
   const HS = 16;
@@ -30,5 +30,21 @@ describe("GEMM traffic", () => {
     // a second product (K2 = 8): its A (M,K2) with A's re-reads, its B (K2,P) with B's
     expect(gemmTraffic({ ...q, bias: null, accumulate: false, plus: { K: 8 } as never }, 130 * 70 * 4, [3, 2]))
       .toBe(4 * (100 * 78 * 3 + 100 * 130) + (130 * 70 * 4 + 4 * 8 * 130) * 2);
+  });
+});
+
+describe("GEMM tile by rows", () => {
+  it("products of at most 16 rows take the 16 x 128 tile, within WebGPU's default limits; more rows the 64 x 64", () => {
+    expect(tileFor(1)).toBe(GEMM_TILE_FEW_ROWS);
+    expect(tileFor(16)).toBe(GEMM_TILE_FEW_ROWS);
+    expect(tileFor(17)).toBe(GEMM_TILE);
+    const t = GEMM_TILE_FEW_ROWS;
+    expect((t.TILE_M / 4) * (t.TILE_N / 4)).toBeLessThanOrEqual(256); // maxComputeInvocationsPerWorkgroup
+    expect(4 * t.TILE_K * (t.TILE_M + t.TILE_N)).toBeLessThanOrEqual(16384); // maxComputeWorkgroupStorageSize
+    // at 16 rows and P 576: A re-read 5 times (128-wide columns) instead of 9 (64-wide)
+    const q = { M: 16, P: 576, K: 576, bias: null, accumulate: false };
+    const few = gemmTraffic(q, 576 * 576 * 4, [Math.ceil(576 / t.TILE_N), 1]);
+    const big = gemmTraffic(q, 576 * 576 * 4, [Math.ceil(576 / GEMM_TILE.TILE_N), 1]);
+    expect(big - few).toBe(4 * 16 * 576 * 4);
   });
 });

@@ -45,6 +45,17 @@ export const MATVEC_WGSL = [dequantWgsl, wgslStruct("Params", MATVEC_PARAMS), ma
  */
 export const GEMM_TILE = { TILE_M: 64, TILE_N: 64, TILE_K: 16 } as const;
 export type GemmTile = { readonly [K in keyof typeof GEMM_TILE]: number };
+/**
+ * The tile of products of few rows (a short batch's tokens, the GEMV's 9 to 16): 16 x 128 outputs, 4 x 32 = 128
+ * threads, 2 x 16 x 144 x 4 bytes = 9 KiB. At 16 rows the 64-row tile computes 48 rows of padding and re-reads A once
+ * per 64 columns of B (25% of B's bytes); this one computes none and re-reads A once per 128 (12.5%).
+ */
+export const GEMM_TILE_FEW_ROWS: GemmTile = { TILE_M: 16, TILE_N: 128, TILE_K: 16 };
+
+/** The tile a product of M rows runs with. */
+export function tileFor(M: number): GemmTile {
+  return M <= GEMM_TILE_FEW_ROWS.TILE_M ? GEMM_TILE_FEW_ROWS : GEMM_TILE;
+}
 const COLSUM_WG = 256; // threads per colsum workgroup, one column each
 
 /** Forward products of at most this many rows run matvec.wgsl (its M override; the kernel holds up to 8). */
@@ -79,8 +90,8 @@ export interface GemmPlus {
 }
 
 /** Encodes the GEMM `q` (see Gemm), with `tile` for the pipeline's overrides. */
-export function gemm(ctx: GpuContext, q: Gemm, tile: GemmTile = GEMM_TILE): void {
-  if (tile !== GEMM_TILE) checkTile(ctx, tile);
+export function gemm(ctx: GpuContext, q: Gemm, tile: GemmTile = tileFor(q.M)): void {
+  if (tile !== GEMM_TILE && tile !== GEMM_TILE_FEW_ROWS) checkTile(ctx, tile);
   if (q.M * q.P > 0) run(ctx, [gemmJob(ctx, q, tile)]);
 }
 
@@ -184,7 +195,7 @@ export function backward(
   run(ctx, jobs);
 }
 
-function gemmJob(ctx: GpuContext, q: Gemm, tile: GemmTile = GEMM_TILE): Job {
+function gemmJob(ctx: GpuContext, q: Gemm, tile: GemmTile = tileFor(q.M)): Job {
   const format = q.bFormat ?? "f32";
   const pipeline = ctx.pipeline("matmul", MATMUL_WGSL, { ...tile, FORMAT: WEIGHT_FORMATS[format].id });
   const lay = rowLayout(format, q.bT ? q.K : q.P); // B's stored rows (for f32: words = values)
