@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeFsError } from "../../../node/export/src/fs-errors.ts";
 import { fim } from "./run-fim.ts";
+import { DEFAULT_PRESET } from "../../../src/lib/train/presets.ts";
 import { parseSafetensors, readTensor } from "../../../src/lib/model/safetensors.ts";
 import { writeSafetensors } from "../../../src/lib/model/safetensors-write.ts";
 import { writeTinyCheckpoint } from "../../fixtures/tiny-checkpoint.ts";
@@ -69,7 +70,7 @@ describe("flags: one table drives parsing and range checks", () => {
   }
   it("the help is made from the same table", async () => {
     const r = await fim("train", "--help");
-    expect(r.stdout).toMatch(/--warmup N\s+linear warmup steps.*\(default 100; an integer from 0 to 10000000\)/);
+    expect(r.stdout).toMatch(new RegExp(`--warmup N\\s+linear warmup steps.*\\(default ${DEFAULT_PRESET.warmupSteps}; an integer from 0 to 10000000\\)`));
     expect(r.stdout).toMatch(/--loss-on middle\|all\s+which tokens the loss is on \(default middle\)/);
   });
 });

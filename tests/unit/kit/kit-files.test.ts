@@ -11,6 +11,7 @@ import { accelerateConfig } from "../../../src/lib/kit/accelerate.ts";
 import { buildKit, KitError, KIT_MANIFEST } from "../../../src/lib/kit/kit.ts";
 import { kitRows, parseKitRows, rowsToJsonl } from "../../../src/lib/kit/rows.ts";
 import { AXOLOTL, PEFT, samples, settings, tokenizer, TRL } from "./kit-helpers.ts";
+import { DEFAULT_PRESET } from "../../../src/lib/train/presets.ts";
 
 const text = (files: Map<string, Uint8Array>, name: string) => new TextDecoder().decode(files.get(name));
 
@@ -57,7 +58,9 @@ describe("the manifest's TRL and PEFT arguments", () => {
     const trlKeys = new Set([...TRL.sftConfigKeys, ...TRL.trainingArgumentsKeys]);
     expect(Object.keys(m.trl).filter((k) => !trlKeys.has(k))).toEqual([]);
     expect(Object.keys(m.peft).filter((k) => !PEFT.loraConfigKeys.includes(k))).toEqual([]);
-    expect(m.trl).toMatchObject({ learning_rate: 2e-4, warmup_steps: 100, per_device_train_batch_size: 4, gradient_accumulation_steps: 2, num_train_epochs: 3, max_length: 256, lr_scheduler_type: "linear" });
+    // the defaults' run (presets.ts), context 256 as settings() asks
+    const p = DEFAULT_PRESET;
+    expect(m.trl).toMatchObject({ learning_rate: p.lr, warmup_steps: p.warmupSteps, per_device_train_batch_size: p.batchSize, gradient_accumulation_steps: p.gradAccum, num_train_epochs: p.epochs, max_length: 256, lr_scheduler_type: "linear" });
     expect(m.peft).toEqual({ r: 16, lora_alpha: 32, use_rslora: true, lora_dropout: 0, target_modules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] });
   });
 });

@@ -18,6 +18,7 @@ import { flagHelp, parseFlags, requireFlags, type FlagSpec } from "./flags.ts";
 import { readText } from "./load.ts";
 import type { Io } from "./main.ts";
 import { presetOf, TRAIN_FLAGS } from "./train.ts";
+import { evalPathFor } from "./samples.ts";
 
 /** The run settings are `fim train`'s flags, with its defaults. */
 const SHARED = ["preset", "eval", "steps", "epochs", "lr", "warmup", "batch-size", "grad-accum", "context", "clip", "weight-decay", "seed", "rank", "alpha", "rslora", "targets", "loss-on"];
@@ -71,7 +72,7 @@ export async function kitCommand(argv: string[], io: Io): Promise<number> {
   requireFlags(v, ["data", "model", "out"], KIT_HELP);
   const out = v.out!;
   const dataPath = v.data!;
-  const evalPath = v.eval ?? (dataPath.endsWith(".jsonl") ? dataPath.replace(/\.jsonl$/, ".eval.jsonl") : undefined);
+  const evalPath = v.eval ?? (dataPath.endsWith(".jsonl") ? evalPathFor(dataPath) : undefined);
   checkOutputs([{ flag: "--out", path: out, dir: true }], [{ flag: "--data", path: dataPath }, ...(evalPath && existsSync(evalPath) ? [{ flag: "--eval", path: evalPath }] : [])]);
   checkOutputDir("--out", out, (name) => KIT_TOP_LEVEL.includes(name), KIT_MANIFEST);
   if (!evalPath || !existsSync(evalPath)) {

@@ -51,7 +51,8 @@ const FLAG_OF: Partial<Record<keyof DatasetOptions, string>> = {
   nearDupThreshold: "--near-dup-threshold",
 };
 
-function evalPathFor(out: string): string {
+/** Where the held-out samples of `out` go (and where fim train and fim kit look for them): FILE with .eval.jsonl. */
+export function evalPathFor(out: string): string {
   return out.endsWith(".jsonl") ? out.slice(0, -".jsonl".length) + ".eval.jsonl" : out + ".eval.jsonl";
 }
 

@@ -21,6 +21,7 @@ import { flagHelp, parseFlags, requireFlags, type FlagSpec } from "./flags.ts";
 import { progressReporter } from "./progress.ts";
 import { loadModel, readFolder, readText } from "./load.ts";
 import type { Io } from "./main.ts";
+import { evalPathFor } from "./samples.ts";
 
 /** Samples tokenized between two turns of the event loop (and progress reports): ~0.5 s of work at most. */
 const TOKENIZE_CHUNK = 256;
@@ -114,7 +115,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   requireFlags(v, ["model", "data", "out"], TRAIN_HELP);
   const out = v.out!;
   const dataPath = v.data!;
-  const evalPath = v.eval ?? (dataPath.endsWith(".jsonl") ? dataPath.replace(/\.jsonl$/, ".eval.jsonl") : undefined);
+  const evalPath = v.eval ?? (dataPath.endsWith(".jsonl") ? evalPathFor(dataPath) : undefined);
   checkOutputs([{ flag: "--out", path: out, dir: true }], [
     { flag: "--model", path: v.model! }, { flag: "--data", path: dataPath }, ...(v.eval ? [{ flag: "--eval", path: v.eval }] : []),
   ]);
