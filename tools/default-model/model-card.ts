@@ -6,8 +6,7 @@ import type { EvalCliReport, SystemReport } from "../../node/export/src/cli/eval
 import type { CorpusPackage, LanguageTotal } from "./corpus.ts";
 import { exactMatch } from "../../src/lib/fim/metrics.ts";
 import { MIX } from "./samples.ts";
-import { DEFAULT_LORA } from "../../src/lib/train/lora.ts";
-import { DEFAULT_TRAIN } from "../../src/lib/train/trainer.ts";
+import { DEFAULT_TRAIN, trainingContext } from "../../src/lib/train/trainer.ts";
 import { DEFAULT_PRESET } from "../../src/lib/train/presets.ts";
 import { DIMS, EXPECTED, NAME, TRAIN } from "./settings.ts";
 
@@ -138,7 +137,7 @@ export function modelCard(i: CardInputs): { markdown: string; summary: string } 
   const results = languageResults(i.heldOut);
   const byLang = languageTable(results);
   const mb = (i.corpus.sources ? Object.values(i.corpus.sources).reduce((a, t) => a + t.bytes, 0) : i.corpus.packages.reduce((a, p) => a + p.bytes, 0)) / 1e6;
-  const d = DEFAULT_TRAIN;
+  const d = DEFAULT_PRESET; // the headline run: fim train with no flag changed
   const q4em = i.q4 ? system(i.q4, "gguf").overall.exactMatch : NaN;
   const afterEm = i.after ? system(i.after, "model").overall.exactMatch : NaN;
   const headline = headlineTable(i);
@@ -199,9 +198,9 @@ ${byLang}
 ## Fine-tuning on a code base it never saw
 
 ${i.headline.codeBase} (Python, outside the corpus) cut by \`fim samples\` in the app's format (\`ctx\`; ${i.headline.count} samples, ${i.headline.evalFraction * 100}% of the files
-held out, near-duplicates dropped), then LoRA-trained with \`fim train\` and the app's defaults, no flag changed (rank ${DEFAULT_LORA.r}, alpha ${DEFAULT_LORA.alpha},
-every projection, loss on ${DEFAULT_PRESET.lossOn === "all" ? "every token" : "the middle"}, lr ${d.lr} after ${d.warmupSteps} warm-up steps, batch ${d.batchSize} × ${d.gradAccum}, ${d.epochs} epochs,
-context ${Math.min(d.contextLength, TRAIN.context)}: the model's own)${i.headlineTraining ? `: ${i.headlineTraining.minutes.toFixed(0)} minutes here` : ""}. Exact match on the
+held out, near-duplicates dropped), then LoRA-trained with \`fim train\` and the app's defaults, no flag changed (rank ${d.r}, alpha ${d.alpha},
+every projection, loss on ${d.lossOn === "all" ? "every token" : "the middle"}, lr ${d.lr} after ${d.warmupSteps} warm-up steps, batch ${d.batchSize} × ${d.gradAccum}, ${d.epochs} epochs,
+context ${trainingContext(d.contextLength, Number(i.config.max_position_embeddings))}: the model's own)${i.headlineTraining ? `: ${i.headlineTraining.minutes.toFixed(0)} minutes here` : ""}. Exact match on the
 held-out files' ${i.before.samples} samples. Expected before it was measured: ${EXPECTED.headline}.
 
 ${headline}

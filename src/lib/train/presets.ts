@@ -27,8 +27,8 @@ export const SEED_PRESET: Readonly<RunPreset> = {
 /**
  * The defaults: the training-signal study's best row (tools/default-model/study.ts: LoRA on click, ~3 minutes a row,
  * exact match on 150 held-out samples): loss on the middle, lr 1e-3, rank 16, batch 4 × 1 (2.0% against the seed's
- * 1.3% in the same time). Every row was within two samples of the others, so these are the best measured, not a
- * proven gain. Two passes, 30 warm-up steps: a run of a few minutes on ~1,500 samples of the embedded model. The
+ * 1.3% in the same time). Every row was within three samples of the others, so these are the best measured, not a
+ * proven gain. Two passes, 30 warm-up steps: a run of a few minutes on ~1,600 samples of the embedded model (5 minutes on click's 1,628). The
  * context stays the seed's 1024, capped at the model's own (384 for the embedded model: trainingContext in trainer.ts).
  */
 export const DEFAULT_PRESET: Readonly<RunPreset> = {
