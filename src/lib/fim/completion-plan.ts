@@ -3,8 +3,14 @@
 // the text after the cursor. A completion ends at any marker of any format of the table. Our engine
 // (train/complete.ts), web-llm (webllm/completer.ts) and llama.cpp (node/export eval) all complete from this one plan,
 // so they stop in the same places.
+//
+// Healing: a cursor after text typed on its line ("    ret|") is moved back to the line's start and the typed text
+// becomes `forced`, the text the completion must begin with (a completer that can constrain its sampling picks only
+// tokens that agree with it, then drops it from what it returns). The model then writes the line from its start, as
+// it most often did in training, with the token boundaries it would choose itself ("return" rather than "ret" + "urn").
 
 import { ALL_MARKERS, getFormat } from "./formats.ts";
+import { healPoint } from "./heal.ts";
 import { buildPrompt, type BuiltPrompt, type PromptRequest } from "./prompt.ts";
 
 export type CompletionMode = "line" | "multiline";
@@ -19,12 +25,20 @@ export interface CompletionPlan extends BuiltPrompt {
   stopStrings: string[];
   /** True when the completion so far only repeats the start of the suffix (then it is dropped). */
   repeatsSuffix(text: string): boolean;
+  /** Healing: the text typed before the cursor on its line, which the prompt leaves out; "" when not healed. */
+  forced: string;
 }
 
-/** The plan for a cursor in a document; `mode` "line" also ends multi-line formats at the line's end. */
-export function completionPlan(req: PromptRequest & { mode?: CompletionMode }): CompletionPlan {
+/**
+ * The plan for a cursor in a document; `mode` "line" also ends multi-line formats at the line's end; `heal` moves the
+ * cursor to its line's start (see above; only for completers that constrain sampling to `forced`).
+ */
+export function completionPlan(req: PromptRequest & { mode?: CompletionMode; heal?: boolean }): CompletionPlan {
   const f = getFormat(req.format);
-  const built = buildPrompt(req);
+  const at = req.heal ? healPoint(req.document, req.cursor) : req.cursor;
+  const forced = req.document.slice(at, req.cursor);
+  // the typed text leaves the document: the suffix still starts at the real cursor
+  const built = buildPrompt(at === req.cursor ? req : { ...req, document: req.document.slice(0, at) + req.document.slice(req.cursor), cursor: at });
   const singleLine = req.mode === "line" || f.lineOnly;
   const stopStrings = [...new Set([...(singleLine ? ["\n"] : []), ...built.stop, ...ALL_MARKERS])];
   const suffixHead = built.suffix.trimStart();
@@ -33,6 +47,7 @@ export function completionPlan(req: PromptRequest & { mode?: CompletionMode }): 
     singleLine,
     stopStrings,
     repeatsSuffix: (text) => text.trim().length > 0 && suffixHead.startsWith(text.trimEnd()),
+    forced,
   };
 }
 

@@ -2,12 +2,15 @@
 // Stops on any FIM marker of any format (as a token or spelled as text), the model's end tokens, "\n" in single-line
 // mode, or a token limit; a suggestion that only repeats the text after the cursor is dropped. A request can be
 // cancelled between tokens (an AbortSignal), and `onToken` sees each token as it is sampled (counting, or yielding to
-// a worker's event loop so the cancel message gets through).
+// a worker's event loop so the cancel message gets through). A cursor after typed text is healed (completion-plan.ts):
+// the model writes the line from its start, sampling only tokens that agree with the typed text until it is spelled
+// out (forced-text.ts), and what it wrote after that is the completion.
 
-import { completionPlan, cutAtStop, FORMAT_NAMES, getFormat, markersOf } from "../fim/index.ts";
+import { completionPlan, cutAtStop, healPoint, FORMAT_NAMES, getFormat, markersOf } from "../fim/index.ts";
 import { Rng } from "../fim/prng.ts";
 import type { ModelTokenizer } from "../model/tokenizer.ts";
 import type { Decoder } from "./causal-lm.ts";
+import { allowedIds, consume, maskLogits, tokenPieces } from "./forced-text.ts";
 import { sampleToken } from "./sampling.ts";
 
 export interface CompletionRequest {
@@ -20,6 +23,8 @@ export interface CompletionRequest {
   temperature?: number;
   topP?: number;
   seed?: number;
+  /** Heal the cursor (completion-plan.ts): write its line from the start, agreeing with the typed text (default true). */
+  heal?: boolean;
   /** Prompt budget in tokens (default: the generator's context minus maxTokens). */
   promptTokens?: number;
   /** Checked before each token: once aborted, generation ends with "cancelled" (text held back is dropped). */
@@ -48,13 +53,17 @@ function partialStop(text: string, stops: readonly string[]): number {
 export async function* complete<T, I>(m: CompletionModel<T, I>, req: CompletionRequest): AsyncGenerator<string, StopReason> {
   const f = getFormat(req.format);
   const maxTokens = req.maxTokens ?? 64;
-  const budget = req.promptTokens ?? m.generator.maxContext - maxTokens;
   const tk = m.tokenizer;
+  const document = req.prefix + req.suffix;
+  const heal = req.heal ?? true;
+  // the typed text the model spells again takes room of its own, besides the prompt and maxTokens
+  const forcedTokens = heal ? tk.encode(document.slice(healPoint(document, req.prefix.length), req.prefix.length), { addSpecialTokens: false }).length : 0;
+  const budget = (req.promptTokens ?? m.generator.maxContext - maxTokens) - forcedTokens;
   const plan = completionPlan({
-    format: f.name, document: req.prefix + req.suffix, cursor: req.prefix.length, mode: req.mode,
+    format: f.name, document, cursor: req.prefix.length, mode: req.mode, heal,
     budget: { max: budget, measure: (s) => tk.encode(s, { addSpecialTokens: false }).length },
   });
-  const { repeatsSuffix } = plan;
+  const { repeatsSuffix, forced } = plan;
   // One list ends the completion, as ids and as text: the plan's stop strings (every marker of every format) and the
   // model's end tokens. A marker can come out as its own token or spelled in ordinary tokens; both stop here.
   const stopStrings = [...new Set([...plan.stopStrings, ...m.eosIds.map((id) => tk.decode([id])).filter((s) => s.length > 0)])];
@@ -68,9 +77,24 @@ export async function* complete<T, I>(m: CompletionModel<T, I>, req: CompletionR
   let emitted = 0; // characters of `text` already yielded
   let text = "";
   let reason: StopReason = "max-tokens";
-  for (let step = 0; step < maxTokens; step++) {
+  let rest = forced; // typed text the model has still to spell out
+  for (let step = 0; step < maxTokens + forcedTokens; step++) {
     if (req.signal?.aborted) return "cancelled";
-    const id = sampleToken(logits, sampling, rng, tk.vocabSize);
+    let scores: ArrayLike<number> = logits;
+    if (rest) {
+      const pieces = tokenPieces(tk);
+      const allowed = allowedIds(pieces, rest);
+      if (allowed.length === 0) {
+        // no token spells the next characters (bytes of a rare character): the rest of the typed text as prompt
+        const ids = tk.encode(rest, { addSpecialTokens: false });
+        out.push(...ids);
+        rest = "";
+        logits = await m.generator.append(ids);
+        continue;
+      }
+      scores = maskLogits(logits, allowed, tk.vocabSize);
+    }
+    const id = sampleToken(scores, sampling, rng, tk.vocabSize);
     await req.onToken?.(id);
     if (req.signal?.aborted) return "cancelled";
     if (stopIds.has(id)) {
@@ -78,7 +102,15 @@ export async function* complete<T, I>(m: CompletionModel<T, I>, req: CompletionR
       break;
     }
     out.push(id);
-    text = tk.decode(out);
+    if (rest) {
+      rest = consume(rest, tokenPieces(tk)[id]!);
+      if (rest && m.generator.length < m.generator.maxContext) {
+        logits = await m.generator.append([id]);
+        continue;
+      }
+    }
+    const all = tk.decode(out);
+    text = all.startsWith(forced) ? all.slice(forced.length) : ""; // "" only when the context filled while spelling
     const cut = cutAtStop(text, stopStrings, emitted);
     if (cut.stopped) {
       text = cut.text;

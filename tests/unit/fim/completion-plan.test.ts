@@ -2,7 +2,7 @@
 // stop strings from the format's markers and end token, the suffix-repeat check, and the cut at the first stop.
 
 import { describe, expect, it } from "vitest";
-import { ALL_MARKERS, completionPlan, cutAtStop, FORMAT_NAMES, getFormat, markersOf } from "../../../src/lib/fim/index.ts";
+import { ALL_MARKERS, completionPlan, cutAtStop, FORMAT_NAMES, getFormat, HEAL_MAX_CHARS, healPoint, markersOf } from "../../../src/lib/fim/index.ts";
 
 const DOC = "def area(r):\n    return 3.14 * r * r\n\nprint(area(2))\n";
 const CURSOR = DOC.indexOf("3.14");
@@ -41,5 +41,33 @@ describe("cutAtStop", () => {
     expect(cutAtStop("abc", ["\n"])).toEqual({ text: "abc", stopped: false });
     // `from`: only stops that end after it are searched (streaming: earlier text was already checked)
     expect(cutAtStop("ab\ncd\n", ["\n"], 4)).toEqual({ text: "ab\ncd", stopped: true });
+  });
+});
+
+describe("completionPlan healing", () => {
+  const doc = "def f(x):\n    ret\n\nprint(f(2))\n";
+  const cursor = doc.indexOf("ret") + 3;
+  it("moves the cursor to its line's start and keeps the typed text as forced", () => {
+    expect(healPoint(doc, cursor)).toBe(doc.indexOf("    ret"));
+    for (const format of FORMAT_NAMES) {
+      const healed = completionPlan({ format, document: doc, cursor, mode: "line", heal: true });
+      expect(healed.forced).toBe("    ret");
+      // the same prompt as a cursor at the line's start of the document without the typed text
+      const at = doc.indexOf("    ret");
+      const plain = completionPlan({ format, document: doc.slice(0, at) + doc.slice(cursor), cursor: at, mode: "line" });
+      expect(healed.prompt, format).toBe(plain.prompt);
+      expect(healed.prompt, format).not.toContain("ret");
+    }
+  });
+  it("not asked, at a line's start, past HEAL_MAX_CHARS or over a marker: no healing", () => {
+    expect(completionPlan({ format: "ctx", document: doc, cursor, mode: "line" }).forced).toBe("");
+    const start = doc.indexOf("print");
+    expect(completionPlan({ format: "ctx", document: doc, cursor: start, heal: true }).forced).toBe("");
+    const long = "x".repeat(HEAL_MAX_CHARS + 1);
+    expect(healPoint(long, long.length)).toBe(long.length);
+    expect(healPoint(long.slice(1), HEAL_MAX_CHARS)).toBe(0);
+    const marked = "a = '<|fim_prefix|>";
+    expect(healPoint(marked, marked.length)).toBe(marked.length);
+    expect(healPoint("a = '<", 6)).toBe(0); // a marker's first character alone is ordinary text
   });
 });

@@ -40,9 +40,10 @@ function scripted(script: number[], maxContext = 512) {
   return { gen, seen };
 }
 
+/** Completes with a model that emits the tokens of `text`; not healed unless `req` asks (the script is the completion). */
 async function run(text: string, req: Partial<CompletionRequest> = {}) {
   const { gen, seen } = scripted(tk.encode(text, { addSpecialTokens: false }));
-  const it = complete({ tokenizer: tk, generator: gen, eosIds: [EOT] }, { prefix: "x = ", suffix: "\nprint(x)\n", format: "qwen", ...req });
+  const it = complete({ tokenizer: tk, generator: gen, eosIds: [EOT] }, { prefix: "x = ", suffix: "\nprint(x)\n", format: "qwen", heal: false, ...req });
   const pieces: string[] = [];
   let r = await it.next();
   while (!r.done) {
@@ -111,6 +112,41 @@ describe("complete()", () => {
     ac.abort();
     const r = await run("a b", { signal: ac.signal });
     expect(r).toMatchObject({ text: "", reason: "cancelled", seen: [] });
+  });
+});
+
+describe("complete() heals a cursor after typed text", () => {
+  // the script is now the whole line as the model would write it from the line's start
+  it("writes the line from its start and returns what follows the typed text, across a token boundary", async () => {
+    const r = await run("    return x * 2", { prefix: "def f(x):\n    ret", suffix: "\n", mode: "line", heal: true });
+    expect(tk.encode("    ret", { addSpecialTokens: false }).map((id) => tk.decode([id]))).not.toContain(" return"); // typed text ends inside a token
+    expect(r.text).toBe("urn x * 2");
+    expect(r.reason).toBe("stop-token");
+    // the prompt is the one for a cursor at the line's start: the typed text is not in it
+    expect(tk.decode(r.seen[0]!)).toBe("<|fim_prefix|>def f(x):\n<|fim_suffix|>\n<|fim_middle|>");
+  });
+  it("is on by default and samples only tokens that agree with the typed text", async () => {
+    // the model wants "print" but "ret" was typed: it must still spell "ret" first
+    const r = await run("    print(x)", { prefix: "def f(x):\n    ret", suffix: "\n", mode: "line", heal: undefined });
+    const line = "    ret" + r.text;
+    expect(line.startsWith("    ret")).toBe(true);
+    expect(r.text).not.toContain("print");
+  });
+  it("a cursor at a line's start, or after a line too long to heal, is completed as it stands", async () => {
+    const atStart = await run("return 1", { prefix: "def f():\n", suffix: "", mode: "line", heal: true });
+    expect(atStart.text).toBe("return 1");
+    const long = "y = " + "1 + ".repeat(60);
+    const r = await run("2", { prefix: long, suffix: "", mode: "line", heal: true });
+    expect(tk.decode(r.seen[0]!)).toContain(long);
+    expect(r.text).toBe("2");
+  });
+  it("feeds the typed text as tokens when no single token spells its next character", async () => {
+    // U+1D11E is four bytes: the small vocabulary only has byte pieces for it, which decode alone to U+FFFD
+    const typed = "s = '\u{1d11e}";
+    expect(tk.encode("\u{1d11e}", { addSpecialTokens: false }).every((id) => tk.decode([id]).includes("\uFFFD"))).toBe(true);
+    const r = await run("s = 'ab'", { prefix: typed, suffix: "\n", mode: "line", heal: true });
+    expect(r.text).not.toContain("\uFFFD");
+    expect(r.reason).not.toBe("cancelled");
   });
 });
 

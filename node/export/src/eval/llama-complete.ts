@@ -3,14 +3,16 @@
 // those of src/lib/train/complete.ts: the prompt from src/lib/fim buildPrompt (the sample's format, the same token
 // budget), tokenized by the GGUF's own tokenizer with special tokens parsed (BOS first when the model wants one);
 // greedy; stops on an end-of-generation token, a single-token stop string of the format, a stop string in the text,
-// "\n" in line mode, or the token limit; a completion that only repeats the suffix is dropped.
+// "\n" in line mode, or the token limit; a completion that only repeats the suffix is dropped; a cursor after typed
+// text is healed as there (the line written from its start, the typed text spelled first by the same rules).
 // Not here: sampling with temperature, or llama.cpp's own infill API (`fim try` uses that for foreign GGUFs).
 
-import { completionPlan, cutAtStop, getFormat, markersOf } from "../../../../src/lib/fim/index.ts";
+import { completionPlan, cutAtStop, getFormat, healPoint, markersOf } from "../../../../src/lib/fim/index.ts";
 import type { StopReason } from "../../../../src/lib/train/complete.ts";
 import type { SampleCompleter } from "../../../../src/lib/train/evaluate.ts";
 import { FORMAT_KEY } from "../../../../src/lib/export/gguf-export.ts";
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token, TokenBias } from "node-llama-cpp";
+import { allowedIds, consume, tokenPieces } from "../../../../src/lib/train/forced-text.ts";
 
 export interface LlamaCompleterOptions {
   /** Context in tokens; default min(2048, the model's), as our engine's generator. */
@@ -37,6 +39,9 @@ export function ggufFormat(model: LlamaModel): string | undefined {
   return typeof meta?.[key] === "string" ? (meta[key] as string) : undefined;
 }
 
+/** Sampling options under which llama.cpp reports the whole next-token distribution (softmax of the logits). */
+const FULL_DISTRIBUTION = { temperature: 1, topK: 0, topP: 1, minP: 0 } as const;
+
 /** Loads the GGUF on the CPU and returns a completer; dispose() frees the model and the llama.cpp instance. */
 export async function openLlamaCompleter(path: string, o: LlamaCompleterOptions = {}): Promise<LlamaCompleter> {
   const { getLlama, LlamaLogLevel, TokenBias } = await import("node-llama-cpp");
@@ -57,7 +62,7 @@ export async function openLlamaCompleter(path: string, o: LlamaCompleterOptions 
   // "[PAD{i}]" tokens, which llama.cpp would sample too (an untrained model does): they are banned the same way.
   const unused = [...model.iterateAllTokens()].filter((t) => model.getTokenAttributes(t).unused);
   const bias = unused.length ? new TokenBias(model.tokenizer).set(unused, "never") : undefined;
-  const completer = llamaCompleter(model, sequence, contextSize, bias);
+  const completer = llamaCompleter(model, sequence, contextSize, bias, new Set(unused.map(Number)));
   return {
     ...completer,
     format: ggufFormat(model),
@@ -71,7 +76,11 @@ export async function openLlamaCompleter(path: string, o: LlamaCompleterOptions 
 }
 
 /** The completer over a loaded model and one of its context sequences (tests may bring their own). */
-export function llamaCompleter(model: LlamaModel, sequence: LlamaContextSequence, contextSize: number, bias?: TokenBias): Omit<LlamaCompleter, "format" | "contextSize" | "dispose"> {
+export function llamaCompleter(
+  model: LlamaModel, sequence: LlamaContextSequence, contextSize: number, bias: TokenBias | undefined,
+  banned: ReadonlySet<number> = new Set(),
+): Omit<LlamaCompleter, "format" | "contextSize" | "dispose"> {
+  const pieceSource = { vocabSize: [...model.iterateAllTokens()].length, decode: (ids: readonly number[]) => model.detokenize(ids as Token[], true) };
   /** The id of `s` when it is one special token (one token only with special tokens parsed), as our tokenizer's added tokens. */
   const specialId = (s: string): number | undefined => {
     const ids = model.tokenize(s, true);
@@ -88,21 +97,48 @@ export function llamaCompleter(model: LlamaModel, sequence: LlamaContextSequence
     async complete(req) {
       const f = getFormat(req.format);
       const { maxTokens } = req;
+      const document = req.prefix + req.suffix;
+      const forcedTokens = model.tokenize(document.slice(healPoint(document, req.prefix.length), req.prefix.length), false).length;
       const plan = completionPlan({
-        format: f.name, document: req.prefix + req.suffix, cursor: req.prefix.length, mode: req.mode,
-        budget: { max: contextSize - maxTokens, measure: (s) => model.tokenize(s, true).length },
+        format: f.name, document, cursor: req.prefix.length, mode: req.mode, heal: true,
+        budget: { max: contextSize - maxTokens - forcedTokens, measure: (s) => model.tokenize(s, true).length },
       });
-      const { stopStrings, repeatsSuffix } = plan;
+      const { stopStrings, repeatsSuffix, forced } = plan;
       const stopIds = new Set(plan.stop.map(specialId).filter((x): x is number => x !== undefined));
       const prompt = [...bos, ...(model.tokenize(plan.prompt, true) as number[])];
 
       await sequence.clearHistory();
-      const tokens = sequence.evaluate(prompt as Token[], { temperature: 0, yieldEogToken: true, tokenBias: bias });
+      // Healing, by the rules of complete.ts (forced-text.ts): while the typed text is being spelled, each token is
+      // the likeliest of those that agree with what is left of it (from llama.cpp's full next-token distribution;
+      // a token bias cannot ban end tokens); when none agrees, the rest is fed as tokens. Then free generation.
       const out: number[] = [];
+      let feed = prompt;
+      let rest = forced;
+      const pieces = forced ? tokenPieces(pieceSource) : [];
+      let steps = 0;
+      while (rest && steps < maxTokens + forcedTokens) {
+        const allowed = allowedIds(pieces, rest).filter((id) => !banned.has(id));
+        if (allowed.length === 0) {
+          const ids = model.tokenize(rest, false) as number[];
+          out.push(...ids);
+          feed = [...feed, ...ids];
+          break;
+        }
+        const last = feed[feed.length - 1]! as Token;
+        const r = await sequence.controlledEvaluate([...(feed.slice(0, -1) as Token[]), [last, { generateNext: { probabilities: true, options: FULL_DISTRIBUTION } }]]);
+        const probs = r[r.length - 1]?.next.probabilities ?? new Map<Token, number>();
+        let best = allowed[0]!;
+        for (const id of allowed) if ((probs.get(id as Token) ?? 0) > (probs.get(best as Token) ?? 0)) best = id;
+        out.push(best);
+        rest = consume(rest, pieces[best]!);
+        feed = [best];
+        steps++;
+      }
+      const tokens = sequence.evaluate(feed as Token[], { temperature: 0, yieldEogToken: true, tokenBias: bias });
       let text = "";
       let reason: StopReason = "max-tokens";
       try {
-        for (let step = 0; step < maxTokens; step++) {
+        for (; steps < maxTokens + forcedTokens; steps++) {
           const next = await tokens.next();
           if (next.done) break;
           const id = next.value as number;
@@ -111,7 +147,8 @@ export function llamaCompleter(model: LlamaModel, sequence: LlamaContextSequence
             break;
           }
           out.push(id);
-          text = model.detokenize(out as Token[], true); // special tokens as text, as our tokenizer decodes them
+          const all = model.detokenize(out as Token[], true); // special tokens as text, as our tokenizer decodes them
+          text = all.startsWith(forced) ? all.slice(forced.length) : ""; // "" while the typed text is being spelled
           const cut = cutAtStop(text, stopStrings);
           if (cut.stopped) {
             text = cut.text;
