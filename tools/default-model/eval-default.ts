@@ -1,6 +1,7 @@
 // eval-default.ts — `npm run eval:default`: measures the embedded default model and writes its model card.
 //   A. held-out: `fim eval` on samples in the app's ctx format cut from the corpus files train-default.ts held out
-//      (split by file, near-duplicates of train files dropped), with the two trivial baselines, per language
+//      (split by file, near-duplicates of train files dropped), with the two trivial baselines, per language; and
+//      twice more, plain greedy and healed without the empty-line rule, to show what each adds
 //   B. the headline workflow on a code base the model never saw (settings.ts CODE_BASE: click, Python): `fim samples`
 //      in the app's format, exact match on the held-out files before and after `fim train` with the app's defaults
 //      (the CLI's are the same, no flag changed), and the exported Q4_0 GGUF of the fine-tuned model through llama.cpp
@@ -56,6 +57,10 @@ function evaluate(name: string, argv: string[]): EvalCliReport {
 
 // A. held-out corpus files
 const heldOut = evaluate("heldout-ctx", ["--model", model, "--data", join(work, "heldout-ctx.jsonl"), "--baselines"]);
+// the same samples decoded plainly (greedy at the cursor as it stands), and healed without the empty-line rule: what
+// each of the two adds (fim/heal.ts, train/line-score.ts)
+const heldOutPlain = evaluate("heldout-ctx-plain", ["--model", model, "--data", join(work, "heldout-ctx.jsonl"), "--no-heal", "--no-empty-line"]);
+const heldOutHealed = evaluate("heldout-ctx-healed", ["--model", model, "--data", join(work, "heldout-ctx.jsonl"), "--no-empty-line"]);
 for (const r of languageResults(heldOut)) {
   log(`held out, ${r.language}: EM ${r.model.toFixed(1)}% vs baselines ${r.empty.toFixed(1)} / ${r.previousLine.toFixed(1)}${r.target === undefined ? "" : r.target ? " (target met)" : " (target not met)"}`);
 }
@@ -83,12 +88,12 @@ if (!existsSync(join(adapter, "adapter_model.safetensors"))) {
 const after = evaluate("app-after", ["--model", model, "--adapter", adapter, "--data", evalSamples]);
 const gguf = join(dir, "app-tuned-q4_0.gguf");
 if (!existsSync(gguf)) fim(["export", "--model", model, "--adapter", adapter, "--quant", "q4_0", "--out", gguf, "--quiet"]);
-const q4 = evaluate("app-after-q4_0", ["--gguf", gguf, "--data", evalSamples, "--threads", "2"]);
+const q4 = evaluate("app-after-q4_0", ["--gguf", gguf, "--data", evalSamples, "--threads", "1"]); // 1 thread: on 2 busy cores llama.cpp's threads wait on each other
 
 // C. the numbers and the card
 const read = <T>(f: string): T => JSON.parse(readFileSync(join(work, f), "utf8")) as T;
 const inputs: CardInputs = {
-  heldOut, before, after, q4,
+  heldOut, heldOutPlain, heldOutHealed, before, after, q4,
   corpus: read("corpus.json"),
   tokenizer: read("tokenizer/tokenizer_meta.json"),
   training: read("training.json"),

@@ -11,6 +11,7 @@ import { Rng } from "../fim/prng.ts";
 import type { ModelTokenizer } from "../model/tokenizer.ts";
 import type { Decoder } from "./causal-lm.ts";
 import { allowedIds, consume, maskLogits, tokenPieces } from "./forced-text.ts";
+import { endsLine, logEndMass, logProb } from "./line-score.ts";
 import { sampleToken } from "./sampling.ts";
 
 export interface CompletionRequest {
@@ -25,6 +26,8 @@ export interface CompletionRequest {
   seed?: number;
   /** Heal the cursor (completion-plan.ts): write its line from the start, agreeing with the typed text (default true). */
   heal?: boolean;
+  /** Greedy line mode at a line's start: show nothing when an empty line is likelier than the line (default true). */
+  preferEmpty?: boolean;
   /** Prompt budget in tokens (default: the generator's context minus maxTokens). */
   promptTokens?: number;
   /** Checked before each token: once aborted, generation ends with "cancelled" (text held back is dropped). */
@@ -41,7 +44,7 @@ export interface CompletionModel<T, I> {
 }
 
 /** Why generation ended, set on the iterator's return value. */
-export type StopReason = "stop-token" | "stop-string" | "max-tokens" | "repeats-suffix" | "context-full" | "cancelled";
+export type StopReason = "stop-token" | "stop-string" | "max-tokens" | "repeats-suffix" | "empty-line" | "context-full" | "cancelled";
 
 /** Length of the longest suffix of `text` that is a proper prefix of some stop string (held back while streaming). */
 function partialStop(text: string, stops: readonly string[]): number {
@@ -78,6 +81,12 @@ export async function* complete<T, I>(m: CompletionModel<T, I>, req: CompletionR
   let text = "";
   let reason: StopReason = "max-tokens";
   let rest = forced; // typed text the model has still to spell out
+  // one greedy line at a line's start: shown only if likelier than an empty line (line-score.ts), so it is
+  // held back until it ends, and dropped as soon as it falls below the empty line
+  const atLineStart = req.prefix === "" || req.prefix.endsWith("\n");
+  const scoreLine = plan.singleLine && sampling.temperature <= 0 && atLineStart && (req.preferEmpty ?? true);
+  const logEmpty = scoreLine ? logEndMass(logits, tokenPieces(tk), stopIds, tk.vocabSize) : -Infinity;
+  let logLine = 0;
   for (let step = 0; step < maxTokens + forcedTokens; step++) {
     if (req.signal?.aborted) return "cancelled";
     let scores: ArrayLike<number> = logits;
@@ -97,6 +106,11 @@ export async function* complete<T, I>(m: CompletionModel<T, I>, req: CompletionR
     const id = sampleToken(scores, sampling, rng, tk.vocabSize);
     await req.onToken?.(id);
     if (req.signal?.aborted) return "cancelled";
+    if (scoreLine) {
+      const ends = endsLine(tokenPieces(tk)[id]!, id, stopIds);
+      logLine += ends ? logEndMass(logits, tokenPieces(tk), stopIds, tk.vocabSize) : logProb(logits, id, tk.vocabSize);
+      if (logLine < logEmpty) return "empty-line";
+    }
     if (stopIds.has(id)) {
       reason = "stop-token";
       break;
@@ -123,7 +137,7 @@ export async function* complete<T, I>(m: CompletionModel<T, I>, req: CompletionR
     let whole = text.length;
     while (whole > emitted && text[whole - 1] === "\uFFFD") whole--;
     const safe = whole - partialStop(text.slice(0, whole), stopStrings);
-    if (!repeatsSuffix(text.slice(0, safe)) && safe > emitted) {
+    if (!scoreLine && !repeatsSuffix(text.slice(0, safe)) && safe > emitted) {
       yield text.slice(emitted, safe);
       emitted = safe;
     }

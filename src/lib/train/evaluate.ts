@@ -13,6 +13,10 @@ export interface EvalOptions {
   limit?: number;
   /** Tokens generated at most per sample; default: the middle's own token count + 16, at most 128. */
   maxTokens?: number;
+  /** Heal each cursor (fim/heal.ts: the line completed from its start, the typed text spelled first); default true. */
+  heal?: boolean;
+  /** Drop a line at a line's start when an empty line is likelier (train/line-score.ts); default true. */
+  preferEmpty?: boolean;
   /** Checked between samples: evaluation stops early (with what it has) once it returns true. */
   stop?: () => boolean;
   onSample?: (done: number, total: number) => void;
@@ -42,7 +46,7 @@ export interface EvalReport extends EvalScores {
 export interface SampleCompleter {
   /** Tokens in `text` by the completer's own tokenizer (for the default token limit). */
   countTokens(text: string): number;
-  complete(req: { prefix: string; suffix: string; format: string; mode: "line" | "multiline"; maxTokens: number }): Promise<{ text: string; stoppedBy: StopReason }>;
+  complete(req: { prefix: string; suffix: string; format: string; mode: "line" | "multiline"; maxTokens: number; heal?: boolean; preferEmpty?: boolean }): Promise<{ text: string; stoppedBy: StopReason }>;
 }
 
 /** Single-line samples are completed in line mode, the others in multi-line mode (as the editor would). */
@@ -87,7 +91,7 @@ export async function evaluateWith(c: SampleCompleter, records: readonly SampleR
     if (o.stop?.()) break;
     const t0 = performance.now();
     const maxTokens = o.maxTokens ?? defaultMaxTokens(c.countTokens(r.middle));
-    const { text, stoppedBy } = await c.complete({ ...cursorOf(r), format: r.format, mode: modeFor(r.middle), maxTokens });
+    const { text, stoppedBy } = await c.complete({ ...cursorOf(r), format: r.format, mode: modeFor(r.middle), maxTokens, heal: o.heal ?? true, preferEmpty: o.preferEmpty ?? true });
     predictions.push({ path: r.path, language: r.language, reference: r.middle, prediction: text, stoppedBy, ms: performance.now() - t0 });
     o.onSample?.(predictions.length, todo.length);
   }
@@ -102,7 +106,7 @@ export async function evaluateCompletions<T, I>(
 
 export function scorePredictions(predictions: readonly EvalPrediction[]): EvalScores {
   const totals = scoreAll(predictions);
-  const proper = predictions.filter((p) => p.stoppedBy === "stop-token" || p.stoppedBy === "stop-string").length;
+  const proper = predictions.filter((p) => p.stoppedBy === "stop-token" || p.stoppedBy === "stop-string" || p.stoppedBy === "empty-line").length;
   const n = predictions.length;
   return {
     ...totals,

@@ -80,8 +80,8 @@ export function passesOf(steps: number, s: Pick<TrainSettings, "batchSize" | "gr
  * than it gave.
  */
 export const EMBEDDED_MEASURED =
-  "Measured on this small embedded model: 5 minutes of the defaults on a Python library it never saw (1,628 samples, 2 passes) " +
-  "moved exact match on its held-out files from 0.5% to 1.6%, so expect its completions to change a little, not to become good.";
+  "Measured on this small embedded model: 7 minutes of the defaults on a Python library it never saw (1,628 samples, 2 passes) " +
+  "moved exact match on its held-out files from 8.1% to 6.5% and edit similarity from 15.5 to 17.8, so expect its completions to take on your code's style a little, not to become more often exactly right.";
 
 /**
  * What a run of `passes` over `trainSamples` samples can be expected to change, in a sentence or two; with `embedded`,

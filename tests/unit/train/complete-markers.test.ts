@@ -66,7 +66,7 @@ function scripted(script: readonly number[]): Decoder<Float32Array, Int32Array> 
 }
 
 async function run(format: string, script: readonly number[]) {
-  const it = complete({ tokenizer: tk, generator: scripted(script), eosIds: EOS_IDS }, { prefix: PREFIX, suffix: SUFFIX, format, mode: "multiline", maxTokens: 40 });
+  const it = complete({ tokenizer: tk, generator: scripted(script), eosIds: EOS_IDS }, { prefix: PREFIX, suffix: SUFFIX, format, mode: "multiline", maxTokens: 40, heal: false }); // the script is the completion at the cursor
   const pieces: string[] = [];
   let r = await it.next();
   while (!r.done) {

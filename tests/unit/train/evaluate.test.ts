@@ -45,11 +45,15 @@ const rec = (prefix: string, middle: string, suffix: string): SampleRecord => ({
   text: "", prefix, middle, suffix, format: "qwen", mode: "psm", language: "python", path: "a.py", split: "eval",
 });
 
+/** Plain greedy decoding: the script is the completion at the cursor (healing and the empty-line rule are tested in
+ * complete.test.ts and line-score.test.ts; they would change a script whose every token is a 1-in-e guess). */
+const PLAIN = { heal: false, preferEmpty: false };
+
 describe("evaluateCompletions", () => {
   it("scores each prediction against its middle", async () => {
     const records = [rec("def f():\n", "    return 1\n", "\n"), rec("x = ", "compute(a, b)\n", "y = x\n")];
     const m = await scripted(["    return 1", "compute(a,b)"]);
-    const r = await evaluateCompletions(m, records);
+    const r = await evaluateCompletions(m, records, PLAIN);
     expect(r.predictions.map((p) => p.prediction)).toEqual(["    return 1", "compute(a,b)"]);
     expect(r.n).toBe(2);
     expect(r.exactMatch).toBe(50); // "compute(a,b)" vs "compute(a, b)": other tokens
@@ -61,11 +65,11 @@ describe("evaluateCompletions", () => {
   it("counts completions cut by the token limit as not stopped, and honours limit and stop", async () => {
     const m = await scripted(["a b c d e f g h"]);
     const records = [rec("", "a\n", ""), rec("", "b\n", ""), rec("", "c\n", "")];
-    const r = await evaluateCompletions(m, records, { maxTokens: 2, limit: 2 });
+    const r = await evaluateCompletions(m, records, { ...PLAIN, maxTokens: 2, limit: 2 });
     expect(r.n).toBe(2);
     expect(r.stoppedProperly).toBe(0);
     let seen = 0;
-    const early = await evaluateCompletions(m, records, { stop: () => seen >= 1, onSample: (d) => (seen = d) });
+    const early = await evaluateCompletions(m, records, { ...PLAIN, stop: () => seen >= 1, onSample: (d) => (seen = d) });
     expect(early.n).toBe(1);
   });
 
@@ -101,9 +105,11 @@ describe("scores per language", () => {
     const records = [rec("a\n", "bb\n", "c\n"), { ...rec("a\n", "b\nb\n", "c\n"), language: "javascript" }];
     const r = await evaluateWith(c, records);
     expect(seen).toEqual([
-      { prefix: "a\n", suffix: "c\n", format: "qwen", mode: "line", maxTokens: 3 + 16 },
-      { prefix: "a\n", suffix: "c\n", format: "qwen", mode: "multiline", maxTokens: 4 + 16 },
+      { prefix: "a\n", suffix: "c\n", format: "qwen", mode: "line", maxTokens: 3 + 16, heal: true, preferEmpty: true },
+      { prefix: "a\n", suffix: "c\n", format: "qwen", mode: "multiline", maxTokens: 4 + 16, heal: true, preferEmpty: true },
     ]);
+    await evaluateWith(c, records.slice(0, 1), PLAIN);
+    expect(seen.pop()).toMatchObject(PLAIN);
     expect(r.predictions.map((x) => x.language)).toEqual(["python", "javascript"]);
     await evaluateWith(c, [rec("", "y".repeat(200), "")], { maxTokens: 5 });
     expect(seen[2]!.maxTokens).toBe(5);

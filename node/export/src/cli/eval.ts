@@ -33,6 +33,8 @@ export const EVAL_FLAGS = [
   { name: "limit", type: "int", min: 1, max: 10_000_000, help: "the first N samples (after --mode)" },
   { name: "max-tokens", type: "int", min: 1, max: 65_536, help: "token limit per sample (default: the middle's own token count + 16, at most 128)" },
   { name: "baselines", type: "boolean", help: "also score an empty prediction and repeating the line before the cursor's line" },
+  { name: "no-heal", type: "boolean", help: "complete at the cursor as it stands (by default a cursor after typed text is healed: its line is written from the start, the typed text spelled first, as the app completes)" },
+  { name: "no-empty-line", type: "boolean", help: "plain greedy lines (by default a line at a line's start is dropped when an empty line is likelier, as the app completes)" },
   { name: "f32-cache", type: "boolean", help: "llama.cpp keeps keys and values in F32 (its default is F16): for exact comparisons" },
   { name: "threads", type: "int", min: 1, max: 1024, help: "llama.cpp's CPU threads (default: every core; on a busy machine 1 can be much faster)" },
   { name: "json", type: "boolean", help: "the report as JSON on stdout (with every prediction)" },
@@ -135,7 +137,7 @@ export async function evalCommand(argv: string[], io: Io): Promise<number> {
     report(0);
     return (done) => report(done);
   };
-  const run = (c: SampleCompleter, name: string) => evaluateWith(c, samples, { maxTokens, onSample: progress(name) });
+  const run = (c: SampleCompleter, name: string) => evaluateWith(c, samples, { maxTokens, heal: v["no-heal"] !== true, preferEmpty: v["no-empty-line"] !== true, onSample: progress(name) });
   // the GGUF is opened and checked first, so a GGUF for another format fails before the model's long run
   const llama = v.gguf ? await openLlamaCompleter(v.gguf, { f32Cache: v["f32-cache"] === true, threads }) : undefined;
   const systems: SystemReport[] = [];

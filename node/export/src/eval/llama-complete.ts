@@ -12,7 +12,9 @@ import type { StopReason } from "../../../../src/lib/train/complete.ts";
 import type { SampleCompleter } from "../../../../src/lib/train/evaluate.ts";
 import { FORMAT_KEY } from "../../../../src/lib/export/gguf-export.ts";
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token, TokenBias } from "node-llama-cpp";
-import { allowedIds, consume, tokenPieces } from "../../../../src/lib/train/forced-text.ts";
+import { allowedIds, consume, maskLogits, NEVER, tokenPieces } from "../../../../src/lib/train/forced-text.ts";
+import { endsLine, logEndMass, logProb } from "../../../../src/lib/train/line-score.ts";
+import { argmax } from "../../../../src/lib/train/sampling.ts";
 
 export interface LlamaCompleterOptions {
   /** Context in tokens; default min(2048, the model's), as our engine's generator. */
@@ -80,7 +82,9 @@ export function llamaCompleter(
   model: LlamaModel, sequence: LlamaContextSequence, contextSize: number, bias: TokenBias | undefined,
   banned: ReadonlySet<number> = new Set(),
 ): Omit<LlamaCompleter, "format" | "contextSize" | "dispose"> {
-  const pieceSource = { vocabSize: [...model.iterateAllTokens()].length, decode: (ids: readonly number[]) => model.detokenize(ids as Token[], true) };
+  const allTokens = [...model.iterateAllTokens()];
+  const pieceSource = { vocabSize: allTokens.length, decode: (ids: readonly number[]) => model.detokenize(ids as Token[], true) };
+  const eogIds = allTokens.filter((t) => model.isEogToken(t)).map(Number);
   /** The id of `s` when it is one special token (one token only with special tokens parsed), as our tokenizer's added tokens. */
   const specialId = (s: string): number | undefined => {
     const ids = model.tokenize(s, true);
@@ -98,9 +102,10 @@ export function llamaCompleter(
       const f = getFormat(req.format);
       const { maxTokens } = req;
       const document = req.prefix + req.suffix;
-      const forcedTokens = model.tokenize(document.slice(healPoint(document, req.prefix.length), req.prefix.length), false).length;
+      const heal = req.heal ?? true;
+      const forcedTokens = heal ? model.tokenize(document.slice(healPoint(document, req.prefix.length), req.prefix.length), false).length : 0;
       const plan = completionPlan({
-        format: f.name, document, cursor: req.prefix.length, mode: req.mode, heal: true,
+        format: f.name, document, cursor: req.prefix.length, mode: req.mode, heal,
         budget: { max: contextSize - maxTokens - forcedTokens, measure: (s) => model.tokenize(s, true).length },
       });
       const { stopStrings, repeatsSuffix, forced } = plan;
@@ -108,13 +113,25 @@ export function llamaCompleter(
       const prompt = [...bos, ...(model.tokenize(plan.prompt, true) as number[])];
 
       await sequence.clearHistory();
-      // Healing, by the rules of complete.ts (forced-text.ts): while the typed text is being spelled, each token is
-      // the likeliest of those that agree with what is left of it (from llama.cpp's full next-token distribution;
-      // a token bias cannot ban end tokens); when none agrees, the rest is fed as tokens. Then free generation.
+      // Healing and the empty-line rule, as complete.ts does them, step by step from llama.cpp's full next-token
+      // distribution (a token bias cannot ban end tokens): while the typed text is being spelled, each token is the
+      // likeliest of those that agree with what is left of it (forced-text.ts; when none agrees, the rest is fed as
+      // tokens); a line at a line's start is dropped once it is less likely than an empty line
+      // (line-score.ts). Otherwise llama.cpp's own greedy sampling.
       const out: number[] = [];
       let feed = prompt;
       let rest = forced;
-      const pieces = forced ? tokenPieces(pieceSource) : [];
+      const scoreLine = plan.singleLine && (req.prefix === "" || req.prefix.endsWith("\n")) && (req.preferEmpty ?? true);
+      const pieces = forced || scoreLine ? tokenPieces(pieceSource) : [];
+      const ends = new Set([...stopIds, ...eogIds]);
+      const V = pieceSource.vocabSize;
+      const distribution = async (tokens: number[]): Promise<Float32Array> => {
+        const last = tokens[tokens.length - 1]! as Token;
+        const r = await sequence.controlledEvaluate([...(tokens.slice(0, -1) as Token[]), [last, { generateNext: { probabilities: true, options: FULL_DISTRIBUTION } }]]);
+        const logp = new Float32Array(V).fill(NEVER);
+        for (const [t, p] of r[r.length - 1]?.next.probabilities ?? []) if (p > 0 && !banned.has(t)) logp[t] = Math.log(p);
+        return logp;
+      };
       let steps = 0;
       while (rest && steps < maxTokens + forcedTokens) {
         const allowed = allowedIds(pieces, rest).filter((id) => !banned.has(id));
@@ -124,15 +141,42 @@ export function llamaCompleter(
           feed = [...feed, ...ids];
           break;
         }
-        const last = feed[feed.length - 1]! as Token;
-        const r = await sequence.controlledEvaluate([...(feed.slice(0, -1) as Token[]), [last, { generateNext: { probabilities: true, options: FULL_DISTRIBUTION } }]]);
-        const probs = r[r.length - 1]?.next.probabilities ?? new Map<Token, number>();
-        let best = allowed[0]!;
-        for (const id of allowed) if ((probs.get(id as Token) ?? 0) > (probs.get(best as Token) ?? 0)) best = id;
+        const best = argmax(maskLogits(await distribution(feed), allowed, V));
         out.push(best);
         rest = consume(rest, pieces[best]!);
         feed = [best];
         steps++;
+      }
+      if (scoreLine) {
+        let logp = await distribution(feed);
+        const logEmpty = logEndMass(logp, pieces, ends, V);
+        let logLine = 0;
+        let text = "";
+        let reason: StopReason = "max-tokens";
+        for (; steps < maxTokens; steps++) {
+          const id = argmax(logp);
+          logLine += endsLine(pieces[id]!, id, ends) ? logEndMass(logp, pieces, ends, V) : logProb(logp, id, V);
+          if (logLine < logEmpty) return { text: "", stoppedBy: "empty-line" };
+          if (model.isEogToken(id as Token) || stopIds.has(id)) {
+            reason = "stop-token";
+            break;
+          }
+          out.push(id);
+          text = model.detokenize(out as Token[], true);
+          const cut = cutAtStop(text, stopStrings);
+          if (cut.stopped) {
+            text = cut.text;
+            reason = "stop-string";
+            break;
+          }
+          if (prompt.length + out.length >= contextSize) {
+            reason = "context-full";
+            break;
+          }
+          logp = await distribution([id]);
+        }
+        if (repeatsSuffix(text)) return { text: "", stoppedBy: "repeats-suffix" };
+        return { text, stoppedBy: reason };
       }
       const tokens = sequence.evaluate(feed as Token[], { temperature: 0, yieldEogToken: true, tokenBias: bias });
       let text = "";
