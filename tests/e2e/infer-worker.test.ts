@@ -53,7 +53,7 @@ function call<K extends keyof Harness>(k: K, ...args: Parameters<Harness[K]>): P
 
 const SHORT = { prefix: "def add(a, b):\n    total = ", suffix: "\n    return total\n", mode: "multiline", maxTokens: 8 } as const;
 /** Runs to its token limit on the tiny model (850 tokens, a few hundred ms); the test checks that it would. */
-const LONG = { prefix: "def f(", suffix: "", mode: "multiline", maxTokens: 850 } as const;
+const LONG = { prefix: "x = [\n", suffix: "", mode: "multiline", maxTokens: 850 } as const;
 
 /** The completion the Node CPU engine gives (format qwen, greedy), with the adapter on or off. */
 async function nodeCompletion(req: Omit<CompleteRequest, "id">, adapter: boolean): Promise<{ text: string; reason: string }> {

@@ -20,6 +20,12 @@ const env = useAppWithModels(() => mkdirSync(SHOTS_DIR, { recursive: true }));
 
 const editorText = (page: Page) => page.evaluate(() => document.querySelector(".cm-content")!.textContent ?? "");
 
+/** The document as typed: the editor's lines without the ghost text at its end (where typeAtEnd left the cursor). */
+function withoutGhost(doc: string, shown: string): string {
+  expect(doc.endsWith(shown)).toBe(true);
+  return doc.slice(0, doc.length - shown.length);
+}
+
 /** Puts the cursor at the end of the document and types `text`. */
 async function typeAtEnd(page: Page, text: string) {
   await page.locator(".cm-content").click();
@@ -48,7 +54,7 @@ describe("Playground", () => {
     // the same request through the engine in Node (format: the model's own, qwen; line mode; 48 tokens)
     const engine = await loadEngine(new CpuBackend(), memoryFiles(env.models.files));
     const doc = await page.evaluate(() => [...document.querySelectorAll(".cm-line")].map((l) => l.textContent).join("\n"));
-    const prefix = doc.replace(shown, "");
+    const prefix = withoutGhost(doc, shown);
     let expected = "";
     for await (const piece of complete({ tokenizer: engine.checkpoint.tokenizer, generator: engine.generator(), eosIds: engine.checkpoint.stopIds }, { prefix, suffix: "", format: "qwen", mode: "line", maxTokens: 48 })) expected += piece;
     // line mode shows the first line (CodeMirror also breaks lines at "\r", which the engine's "\n" stop does not)
@@ -75,7 +81,7 @@ describe("Playground", () => {
     const engine = await loadEngine(new CpuBackend(), memoryFiles(env.models.files), inferenceWeights("int4"));
     const doc = await page.evaluate(() => [...document.querySelectorAll(".cm-line")].map((l) => l.textContent).join("\n"));
     let expected = "";
-    for await (const piece of complete({ tokenizer: engine.checkpoint.tokenizer, generator: engine.generator(), eosIds: engine.checkpoint.stopIds }, { prefix: doc.replace(shown, ""), suffix: "", format: "qwen", mode: "line", maxTokens: 48 })) expected += piece;
+    for await (const piece of complete({ tokenizer: engine.checkpoint.tokenizer, generator: engine.generator(), eosIds: engine.checkpoint.stopIds }, { prefix: withoutGhost(doc, shown), suffix: "", format: "qwen", mode: "line", maxTokens: 48 })) expected += piece;
     expect(shown).toBe(expected.split(/\r\n?|\n/)[0]);
     expect(errors).toEqual([]);
     await page.context().close();
@@ -93,7 +99,7 @@ describe("Playground", () => {
     const doc = await page.evaluate(() => [...document.querySelectorAll(".cm-line")].map((l) => l.textContent).join("\n"));
     const run = async (maxTokens: number) => {
       let text = "";
-      for await (const piece of complete({ tokenizer: engine.checkpoint.tokenizer, generator: engine.generator(), eosIds: engine.checkpoint.stopIds }, { prefix: doc.replace(shown, ""), suffix: "", format: "qwen", mode: "multiline", maxTokens })) text += piece;
+      for await (const piece of complete({ tokenizer: engine.checkpoint.tokenizer, generator: engine.generator(), eosIds: engine.checkpoint.stopIds }, { prefix: withoutGhost(doc, shown), suffix: "", format: "qwen", mode: "multiline", maxTokens })) text += piece;
       return text.replace(/\r\n?/g, "\n"); // CodeMirror shows line breaks as "\n"
     };
     expect(shown.length).toBeGreaterThan(0);
