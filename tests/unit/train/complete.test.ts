@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { loadTokenizer } from "../../../src/lib/model/tokenizer.ts";
 import { complete, nativeFormats, type CompletionRequest } from "../../../src/lib/train/complete.ts";
-import type { Generator } from "../../../src/lib/train/generate.ts";
+import { fakeGenerator } from "./fake-generator.ts";
 import { smallTokenizer } from "../../fixtures/small-tokenizer.ts";
 
 const small = smallTokenizer("qwen3");
@@ -13,31 +13,11 @@ const EOT = tk.tokenToId("<|endoftext|>")!;
 
 /** A generator that emits the tokens of `script` in order, then <|endoftext|>; records the prompts it saw. */
 function scripted(script: number[], maxContext = 512) {
-  const seen: number[][] = [];
-  let i = 0;
-  let length = 0;
-  const next = () => {
+  return fakeGenerator((i) => {
     const logits = new Float32Array(tk.vocabSize).fill(-10);
     logits[i < script.length ? script[i]! : EOT] = 10;
-    i++;
     return logits;
-  };
-  const gen = {
-    maxContext,
-    get length() {
-      return length;
-    },
-    async prompt(ids: number[]) {
-      seen.push(ids);
-      length = ids.length;
-      return next();
-    },
-    async append(ids: number[]) {
-      length += ids.length;
-      return next();
-    },
-  } as unknown as Generator<Float32Array, Int32Array>;
-  return { gen, seen };
+  }, maxContext);
 }
 
 /** Completes with a model that emits the tokens of `text`; not healed unless `req` asks (the script is the completion). */

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { loadTokenizer } from "../../../src/lib/model/tokenizer.ts";
 import { complete, type CompletionRequest } from "../../../src/lib/train/complete.ts";
-import type { Generator } from "../../../src/lib/train/generate.ts";
+import { fakeGenerator } from "./fake-generator.ts";
 import { endsLine, logEndMass, logProb, logSumExp } from "../../../src/lib/train/line-score.ts";
 import { smallTokenizer } from "../../fixtures/small-tokenizer.ts";
 
@@ -37,29 +37,11 @@ const B = one("(");
 
 /** A model whose step k has the logits `steps[k]` (id → logit, everything else -10). */
 function model(steps: Record<number, number>[]) {
-  let k = 0;
-  let length = 0;
-  const next = () => {
+  return fakeGenerator((k) => {
     const logits = new Float32Array(tk.vocabSize).fill(-10);
     for (const [id, v] of Object.entries(steps[Math.min(k, steps.length - 1)]!)) logits[Number(id)] = v;
-    k++;
     return logits;
-  };
-  const gen = {
-    maxContext: 512,
-    get length() {
-      return length;
-    },
-    async prompt(ids: number[]) {
-      length = ids.length;
-      return next();
-    },
-    async append(ids: number[]) {
-      length += ids.length;
-      return next();
-    },
-  } as unknown as Generator<Float32Array, Int32Array>;
-  return gen;
+  }).gen;
 }
 
 async function run(steps: Record<number, number>[], req: Partial<CompletionRequest> = {}) {

@@ -147,65 +147,51 @@ export function llamaCompleter(
         feed = [best];
         steps++;
       }
+      let text = "";
+      /** Takes a generated token: why the completion ends with it, or undefined to go on. */
+      const take = (id: number): StopReason | undefined => {
+        if (model.isEogToken(id as Token) || stopIds.has(id)) return "stop-token";
+        out.push(id);
+        const all = model.detokenize(out as Token[], true); // special tokens as text, as our tokenizer decodes them
+        text = all.startsWith(forced) ? all.slice(forced.length) : ""; // "" only when the context filled while spelling
+        const cut = cutAtStop(text, stopStrings);
+        if (cut.stopped) {
+          text = cut.text;
+          return "stop-string";
+        }
+        return prompt.length + out.length >= contextSize ? "context-full" : undefined;
+      };
+      let reason: StopReason = "max-tokens";
       if (scoreLine) {
         let logp = await distribution(feed);
         const logEmpty = logEndMass(logp, pieces, ends, V);
         let logLine = 0;
-        let text = "";
-        let reason: StopReason = "max-tokens";
         for (; steps < maxTokens; steps++) {
           const id = argmax(logp);
           logLine += endsLine(pieces[id]!, id, ends) ? logEndMass(logp, pieces, ends, V) : logProb(logp, id, V);
           if (logLine < logEmpty) return { text: "", stoppedBy: "empty-line" };
-          if (model.isEogToken(id as Token) || stopIds.has(id)) {
-            reason = "stop-token";
-            break;
-          }
-          out.push(id);
-          text = model.detokenize(out as Token[], true);
-          const cut = cutAtStop(text, stopStrings);
-          if (cut.stopped) {
-            text = cut.text;
-            reason = "stop-string";
-            break;
-          }
-          if (prompt.length + out.length >= contextSize) {
-            reason = "context-full";
+          const end = take(id);
+          if (end) {
+            reason = end;
             break;
           }
           logp = await distribution([id]);
         }
-        if (repeatsSuffix(text)) return { text: "", stoppedBy: "repeats-suffix" };
-        return { text, stoppedBy: reason };
-      }
-      const tokens = sequence.evaluate(feed as Token[], { temperature: 0, yieldEogToken: true, tokenBias: bias });
-      let text = "";
-      let reason: StopReason = "max-tokens";
-      try {
-        for (; steps < maxTokens + forcedTokens; steps++) {
-          const next = await tokens.next();
-          if (next.done) break;
-          const id = next.value as number;
-          if (model.isEogToken(next.value) || stopIds.has(id)) {
-            reason = "stop-token";
-            break;
+      } else {
+        const tokens = sequence.evaluate(feed as Token[], { temperature: 0, yieldEogToken: true, tokenBias: bias });
+        try {
+          for (; steps < maxTokens + forcedTokens; steps++) {
+            const next = await tokens.next();
+            if (next.done) break;
+            const end = take(next.value as number);
+            if (end) {
+              reason = end;
+              break;
+            }
           }
-          out.push(id);
-          const all = model.detokenize(out as Token[], true); // special tokens as text, as our tokenizer decodes them
-          text = all.startsWith(forced) ? all.slice(forced.length) : ""; // "" while the typed text is being spelled
-          const cut = cutAtStop(text, stopStrings);
-          if (cut.stopped) {
-            text = cut.text;
-            reason = "stop-string";
-            break;
-          }
-          if (prompt.length + out.length >= contextSize) {
-            reason = "context-full";
-            break;
-          }
+        } finally {
+          await tokens.return();
         }
-      } finally {
-        await tokens.return();
       }
       if (repeatsSuffix(text)) return { text: "", stoppedBy: "repeats-suffix" };
       return { text, stoppedBy: reason };
