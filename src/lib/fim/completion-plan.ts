@@ -3,14 +3,10 @@
 // the text after the cursor. A completion ends at any marker of any format of the table. Our engine
 // (train/complete.ts), web-llm (webllm/completer.ts) and llama.cpp (node/export eval) all complete from this one plan,
 // so they stop in the same places.
-//
-// Healing: a cursor after text typed on its line ("    ret|") is moved back to the line's start and the typed text
-// becomes `forced`, the text the completion must begin with (a completer that can constrain its sampling picks only
-// tokens that agree with it, then drops it from what it returns). The model then writes the line from its start, as
-// it most often did in training, with the token boundaries it would choose itself ("return" rather than "ret" + "urn").
+// With `heal` the cursor moves to its line's start and the typed text becomes `forced` (heal.ts).
 
 import { ALL_MARKERS, getFormat } from "./formats.ts";
-import { healPoint } from "./heal.ts";
+import { typedText } from "./heal.ts";
 import { buildPrompt, type BuiltPrompt, type PromptRequest } from "./prompt.ts";
 
 export type CompletionMode = "line" | "multiline";
@@ -27,6 +23,8 @@ export interface CompletionPlan extends BuiltPrompt {
   repeatsSuffix(text: string): boolean;
   /** Healing: the text typed before the cursor on its line, which the prompt leaves out; "" when not healed. */
   forced: string;
+  /** The cursor is at a line's start, nothing typed before it on its line (where the empty-line rule applies). */
+  atLineStart: boolean;
 }
 
 /**
@@ -35,8 +33,8 @@ export interface CompletionPlan extends BuiltPrompt {
  */
 export function completionPlan(req: PromptRequest & { mode?: CompletionMode; heal?: boolean }): CompletionPlan {
   const f = getFormat(req.format);
-  const at = req.heal ? healPoint(req.document, req.cursor) : req.cursor;
-  const forced = req.document.slice(at, req.cursor);
+  const forced = req.heal ? typedText(req.document, req.cursor) : "";
+  const at = req.cursor - forced.length;
   // the typed text leaves the document: the suffix still starts at the real cursor
   const built = buildPrompt(at === req.cursor ? req : { ...req, document: req.document.slice(0, at) + req.document.slice(req.cursor), cursor: at });
   const singleLine = req.mode === "line" || f.lineOnly;
@@ -48,6 +46,7 @@ export function completionPlan(req: PromptRequest & { mode?: CompletionMode; hea
     stopStrings,
     repeatsSuffix: (text) => text.trim().length > 0 && suffixHead.startsWith(text.trimEnd()),
     forced,
+    atLineStart: req.cursor === 0 || req.document[req.cursor - 1] === "\n",
   };
 }
 

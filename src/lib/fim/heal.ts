@@ -18,3 +18,8 @@ export function healPoint(document: string, cursor: number): number {
   const typed = document.slice(start, cursor);
   return ALL_MARKERS.some((m) => typed.includes(m)) ? cursor : start;
 }
+
+/** The text a healed prompt moves back over: from healPoint to the cursor ("" when nothing is healed). */
+export function typedText(document: string, cursor: number): string {
+  return document.slice(healPoint(document, cursor), cursor);
+}

@@ -22,7 +22,7 @@ export {
   buildPrompt, capParts, escapeMarkers, fitParts, fitPromptParts, headChars, keepHead, keepTail, tailChars, UNIT_CHARS, type BuiltPrompt,
   type PromptBudget, type PromptParts, type PromptRequest,
 } from "./prompt.ts";
-export { HEAL_MAX_CHARS, healPoint } from "./heal.ts";
+export { HEAL_MAX_CHARS, healPoint, typedText } from "./heal.ts";
 export { completionPlan, cutAtStop, type CompletionMode, type CompletionPlan } from "./completion-plan.ts";
 export { memorySource, toJsonl, type MemoryFile } from "./sources.ts";
 export { editSimilarity, exactMatch, levenshtein, scoreAll, type MetricTotals } from "./metrics.ts";

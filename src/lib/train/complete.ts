@@ -6,7 +6,7 @@
 // the model writes the line from its start, sampling only tokens that agree with the typed text until it is spelled
 // out (forced-text.ts), and what it wrote after that is the completion.
 
-import { completionPlan, cutAtStop, healPoint, FORMAT_NAMES, getFormat, markersOf } from "../fim/index.ts";
+import { completionPlan, cutAtStop, FORMAT_NAMES, getFormat, markersOf, typedText } from "../fim/index.ts";
 import { Rng } from "../fim/prng.ts";
 import type { ModelTokenizer } from "../model/tokenizer.ts";
 import type { Decoder } from "./causal-lm.ts";
@@ -60,7 +60,7 @@ export async function* complete<T, I>(m: CompletionModel<T, I>, req: CompletionR
   const document = req.prefix + req.suffix;
   const heal = req.heal ?? true;
   // the typed text the model spells again takes room of its own, besides the prompt and maxTokens
-  const forcedTokens = heal ? tk.encode(document.slice(healPoint(document, req.prefix.length), req.prefix.length), { addSpecialTokens: false }).length : 0;
+  const forcedTokens = heal ? tk.encode(typedText(document, req.prefix.length), { addSpecialTokens: false }).length : 0;
   const budget = (req.promptTokens ?? m.generator.maxContext - maxTokens) - forcedTokens;
   const plan = completionPlan({
     format: f.name, document, cursor: req.prefix.length, mode: req.mode, heal,
@@ -83,15 +83,14 @@ export async function* complete<T, I>(m: CompletionModel<T, I>, req: CompletionR
   let rest = forced; // typed text the model has still to spell out
   // one greedy line at a line's start: shown only if likelier than an empty line (line-score.ts), so it is
   // held back until it ends, and dropped as soon as it falls below the empty line
-  const atLineStart = req.prefix === "" || req.prefix.endsWith("\n");
-  const scoreLine = plan.singleLine && sampling.temperature <= 0 && atLineStart && (req.preferEmpty ?? true);
-  const logEmpty = scoreLine ? logEndMass(logits, tokenPieces(tk), stopIds, tk.vocabSize) : -Infinity;
+  const scoreLine = plan.singleLine && sampling.temperature <= 0 && plan.atLineStart && (req.preferEmpty ?? true);
+  const pieces = forced || scoreLine ? tokenPieces(tk) : [];
+  const logEmpty = scoreLine ? logEndMass(logits, pieces, stopIds, tk.vocabSize) : -Infinity;
   let logLine = 0;
   for (let step = 0; step < maxTokens + forcedTokens; step++) {
     if (req.signal?.aborted) return "cancelled";
     let scores: ArrayLike<number> = logits;
     if (rest) {
-      const pieces = tokenPieces(tk);
       const allowed = allowedIds(pieces, rest);
       if (allowed.length === 0) {
         // no token spells the next characters (bytes of a rare character): the rest of the typed text as prompt
@@ -107,8 +106,8 @@ export async function* complete<T, I>(m: CompletionModel<T, I>, req: CompletionR
     await req.onToken?.(id);
     if (req.signal?.aborted) return "cancelled";
     if (scoreLine) {
-      const ends = endsLine(tokenPieces(tk)[id]!, id, stopIds);
-      logLine += ends ? logEndMass(logits, tokenPieces(tk), stopIds, tk.vocabSize) : logProb(logits, id, tk.vocabSize);
+      const ends = endsLine(pieces[id]!, id, stopIds);
+      logLine += ends ? logEndMass(logits, pieces, stopIds, tk.vocabSize) : logProb(logits, id, tk.vocabSize);
       if (logLine < logEmpty) return "empty-line";
     }
     if (stopIds.has(id)) {
@@ -117,7 +116,7 @@ export async function* complete<T, I>(m: CompletionModel<T, I>, req: CompletionR
     }
     out.push(id);
     if (rest) {
-      rest = consume(rest, tokenPieces(tk)[id]!);
+      rest = consume(rest, pieces[id]!);
       if (rest && m.generator.length < m.generator.maxContext) {
         logits = await m.generator.append([id]);
         continue;

@@ -1,7 +1,8 @@
 // Constrained sampling for healed prompts (fim/completion-plan.ts): until the completion has spelled out the text
 // typed before the cursor (`forced`), only tokens whose text agrees with what is left of it can be sampled, so the
 // model picks its own token boundaries across the cursor ("return" for a typed "ret"), and cannot end before it. Our
-// engine (complete.ts) samples by these rules; llama.cpp (node/export eval) gets the same constraint as a grammar.
+// engine (complete.ts) samples by these rules, and so does the llama.cpp completer (node/export eval), from llama.cpp's
+// next-token distribution.
 
 /** Logit given to a token that cannot be sampled (finite: the sampler refuses NaN and Inf). */
 export const NEVER = -1e30;

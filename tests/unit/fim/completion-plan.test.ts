@@ -2,7 +2,7 @@
 // stop strings from the format's markers and end token, the suffix-repeat check, and the cut at the first stop.
 
 import { describe, expect, it } from "vitest";
-import { ALL_MARKERS, completionPlan, cutAtStop, FORMAT_NAMES, getFormat, HEAL_MAX_CHARS, healPoint, markersOf } from "../../../src/lib/fim/index.ts";
+import { ALL_MARKERS, completionPlan, cutAtStop, FORMAT_NAMES, getFormat, HEAL_MAX_CHARS, healPoint, markersOf, typedText } from "../../../src/lib/fim/index.ts";
 
 const DOC = "def area(r):\n    return 3.14 * r * r\n\nprint(area(2))\n";
 const CURSOR = DOC.indexOf("3.14");
@@ -49,6 +49,8 @@ describe("completionPlan healing", () => {
   const cursor = doc.indexOf("ret") + 3;
   it("moves the cursor to its line's start and keeps the typed text as forced", () => {
     expect(healPoint(doc, cursor)).toBe(doc.indexOf("    ret"));
+    expect(typedText(doc, cursor)).toBe("    ret");
+    expect(typedText(doc, doc.indexOf("print"))).toBe("");
     for (const format of FORMAT_NAMES) {
       const healed = completionPlan({ format, document: doc, cursor, mode: "line", heal: true });
       expect(healed.forced).toBe("    ret");
@@ -63,6 +65,8 @@ describe("completionPlan healing", () => {
     expect(completionPlan({ format: "ctx", document: doc, cursor, mode: "line" }).forced).toBe("");
     const start = doc.indexOf("print");
     expect(completionPlan({ format: "ctx", document: doc, cursor: start, heal: true }).forced).toBe("");
+    // where the empty-line rule applies: the cursor at a line's start (the document's too), not after typed text
+    expect([0, start, cursor].map((c) => completionPlan({ format: "ctx", document: doc, cursor: c, heal: true }).atLineStart)).toEqual([true, true, false]);
     const long = "x".repeat(HEAL_MAX_CHARS + 1);
     expect(healPoint(long, long.length)).toBe(long.length);
     expect(healPoint(long.slice(1), HEAL_MAX_CHARS)).toBe(0);

@@ -7,7 +7,7 @@
 // text is healed as there (the line written from its start, the typed text spelled first by the same rules).
 // Not here: sampling with temperature, or llama.cpp's own infill API (`fim try` uses that for foreign GGUFs).
 
-import { completionPlan, cutAtStop, getFormat, healPoint, markersOf } from "../../../../src/lib/fim/index.ts";
+import { completionPlan, cutAtStop, getFormat, markersOf, typedText } from "../../../../src/lib/fim/index.ts";
 import type { StopReason } from "../../../../src/lib/train/complete.ts";
 import type { SampleCompleter } from "../../../../src/lib/train/evaluate.ts";
 import { FORMAT_KEY } from "../../../../src/lib/export/gguf-export.ts";
@@ -103,7 +103,7 @@ export function llamaCompleter(
       const { maxTokens } = req;
       const document = req.prefix + req.suffix;
       const heal = req.heal ?? true;
-      const forcedTokens = heal ? model.tokenize(document.slice(healPoint(document, req.prefix.length), req.prefix.length), false).length : 0;
+      const forcedTokens = heal ? model.tokenize(typedText(document, req.prefix.length), false).length : 0;
       const plan = completionPlan({
         format: f.name, document, cursor: req.prefix.length, mode: req.mode, heal,
         budget: { max: contextSize - maxTokens - forcedTokens, measure: (s) => model.tokenize(s, true).length },
@@ -121,7 +121,7 @@ export function llamaCompleter(
       const out: number[] = [];
       let feed = prompt;
       let rest = forced;
-      const scoreLine = plan.singleLine && (req.prefix === "" || req.prefix.endsWith("\n")) && (req.preferEmpty ?? true);
+      const scoreLine = plan.singleLine && plan.atLineStart && (req.preferEmpty ?? true);
       const pieces = forced || scoreLine ? tokenPieces(pieceSource) : [];
       const ends = new Set([...stopIds, ...eogIds]);
       const V = pieceSource.vocabSize;
