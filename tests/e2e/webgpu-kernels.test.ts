@@ -114,6 +114,9 @@ let browser: Browser;
 let page: Page;
 let pageErrors: string[];
 const measured: Record<string, number> = {};
+let subgroups: boolean | undefined;
+/** The cases whose kernels have a subgroup variant: the GEMV (every forward of at most 8 rows) and RMSNorm. */
+const hasVariant = (c: (typeof CASES)[number]): boolean => c.kernel === "matvec:" || c.name.startsWith("rmsnorm");
 
 beforeAll(async () => {
   [app, browser] = await Promise.all([startApp(), launchBrowser()]);
@@ -140,8 +143,28 @@ describe("WebGPU kernels match the CPU backend", () => {
     expect((await page.evaluate(() => window.gpuKernels.names())).sort()).toEqual(CASES.map((c) => c.name).sort());
   });
 
-  test.each(CASES)("$name", async ({ name, outputs, ranges, kernel, uses, bytes, dispatches }) => {
-    const r: Report = await page.evaluate((n) => window.gpuKernels.run(n), name);
+  test("the backend's device takes the subgroup variants where the adapter has subgroups (SwiftShader in Chromium 150 does)", async () => {
+    subgroups = await page.evaluate(() => window.gpuKernels.subgroups());
+    console.log(`kernels run with subgroups: ${subgroups}`);
+    expect(typeof subgroups).toBe("boolean");
+  });
+
+  test.each(CASES)("$name", async (c) => {
+    await check(c, true);
+  });
+
+  // the kernels that have a subgroup variant (matvec.wgsl, rmsnorm.wgsl), again on a device kept off subgroups
+  test.each(CASES.filter(hasVariant))("without subgroups: $name", async (c) => {
+    await check(c, false);
+  });
+
+  async function check(c: (typeof CASES)[number], sg: boolean): Promise<void> {
+    const { name, outputs, ranges, kernel, uses, bytes, dispatches } = c;
+    const r: Report = await page.evaluate(([n, sg]) => window.gpuKernels.run(n, sg), [name, sg] as const);
+    // which variant ran: the pipelines of kernels with feature blocks say ";subgroups" when compiled with them
+    const tagged = r.kernels.filter((k) => k.endsWith(";subgroups"));
+    if (!sg || !subgroups) expect(tagged).toEqual([]);
+    else if (hasVariant(c)) expect(tagged.length, r.kernels.join(", ")).toBeGreaterThan(0);
     expect(r.gpuErrors).toEqual([]);
     if (bytes !== undefined) expect(r.bytes).toBe(bytes);
     if (dispatches !== undefined) expect(r.dispatches).toBe(dispatches);
@@ -164,7 +187,7 @@ describe("WebGPU kernels match the CPU backend", () => {
     } else {
       expect(r.ranges).toEqual([]);
     }
-  });
+  }
 
   test("no page errors", () => {
     expect(pageErrors).toEqual([]);

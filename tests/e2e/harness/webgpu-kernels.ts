@@ -21,6 +21,7 @@ import * as classifier from "../../../src/lib/train/webgpu/kernels/classifier.ts
 import * as matmul from "../../../src/lib/train/webgpu/kernels/matmul.ts";
 import * as optim from "../../../src/lib/train/webgpu/kernels/optim.ts";
 import * as rmsnorm from "../../../src/lib/train/webgpu/kernels/rmsnorm.ts";
+import { hasVariants, variantText } from "../../../src/lib/train/webgpu/wgsl-variants.ts";
 import dequantWgsl from "../../../src/lib/train/webgpu/kernels/dequant.wgsl?raw";
 import { frozenValues, packWeight } from "../../../src/lib/train/quant.ts";
 import { gemmCases, type GemmCase } from "./webgpu-gemm-cases.ts";
@@ -479,13 +480,19 @@ export type CaseName = keyof typeof cases;
 
 // --- running ---
 
-let ctxPromise: Promise<GpuContext> | undefined;
+const contexts = new Map<boolean, Promise<GpuContext>>();
 const uncaptured: string[] = [];
-function gpu(): Promise<GpuContext> {
-  return (ctxPromise ??= GpuContext.create().then((ctx) => {
-    ctx.device.addEventListener("uncapturederror", (e) => uncaptured.push((e as GPUUncapturedErrorEvent).error.message));
-    return ctx;
-  }));
+/** The device as the backend opens it (subgroups where offered), or with its kernels kept off subgroups. */
+function gpu(subgroups = true): Promise<GpuContext> {
+  let ctx = contexts.get(subgroups);
+  if (!ctx) {
+    ctx = GpuContext.create(undefined, { subgroups }).then((ctx) => {
+      ctx.device.addEventListener("uncapturederror", (e) => uncaptured.push((e as GPUUncapturedErrorEvent).error.message));
+      return ctx;
+    });
+    contexts.set(subgroups, ctx);
+  }
+  return ctx;
 }
 
 /**
@@ -522,8 +529,8 @@ function maxRel(got: ArrayLike<number>, ref: ArrayLike<number>): number {
   return worst;
 }
 
-async function run(name: CaseName): Promise<Report> {
-  const ctx = await gpu();
+async function run(name: CaseName, subgroups = true): Promise<Report> {
+  const ctx = await gpu(subgroups);
   const spec = cases[name]();
   const ref = Object.fromEntries(Object.entries(spec.data).map(([k, v]) => [k, v.slice()]));
   spec.cpu(new CpuBackend(), ref as Parameters<Spec["cpu"]>[1]);
@@ -572,14 +579,23 @@ async function compile(): Promise<string[]> {
     "optim.wgsl": optim.OPTIM_WGSL, "rmsnorm.wgsl": rmsnorm.RMSNORM_WGSL,
   };
   const out: string[] = [];
+  // each file as each device variant compiles it (the subgroup one where this adapter has subgroups)
+  const variants = [{ SUBGROUPS: false }, ...(ctx.subgroups ? [{ SUBGROUPS: true }] : [])];
   for (const [file, code] of Object.entries(files)) {
-    const info = await ctx.device.createShaderModule({ code, label: file }).getCompilationInfo();
-    for (const m of info.messages) out.push(`${file}:${m.lineNum}:${m.linePos} ${m.type}: ${m.message}`);
+    for (const variant of hasVariants(code) ? variants : [variants[0]!]) {
+      const label = `${file}${variant.SUBGROUPS ? " (subgroups)" : ""}`;
+      const info = await ctx.device.createShaderModule({ code: variantText(code, variant, file), label }).getCompilationInfo();
+      for (const m of info.messages) out.push(`${label}:${m.lineNum}:${m.linePos} ${m.type}: ${m.message}`);
+    }
   }
   return out;
 }
 
-const api = { names: () => Object.keys(cases), run, compile, adapter: async () => (await gpu()).adapter.info.architecture };
+const api = {
+  names: () => Object.keys(cases), run, compile, adapter: async () => (await gpu()).adapter.info.architecture,
+  /** Whether the backend's device runs the subgroup variants here. */
+  subgroups: async () => (await gpu()).subgroups,
+};
 
 declare global {
   interface Window {

@@ -3,6 +3,8 @@
 // (op:variant:overrides), buffers from a pool keyed by size, uniform parameter buffers recycled once the GPU is done
 // with them. Every buffer and pipeline has a label. Not here: the kernels (kernels/*.ts and *.wgsl).
 
+import { hasVariants, variantText, type WgslVariant } from "./wgsl-variants.ts";
+
 export class GpuUnavailableError extends Error {
   /** `then` says what happens next (a lost device: the caller decides, so it says nothing). */
   constructor(
@@ -92,18 +94,28 @@ export class GpuContext {
     readonly adapter: GPUAdapter,
     readonly device: GPUDevice,
     readonly hasF16: boolean,
+    /** Kernels take their subgroup variant (wgsl-variants.ts): the adapter has "subgroups" and WGSL `subgroup_id`. */
+    readonly subgroups: boolean,
   ) {
     device.lost.then((info) => (this.lost = info.message || info.reason));
   }
 
-  static async create(gpu: GPU | undefined = globalThis.navigator?.gpu): Promise<GpuContext> {
+  /**
+   * The adapter's device. `options.subgroups: false` keeps the kernels on their workgroup-memory variant even where
+   * the adapter offers subgroups (the tests run both).
+   */
+  static async create(gpu: GPU | undefined = globalThis.navigator?.gpu, options: { subgroups?: boolean } = {}): Promise<GpuContext> {
     if (!gpu) throw new GpuUnavailableError("this browser has no navigator.gpu");
     const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
     if (!adapter) throw new GpuUnavailableError("no GPU adapter was found");
     const hasF16 = adapter.features.has("shader-f16");
+    // subgroup_id (which subgroup of the workgroup an invocation is in) is what lets a reduction give each subgroup
+    // its own slot without assuming how invocations are laid out in subgroups
+    const subgroups = (options.subgroups ?? true) && adapter.features.has("subgroups") && gpu.wgslLanguageFeatures?.has("subgroup_id") === true;
+    const features: GPUFeatureName[] = [...(hasF16 ? ["shader-f16" as const] : []), ...(subgroups ? ["subgroups" as const] : [])];
     const device = await adapter.requestDevice({
       label: "fim-studio",
-      requiredFeatures: hasF16 ? ["shader-f16"] : [],
+      requiredFeatures: features,
       // ask for all the adapter allows: a 49k x 576 embedding is 113 MB, a 128k x 2048 one 1 GB
       requiredLimits: {
         maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
@@ -113,7 +125,7 @@ export class GpuContext {
         maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage,
       },
     });
-    return new GpuContext(adapter, device, hasF16);
+    return new GpuContext(adapter, device, hasF16, subgroups);
   }
 
   get limits(): GPUSupportedLimits {
@@ -186,14 +198,24 @@ export class GpuContext {
 
   // --- kernels ---
 
-  /** The pipeline for `code` with `overrides`, cached under `key`. */
+  /** Which optional features this device's kernels use (wgsl-variants.ts). */
+  get variant(): WgslVariant {
+    return { SUBGROUPS: this.subgroups };
+  }
+
+  /**
+   * The pipeline for `code` with `overrides`, cached under `key`; a kernel text with feature blocks is compiled as
+   * this device's variant, and its label says so (e.g. "matvec:WG=64,M=1,FORMAT=0;subgroups").
+   */
   pipeline(key: string, code: string, overrides: Record<string, number> = {}, entryPoint = "main"): GPUComputePipeline {
-    const full = `${key}:${Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(",")}`;
+    const variants = hasVariants(code);
+    const tag = variants && this.subgroups ? ";subgroups" : "";
+    const full = `${key}:${Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(",")}${tag}`;
     let p = this.pipelines.get(full);
     if (!p) {
       let module = this.modules.get(key);
       if (!module) {
-        module = this.device.createShaderModule({ code, label: key });
+        module = this.device.createShaderModule({ code: variants ? variantText(code, this.variant, key) : code, label: key });
         this.modules.set(key, module);
       }
       p = this.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint, constants: overrides }, label: full });

@@ -11,7 +11,9 @@
 //   - for each word position a thread loads the M input rows' values there into registers once (inp is small and
 //     shared by every workgroup: it stays in cache) and uses them for all ROWS rows; each weight word is loaded once,
 //     dequantized once (dequant.wgsl, as matmul.wgsl; matmul.ts puts it in front of this) and used M times;
-//   - the ROWS * M partial sums of the WG threads are reduced in workgroup memory (a tree, log2(WG) barriers).
+//   - the ROWS * M partial sums of the WG threads are reduced: with subgroups, each subgroup adds its lanes' sums in
+//     registers (subgroupAdd), one lane of it writes them to workgroup memory, and after one barrier thread i adds
+//     the subgroups' sums of partial i; without, a tree in workgroup memory (log2(WG) barriers).
 // Workgroups: one per ROWS out-channels, laid out as an (x, y) grid when there are more than a dimension allows
 // (index = y * num_workgroups.x + x; the overshoot finds no rows). WG is a power of two, ROWS * M <= WG.
 // Bindings: inp, w, bias, y, params. `struct Params` (IC, OC, y_off, y_sm, bias_off, alpha, accumulate, has_bias,
@@ -30,10 +32,20 @@ const PMAX = 8u; // the most values in a word (int4)
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
+#if SUBGROUPS
+override SGMAX: u32 = WG / 4u; // the most subgroups of a workgroup (WebGPU subgroups have at least 4 invocations)
+var<workgroup> red: array<f32, ROWS * M * SGMAX>; // red[(r * M + m) * SGMAX + s]: subgroup s's sum of out(m, o0 + r)
+#else
 var<workgroup> red: array<f32, WG * ROWS * M>; // red[(r * M + m) * WG + t]: thread t's partial sum of out(m, o0 + r)
+#endif
 
 @compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {
+fn main(
+  @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32,
+#if SUBGROUPS
+  @builtin(subgroup_id) sg: u32, @builtin(num_subgroups) nsg: u32,
+#endif
+) {
   let o0 = (wid.y * nwg.x + wid.x) * ROWS;
   let per = wq_per();
   let words = (p.IC + per - 1u) / per; // quant words of a row
@@ -62,6 +74,19 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       }
     }
   }
+#if SUBGROUPS
+  for (var r = 0u; r < ROWS; r++) {
+    for (var m = 0u; m < M; m++) {
+      let s = subgroupAdd(acc[r * MMAX + m]);
+      if (subgroupElect()) { red[(r * M + m) * SGMAX + sg] = s; }
+    }
+  }
+  workgroupBarrier();
+  var total = 0.0; // thread t < ROWS * M: out(t % M, o0 + t / M)
+  if (t < ROWS * M) {
+    for (var s = 0u; s < nsg; s++) { total += red[t * SGMAX + s]; }
+  }
+#else
   for (var r = 0u; r < ROWS; r++) {
     for (var m = 0u; m < M; m++) { red[(r * M + m) * WG + t] = acc[r * MMAX + m]; }
   }
@@ -72,11 +97,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     }
     workgroupBarrier();
   }
+  let total = red[min(t, ROWS * M - 1u) * WG]; // thread t < ROWS * M: out(t % M, o0 + t / M)
+#endif
   if (t < ROWS * M) {
     let o = o0 + t / M;
     let m = t % M;
     if (o < p.OC) {
-      var v = p.alpha * red[t * WG];
+      var v = p.alpha * total;
       if (p.has_bias != 0u) { v += bias[p.bias_off + o]; }
       let i = p.y_off + m * p.y_sm + o;
       if (p.accumulate != 0u) { v = y[i] + v; }

@@ -3,16 +3,36 @@
 //   backward  dout (N,C), inp (N,C), weight (C), rstd (N) -> dinp (N,C) +=
 //             dinp_j += r * w_j * dout_j - (r^3 / C) * x_j * sum_i dout_i * w_i * x_i
 //   dweight   dout (N,C), inp (N,C), rstd (N) -> dweight (C) += sum_n dout * inp * rstd
-// forward and backward: one workgroup per row (2-D grid of rows), WG threads striding over C, a tree reduction in
-// workgroup memory. dweight: one thread per channel walking the rows in order, so no two threads write one element.
+// forward and backward: one workgroup per row (2-D grid of rows), WG threads striding over C, the row's sum reduced
+// with subgroup adds where the device has subgroups, else by a tree in workgroup memory. dweight: one thread per
+// channel walking the rows in order, so no two threads write one element.
 // Each entry point has its own bindings (buffers in the driver's order, then the params). `struct Params` (N, C, eps)
 // is made from rmsnorm.ts's RMSNORM_PARAMS table, which rmsnorm.ts puts in front of this text.
 
 override WG: u32; // a power of two (the tree reduction halves it)
 
+#if SUBGROUPS
+override SGMAX: u32 = WG / 4u; // the most subgroups of a workgroup (WebGPU subgroups have at least 4 invocations)
+var<workgroup> red: array<f32, SGMAX>;
+var<private> sg_id: u32; // this invocation's subgroup, and how many the workgroup has: set by each entry point
+var<private> sg_count: u32;
+
+// The sum of `v` over the workgroup, returned to every thread: each subgroup adds its lanes' values in registers, one
+// lane of it writes the sum, and after one barrier every thread adds the subgroups' sums. Call once, from uniform
+// control flow.
+fn reduce_sum(lid: u32, v: f32) -> f32 {
+  let s = subgroupAdd(v);
+  if (subgroupElect()) { red[sg_id] = s; }
+  workgroupBarrier();
+  var total = 0.0;
+  for (var i = 0u; i < sg_count; i++) { total += red[i]; }
+  return total;
+}
+#else
 var<workgroup> red: array<f32, WG>;
 
-// The sum of `v` over the workgroup, returned to every thread. Call from uniform control flow.
+// The sum of `v` over the workgroup, returned to every thread: a tree in workgroup memory. Call once, from uniform
+// control flow.
 fn reduce_sum(lid: u32, v: f32) -> f32 {
   red[lid] = v;
   workgroupBarrier();
@@ -22,6 +42,7 @@ fn reduce_sum(lid: u32, v: f32) -> f32 {
   }
   return red[0];
 }
+#endif
 
 // --- forward: out, rstd, inp, weight, params
 @group(0) @binding(0) var<storage, read_write> f_out: array<f32>;
@@ -31,7 +52,16 @@ fn reduce_sum(lid: u32, v: f32) -> f32 {
 @group(0) @binding(4) var<uniform> f_p: Params;
 
 @compute @workgroup_size(WG)
-fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+fn forward(
+  @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u,
+#if SUBGROUPS
+  @builtin(subgroup_id) sg: u32, @builtin(num_subgroups) nsg: u32,
+#endif
+) {
+#if SUBGROUPS
+  sg_id = sg;
+  sg_count = nsg;
+#endif
   let row = wid.y * nwg.x + wid.x;
   if (row >= f_p.N) { return; } // the whole workgroup: still uniform
   let x = row * f_p.C;
@@ -56,7 +86,16 @@ fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
 @group(0) @binding(5) var<uniform> b_p: Params;
 
 @compute @workgroup_size(WG)
-fn backward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+fn backward(
+  @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u,
+#if SUBGROUPS
+  @builtin(subgroup_id) sg: u32, @builtin(num_subgroups) nsg: u32,
+#endif
+) {
+#if SUBGROUPS
+  sg_id = sg;
+  sg_count = nsg;
+#endif
   let row = wid.y * nwg.x + wid.x;
   if (row >= b_p.N) { return; }
   let x = row * b_p.C;
