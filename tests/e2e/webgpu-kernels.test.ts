@@ -36,9 +36,9 @@ const CASES: {
   // OC 200 in ranges of 64 rows (the first multiple of 64 rows under the limit): 64, 64, 64, 8
   { name: "matmulForward: weight split into binding ranges (IC 33)", outputs: ["out"], ranges: { count: 4, limit: 64 * 33 * 4 + 100 }, kernel: "matvec:" },
   // OC 37 in ranges of 3 rows: 13. Bytes bound: the weight once across its ranges (37 x 64 x 4), and per range the
-  // whole input (3 x 64 x 4), the input again in the bias slot (no bias) and the whole output buffer (3 x 37 x 4 = 444
-  // bytes, allocated as 448): 9472 + 13 x 1984
-  { name: "matmulForward: weight split into binding ranges (IC 64)", outputs: ["out"], ranges: { count: 13, limit: 1000 }, kernel: "matvec:", bytes: 9472 + 13 * 1984 },
+  // whole input (3 x 64 x 4), the input again in the bias and the made input's slots (no bias, no made input) and
+  // the whole output buffer (3 x 37 x 4 = 444 bytes, allocated as 448): 9472 + 13 x 2752
+  { name: "matmulForward: weight split into binding ranges (IC 64)", outputs: ["out"], ranges: { count: 13, limit: 1000 }, kernel: "matvec:", bytes: 9472 + 13 * 2752 },
   // 9 rows (more than the GEMV takes): the tiled kernel, on the same split
   { name: "matmulForward: tiled, weight split into binding ranges (IC 33)", outputs: ["out"], ranges: { count: 4, limit: 64 * 33 * 4 + 100 }, kernel: "matmul:" },
   { name: "matmulBackward: dinp, dweight, dbias", outputs: ["dinp", "dweight", "dbias"] },
@@ -104,6 +104,9 @@ const CASES: {
     ranges: c.ranges ? { count: c.ranges, limit: c.limit! } : undefined,
     kernel: gemmKernel(c),
   })),
+  // a made input past the GEMV's rows: its kernel, then the GEMM on the pooled buffer it wrote
+  { name: "made input, 9 rows: RMSNorm, then the tiled product", outputs: ["out"], uses: "matmul:", dispatches: 2 },
+  { name: "made input, 9 rows: SwiGLU, then the tiled product", outputs: ["out"], uses: "matmul:", dispatches: 2 },
   // the products on the linear layer's GEMM, the folds on classifier_forward / _backward.wgsl
   { name: "classifier: 3 chunks, odd C 29 (V 150), dwte", outputs: ["losses", "lse", "dh", "dwte"], uses: "matmul:" },
   { name: "classifier: 4 chunks, aligned C 64 (V 53), no dwte", outputs: ["losses", "lse", "dh"], uses: "matmul:" },

@@ -41,7 +41,9 @@ afterAll(async () => {
 
 type Api = {
   compareStep(url: string): Promise<{ lossGpu: number; lossCpu: number; worstGrad: number; curveGpu: number[]; curveCpu: number[] }>;
-  compareGreedy(url: string, n: number): Promise<{ gpu: number[]; cpu: number[]; matvec: number }>;
+  compareGreedy(url: string, n: number, lora?: boolean): Promise<{
+    gpu: number[]; cpu: number[]; matvec: number; worstLogits: number; lastStep: Record<string, number>;
+  }>;
 };
 
 describe.each(Object.entries(MODELS))("the whole model on WebGPU matches the CPU backend: %s", (_, m) => {
@@ -53,9 +55,16 @@ describe.each(Object.entries(MODELS))("the whole model on WebGPU matches the CPU
     r.curveGpu.forEach((l, i) => expect(Math.abs(l - r.curveCpu[i]!) / r.curveCpu[i]!).toBeLessThan(1e-3));
   }, 600_000);
 
-  test("greedy decoding gives the same tokens", async () => {
-    const r = await page.evaluate((u) => (window as unknown as { webgpuModel: Api }).webgpuModel.compareGreedy(u, 12), URL_PATH);
+  test.each([false, true])("greedy decoding gives the same tokens and logits (LoRA attached: %s)", async (lora) => {
+    const r = await page.evaluate(([u, l]) => (window as unknown as { webgpuModel: Api }).webgpuModel.compareGreedy(u, 12, l), [URL_PATH, lora] as const);
     expect(r.gpu).toEqual(r.cpu);
+    expect(r.worstLogits).toBeLessThan(1e-3);
     expect(r.matvec).toBeGreaterThan(0); // decoding's one-row matmuls ran the GEMV kernel
+    if (m.dir === "qwen2") {
+      // a decoded token's norms and SwiGLU ride in the GEMVs' loads: only the final norm (before the lm_head) and
+      // no SwiGLU dispatch are left
+      expect(r.lastStep.rmsnorm, JSON.stringify(r.lastStep)).toBe(1);
+      expect(r.lastStep.elementwise, JSON.stringify(r.lastStep)).toBeUndefined();
+    }
   }, 600_000);
 });

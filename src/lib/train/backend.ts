@@ -23,7 +23,19 @@ export interface MatmulOptions<T = unknown> {
   accumulate?: boolean;
   /** LoRA's up-projection, added in the same pass: out += lora.scale * lora.h (N,R) @ lora.B (OC,R)^T. */
   lora?: LoraUp<T>;
+  /** What the product's input is made of (see MatmulInput): `inp` is that kernel's input, not the product's. */
+  input?: MatmulInput<T>;
 }
+
+/**
+ * The kernel that makes a product's input, when it feeds only that product (decoding: the norm before q/k/v, the
+ * SwiGLU before down_proj), so a backend may fuse it into the product's loads (the GPU's GEMV does) instead of writing
+ * its output and reading it back:
+ *   rmsnorm  inp (N,IC), weight (IC) -> inp * rstd * weight, rstd = 1 / sqrt(mean(inp^2) + eps)  (rmsnormForward)
+ *   swiglu   inp (N,IC) the gate, up (N,IC) -> silu(inp) * up  (swigluForward)
+ * Not applied to the lora option's h. Inference only: nothing is kept for a backward.
+ */
+export type MatmulInput<T> = { kind: "rmsnorm"; weight: T; eps: number } | { kind: "swiglu"; up: T };
 
 /** LoRA's up-projection of hidden h by B, scaled by α/r (linear.ts), as matmulForward adds it. */
 export interface LoraUp<T> {
@@ -86,6 +98,11 @@ export const scanChunks = (T: number): number => Math.ceil(T / SCAN_CHUNK);
 
 export interface Backend<T, I = T> {
   readonly name: string;
+  /**
+   * Products of at most this many rows take MatmulOptions.input in their loads (fused, no kernel of its own); the
+   * models make the input themselves for more rows (0: this backend fuses none; it still takes the option, unfused).
+   */
+  readonly fusedInputRows: number;
 
   // --- memory ---
   alloc(n: number, label?: string): T;
@@ -128,7 +145,10 @@ export interface Backend<T, I = T> {
   /** dout (N,C), inp (N,C), weight (C), rstd (N) -> dinp (N,C) +=, dweight (C) += */
   rmsnormBackward(dinp: T, dweight: T | null, dout: T, inp: T, weight: T, rstd: T, N: number, C: number): void;
 
-  /** inp (N,IC), weight (OC,IC), bias (OC) -> out (N,OC) = scale * inp @ weight^T + bias [+ opts.lora's product] */
+  /**
+   * inp (N,IC), weight (OC,IC), bias (OC) -> out (N,OC) = scale * inp @ weight^T + bias [+ opts.lora's product];
+   * with opts.input, inp is first made into the product's input (MatmulInput)
+   */
   matmulForward(out: T, inp: T, weight: T, bias: T | null, N: number, IC: number, OC: number, opts?: MatmulOptions<T>): void;
   /**
    * dout (N,OC), inp (N,IC), weight (OC,IC) -> dinp (N,IC) +=, dweight (OC,IC) +=, dbias (OC) += (each optional);

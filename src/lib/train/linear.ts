@@ -4,7 +4,7 @@
 // is saved for the backward pass, whose input gradient rides on the base dinp the same way. Names follow the
 // checkpoints (q_proj, lora_A, lora_B) so loading and PEFT export need no renaming tables.
 
-import type { Backend } from "./backend.ts";
+import type { Backend, MatmulInput } from "./backend.ts";
 import type { ParamArena } from "./lora.ts";
 import type { WeightFormat } from "./quant.ts";
 
@@ -36,18 +36,19 @@ export interface Linear<T> {
   loraEnabled?: boolean;
 }
 
-// inp (N,IC) -> out (N,OC) [= or +=], loraH (N,R) saved
+// inp (N,IC) -> out (N,OC) [= or +=], loraH (N,R) saved. With `input` (inference), inp is made into the layer's input
+// by the kernel it names (a norm, SwiGLU) as the products load it: backend.ts MatmulInput.
 export function linearForward<T, I>(
-  be: Backend<T, I>, lin: Linear<T>, out: T, inp: T, N: number, loraH: T | null, accumulate = false,
+  be: Backend<T, I>, lin: Linear<T>, out: T, inp: T, N: number, loraH: T | null, accumulate = false, input?: MatmulInput<T>,
 ): void {
   const l = lin.loraEnabled !== false ? lin.lora : undefined;
   if (l) {
     if (!loraH) throw new Error(`${lin.name}: LoRA forward needs a hidden buffer`);
-    be.matmulForward(loraH, inp, l.A, null, N, lin.IC, l.R); // (N,R)
+    be.matmulForward(loraH, inp, l.A, null, N, lin.IC, l.R, { input }); // (N,R)
   }
   // out (+)= inp @ W^T + b [+ scale * loraH @ B^T]
   const lora = l && { h: loraH!, B: l.B, R: l.R, scale: l.scale };
-  be.matmulForward(out, inp, lin.weight, lin.bias, N, lin.IC, lin.OC, { accumulate, lora });
+  be.matmulForward(out, inp, lin.weight, lin.bias, N, lin.IC, lin.OC, { accumulate, lora, input });
 }
 
 // dout (N,OC), inp (N,IC), loraH (N,R) -> dinp (N,IC) +=, dA +=, dB +=, dweight/dbias += (full training)

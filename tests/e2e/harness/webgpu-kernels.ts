@@ -13,7 +13,8 @@
 // Test code only, not part of the app.
 
 import { CpuBackend } from "../../../src/lib/train/cpu/index.ts";
-import { VIEW_ALIGN } from "../../../src/lib/train/backend.ts";
+import { VIEW_ALIGN, type MatmulInput } from "../../../src/lib/train/backend.ts";
+import { WebGpuBackend } from "../../../src/lib/train/webgpu/backend.ts";
 import { GpuContext, range } from "../../../src/lib/train/webgpu/context.ts";
 import * as elementwise from "../../../src/lib/train/webgpu/kernels/elementwise.ts";
 import * as embedding from "../../../src/lib/train/webgpu/kernels/embedding.ts";
@@ -104,6 +105,7 @@ function matvec(c: MatvecCase): Spec {
     inp: random(N * IC, seed), weight: frozenValues(w, OC, IC, format), packed: new Int32Array(packWeight(w, OC, IC, format).buffer),
     out: accumulate ? random(N * OC, seed + 2) : nan(N * OC),
     ...(c.bias ? { bias: random(OC, seed + 3) } : {}),
+    ...(c.input ? { aux: random(c.input === "rmsnorm" ? IC : N * IC, seed + 4) } : {}),
   };
   const limits: NonNullable<Spec["limits"]> = {};
   if (c.limit) limits.maxStorageBufferBindingSize = c.limit;
@@ -111,9 +113,33 @@ function matvec(c: MatvecCase): Spec {
   return {
     data,
     outputs: ["out"],
-    cpu: (cpu, a) => cpu.matmulForward(a.out!, a.inp!, a.weight!, a.bias ?? null, N, IC, OC, { scale, accumulate }),
-    gpu: (ctx, b) => matmul.forward(ctx, b.out!, b.inp!, b.packed!, b.bias ?? null, N, IC, OC, scale, accumulate, format),
+    cpu: (cpu, a) => cpu.matmulForward(a.out!, a.inp!, a.weight!, a.bias ?? null, N, IC, OC, { scale, accumulate, input: madeInput(c.input, a.aux) }),
+    gpu: (ctx, b) => matmul.forward(ctx, b.out!, b.inp!, b.packed!, b.bias ?? null, N, IC, OC, scale, accumulate, format, undefined, madeInput(c.input, b.aux)),
     limits: c.limit || c.maxGroups ? limits : undefined,
+  };
+}
+
+const EPS = 1e-5;
+/** A case's MatmulInput, its norm weight or up being `aux`. */
+function madeInput<T>(kind: MatvecCase["input"], aux: T | undefined): MatmulInput<T> | undefined {
+  return kind === "rmsnorm" ? { kind, weight: aux!, eps: EPS } : kind === "swiglu" ? { kind, up: aux! } : undefined;
+}
+
+/**
+ * A made input for more rows than the GEMV takes, through the backend's matmulForward: the norm or SwiGLU kernel
+ * first, into a pooled buffer, then the tiled product.
+ */
+function madeInputTiled(kind: "rmsnorm" | "swiglu", seed: number): Spec {
+  const N = 9, IC = 37, OC = 29;
+  const data: Arrays = {
+    inp: random(N * IC, seed), weight: random(OC * IC, seed + 1), out: nan(N * OC), bias: random(OC, seed + 2),
+    aux: random(kind === "rmsnorm" ? IC : N * IC, seed + 3),
+  };
+  return {
+    data,
+    outputs: ["out"],
+    cpu: (cpu, a) => cpu.matmulForward(a.out!, a.inp!, a.weight!, a.bias!, N, IC, OC, { input: madeInput(kind, a.aux) }),
+    gpu: (ctx, b) => new WebGpuBackend(ctx).matmulForward(b.out!, b.inp!, b.weight!, b.bias!, N, IC, OC, { input: madeInput(kind, b.aux) }),
   };
 }
 
@@ -470,6 +496,8 @@ export const cases = {
   "gemm: a second product, A transposed, B2 not, small tile": () => gemmPlus(85),
   "optimizer over an arena: sumSquares, scale, adamw once vs per tensor": () => optimizerArena(86),
   ...Object.fromEntries(Object.entries(matvecCases).map(([name, c]) => [name, () => matvec(c)])),
+  "made input, 9 rows: RMSNorm, then the tiled product": () => madeInputTiled("rmsnorm", 320),
+  "made input, 9 rows: SwiGLU, then the tiled product": () => madeInputTiled("swiglu", 330),
   ...Object.fromEntries(Object.entries(gemmCases).map(([name, c]) => [name, () => gemm(c)])),
   // C 29: chunks must be multiples of 64 rows (aligned offsets): 64, 64, 22; C 64: any row count, chunks of 16: 16 x 3, 5
   "classifier: 3 chunks, odd C 29 (V 150), dwte": () => classifierCase(37, 29, 150, 64, true, 300),

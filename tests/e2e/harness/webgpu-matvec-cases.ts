@@ -17,6 +17,8 @@ export interface MatvecCase {
   ranges?: number;
   /** The kernel expected: matvec (N <= 8) or the tiled matmul (N = 9, just past it). */
   kernel: "matvec" | "matmul";
+  /** The product's input made as the GEMV loads it (backend.ts MatmulInput): an RMSNorm of inp, or silu(inp) * up. */
+  input?: "rmsnorm" | "swiglu";
 }
 
 const FORMATS: WeightFormat[] = ["f32", "f16", "int8", "int4"];
@@ -60,5 +62,14 @@ export const matvecCases: Record<string, MatvecCase> = Object.assign(
     // OC 29: 8 workgroups of 4 rows (the last with 1) in a 3 x 3 grid, one past the end
     "matvec f16: M 2, 2-D workgroup grid": { format: "f16", N: 2, IC: 33, OC: 29, scale: 1, seed: 150, bias: true, accumulate: false, maxGroups: 3, kernel: "matvec" },
     "matvec int4: M 9 is the tiled kernel's": { format: "int4", N: 9, IC: 96, OC: 37, scale: 1, seed: 151, bias: true, accumulate: false, kernel: "matmul" },
+    // the input made in the GEMV's loads: a norm (its sums of squares reduced with the outputs), SwiGLU
+    "matvec f32: M 1, RMSNorm input, wide rows": { format: "f32", N: 1, IC: 161, OC: 130, scale: 1, seed: 160, bias: false, accumulate: false, kernel: "matvec", input: "rmsnorm" },
+    "matvec int4: M 3, RMSNorm input, bias, scale, accumulate": { format: "int4", N: 3, IC: 96, OC: 37, scale: 0.7, seed: 161, bias: true, accumulate: true, kernel: "matvec", input: "rmsnorm" },
+    "matvec f16: M 8, RMSNorm input, wide rows": { format: "f16", N: 8, IC: 301, OC: 37, scale: 1, seed: 162, bias: true, accumulate: false, kernel: "matvec", input: "rmsnorm" },
+    "matvec f16: M 8, SwiGLU input, wide rows": { format: "f16", N: 8, IC: 301, OC: 37, scale: 1, seed: 163, bias: false, accumulate: false, kernel: "matvec", input: "swiglu" },
+    "matvec int8: M 2, SwiGLU input, weight split into binding ranges": {
+      format: "int8", N: 2, IC: 96, OC: 130, scale: 1, seed: 164, bias: true, accumulate: true, kernel: "matvec", input: "swiglu",
+      limit: smallestSplit("int8", 96, 130).limit, ranges: smallestSplit("int8", 96, 130).ranges,
+    },
   } satisfies Record<string, MatvecCase>,
 );

@@ -54,24 +54,46 @@ async function compareStep(url: string) {
   return { lossGpu: rg.loss, lossCpu: rc.loss, worstGrad, curveGpu: gl, curveCpu: cl };
 }
 
-async function compareGreedy(url: string, n: number) {
+/**
+ * Greedy decoding of `n` tokens on both backends (with `lora`, a rank-2 adapter attached, its B made non-zero): the
+ * tokens, the worst relative difference of their logits, and the dispatches per kernel of the GPU's last step.
+ */
+async function compareGreedy(url: string, n: number, lora = false) {
   const out: number[][] = [];
+  const logitsOf: Float32Array[][] = [];
   const webgpu = await WebGpuBackend.create();
+  let lastStep: Record<string, number> = {};
   for (const be of [webgpu as unknown as AnyBackend, new CpuBackend() as unknown as AnyBackend]) {
     const engine = await loadEngine(be, urlFiles(url));
+    if (lora) {
+      const params = attachLora(be, engine.model.w, { ...defaultLora(engine.model), r: 2, alpha: 4 }, 3);
+      for (const p of params) if (p.name.includes("lora_B")) be.write(p.buf, Float32Array.from({ length: p.n }, (_, i) => Math.sin(i + p.n) * 0.5));
+    }
     const gen = engine.generator(128);
     const prompt = engine.model.family === "mamba" ? "«CTX»def f(x):\n    «CURSOR»«/CTX»«PREFIX»def f(x):\n    «SUFFIX»«MIDDLE»" : "<|fim_prefix|>def f(x):\n    <|fim_suffix|>\n<|fim_middle|>";
     let logits = await gen.prompt(engine.checkpoint.tokenizer.encode(prompt));
     const ids: number[] = [];
+    const seen: Float32Array[] = [logits];
     for (let i = 0; i < n; i++) {
       ids.push(argmax(logits, engine.model.V));
+      const before = new Map(webgpu.ctx.dispatches);
       logits = await gen.append([ids[i]!]);
+      seen.push(logits);
+      if (be === (webgpu as unknown as AnyBackend)) {
+        lastStep = {};
+        for (const [k, d] of webgpu.ctx.dispatches) {
+          const key = k.split(":")[0]!;
+          if (d > (before.get(k) ?? 0)) lastStep[key] = (lastStep[key] ?? 0) + d - (before.get(k) ?? 0);
+        }
+      }
     }
     out.push(ids);
+    logitsOf.push(seen);
   }
   // the GPU's matmuls of a few rows (the decoding steps) run the GEMV kernel, matvec.wgsl
   const matvec = [...webgpu.ctx.dispatches].filter(([k]) => k.startsWith("matvec:")).reduce((a, [, n]) => a + n, 0);
-  return { gpu: out[0], cpu: out[1], matvec };
+  const worstLogits = Math.max(...logitsOf[0]!.map((l, i) => maxRel(l, logitsOf[1]![i]!)));
+  return { gpu: out[0], cpu: out[1], matvec, worstLogits, lastStep };
 }
 
 Object.assign(window, { webgpuModel: { compareStep, compareGreedy } });

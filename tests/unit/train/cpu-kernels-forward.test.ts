@@ -27,6 +27,33 @@ describe("forward kernels against independent formulations", () => {
     expect(maxDiff(a, c)).toBeLessThan(1e-12);
   });
 
+  it("a product's made input (MatmulInput): RMSNorm or SwiGLU of inp, then the product, in float64", () => {
+    const rng = new Rng(14);
+    const [N, IC, OC, eps] = [3, 11, 5, 1e-5];
+    const be = new CpuBackend("f64");
+    const inp = rand64(N * IC, rng), w = rand64(OC * IC, rng), b = rand64(OC, rng), g = rand64(IC, rng), up = rand64(N * IC, rng);
+    const made = {
+      rmsnorm: (n: number, k: number) => {
+        const row = inp.subarray(n * IC, (n + 1) * IC);
+        return (row[k]! / Math.sqrt(row.reduce((s, v) => s + v * v, 0) / IC + eps)) * g[k]!;
+      },
+      swiglu: (n: number, k: number) => (inp[n * IC + k]! / (1 + Math.exp(-inp[n * IC + k]!))) * up[n * IC + k]!,
+    };
+    for (const kind of ["rmsnorm", "swiglu"] as const) {
+      const out = new Float64Array(N * OC);
+      const input = kind === "rmsnorm" ? { kind, weight: g, eps } : { kind, up };
+      be.matmulForward(out as unknown as Float32Array, inp as unknown as Float32Array, w as unknown as Float32Array, b as unknown as Float32Array, N, IC, OC,
+        { scale: 0.5, input: input as never });
+      const ref = Float64Array.from({ length: N * OC }, (_, i) => {
+        const [n, o] = [Math.floor(i / OC), i % OC];
+        let s = 0;
+        for (let k = 0; k < IC; k++) s += made[kind](n, k) * w[o * IC + k]!;
+        return 0.5 * s + b[o]!;
+      });
+      expect(maxDiff(out, ref), kind).toBeLessThan(1e-12);
+    }
+  });
+
   it("attention = softmax(q k^T / sqrt(HS) + causal mask) v, with GQA", () => {
     const rng = new Rng(12);
     const [B, T, NH, NKV, HS] = [2, 6, 4, 2, 5];

@@ -8,7 +8,7 @@
 // (../wasm/ops.ts, on every thread of the pool); the TypeScript kernels here remain the readable reference, and run
 // where WebAssembly SIMD or shared memory is missing, in float64, or with { wasm: null }.
 
-import type { AdamWParams, AttentionDims, Backend, LoraDinp, MatmulOptions, ScanDims } from "../backend.ts";
+import type { AdamWParams, AttentionDims, Backend, LoraDinp, MatmulInput, MatmulOptions, ScanDims } from "../backend.ts";
 import { frozenValues, type WeightFormat } from "../quant.ts";
 import { attentionBackward, attentionForward } from "./attention.ts";
 import { classifierBackward, classifierForward } from "./classifier.ts";
@@ -44,10 +44,14 @@ export interface CpuBackendOptions {
 
 export class CpuBackend implements Backend<Float32Array, Int32Array> {
   readonly name: string;
+  /** The reference makes a product's input in a kernel of its own (madeInput): fusing would only repeat it per product. */
+  readonly fusedInputRows = 0;
   /** The worker pool, or null when single-threaded. */
   readonly pool: ThreadPool | null;
   private scores = new Float64Array(0);
   private scanParts: Float32Array = new Float32Array(0); // per-group dBm, dCm of the scan's backward
+  private inputScratch: Float32Array = new Float32Array(0); // a product's made input (MatmulInput)
+  private rstdScratch: Float32Array = new Float32Array(0);
   private readonly Ctor: Float32ArrayConstructor;
   /** The WebAssembly kernels and their heap, or null (TypeScript kernels on ordinary arrays). */
   readonly wasm: WasmKernels | null;
@@ -181,9 +185,25 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
     out: Float32Array, inp: Float32Array, weight: Float32Array, bias: Float32Array | null, N: number, IC: number, OC: number,
     opts: MatmulOptions<Float32Array> = {},
   ): void {
+    if (opts.input) inp = this.madeInput(inp, opts.input, N, IC);
     this.product(out, inp, weight, bias, N, IC, OC, opts.scale ?? 1, opts.accumulate ?? false);
     const l = opts.lora;
     if (l) this.product(out, l.h, l.B, null, N, l.R, OC, l.scale, true); // the GPU's second term, here a second product
+  }
+  /** The product's input (N,IC) made by its kernel (MatmulInput) into a scratch buffer: the reference, unfused. */
+  private madeInput(inp: Float32Array, how: MatmulInput<Float32Array>, N: number, IC: number): Float32Array {
+    if (this.inputScratch.length < N * IC) {
+      this.free(this.inputScratch);
+      this.inputScratch = this.alloc(N * IC);
+    }
+    if (this.rstdScratch.length < N) {
+      this.free(this.rstdScratch);
+      this.rstdScratch = this.alloc(N);
+    }
+    const x = this.inputScratch.subarray(0, N * IC);
+    if (how.kind === "rmsnorm") this.rmsnormForward(x, this.rstdScratch.subarray(0, N), inp, how.weight, N, IC, how.eps);
+    else this.swigluForward(x, inp, how.up, N * IC);
+    return x;
   }
   private product(
     out: Float32Array, inp: Float32Array, weight: Float32Array, bias: Float32Array | null, N: number, IC: number, OC: number,

@@ -21,9 +21,12 @@ type B = Binding;
 
 export class WebGpuBackend implements Backend<B, B> {
   readonly name = "webgpu";
+  /** The GEMV (matvec.wgsl) makes a norm's or SwiGLU's output as it loads its input. */
+  readonly fusedInputRows = matmul.MATVEC_ROWS;
   /** The format of each packed frozen weight (absent: f32). */
   private readonly formats = new WeakMap<B, WeightFormat>();
-  private constructor(readonly ctx: GpuContext) {}
+  /** The backend on a device already open (create() opens one). */
+  constructor(readonly ctx: GpuContext) {}
 
   static async create(gpu?: GPU): Promise<WebGpuBackend> {
     return new WebGpuBackend(await GpuContext.create(gpu));
@@ -100,7 +103,23 @@ export class WebGpuBackend implements Backend<B, B> {
     rmsnorm.backward(this.ctx, dinp, dweight, dout, inp, weight, rstd, N, C);
   }
   matmulForward(out: B, inp: B, weight: B, bias: B | null, N: number, IC: number, OC: number, opts: MatmulOptions<B> = {}): void {
-    matmul.forward(this.ctx, out, inp, weight, bias, N, IC, OC, opts.scale ?? 1, opts.accumulate ?? false, this.formatOf(weight), opts.lora);
+    const { input } = opts;
+    if (input && N > matmul.MATVEC_ROWS) {
+      // the GEMM takes its input as it is: make it first, in a pooled buffer that goes back once encoded (kernels run
+      // in the order encoded, so a later user of the buffer cannot overwrite it before this product reads it)
+      const made = this.ctx.buffer(N * IC * 4, "matmul:input");
+      if (input.kind === "rmsnorm") {
+        const rstd = this.ctx.buffer(N * 4, "matmul:input-rstd");
+        rmsnorm.forward(this.ctx, made, rstd, inp, input.weight, N, IC, input.eps);
+        this.ctx.release(rstd);
+      } else {
+        elementwise.swigluForward(this.ctx, made, inp, input.up, N * IC);
+      }
+      this.matmulForward(out, made, weight, bias, N, IC, OC, { ...opts, input: undefined });
+      this.ctx.release(made);
+      return;
+    }
+    matmul.forward(this.ctx, out, inp, weight, bias, N, IC, OC, opts.scale ?? 1, opts.accumulate ?? false, this.formatOf(weight), opts.lora, input);
   }
   matmulBackward(
     dinp: B | null, dweight: B | null, dbias: B | null, dout: B, inp: B, weight: B, N: number, IC: number, OC: number, scale = 1, lora?: LoraDinp<B>,

@@ -12,7 +12,7 @@
 // linear's forward, and its input gradient on the linear's dinp, so a LoRA linear is 2 dispatches forward, 4 backward.
 
 import { rowLayout, WEIGHT_FORMATS, type WeightFormat } from "../../quant.ts";
-import type { LoraDinp, LoraUp } from "../../backend.ts";
+import type { LoraDinp, LoraUp, MatmulInput } from "../../backend.ts";
 import { boundBytes, gcd, labelOf, paramValues, range, wgslStruct, type Binding, type GpuContext, type ParamBlock } from "../context.ts";
 import dequantWgsl from "./dequant.wgsl?raw";
 import matmulWgsl from "./matmul.wgsl?raw";
@@ -33,7 +33,10 @@ export const COLSUM_PARAMS = [["N", "u32"], ["OC", "u32"]] as const;
 export const MATVEC_PARAMS = [
   ["IC", "u32"], ["OC", "u32"], ["y_off", "u32"], ["y_sm", "u32"], ["bias_off", "u32"],
   ["alpha", "f32"], ["accumulate", "u32"], ["has_bias", "u32"], ["w_row", "u32"], ["w_scales", "u32"],
+  ["in_kind", "u32"], ["eps", "f32"],
 ] as const;
+/** matvec.wgsl's in_kind for each MatmulInput kind (0: the input as it is). */
+const MATVEC_INPUT = { rmsnorm: 1, swiglu: 2 } as const;
 
 /** The shaders as compiled: the shared format decoding, the params structs, then the kernel. */
 export const MATMUL_WGSL = [dequantWgsl, wgslStruct("Params", GEMM_PARAMS), wgslStruct("ColsumParams", COLSUM_PARAMS), matmulWgsl].join("\n");
@@ -120,11 +123,15 @@ interface Job {
 // inp (N,IC), weight (OC,IC) stored as `format`, bias (OC) -> out (N,OC) = scale * inp @ weight^T + bias  (+= when accumulate)
 //   [+ lora.scale * lora.h (N,R) @ lora.B (OC,R)^T: the GEMM's second product, or a product of its own where the GEMM
 //   does not run as one job (the GEMV's few rows, a weight split into row ranges)]
+//   With `input` (at most MATVEC_ROWS rows: the GEMV makes it as it loads; the backend makes it first for more rows),
+//   inp is the input of the kernel that makes the product's (backend.ts MatmulInput).
 export function forward(
   ctx: GpuContext, out: Binding, inp: Binding, weight: Binding, bias: Binding | null,
   N: number, IC: number, OC: number, scale: number, accumulate: boolean, format: WeightFormat = "f32", lora?: LoraUp<Binding>,
+  input?: MatmulInput<Binding>,
 ): void {
   if (N * OC === 0) return;
+  if (input && N > MATVEC_ROWS) throw new Error(`matmul: a made input (${input.kind}) is fused for at most ${MATVEC_ROWS} rows, not ${N}`);
   checkWhole(ctx, { out, inp, bias });
   const rowBytes = rowLayout(format, IC).words * 4;
   const ranges = rowRanges(ctx, [weight], OC, rowBytes);
@@ -132,7 +139,7 @@ export function forward(
     ? { a: lora.h, b: lora.B, K: lora.R, bT: true, alpha: lora.scale }
     : undefined;
   if (N <= MATVEC_ROWS) {
-    run(ctx, ranges.map(([o0, o1]) => matvec(ctx, inp, rows(weight, o0, o1, rowBytes, OC), bias, out, N, IC, OC, o0, o1, scale, accumulate, format)));
+    run(ctx, ranges.map(([o0, o1]) => matvec(ctx, inp, rows(weight, o0, o1, rowBytes, OC), bias, out, N, IC, OC, o0, o1, scale, accumulate, format, input)));
   } else {
     // out[:, o0:o1] (+)= scale * inp @ weight[o0:o1]^T + bias[o0:o1]
     run(ctx, ranges.map(([o0, o1]) => gemmJob(ctx, {
@@ -238,22 +245,30 @@ export function bindable(limits: GPUSupportedLimits): number {
   return Math.floor(limits.maxStorageBufferBindingSize / 16) * 16;
 }
 
-/** One dispatch of matvec.wgsl: out[:, o0:o1] (+)= scale * inp (N,IC) @ W[o0:o1]^T + bias[o0:o1], `w` bound to those rows. */
+/**
+ * One dispatch of matvec.wgsl: out[:, o0:o1] (+)= scale * x (N,IC) @ W[o0:o1]^T + bias[o0:o1], `w` bound to those
+ * rows; x is inp, or made from it as it is loaded (`input`).
+ */
 function matvec(
   ctx: GpuContext, inp: Binding, w: Binding, bias: Binding | null, out: Binding, N: number, IC: number, OC: number,
-  o0: number, o1: number, scale: number, accumulate: boolean, format: WeightFormat,
+  o0: number, o1: number, scale: number, accumulate: boolean, format: WeightFormat, input?: MatmulInput<Binding>,
 ): Job {
   const pipeline = ctx.pipeline("matvec", MATVEC_WGSL, { WG: MATVEC_WG, M: N, FORMAT: WEIGHT_FORMATS[format].id });
   const lay = rowLayout(format, IC);
   const params = paramValues(MATVEC_PARAMS, {
     IC, OC: o1 - o0, y_off: o0, y_sm: OC, bias_off: o0,
     alpha: scale, accumulate, has_bias: !!bias, w_row: lay.words, w_scales: lay.quantWords,
+    in_kind: input ? MATVEC_INPUT[input.kind] : 0, eps: input?.kind === "rmsnorm" ? input.eps : 0,
   });
-  // what it touches: its weight rows once, the input rows, the bias and output columns (the output read too when adding)
+  const aux = input ? (input.kind === "rmsnorm" ? input.weight : input.up) : null;
+  // what it touches: its weight rows once, the input rows (and the norm's weight or SwiGLU's up), the bias and output
+  // columns (the output read too when adding)
   const rows = o1 - o0;
-  const traffic = rows * lay.words * 4 + N * IC * 4 + (bias ? rows * 4 : 0) + N * rows * 4 * (accumulate ? 2 : 1);
-  // one workgroup per MATVEC_OUT rows, as a 2-D grid past the per-dimension limit (the kernel skips the overshoot)
-  return { pipeline, bindings: [inp, w, bias ?? inp, out], params, groups: ctx.grid(Math.ceil(rows / MATVEC_OUT)), traffic };
+  const auxBytes = input ? (input.kind === "rmsnorm" ? IC : N * IC) * 4 : 0;
+  const traffic = rows * lay.words * 4 + N * IC * 4 + auxBytes + (bias ? rows * 4 : 0) + N * rows * 4 * (accumulate ? 2 : 1);
+  // one workgroup per MATVEC_OUT rows, as a 2-D grid past the per-dimension limit (the kernel skips the overshoot);
+  // without a bias or a made input, inp stands in for them (never read there)
+  return { pipeline, bindings: [inp, w, bias ?? inp, out, aux ?? inp], params, groups: ctx.grid(Math.ceil(rows / MATVEC_OUT)), traffic };
 }
 
 /**

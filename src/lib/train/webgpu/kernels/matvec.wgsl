@@ -14,15 +14,20 @@
 //   - the ROWS * M partial sums of the WG threads are reduced: with subgroups, each subgroup adds its lanes' sums in
 //     registers (subgroupAdd), one lane of it writes them to workgroup memory, and after one barrier thread i adds
 //     the subgroups' sums of partial i; without, a tree in workgroup memory (log2(WG) barriers).
+// The input may be made as it is loaded (in_kind, backend.ts MatmulInput), fusing the kernel that only feeds this one:
+//   1 RMSNorm: x = inp * g (aux = g, (IC)); the sums of inp^2 of the M rows ride along as ROWS + 1'th partial
+//     sums and out(m,o) = alpha * rstd(m) * sum_k x(m,k) W(o,k), rstd(m) = 1 / sqrt(sum_k inp(m,k)^2 / IC + eps)
+//   2 SwiGLU: x = silu(inp) * up (aux = up, (M,IC))
 // Workgroups: one per ROWS out-channels, laid out as an (x, y) grid when there are more than a dimension allows
-// (index = y * num_workgroups.x + x; the overshoot finds no rows). WG is a power of two, ROWS * M <= WG.
-// Bindings: inp, w, bias, y, params. `struct Params` (IC, OC, y_off, y_sm, bias_off, alpha, accumulate, has_bias,
-// w_row: u32 words per weight row, w_scales: the word where a row's scales start) is made from matmul.ts's
+// (index = y * num_workgroups.x + x; the overshoot finds no rows). WG is a power of two, (ROWS + 1) * M <= WG.
+// Bindings: inp, w, bias, y, aux, params. `struct Params` (IC, OC, y_off, y_sm, bias_off, alpha, accumulate, has_bias,
+// w_row: u32 words per weight row, w_scales: the word where a row's scales start, in_kind, eps) is made from matmul.ts's
 // MATVEC_PARAMS table, which matmul.ts puts in front of this text with dequant.wgsl.
 
 override WG: u32 = 64;
 override M: u32 = 1;
 const ROWS = 4u; // out-channels per workgroup (also sizes the per-thread accumulators)
+const SUMS = ROWS + 1u; // partial sums per input row: ROWS outputs, then the sum of squares (in_kind 1)
 const MMAX = 8u; // the most input rows
 const PMAX = 8u; // the most values in a word (int4)
 
@@ -30,14 +35,24 @@ const PMAX = 8u; // the most values in a word (int4)
 @group(0) @binding(1) var<storage, read> w: array<u32>; // f32 bits when FORMAT = 0
 @group(0) @binding(2) var<storage, read> bias: array<f32>; // any read-only buffer when has_bias = 0
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
+@group(0) @binding(4) var<storage, read> aux: array<f32>; // the norm's weight, SwiGLU's up, or any read-only buffer
+@group(0) @binding(5) var<uniform> p: Params;
 
+// partial sum i = r * M + m: out(m, o0 + r) for r < ROWS, row m's sum of squares for r = ROWS
 #if SUBGROUPS
 override SGMAX: u32 = WG / 4u; // the most subgroups of a workgroup (WebGPU subgroups have at least 4 invocations)
-var<workgroup> red: array<f32, ROWS * M * SGMAX>; // red[(r * M + m) * SGMAX + s]: subgroup s's sum of out(m, o0 + r)
+var<workgroup> red: array<f32, SUMS * M * SGMAX>; // red[i * SGMAX + s]: subgroup s's sum of partial i
 #else
-var<workgroup> red: array<f32, WG * ROWS * M>; // red[(r * M + m) * WG + t]: thread t's partial sum of out(m, o0 + r)
+var<workgroup> red: array<f32, WG * SUMS * M>; // red[i * WG + t]: thread t's partial sum i
 #endif
+
+// The input's value (m, k) as the product takes it (in_kind 0: inp itself).
+fn input_value(m: u32, k: u32) -> f32 {
+  let v = inp[m * p.IC + k];
+  if (p.in_kind == 1u) { return v * aux[k]; }
+  if (p.in_kind == 2u) { return v / (1.0 + exp(-v)) * aux[m * p.IC + k]; }
+  return v;
+}
 
 @compute @workgroup_size(WG)
 fn main(
@@ -49,14 +64,17 @@ fn main(
   let o0 = (wid.y * nwg.x + wid.x) * ROWS;
   let per = wq_per();
   let words = (p.IC + per - 1u) / per; // quant words of a row
-  var acc: array<f32, ROWS * MMAX>; // acc[r * MMAX + m], zero-initialized
+  var acc: array<f32, SUMS * MMAX>; // acc[r * MMAX + m], zero-initialized; r = ROWS: row m's sum of squares
   for (var wi = t; wi < words; wi += WG) {
     let k0 = wi * per;
     // the M input rows' values at columns k0 .. k0 + per - 1 (past IC: the padding half of an odd f16 row, 0)
     var x: array<f32, MMAX * PMAX>; // x[m * PMAX + j]
     for (var m = 0u; m < M; m++) {
       for (var j = 0u; j < per; j++) {
-        if (k0 + j < p.IC) { x[m * PMAX + j] = inp[m * p.IC + k0 + j]; }
+        if (k0 + j < p.IC) {
+          x[m * PMAX + j] = input_value(m, k0 + j);
+          if (p.in_kind == 1u) { let v = inp[m * p.IC + k0 + j]; acc[ROWS * MMAX + m] += v * v; }
+        }
       }
     }
     let blk = k0 / 32u;
@@ -74,36 +92,39 @@ fn main(
       }
     }
   }
+  let sums = select(ROWS, SUMS, p.in_kind == 1u) * M; // partial sums to reduce
 #if SUBGROUPS
-  for (var r = 0u; r < ROWS; r++) {
-    for (var m = 0u; m < M; m++) {
-      let s = subgroupAdd(acc[r * MMAX + m]);
-      if (subgroupElect()) { red[(r * M + m) * SGMAX + sg] = s; }
-    }
+  for (var i = 0u; i < sums; i++) {
+    let s = subgroupAdd(acc[(i / M) * MMAX + i % M]);
+    if (subgroupElect()) { red[i * SGMAX + sg] = s; }
   }
   workgroupBarrier();
   var total = 0.0; // thread t < ROWS * M: out(t % M, o0 + t / M)
+  var ss = 0.0; // and its input row's sum of squares (in_kind 1)
   if (t < ROWS * M) {
     for (var s = 0u; s < nsg; s++) { total += red[t * SGMAX + s]; }
+    if (p.in_kind == 1u) {
+      for (var s = 0u; s < nsg; s++) { ss += red[(ROWS * M + t % M) * SGMAX + s]; }
+    }
   }
 #else
-  for (var r = 0u; r < ROWS; r++) {
-    for (var m = 0u; m < M; m++) { red[(r * M + m) * WG + t] = acc[r * MMAX + m]; }
-  }
+  for (var i = 0u; i < sums; i++) { red[i * WG + t] = acc[(i / M) * MMAX + i % M]; }
   workgroupBarrier();
   for (var s = WG / 2u; s > 0u; s >>= 1u) {
     if (t < s) {
-      for (var i = 0u; i < ROWS * M; i++) { red[i * WG + t] += red[i * WG + t + s]; }
+      for (var i = 0u; i < sums; i++) { red[i * WG + t] += red[i * WG + t + s]; }
     }
     workgroupBarrier();
   }
   let total = red[min(t, ROWS * M - 1u) * WG]; // thread t < ROWS * M: out(t % M, o0 + t / M)
+  let ss = red[(ROWS * M + t % M) * WG]; // and its input row's sum of squares (in_kind 1)
 #endif
   if (t < ROWS * M) {
     let o = o0 + t / M;
     let m = t % M;
     if (o < p.OC) {
       var v = p.alpha * total;
+      if (p.in_kind == 1u) { v *= 1.0 / sqrt(ss / f32(p.IC) + p.eps); }
       if (p.has_bias != 0u) { v += bias[p.bias_off + o]; }
       let i = p.y_off + m * p.y_sm + o;
       if (p.accumulate != 0u) { v = y[i] + v; }
