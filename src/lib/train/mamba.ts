@@ -8,7 +8,7 @@
 // Training runs whole sequences with zero initial state; inference (mamba-decode.ts) carries per-layer recurrent
 // states (conv (K-1,DI), ssm (DI,DS)) from call to call instead of a KV cache.
 
-import { type Backend, scanChunks, type ScanDims } from "./backend.ts";
+import { type Backend, type MatmulInput, scanChunks, type ScanDims } from "./backend.ts";
 import type { CausalLM, Decoder, LastRowLogits, TrainWorkspace } from "./causal-lm.ts";
 import { linearBackward, linearForward, type Linear } from "./linear.ts";
 import { MambaDecoder } from "./mamba-decode.ts";
@@ -48,8 +48,12 @@ export class Mamba<T, I> implements CausalLM<T, I> {
     const { lin } = bw;
     const N = B * T;
     const XP = d.R + 2 * d.DS;
-    be.rmsnormForward(a.ln, a.rstd, x, bw.norm, N, d.C, d.eps);
-    linearForward(be, lin.in_proj, a.xz, a.ln, N, loraHidden(be, a, "in_proj", lin.in_proj));
+    // Decoding keeps no activations for a backward, so the norm and the gate, which then only feed the products after
+    // them, go into those products' loads where the backend fuses them (MatmulOptions.input), as in model.ts.
+    const fuse = state !== undefined && N <= be.fusedInputRows;
+    if (!fuse) be.rmsnormForward(a.ln, a.rstd, x, bw.norm, N, d.C, d.eps);
+    const norm: MatmulInput<T> | undefined = fuse ? { kind: "rmsnorm", weight: bw.norm, eps: d.eps } : undefined;
+    linearForward(be, lin.in_proj, a.xz, fuse ? x : a.ln, N, loraHidden(be, a, "in_proj", lin.in_proj), false, norm);
     be.copyColumns(a.u0, a.xz, N, d.DI, d.DI, 0, 2 * d.DI, 0);
     be.copyColumns(a.z, a.xz, N, d.DI, d.DI, 0, 2 * d.DI, d.DI);
     be.conv1dForward(a.u, a.u0, bw.conv, bw.convBias, B, T, d.DI, d.K, state?.conv ?? null);
@@ -60,9 +64,11 @@ export class Mamba<T, I> implements CausalLM<T, I> {
     linearForward(be, lin.dt_proj, a.dt, a.dtLow, N, loraHidden(be, a, "dt_proj", lin.dt_proj));
     const dims: ScanDims = { B, T, DI: d.DI, DS: d.DS };
     be.scanForward(a.y, state ? null : a.hs, a.u, a.dt, bw.Alog, a.Bm, a.Cm, bw.D, dims, state?.ssm ?? null);
-    be.swigluForward(a.g, a.z, a.y, N * d.DI); // g = silu(z) * y
+    if (!fuse) be.swigluForward(a.g, a.z, a.y, N * d.DI); // g = silu(z) * y
+    const gate: MatmulInput<T> | undefined = fuse ? { kind: "swiglu", up: a.y } : undefined;
     be.copy(out, x, N * d.C);
-    linearForward(be, lin.out_proj, out, a.g, N, loraHidden(be, a, "out_proj", lin.out_proj), true); // out = x + out_proj(g)
+    // out = x + out_proj(g)
+    linearForward(be, lin.out_proj, out, fuse ? a.z : a.g, N, loraHidden(be, a, "out_proj", lin.out_proj), true, gate);
   }
 
   // dres (N,C) = dL/dout on entry, dL/dx on exit
