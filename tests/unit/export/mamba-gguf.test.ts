@@ -242,7 +242,17 @@ describe("mamba: llama.cpp runs our F32/F16 exports exactly like our engine (32 
   }, 120_000);
 });
 
-describe("mamba: quantised exports load and agree on the top-1 token with our engine", () => {
+/**
+ * Whether ggml loads its AMX build here. llama.cpp's prebuilt "sapphirerapids" CPU build (node-llama-cpp 3.21.1), the one
+ * ggml picks on CPUs with AMX (Intel Xeon Sapphire Rapids and later), computes quantized Mamba models wrongly: on such
+ * a machine the files below agreed with our engine on 1-80% of positions (7% with sharper weights), while the same
+ * files agree on >= 95% under the "icelake" build of the same machine (with the AMX build's file moved away) and on AMD
+ * EPYC. node-llama-cpp has no way to pick another build, so there the comparison cannot tell our export from that bug.
+ * Quantized transformer exports and F32 / F16 Mamba exports agree under the AMX build as everywhere.
+ */
+const AMX_BUILD = process.platform === "linux" && /^flags\s*:.*\bamx_int8\b/m.test(readFileSync("/proc/cpuinfo", "utf8"));
+
+describe.skipIf(AMX_BUILD)("mamba: quantised exports load and agree on the top-1 token with our engine", () => {
   for (const tied of [true, false]) {
     for (const type of ["q8_0", "q4_0"] as const) {
       it(`${tied ? "tied" : "untied"}, ${type}: >= 95% of positions`, async () => {
