@@ -367,6 +367,8 @@ describe("accessibility", () => {
         });
       const step = async () => Number((await page.getByTestId("train-step").textContent())?.split(" /")[0]);
       await expect.poll(step, { timeout: 120_000 }).toBeGreaterThanOrEqual(2);
+      // "Before you start" keeps the ETA it showed at Start, though the run records its speed every 10 steps
+      const etaAtStart = await page.getByTestId("estimate-eta").textContent();
       // two moments a few steps apart, on the desktop and on a phone
       for (const viewport of [{ width: 1280, height: 720 }, { width: 390, height: 844 }]) {
         await page.setViewportSize(viewport);
@@ -377,6 +379,8 @@ describe("accessibility", () => {
         const second = await boxes();
         expect(second, `at ${viewport.width} px, steps ${firstStep} and ${await step()}`).toEqual(first);
       }
+      await expect.poll(step, { timeout: 120_000 }).toBeGreaterThanOrEqual(14);
+      expect(await page.getByTestId("estimate-eta").textContent()).toBe(etaAtStart);
       await page.setViewportSize({ width: 1280, height: 720 });
       await checkState(page, "Train while running");
       await page.getByTestId("train-stop").click();
