@@ -118,8 +118,12 @@ let page: Page;
 let pageErrors: string[];
 const measured: Record<string, number> = {};
 let subgroups: boolean | undefined;
-/** The cases whose kernels have a subgroup variant: the GEMV (every forward of at most 8 rows) and RMSNorm. */
-const hasVariant = (c: (typeof CASES)[number]): boolean => c.kernel === "matvec:" || c.name.startsWith("rmsnorm");
+/**
+ * The cases whose kernels have a subgroup variant: the GEMV (every forward of at most 8 rows) and the kernels that
+ * reduce with reduce.wgsl (RMSNorm, the optimizer's sum of squares, the classifier's fold).
+ */
+const hasVariant = (c: (typeof CASES)[number]): boolean =>
+  c.kernel === "matvec:" || /^(rmsnorm|sumSquares|optimizer|classifier)/.test(c.name);
 
 beforeAll(async () => {
   [app, browser] = await Promise.all([startApp(), launchBrowser()]);

@@ -605,6 +605,7 @@ async function compile(): Promise<string[]> {
     "elementwise.wgsl": elementwise.ELEMENTWISE_WGSL, "embedding.wgsl": embedding.EMBEDDING_WGSL, "dequant.wgsl": dequantWgsl,
     "dequant.wgsl + matmul.wgsl": matmul.MATMUL_WGSL, "dequant.wgsl + matvec.wgsl": matmul.MATVEC_WGSL,
     "optim.wgsl": optim.OPTIM_WGSL, "rmsnorm.wgsl": rmsnorm.RMSNORM_WGSL,
+    "classifier_forward.wgsl": classifier.CLASSIFIER_FORWARD_WGSL, "classifier_backward.wgsl": classifier.CLASSIFIER_BACKWARD_WGSL,
   };
   const out: string[] = [];
   // each file as each device variant compiles it (the subgroup one where this adapter has subgroups)

@@ -32,14 +32,14 @@ describe("WGSL feature blocks", () => {
     expect(() => variantText("#if SUBGROUPS\n#else\n#else\n#endif", ON, "k.wgsl")).toThrow(/k\.wgsl:3: a second #else for the #if of line 1/);
   });
 
-  test("the GEMV and RMSNorm kernels have both variants, each without the other's lines", () => {
-    for (const file of ["matvec.wgsl", "rmsnorm.wgsl"]) {
+  test("the GEMV, the reductions and the kernels that use them have both variants, each without the other's lines", () => {
+    for (const file of ["matvec.wgsl", "reduce.wgsl", "rmsnorm.wgsl", "optim.wgsl", "classifier_forward.wgsl"]) {
       const code = readFileSync(new URL(`../../../src/lib/train/webgpu/kernels/${file}`, import.meta.url), "utf8");
       expect(hasVariants(code), file).toBe(true);
       const on = variantText(code, ON, file);
       const off = variantText(code, OFF, file);
       expect(on.split("\n").length).toBe(code.split("\n").length);
-      expect(on).toMatch(/subgroupAdd/);
+      expect(on).toMatch(file === "matvec.wgsl" || file === "reduce.wgsl" ? /subgroupAdd/ : /subgroup_id/);
       expect(on.startsWith("enable subgroups;")).toBe(true);
       const codeOnly = (t: string) => t.split("\n").map((l) => l.replace(/\/\/.*/, "")).join("\n"); // comments dropped
       expect(codeOnly(off)).not.toMatch(/subgroup/);

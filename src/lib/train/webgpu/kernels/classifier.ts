@@ -8,6 +8,7 @@
 import { gcd, paramValues, range, wgslStruct, type Binding, type GpuContext } from "../context.ts";
 import { bindable, gemm } from "./matmul.ts";
 import forwardWgsl from "./classifier_forward.wgsl?raw";
+import reduceWgsl from "./reduce.wgsl?raw";
 import backwardWgsl from "./classifier_backward.wgsl?raw";
 
 /**
@@ -25,7 +26,7 @@ export const CLASSIFIER_FORWARD_PARAMS = [["N", "u32"], ["w", "u32"], ["v0", "u3
 /** classifier_backward.wgsl's uniform fields, in order (total = N * w). */
 export const CLASSIFIER_BACKWARD_PARAMS = [["total", "u32"], ["w", "u32"], ["v0", "u32"], ["dloss", "f32"]] as const;
 /** The fold shaders as compiled: each one's `struct Params` from its table, then its .wgsl file. */
-export const CLASSIFIER_FORWARD_WGSL = [wgslStruct("Params", CLASSIFIER_FORWARD_PARAMS), forwardWgsl].join("\n");
+export const CLASSIFIER_FORWARD_WGSL = [wgslStruct("Params", CLASSIFIER_FORWARD_PARAMS), reduceWgsl, forwardWgsl].join("\n");
 export const CLASSIFIER_BACKWARD_WGSL = [wgslStruct("Params", CLASSIFIER_BACKWARD_PARAMS), backwardWgsl].join("\n");
 
 /**

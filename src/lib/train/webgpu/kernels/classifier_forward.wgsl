@@ -3,9 +3,9 @@
 // logits (N,w) for vocabulary rows v0..v0+w-1, targets (N; -1 = no loss), state (N,3) -> state (N,3);
 // on the last chunk -> lse (N), losses (N) = lse - logit[target] (0 where target < 0)
 // `struct Params` (N, w, v0, first, last) is made from classifier.ts's CLASSIFIER_FORWARD_PARAMS table, which
-// classifier.ts puts in front of this text.
+// classifier.ts puts in front of this text with reduce.wgsl (reduce_max, reduce_sum).
 
-override WG: u32 = 64; // a power of two (tree reduction)
+override WG: u32 = 64; // a power of two (reduce.wgsl's tree halves it)
 
 @group(0) @binding(0) var<storage, read_write> losses: array<f32>;
 @group(0) @binding(1) var<storage, read_write> lse: array<f32>;
@@ -14,33 +14,27 @@ override WG: u32 = 64; // a power of two (tree reduction)
 @group(0) @binding(4) var<storage, read> targets: array<i32>;
 @group(0) @binding(5) var<uniform> p: Params;
 
-var<workgroup> red: array<f32, WG>;
-
 @compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+fn main(
+  @builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32,
+#if SUBGROUPS
+  @builtin(subgroup_id) sg: u32, @builtin(num_subgroups) nsg: u32,
+#endif
+) {
+#if SUBGROUPS
+  reduce_init(sg, nsg);
+#endif
   let n = wg.y * nwg.x + wg.x;
   if (n >= p.N) { return; }
   let row = n * p.w;
 
   var mx = -3.0e38;
   for (var j = lid; j < p.w; j += WG) { mx = max(mx, logits[row + j]); }
-  red[lid] = mx;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) { red[lid] = max(red[lid], red[lid + s]); }
-    workgroupBarrier();
-  }
-  let cm = red[0];
-  workgroupBarrier();
+  let cm = reduce_max(lid, mx);
 
   var sum = 0.0;
   for (var j = lid; j < p.w; j += WG) { sum += exp(logits[row + j] - cm); }
-  red[lid] = sum;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) { red[lid] += red[lid + s]; }
-    workgroupBarrier();
-  }
+  let chunk_sum = reduce_sum(lid, sum);
 
   if (lid == 0u) {
     var m = -3.0e38;
@@ -52,7 +46,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
       tl = state[n * 3u + 2u];
     }
     let nm = max(m, cm);
-    se = se * exp(m - nm) + red[0] * exp(cm - nm);
+    se = se * exp(m - nm) + chunk_sum * exp(cm - nm);
     let y = targets[n];
     if (y >= i32(p.v0) && y < i32(p.v0 + p.w)) { tl = logits[row + u32(y) - p.v0]; }
     if (p.last != 0u) {

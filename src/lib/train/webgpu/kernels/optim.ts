@@ -5,8 +5,9 @@
 import type { AdamWParams } from "../../backend.ts";
 import { paramValues, wgslStruct, type Binding, type GpuContext } from "../context.ts";
 import code from "./optim.wgsl?raw";
+import reduceWgsl from "./reduce.wgsl?raw";
 
-const WG = 256; // a power of two: the tree reduction halves it
+const WG = 256; // a power of two: reduce.wgsl's tree halves it
 /** Most workgroups (partial sums) per buffer; each thread then strides over the rest of the buffer. */
 const MAX_PARTIALS = 256;
 
@@ -17,8 +18,8 @@ export const ADAMW_PARAMS = [
 ] as const;
 /** The sum_squares stages' uniform fields: n elements of the source, base its first partial slot (partial stage). */
 export const SUM_PARAMS = [["n", "u32"], ["base", "u32"]] as const;
-/** The shader as compiled: `struct AdamWParams` and `struct SumParams` from the tables above, then optim.wgsl. */
-export const OPTIM_WGSL = [wgslStruct("AdamWParams", ADAMW_PARAMS), wgslStruct("SumParams", SUM_PARAMS), code].join("\n");
+/** The shader as compiled: `struct AdamWParams` and `struct SumParams` from the tables above, the reductions, then optim.wgsl. */
+export const OPTIM_WGSL = [wgslStruct("AdamWParams", ADAMW_PARAMS), wgslStruct("SumParams", SUM_PARAMS), reduceWgsl, code].join("\n");
 
 // param, grad, m, v (n) -> param, m, v updated in place
 export function adamw(ctx: GpuContext, param: Binding, grad: Binding, m: Binding, v: Binding, n: number, p: AdamWParams): void {

@@ -6,9 +6,9 @@
 // 1 - beta from the driver, computed in float64 there as cpu/optim.ts does. `struct AdamWParams` (n, lr, beta1,
 // one_minus_beta1, beta2, one_minus_beta2, eps, weight_decay, bc1 = 1 - beta1^t, bc2 = 1 - beta2^t) and
 // `struct SumParams` (n, base) are made from optim.ts's ADAMW_PARAMS and SUM_PARAMS tables, which optim.ts puts in
-// front of this text.
+// front of this text with reduce.wgsl (reduce_sum).
 
-override WG: u32; // a power of two (the tree reduction halves it)
+override WG: u32; // a power of two (reduce.wgsl's tree halves it)
 
 // --- adamw: param, m, v, grad, params
 
@@ -39,21 +39,16 @@ fn adamw(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 @group(0) @binding(1) var<storage, read> s_src: array<f32>;
 @group(0) @binding(2) var<uniform> s_p: SumParams;
 
-var<workgroup> red: array<f32, WG>;
-
-// The sum of `v` over the workgroup, returned to every thread. Call from uniform control flow.
-fn reduce_sum(lid: u32, v: f32) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) { red[lid] += red[lid + s]; }
-    workgroupBarrier();
-  }
-  return red[0];
-}
-
 @compute @workgroup_size(WG)
-fn sum_squares_partial(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+fn sum_squares_partial(
+  @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u,
+#if SUBGROUPS
+  @builtin(subgroup_id) sg: u32, @builtin(num_subgroups) nsg: u32,
+#endif
+) {
+#if SUBGROUPS
+  reduce_init(sg, nsg);
+#endif
   var s = 0.0;
   for (var i = wid.x * WG + lid.x; i < s_p.n; i += nwg.x * WG) {
     let x = s_src[i];
@@ -64,7 +59,15 @@ fn sum_squares_partial(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroup
 }
 
 @compute @workgroup_size(WG)
-fn sum_squares_final(@builtin(local_invocation_id) lid: vec3u) {
+fn sum_squares_final(
+  @builtin(local_invocation_id) lid: vec3u,
+#if SUBGROUPS
+  @builtin(subgroup_id) sg: u32, @builtin(num_subgroups) nsg: u32,
+#endif
+) {
+#if SUBGROUPS
+  reduce_init(sg, nsg);
+#endif
   var s = 0.0;
   for (var i = lid.x; i < s_p.n; i += WG) { s += s_src[i]; }
   let total = reduce_sum(lid.x, s);

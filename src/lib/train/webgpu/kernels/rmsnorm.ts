@@ -2,14 +2,15 @@
 // the weight gradient in a second pass, one thread per channel summing over the rows (no races, no atomics).
 
 import { paramValues, wgslStruct, type Binding, type GpuContext } from "../context.ts";
+import reduceWgsl from "./reduce.wgsl?raw";
 import code from "./rmsnorm.wgsl?raw";
 
-const WG = 128; // a power of two: the kernel's tree reduction halves it
+const WG = 128; // a power of two: reduce.wgsl's tree halves it
 
 /** The uniform fields of all three entry points, in order (eps: the forward's only). */
 export const RMSNORM_PARAMS = [["N", "u32"], ["C", "u32"], ["eps", "f32"]] as const;
-/** The shader as compiled: its `struct Params` from RMSNORM_PARAMS, then rmsnorm.wgsl. */
-export const RMSNORM_WGSL = [wgslStruct("Params", RMSNORM_PARAMS), code].join("\n");
+/** The shader as compiled: its `struct Params` from RMSNORM_PARAMS, the reductions, then rmsnorm.wgsl. */
+export const RMSNORM_WGSL = [wgslStruct("Params", RMSNORM_PARAMS), reduceWgsl, code].join("\n");
 
 function pipeline(ctx: GpuContext, entry: "forward" | "backward" | "dweight"): GPUComputePipeline {
   return ctx.pipeline(`rmsnorm:${entry}`, RMSNORM_WGSL, { WG }, entry);

@@ -7,42 +7,11 @@
 // with subgroup adds where the device has subgroups, else by a tree in workgroup memory. dweight: one thread per
 // channel walking the rows in order, so no two threads write one element.
 // Each entry point has its own bindings (buffers in the driver's order, then the params). `struct Params` (N, C, eps)
-// is made from rmsnorm.ts's RMSNORM_PARAMS table, which rmsnorm.ts puts in front of this text.
+// is made from rmsnorm.ts's RMSNORM_PARAMS table, which rmsnorm.ts puts in front of this text with reduce.wgsl
+// (reduce_sum).
 
-override WG: u32; // a power of two (the tree reduction halves it)
+override WG: u32; // a power of two (reduce.wgsl's tree halves it)
 
-#if SUBGROUPS
-override SGMAX: u32 = WG / 4u; // the most subgroups of a workgroup (WebGPU subgroups have at least 4 invocations)
-var<workgroup> red: array<f32, SGMAX>;
-var<private> sg_id: u32; // this invocation's subgroup, and how many the workgroup has: set by each entry point
-var<private> sg_count: u32;
-
-// The sum of `v` over the workgroup, returned to every thread: each subgroup adds its lanes' values in registers, one
-// lane of it writes the sum, and after one barrier every thread adds the subgroups' sums. Call once, from uniform
-// control flow.
-fn reduce_sum(lid: u32, v: f32) -> f32 {
-  let s = subgroupAdd(v);
-  if (subgroupElect()) { red[sg_id] = s; }
-  workgroupBarrier();
-  var total = 0.0;
-  for (var i = 0u; i < sg_count; i++) { total += red[i]; }
-  return total;
-}
-#else
-var<workgroup> red: array<f32, WG>;
-
-// The sum of `v` over the workgroup, returned to every thread: a tree in workgroup memory. Call once, from uniform
-// control flow.
-fn reduce_sum(lid: u32, v: f32) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) { red[lid] += red[lid + s]; }
-    workgroupBarrier();
-  }
-  return red[0];
-}
-#endif
 
 // --- forward: out, rstd, inp, weight, params
 @group(0) @binding(0) var<storage, read_write> f_out: array<f32>;
@@ -59,8 +28,7 @@ fn forward(
 #endif
 ) {
 #if SUBGROUPS
-  sg_id = sg;
-  sg_count = nsg;
+  reduce_init(sg, nsg);
 #endif
   let row = wid.y * nwg.x + wid.x;
   if (row >= f_p.N) { return; } // the whole workgroup: still uniform
@@ -93,8 +61,7 @@ fn backward(
 #endif
 ) {
 #if SUBGROUPS
-  sg_id = sg;
-  sg_count = nsg;
+  reduce_init(sg, nsg);
 #endif
   let row = wid.y * nwg.x + wid.x;
   if (row >= b_p.N) { return; }
