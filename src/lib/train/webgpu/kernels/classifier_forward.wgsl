@@ -15,15 +15,8 @@ override WG: u32 = 64; // a power of two (reduce.wgsl's tree halves it)
 @group(0) @binding(5) var<uniform> p: Params;
 
 @compute @workgroup_size(WG)
-fn main(
-  @builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32,
-#if SUBGROUPS
-  @builtin(subgroup_id) sg: u32, @builtin(num_subgroups) nsg: u32,
-#endif
-) {
-#if SUBGROUPS
-  reduce_init(sg, nsg);
-#endif
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32, ids: ReduceIds) {
+  reduce_init(ids);
   let n = wg.y * nwg.x + wg.x;
   if (n >= p.N) { return; }
   let row = n * p.w;

@@ -40,15 +40,8 @@ fn adamw(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 @group(0) @binding(2) var<uniform> s_p: SumParams;
 
 @compute @workgroup_size(WG)
-fn sum_squares_partial(
-  @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u,
-#if SUBGROUPS
-  @builtin(subgroup_id) sg: u32, @builtin(num_subgroups) nsg: u32,
-#endif
-) {
-#if SUBGROUPS
-  reduce_init(sg, nsg);
-#endif
+fn sum_squares_partial(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u, ids: ReduceIds) {
+  reduce_init(ids);
   var s = 0.0;
   for (var i = wid.x * WG + lid.x; i < s_p.n; i += nwg.x * WG) {
     let x = s_src[i];
@@ -59,15 +52,8 @@ fn sum_squares_partial(
 }
 
 @compute @workgroup_size(WG)
-fn sum_squares_final(
-  @builtin(local_invocation_id) lid: vec3u,
-#if SUBGROUPS
-  @builtin(subgroup_id) sg: u32, @builtin(num_subgroups) nsg: u32,
-#endif
-) {
-#if SUBGROUPS
-  reduce_init(sg, nsg);
-#endif
+fn sum_squares_final(@builtin(local_invocation_id) lid: vec3u, ids: ReduceIds) {
+  reduce_init(ids);
   var s = 0.0;
   for (var i = lid.x; i < s_p.n; i += WG) { s += s_src[i]; }
   let total = reduce_sum(lid.x, s);

@@ -3,7 +3,7 @@
 // drivers. With subgroups, each subgroup reduces its lanes' values in registers (subgroupAdd / subgroupMax), one lane
 // of it writes the result, and after one barrier every invocation combines the subgroups' results; without, a tree in
 // workgroup memory (log2(WG) barriers). Each call ends with a barrier, so the next may reuse `red`. Call from uniform
-// control flow; in the subgroup variant an entry point that reduces calls reduce_init with its subgroup builtins first.
+// control flow. An entry point that reduces takes a ReduceIds as its last parameter and calls reduce_init with it first.
 
 #if SUBGROUPS
 override SGMAX: u32 = WG / 4u; // the most subgroups of a workgroup (WebGPU subgroups have at least 4 invocations)
@@ -11,9 +11,15 @@ var<workgroup> red: array<f32, SGMAX>;
 var<private> sg_id: u32; // this invocation's subgroup, and how many the workgroup has (reduce_init)
 var<private> sg_count: u32;
 
-fn reduce_init(sg: u32, nsg: u32) {
-  sg_id = sg;
-  sg_count = nsg;
+// The entry point's subgroup and how many the workgroup has.
+struct ReduceIds {
+  @builtin(subgroup_id) sg: u32,
+  @builtin(num_subgroups) count: u32,
+}
+
+fn reduce_init(ids: ReduceIds) {
+  sg_id = ids.sg;
+  sg_count = ids.count;
 }
 
 fn reduce_sum(lid: u32, v: f32) -> f32 {
@@ -37,6 +43,14 @@ fn reduce_max(lid: u32, v: f32) -> f32 {
 }
 #else
 var<workgroup> red: array<f32, WG>;
+
+// The tree needs nothing from the entry point: a builtin no reducing kernel names itself stands in, so that every
+// entry point reads the same in both variants.
+struct ReduceIds {
+  @builtin(global_invocation_id) unused: vec3u,
+}
+
+fn reduce_init(ids: ReduceIds) {}
 
 fn reduce_sum(lid: u32, v: f32) -> f32 {
   red[lid] = v;

@@ -21,15 +21,8 @@ override WG: u32; // a power of two (reduce.wgsl's tree halves it)
 @group(0) @binding(4) var<uniform> f_p: Params;
 
 @compute @workgroup_size(WG)
-fn forward(
-  @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u,
-#if SUBGROUPS
-  @builtin(subgroup_id) sg: u32, @builtin(num_subgroups) nsg: u32,
-#endif
-) {
-#if SUBGROUPS
-  reduce_init(sg, nsg);
-#endif
+fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u, ids: ReduceIds) {
+  reduce_init(ids);
   let row = wid.y * nwg.x + wid.x;
   if (row >= f_p.N) { return; } // the whole workgroup: still uniform
   let x = row * f_p.C;
@@ -54,15 +47,8 @@ fn forward(
 @group(0) @binding(5) var<uniform> b_p: Params;
 
 @compute @workgroup_size(WG)
-fn backward(
-  @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u,
-#if SUBGROUPS
-  @builtin(subgroup_id) sg: u32, @builtin(num_subgroups) nsg: u32,
-#endif
-) {
-#if SUBGROUPS
-  reduce_init(sg, nsg);
-#endif
+fn backward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u, ids: ReduceIds) {
+  reduce_init(ids);
   let row = wid.y * nwg.x + wid.x;
   if (row >= b_p.N) { return; }
   let x = row * b_p.C;
