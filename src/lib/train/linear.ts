@@ -51,6 +51,38 @@ export function linearForward<T, I>(
   be.matmulForward(out, inp, lin.weight, lin.bias, N, lin.IC, lin.OC, { accumulate, lora, input });
 }
 
+/** A linear's input: a buffer, or the buffer a kernel makes it from as the products load it (MatmulInput). */
+export interface LinearInput<T> {
+  inp: T;
+  input?: MatmulInput<T>;
+}
+
+/**
+ * Whether the kernels that only feed a block's linears (its norms, SwiGLU) go into the linears' loads: when decoding
+ * (no activations are kept for a backward) rows the backend fuses (Backend.fusedInputRows).
+ */
+export function fusesInputs<T, I>(be: Backend<T, I>, N: number, decoding: boolean): boolean {
+  return decoding && N <= be.fusedInputRows;
+}
+
+// inp (N,C), weight (C) -> the input RMSNorm makes for the linears after it: with `fuse`, made in their loads; else the
+// norm runs into out (N,C), rstd (N) (kept for the backward) and out is the input
+export function normedInput<T, I>(
+  be: Backend<T, I>, fuse: boolean, out: T, rstd: T, inp: T, weight: T, N: number, C: number, eps: number,
+): LinearInput<T> {
+  if (fuse) return { inp, input: { kind: "rmsnorm", weight, eps } };
+  be.rmsnormForward(out, rstd, inp, weight, N, C, eps);
+  return { inp: out };
+}
+
+// gate (n), up (n) -> the input silu(gate) * up for the linear after it: with `fuse`, made in its loads; else SwiGLU
+// runs into out (n) and out is the input
+export function gatedInput<T, I>(be: Backend<T, I>, fuse: boolean, out: T, gate: T, up: T, n: number): LinearInput<T> {
+  if (fuse) return { inp: gate, input: { kind: "swiglu", up } };
+  be.swigluForward(out, gate, up, n);
+  return { inp: out };
+}
+
 // dout (N,OC), inp (N,IC), loraH (N,R) -> dinp (N,IC) +=, dA +=, dB +=, dweight/dbias += (full training)
 // scratch (N,R) holds d(loraH).
 export function linearBackward<T, I>(

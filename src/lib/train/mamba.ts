@@ -8,9 +8,9 @@
 // Training runs whole sequences with zero initial state; inference (mamba-decode.ts) carries per-layer recurrent
 // states (conv (K-1,DI), ssm (DI,DS)) from call to call instead of a KV cache.
 
-import { type Backend, type MatmulInput, scanChunks, type ScanDims } from "./backend.ts";
+import { type Backend, scanChunks, type ScanDims } from "./backend.ts";
 import type { CausalLM, Decoder, LastRowLogits, TrainWorkspace } from "./causal-lm.ts";
-import { linearBackward, linearForward, type Linear } from "./linear.ts";
+import { fusesInputs, gatedInput, linearBackward, linearForward, normedInput, type Linear } from "./linear.ts";
 import { MambaDecoder } from "./mamba-decode.ts";
 import { loraHidden, loraScratch } from "./transformer-parts.ts";
 import {
@@ -48,12 +48,10 @@ export class Mamba<T, I> implements CausalLM<T, I> {
     const { lin } = bw;
     const N = B * T;
     const XP = d.R + 2 * d.DS;
-    // Decoding keeps no activations for a backward, so the norm and the gate, which then only feed the products after
-    // them, go into those products' loads where the backend fuses them (MatmulOptions.input), as in model.ts.
-    const fuse = state !== undefined && N <= be.fusedInputRows;
-    if (!fuse) be.rmsnormForward(a.ln, a.rstd, x, bw.norm, N, d.C, d.eps);
-    const norm: MatmulInput<T> | undefined = fuse ? { kind: "rmsnorm", weight: bw.norm, eps: d.eps } : undefined;
-    linearForward(be, lin.in_proj, a.xz, fuse ? x : a.ln, N, loraHidden(be, a, "in_proj", lin.in_proj), false, norm);
+    // decoding: the norm and the gate go into the loads of the linears after them (linear.ts fusesInputs)
+    const fuse = fusesInputs(be, N, state !== undefined);
+    const ln = normedInput(be, fuse, a.ln, a.rstd, x, bw.norm, N, d.C, d.eps);
+    linearForward(be, lin.in_proj, a.xz, ln.inp, N, loraHidden(be, a, "in_proj", lin.in_proj), false, ln.input);
     be.copyColumns(a.u0, a.xz, N, d.DI, d.DI, 0, 2 * d.DI, 0);
     be.copyColumns(a.z, a.xz, N, d.DI, d.DI, 0, 2 * d.DI, d.DI);
     be.conv1dForward(a.u, a.u0, bw.conv, bw.convBias, B, T, d.DI, d.K, state?.conv ?? null);
@@ -64,11 +62,10 @@ export class Mamba<T, I> implements CausalLM<T, I> {
     linearForward(be, lin.dt_proj, a.dt, a.dtLow, N, loraHidden(be, a, "dt_proj", lin.dt_proj));
     const dims: ScanDims = { B, T, DI: d.DI, DS: d.DS };
     be.scanForward(a.y, state ? null : a.hs, a.u, a.dt, bw.Alog, a.Bm, a.Cm, bw.D, dims, state?.ssm ?? null);
-    if (!fuse) be.swigluForward(a.g, a.z, a.y, N * d.DI); // g = silu(z) * y
-    const gate: MatmulInput<T> | undefined = fuse ? { kind: "swiglu", up: a.y } : undefined;
+    const g = gatedInput(be, fuse, a.g, a.z, a.y, N * d.DI); // g = silu(z) * y
     be.copy(out, x, N * d.C);
     // out = x + out_proj(g)
-    linearForward(be, lin.out_proj, out, fuse ? a.z : a.g, N, loraHidden(be, a, "out_proj", lin.out_proj), true, gate);
+    linearForward(be, lin.out_proj, out, g.inp, N, loraHidden(be, a, "out_proj", lin.out_proj), true, g.input);
   }
 
   // dres (N,C) = dL/dout on entry, dL/dx on exit

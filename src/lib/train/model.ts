@@ -4,10 +4,10 @@
 // with `recompute`, only each block's input is kept and the block is run again during the backward pass.
 // This file holds the math; weights come from checkpoint.ts, LoRA set-up from lora.ts.
 
-import type { AttentionDims, Backend, MatmulInput } from "./backend.ts";
+import type { AttentionDims, Backend } from "./backend.ts";
 import type { CausalLM, LastRowLogits, TrainWorkspace } from "./causal-lm.ts";
 import { Generator } from "./generate.ts";
-import { linearBackward, linearForward } from "./linear.ts";
+import { fusesInputs, gatedInput, linearBackward, linearForward, normedInput } from "./linear.ts";
 import {
   BLOCK_LINEARS, loraHidden, loraScratch, Workspace, type BlockActs, type KvTarget, type Scratch, type TransformerDims, type TransformerWeights,
 } from "./transformer-parts.ts";
@@ -42,18 +42,12 @@ export class Transformer<T, I> implements CausalLM<T, I> {
     const bw = this.w.blocks[l]!;
     const N = B * T;
     const lin = bw.lin;
-    // Decoding keeps no activations for a backward, so the norms and SwiGLU, which then only feed the products after
-    // them, go into those products' loads where the backend fuses them (MatmulInput; the GPU's GEMV, few rows).
-    const fuse = kv !== undefined && N <= be.fusedInputRows;
-    const norm = (out: T, rstd: T, inp: T, weight: T): [T, MatmulInput<T> | undefined] => {
-      if (fuse) return [inp, { kind: "rmsnorm", weight, eps: d.eps }];
-      be.rmsnormForward(out, rstd, inp, weight, N, d.C, d.eps);
-      return [out, undefined];
-    };
-    const [ln1, in1] = norm(a.ln1, a.rstd1, x, bw.ln1);
-    linearForward(be, lin.q_proj, a.q, ln1, N, loraHidden(be, a, "q_proj", lin.q_proj), false, in1);
-    linearForward(be, lin.k_proj, a.k, ln1, N, loraHidden(be, a, "k_proj", lin.k_proj), false, in1);
-    linearForward(be, lin.v_proj, a.v, ln1, N, loraHidden(be, a, "v_proj", lin.v_proj), false, in1);
+    // decoding: the norms and SwiGLU go into the loads of the linears after them (linear.ts fusesInputs)
+    const fuse = fusesInputs(be, N, kv !== undefined);
+    const ln1 = normedInput(be, fuse, a.ln1, a.rstd1, x, bw.ln1, N, d.C, d.eps);
+    linearForward(be, lin.q_proj, a.q, ln1.inp, N, loraHidden(be, a, "q_proj", lin.q_proj), false, ln1.input);
+    linearForward(be, lin.k_proj, a.k, ln1.inp, N, loraHidden(be, a, "k_proj", lin.k_proj), false, ln1.input);
+    linearForward(be, lin.v_proj, a.v, ln1.inp, N, loraHidden(be, a, "v_proj", lin.v_proj), false, ln1.input);
     be.ropeForward(a.q, a.q, this.w.invFreq, pos, N, d.NH, d.HS);
     be.ropeForward(a.k, a.k, this.w.invFreq, pos, N, d.NKV, d.HS);
     let dims: AttentionDims = { B, Tq: T, Tk: T, kvStride: T, NH: d.NH, NKV: d.NKV, HS: d.HS };
@@ -70,14 +64,13 @@ export class Transformer<T, I> implements CausalLM<T, I> {
     be.attentionForward(a.att, a.lse, a.q, k, v, dims);
     be.copy(a.xmid, x, N * d.C);
     linearForward(be, lin.o_proj, a.xmid, a.att, N, loraHidden(be, a, "o_proj", lin.o_proj), true); // xmid = x + o(att)
-    const [ln2, in2] = norm(a.ln2, a.rstd2, a.xmid, bw.ln2);
-    linearForward(be, lin.gate_proj, a.gate, ln2, N, loraHidden(be, a, "gate_proj", lin.gate_proj), false, in2);
-    linearForward(be, lin.up_proj, a.up, ln2, N, loraHidden(be, a, "up_proj", lin.up_proj), false, in2);
-    const act: MatmulInput<T> | undefined = fuse ? { kind: "swiglu", up: a.up } : undefined;
-    if (!act) be.swigluForward(a.act, a.gate, a.up, N * d.H);
+    const ln2 = normedInput(be, fuse, a.ln2, a.rstd2, a.xmid, bw.ln2, N, d.C, d.eps);
+    linearForward(be, lin.gate_proj, a.gate, ln2.inp, N, loraHidden(be, a, "gate_proj", lin.gate_proj), false, ln2.input);
+    linearForward(be, lin.up_proj, a.up, ln2.inp, N, loraHidden(be, a, "up_proj", lin.up_proj), false, ln2.input);
+    const act = gatedInput(be, fuse, a.act, a.gate, a.up, N * d.H);
     be.copy(y, a.xmid, N * d.C);
     // y = xmid + down(act)
-    linearForward(be, lin.down_proj, y, act ? a.gate : a.act, N, loraHidden(be, a, "down_proj", lin.down_proj), true, act);
+    linearForward(be, lin.down_proj, y, act.inp, N, loraHidden(be, a, "down_proj", lin.down_proj), true, act.input);
   }
 
   // dres (N,C) = dL/dy on entry, dL/dx on exit (residual gradients flow through in place)

@@ -196,13 +196,16 @@ export class CpuBackend implements Backend<Float32Array, Int32Array> {
       this.free(this.inputScratch);
       this.inputScratch = this.alloc(N * IC);
     }
+    const x = this.inputScratch.subarray(0, N * IC);
+    if (how.kind === "swiglu") {
+      this.swigluForward(x, inp, how.up, N * IC);
+      return x;
+    }
     if (this.rstdScratch.length < N) {
       this.free(this.rstdScratch);
       this.rstdScratch = this.alloc(N);
     }
-    const x = this.inputScratch.subarray(0, N * IC);
-    if (how.kind === "rmsnorm") this.rmsnormForward(x, this.rstdScratch.subarray(0, N), inp, how.weight, N, IC, how.eps);
-    else this.swigluForward(x, inp, how.up, N * IC);
+    this.rmsnormForward(x, this.rstdScratch.subarray(0, N), inp, how.weight, N, IC, how.eps);
     return x;
   }
   private product(

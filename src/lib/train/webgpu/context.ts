@@ -78,7 +78,8 @@ export function gcd(a: number, b: number): number {
 export class GpuContext {
   private encoder: GPUCommandEncoder | null = null;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
-  private readonly modules = new Map<string, GPUShaderModule>();
+  /** Shader modules by kernel key, with the label tag of the variant compiled (";subgroups", or "" for none). */
+  private readonly modules = new Map<string, { module: GPUShaderModule; tag: string }>();
   private readonly freeUniforms = new Map<number, GPUBuffer[]>();
   private inFlightUniforms: [number, GPUBuffer][] = [];
   private readonly freeBuffers = new Map<number, GPUBuffer[]>();
@@ -208,17 +209,18 @@ export class GpuContext {
    * this device's variant, and its label says so (e.g. "matvec:WG=64,M=1,FORMAT=0;subgroups").
    */
   pipeline(key: string, code: string, overrides: Record<string, number> = {}, entryPoint = "main"): GPUComputePipeline {
-    const variants = hasVariants(code);
-    const tag = variants && this.subgroups ? ";subgroups" : "";
-    const full = `${key}:${Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(",")}${tag}`;
+    let m = this.modules.get(key);
+    if (!m) {
+      // the text is read once per kernel, not per dispatch
+      const variants = hasVariants(code);
+      const module = this.device.createShaderModule({ code: variants ? variantText(code, this.variant, key) : code, label: key });
+      m = { module, tag: variants && this.subgroups ? ";subgroups" : "" };
+      this.modules.set(key, m);
+    }
+    const full = `${key}:${Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(",")}${m.tag}`;
     let p = this.pipelines.get(full);
     if (!p) {
-      let module = this.modules.get(key);
-      if (!module) {
-        module = this.device.createShaderModule({ code: variants ? variantText(code, this.variant, key) : code, label: key });
-        this.modules.set(key, module);
-      }
-      p = this.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint, constants: overrides }, label: full });
+      p = this.device.createComputePipeline({ layout: "auto", compute: { module: m.module, entryPoint, constants: overrides }, label: full });
       this.pipelines.set(full, p);
     }
     return p;

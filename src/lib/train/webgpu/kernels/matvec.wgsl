@@ -46,9 +46,8 @@ var<workgroup> red: array<f32, SUMS * M * SGMAX>; // red[i * SGMAX + s]: subgrou
 var<workgroup> red: array<f32, WG * SUMS * M>; // red[i * WG + t]: thread t's partial sum i
 #endif
 
-// The input's value (m, k) as the product takes it (in_kind 0: inp itself).
-fn input_value(m: u32, k: u32) -> f32 {
-  let v = inp[m * p.IC + k];
+// The input's value as the product takes it, from inp's value v at (m, k) (in_kind 0: v itself).
+fn input_value(v: f32, m: u32, k: u32) -> f32 {
   if (p.in_kind == 1u) { return v * aux[k]; }
   if (p.in_kind == 2u) { return v / (1.0 + exp(-v)) * aux[m * p.IC + k]; }
   return v;
@@ -72,8 +71,9 @@ fn main(
     for (var m = 0u; m < M; m++) {
       for (var j = 0u; j < per; j++) {
         if (k0 + j < p.IC) {
-          x[m * PMAX + j] = input_value(m, k0 + j);
-          if (p.in_kind == 1u) { let v = inp[m * p.IC + k0 + j]; acc[ROWS * MMAX + m] += v * v; }
+          let v = inp[m * p.IC + k0 + j];
+          x[m * PMAX + j] = input_value(v, m, k0 + j);
+          if (p.in_kind == 1u) { acc[ROWS * MMAX + m] += v * v; }
         }
       }
     }
